@@ -1,0 +1,73 @@
+/**
+ * The data sets of the harness, by name, behind one interface. Mixtures carry their closed form
+ * (`mixture`), which every metric and test uses as the oracle.
+ */
+import type { Stream } from "../runtime/random.ts";
+import {
+  type GaussianMixture,
+  grid25Mixture,
+  ring8Mixture,
+  sampleMixture,
+  sampleMixtureBalanced,
+  threeClustersMixture,
+  twoComponent1dMixture,
+} from "./mixtures.ts";
+import { sampleMoons, sampleRing, sampleSwissRoll } from "./curves.ts";
+
+/** Points (flat, `dim` numbers per row) and, where the data set has classes, their labels. */
+export interface Sample {
+  x: Float32Array;
+  labels?: Int32Array;
+}
+
+/** A data set: a name, a dimension, a sampler, and the closed-form law when there is one. */
+export interface Dataset {
+  readonly name: string;
+  readonly dim: number;
+  /** The Gaussian mixture the data come from, if they do (the oracle of metrics and tests). */
+  readonly mixture?: GaussianMixture;
+  /** Number of classes of `labels`, if the data set has labels. */
+  readonly classes?: number;
+  /** Draw `n` points from the stream. */
+  sample(n: number, stream: Stream): Sample;
+}
+
+function mixtureDataset(
+  name: string,
+  mixture: GaussianMixture,
+  draw: typeof sampleMixture = sampleMixture,
+): Dataset {
+  return {
+    name,
+    dim: mixture.means[0].length,
+    mixture,
+    classes: mixture.means.length,
+    sample: (n, stream) => draw(mixture, n, stream),
+  };
+}
+
+const BUILT_IN = {
+  /** Seed 004's ring of 8 Gaussians: iid component draws, labels = mode index. */
+  ring8: mixtureDataset("ring8", ring8Mixture()),
+  /** Seed 000's three clusters: floor(n/3) points per cluster (as its demo builds them). */
+  three_clusters: mixtureDataset("three_clusters", threeClustersMixture(), sampleMixtureBalanced),
+  /** 5x5 grid of tight modes (std 0.05). */
+  grid25: mixtureDataset("grid25", grid25Mixture()),
+  /** 1-D two-component mixture for `ddpm-1d`. */
+  mixture1d: mixtureDataset("mixture1d", twoComponent1dMixture()),
+  /** Seed 000's ring (radius 2 + 0.2 z). */
+  ring: { name: "ring", dim: 2, sample: (n, s) => ({ x: sampleRing(n, s) }) },
+  /** scikit-learn's swiss roll, 2-D, scaled by 1/4. */
+  swiss_roll: { name: "swiss_roll", dim: 2, sample: (n, s) => ({ x: sampleSwissRoll(n, s) }) },
+  /** scikit-learn's two moons, centred and scaled by 2. */
+  moons: { name: "moons", dim: 2, classes: 2, sample: (n, s) => sampleMoons(n, s) },
+} satisfies Record<string, Dataset>;
+
+/** Name of a built-in data set. */
+export type DatasetName = keyof typeof BUILT_IN;
+
+/** Every built-in data set, by name. */
+export const DATASETS: Record<DatasetName, Dataset> = BUILT_IN;
+
+/** Names of the built-in data sets (for validation messages). */
+export const DATASET_NAMES = Object.keys(DATASETS) as DatasetName[];

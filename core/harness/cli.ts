@@ -1,0 +1,176 @@
+/**
+ * The `reproduce` command line. Bad flags are refused before any work with an error that names the
+ * flag and its allowed values (exit code 2); an interrupt (SIGINT/SIGTERM) removes every partial
+ * output and exits 130/143; a failed run or golden check exits 1.
+ */
+import { parseArgs } from "node:util";
+import { isAbsolute, join, normalize, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AnyExperiment, ProfileName } from "./experiment.ts";
+import { PROFILE_NAMES } from "./experiment.ts";
+import { ConfigError, USAGE_EXIT } from "./schema.ts";
+import { defaultProgressMode } from "./progress.ts";
+import { reproduce, type ReproduceOptions } from "./runner.ts";
+import { removeStagedDirectories, removeTempFiles } from "../runtime/io.ts";
+
+/** The project root (two levels above this file). */
+export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
+
+const FLAGS = {
+  only: { type: "string" },
+  profile: { type: "string" },
+  seed: { type: "string" },
+  "update-golden": { type: "boolean" },
+  out: { type: "string" },
+  set: { type: "string", multiple: true },
+  list: { type: "boolean" },
+  ci: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const USAGE = `usage: deno task reproduce [flags]
+  --only a,b          run only these experiments (see --list)
+  --profile P         full (the seeds' settings, default) or quick
+  --seed N            seed for every random stream (default: each experiment's own)
+  --out DIR           write outputs under DIR, a folder under reports/ (default reports/)
+  --set exp.field=V   override a config field of one experiment (V is JSON: 10, 0.5, "name")
+  --update-golden     rewrite fixtures/golden (use: deno task update-golden)
+  --list              list the experiments and exit
+  --ci=true           a missing golden fails the run (the tasks pass --ci="$CI", so the process
+                      needs no environment access)`;
+
+/** Parsed, validated command line. */
+export type CliOptions = Omit<ReproduceOptions, "root" | "progress"> & { list: boolean; help: boolean };
+
+/** Parse and validate the flags (throws ConfigError naming the flag and its allowed values). */
+export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_ROOT): CliOptions {
+  let v;
+  try {
+    v = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    const m = /'(-[^']+)'/.exec((e as Error).message);
+    throw new ConfigError(
+      m ? `flag ${m[1]}` : "command line",
+      m ? m[1] : args.join(" "),
+      `one of ${Object.keys(FLAGS).map((f) => `--${f}`).join(", ")} (${(e as Error).message})`,
+    );
+  }
+  const names = all.map((e) => e.name);
+  let experiments = all;
+  if (v.only !== undefined) {
+    const asked = v.only.split(",").map((s) => s.trim()).filter(Boolean);
+    if (asked.length === 0) throw new ConfigError("--only", v.only, `a comma-separated list of ${names.join(", ")}`);
+    for (const a of asked) {
+      if (!names.includes(a)) throw new ConfigError("--only", a, `experiment names: ${names.join(", ")}`);
+    }
+    experiments = all.filter((e) => asked.includes(e.name));
+  }
+  const profile = (v.profile ?? "full") as ProfileName;
+  if (!PROFILE_NAMES.includes(profile)) throw new ConfigError("--profile", v.profile, PROFILE_NAMES.join(", "));
+  let seed: number | undefined;
+  if (v.seed !== undefined) {
+    seed = Number(v.seed);
+    if (!/^\d+$/.test(v.seed) || !Number.isSafeInteger(seed)) {
+      throw new ConfigError("--seed", v.seed, "a non-negative integer");
+    }
+  }
+  const reports = join(root, "reports");
+  let outDir = reports;
+  if (v.out !== undefined) {
+    const allowed = "a folder under reports/ (for example reports/run-1), without '..'";
+    if (v.out.split(/[\\/]/).includes("..") || v.out.trim() === "") throw new ConfigError("--out", v.out, allowed);
+    outDir = normalize(isAbsolute(v.out) ? v.out : resolve(root, v.out));
+    const rel = relative(reports, outDir);
+    if (rel.startsWith("..") || isAbsolute(rel)) throw new ConfigError("--out", v.out, allowed);
+  }
+  const overrides: Record<string, Record<string, unknown>> = {};
+  for (const s of v.set ?? []) {
+    const m = /^([a-z0-9-]+)\.([A-Za-z0-9_.]+)=(.*)$/s.exec(s);
+    const allowed = `experiment.field=JSON value, with experiment one of ${names.join(", ")}`;
+    if (!m) throw new ConfigError("--set", s, allowed);
+    if (!names.includes(m[1])) throw new ConfigError("--set", s, allowed);
+    let value: unknown;
+    try {
+      value = JSON.parse(m[3]);
+    } catch {
+      value = m[3];
+    }
+    (overrides[m[1]] ??= {})[m[2]] = value;
+  }
+  return {
+    outDir,
+    experiments,
+    profile,
+    seed,
+    overrides,
+    updateGolden: v["update-golden"] ?? false,
+    ci: v.ci === "true" || v.ci === "1",
+    list: v.list ?? false,
+    help: v.help ?? false,
+  };
+}
+
+async function canWrite(path: string): Promise<boolean> {
+  return (await Deno.permissions.query({ name: "write", path })).state === "granted";
+}
+
+function onSignal(signal: Deno.Signal, code: number) {
+  const handler = () => {
+    removeTempFiles();
+    removeStagedDirectories();
+    console.error(`\ninterrupted (${signal}): partial outputs removed, earlier files untouched`);
+    Deno.exit(code);
+  };
+  Deno.addSignalListener(signal, handler);
+  return () => Deno.removeSignalListener(signal, handler);
+}
+
+/** Run `reproduce` with the given arguments; returns the exit code. */
+export async function main(args: string[], all: AnyExperiment[]): Promise<number> {
+  let opts: CliOptions;
+  try {
+    opts = parseCli(args, all);
+    if (opts.updateGolden && !(await canWrite(join(PROJECT_ROOT, "fixtures")))) {
+      throw new ConfigError(
+        "--update-golden",
+        true,
+        "only with write access to fixtures/: run `deno task update-golden` (reproduce may write only reports/)",
+      );
+    }
+    if (!(await canWrite(opts.outDir))) {
+      throw new ConfigError("--out", opts.outDir, "a folder this task may write (under reports/)");
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`error: ${e.message}\n\n${USAGE}`);
+      return USAGE_EXIT;
+    }
+    throw e;
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (opts.list) {
+    for (const e of all) console.log(`${e.name.padEnd(30)} ${e.title}`);
+    return 0;
+  }
+  const off = [onSignal("SIGINT", 130), onSignal("SIGTERM", 143)];
+  try {
+    const { exitCode } = await reproduce({
+      ...opts,
+      root: PROJECT_ROOT,
+      progress: defaultProgressMode(),
+    });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`error: ${e.message}`);
+      return USAGE_EXIT;
+    }
+    console.error(`error: ${(e as Error).message}`);
+    return 1;
+  } finally {
+    off.forEach((f) => f());
+  }
+}

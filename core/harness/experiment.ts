@@ -1,0 +1,88 @@
+/**
+ * What an experiment is: a typed config with `full` and `quick` profiles, the rules that validate
+ * it, the metrics it reports (with their golden tolerances), and a short `run` that calls into
+ * `core/` and returns metrics, charts and files. The harness does everything else: validation,
+ * random streams, progress, atomic output, reports and the golden check.
+ */
+import type { Check, Schema } from "./schema.ts";
+import type { Streams } from "../runtime/random.ts";
+import type { Progress } from "./progress.ts";
+
+/** The two profiles every experiment has. */
+export type ProfileName = "full" | "quick";
+
+/** Profile names (for validation messages). */
+export const PROFILE_NAMES: ProfileName[] = ["full", "quick"];
+
+/** How far a metric may move from its golden value: |got - golden| <= abs + rel |golden|. */
+export interface Tolerance {
+  abs?: number;
+  rel?: number;
+}
+
+/** A reported metric: what it means, which way is better, and its golden tolerance. */
+export interface MetricSpec {
+  description: string;
+  /** Which direction is better ("lower" for MMD, "higher" for coverage); none for diagnostics. */
+  better?: "lower" | "higher";
+  tolerance: Tolerance;
+  /** Shown in the summary table and the report index. */
+  headline?: boolean;
+  unit?: string;
+}
+
+/** A Vega-Lite chart produced by an experiment. */
+export interface Chart {
+  /** File stem: `<name>.vl.json` and `<name>.svg`. */
+  name: string;
+  title: string;
+  /** One or two sentences under the chart: what it shows and how to read it. */
+  caption: string;
+  spec: Record<string, unknown>;
+}
+
+/** A file written beside the metrics (CSV and the like). */
+export interface OutputFile {
+  name: string;
+  content: string;
+}
+
+/** What a run returns; the harness writes it out and checks it. */
+export interface RunOutput {
+  metrics: Record<string, number>;
+  charts: Chart[];
+  files: OutputFile[];
+  /** Further results kept in `metrics.json` (per-mode counts, tables); not golden-checked. */
+  details?: Record<string, unknown>;
+  /** Paragraphs for the report page: what the numbers mean. */
+  notes?: string[];
+}
+
+/** Everything a run needs from the harness. */
+export interface RunContext<C> {
+  config: C;
+  profile: ProfileName;
+  seed: number;
+  streams: Streams;
+  progress: Progress;
+}
+
+/** An experiment of the harness. */
+export interface Experiment<C> {
+  /** Kebab-case name, used on the command line and as the report folder. */
+  name: string;
+  title: string;
+  /** What the experiment shows and which seed text it follows. */
+  description: string;
+  /** The seed used unless `--seed` says otherwise. */
+  seed: number;
+  profiles: Record<ProfileName, C>;
+  schema: Schema<C>;
+  checks?: Check<C>[];
+  metrics: Record<string, MetricSpec>;
+  run(ctx: RunContext<C>): Promise<RunOutput>;
+}
+
+/** An experiment of any config type (the registry's element type). */
+// deno-lint-ignore no-explicit-any
+export type AnyExperiment = Experiment<any>;

@@ -1,0 +1,92 @@
+/**
+ * Progress on long work: a bar redrawn in place on a terminal, plain milestone lines otherwise (CI
+ * logs), nothing when silent. Ticking also yields to the event loop every ~50 ms, so signal handlers
+ * (SIGINT, SIGTERM) run promptly even during long synchronous training.
+ */
+
+/** One phase of work with a known number of units. */
+export interface Phase {
+  /** Advance by `n` units, with an optional short note (the current loss, say). */
+  tick(n?: number, note?: string): Promise<void>;
+  /** Mark the phase finished. */
+  done(): void;
+}
+
+/** Progress of one experiment: its phases and their wall times. */
+export interface Progress {
+  phase(name: string, total: number): Phase;
+  /** Seconds spent in each finished phase. */
+  timings(): Record<string, number>;
+}
+
+/** How progress is shown. */
+export type ProgressMode = "bar" | "lines" | "silent";
+
+/** The mode for this process: a bar when stderr is a terminal, lines otherwise. */
+export function defaultProgressMode(): ProgressMode {
+  return Deno.stderr.isTerminal() ? "bar" : "lines";
+}
+
+const encoder = new TextEncoder();
+function write(s: string) {
+  Deno.stderr.writeSync(encoder.encode(s));
+}
+
+/** A progress reporter for the experiment `label`. */
+export function createProgress(label: string, mode: ProgressMode): Progress {
+  const timings: Record<string, number> = {};
+  return {
+    timings: () => ({ ...timings }),
+    phase(name, total) {
+      const start = performance.now();
+      let done = 0;
+      let lastYield = start;
+      let lastDraw = 0;
+      let nextMilestone = 0.25;
+      if (mode === "lines") write(`[${label}] ${name}: started (${total} steps)\n`);
+      const draw = (note?: string) => {
+        const frac = total > 0 ? done / total : 1;
+        const elapsed = (performance.now() - start) / 1000;
+        const eta = frac > 0 ? elapsed * (1 / frac - 1) : 0;
+        const width = 24;
+        const fill = Math.round(frac * width);
+        write(
+          `\r\x1b[2K${label} · ${name} [${"#".repeat(fill)}${".".repeat(width - fill)}] ` +
+            `${(frac * 100).toFixed(0).padStart(3)}% ${done}/${total} ${elapsed.toFixed(1)}s` +
+            ` eta ${eta.toFixed(0)}s${note ? ` · ${note}` : ""}`,
+        );
+      };
+      return {
+        async tick(n = 1, note) {
+          done += n;
+          const now = performance.now();
+          if (mode === "bar" && now - lastDraw > 100) {
+            draw(note);
+            lastDraw = now;
+          } else if (mode === "lines" && total > 0 && done / total >= nextMilestone && done < total) {
+            write(
+              `[${label}] ${name}: ${Math.round((done / total) * 100)}% (${done}/${total}) ` +
+                `${((now - start) / 1000).toFixed(1)}s${note ? ` ${note}` : ""}\n`,
+            );
+            while (done / total >= nextMilestone) nextMilestone += 0.25;
+          }
+          if (now - lastYield > 50) {
+            lastYield = now;
+            await new Promise((r) => setTimeout(r, 0));
+          }
+        },
+        done() {
+          const seconds = (performance.now() - start) / 1000;
+          timings[name] = (timings[name] ?? 0) + seconds;
+          if (mode === "bar") {
+            done = total;
+            draw();
+            write("\n");
+          } else if (mode === "lines") {
+            write(`[${label}] ${name}: done in ${seconds.toFixed(1)}s\n`);
+          }
+        },
+      };
+    },
+  };
+}

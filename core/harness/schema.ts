@@ -1,0 +1,156 @@
+/**
+ * Config validation: every field of an experiment's config has a rule, and a value that breaks it
+ * is refused before any work starts, with an error naming the field and the allowed values.
+ */
+
+/** A rule for one config field. */
+export type Rule =
+  | { type: "int"; min?: number; max?: number }
+  | { type: "number"; min?: number; max?: number; exclusiveMin?: boolean }
+  | { type: "enum"; values: readonly (string | number)[] }
+  | { type: "bool" }
+  | { type: "list"; of: Rule; minLength?: number; maxLength?: number }
+  | { type: "object"; fields: Record<string, Rule> };
+
+/** Rules for every field of a config `C` (a missing rule is a type error). */
+export type Schema<C> = { [K in keyof C]-?: Rule };
+
+/** A broken cross-field rule: the field (path within the config), its value, what is allowed. */
+export interface Violation {
+  field: string;
+  got: unknown;
+  allowed: string;
+}
+
+/** A cross-field check: a {@link Violation}, or null when the config is fine. */
+export type Check<C> = (c: C) => Violation | null;
+
+/** `null` when `ok`, else the violation (shorthand for writing checks). */
+export function unless(ok: boolean, field: string, got: unknown, allowed: string): Violation | null {
+  return ok ? null : { field, got, allowed };
+}
+
+/** Exit code of a usage or config error (nothing was run or written). */
+export const USAGE_EXIT = 2;
+
+/** A config value or flag that is not allowed; names the field and the allowed values. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(readonly field: string, readonly got: unknown, readonly allowed: string) {
+    super(`${field}: got ${show(got)}; allowed: ${allowed}`);
+  }
+}
+
+function show(v: unknown): string {
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  if (v === undefined) return "nothing (the field is missing)";
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 80 ? s.slice(0, 77) + "..." : s;
+}
+
+/** Plain-language description of what a rule allows. */
+export function describe(r: Rule): string {
+  switch (r.type) {
+    case "int":
+      return `an integer${range(r.min, r.max)}`;
+    case "number":
+      return `a finite number${r.exclusiveMin && r.min !== undefined ? ` > ${r.min}` : ""}${
+        range(r.exclusiveMin ? undefined : r.min, r.max)
+      }`;
+    case "enum":
+      return `one of ${r.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "bool":
+      return "true or false";
+    case "list":
+      return `a list of ${r.minLength ?? 0}${r.maxLength !== undefined ? `-${r.maxLength}` : "+"} items, each ${
+        describe(r.of)
+      }`;
+    case "object":
+      return `an object with fields ${Object.keys(r.fields).join(", ")}`;
+  }
+}
+
+function range(min?: number, max?: number): string {
+  if (min !== undefined && max !== undefined) return ` in [${min}, ${max}]`;
+  if (min !== undefined) return ` >= ${min}`;
+  if (max !== undefined) return ` <= ${max}`;
+  return "";
+}
+
+/** Check `value` against `rule`; throws {@link ConfigError} naming `field`. */
+export function checkRule(rule: Rule, value: unknown, field: string): void {
+  const fail = () => {
+    throw new ConfigError(field, value, describe(rule));
+  };
+  switch (rule.type) {
+    case "int":
+      if (typeof value !== "number" || !Number.isSafeInteger(value)) fail();
+      if (rule.min !== undefined && (value as number) < rule.min) fail();
+      if (rule.max !== undefined && (value as number) > rule.max) fail();
+      return;
+    case "number": {
+      if (typeof value !== "number" || !Number.isFinite(value)) fail();
+      const v = value as number;
+      if (rule.min !== undefined && (rule.exclusiveMin ? v <= rule.min : v < rule.min)) fail();
+      if (rule.max !== undefined && v > rule.max) fail();
+      return;
+    }
+    case "enum":
+      if (!rule.values.includes(value as string | number)) fail();
+      return;
+    case "bool":
+      if (typeof value !== "boolean") fail();
+      return;
+    case "list": {
+      if (!Array.isArray(value)) fail();
+      const a = value as unknown[];
+      if (rule.minLength !== undefined && a.length < rule.minLength) fail();
+      if (rule.maxLength !== undefined && a.length > rule.maxLength) fail();
+      a.forEach((v, i) => checkRule(rule.of, v, `${field}[${i}]`));
+      return;
+    }
+    case "object":
+      checkFields(rule.fields, value, field);
+      return;
+  }
+}
+
+function checkFields(fields: Record<string, Rule>, value: unknown, field: string): void {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError(field, value, `an object with fields ${Object.keys(fields).join(", ")}`);
+  }
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!(key in fields)) {
+      throw new ConfigError(`${field}.${key}`, obj[key], `no such field; known fields: ${Object.keys(fields).join(", ")}`);
+    }
+  }
+  for (const [key, rule] of Object.entries(fields)) checkRule(rule, obj[key], `${field}.${key}`);
+}
+
+/** Validate a whole config: every field by its rule, then the cross-field checks. */
+export function validateConfig<C>(
+  name: string,
+  schema: Schema<C>,
+  checks: Check<C>[],
+  value: unknown,
+): C {
+  checkFields(schema as Record<string, Rule>, value, name);
+  for (const check of checks) {
+    const v = check(value as C);
+    if (v) throw new ConfigError(`${name}.${v.field}`, v.got, v.allowed);
+  }
+  return value as C;
+}
+
+/** Shorthands for common rules. */
+export const rules = {
+  int: (min?: number, max?: number): Rule => ({ type: "int", min, max }),
+  positiveInt: (max?: number): Rule => ({ type: "int", min: 1, max }),
+  positive: (max?: number): Rule => ({ type: "number", min: 0, exclusiveMin: true, max }),
+  number: (min?: number, max?: number): Rule => ({ type: "number", min, max }),
+  oneOf: (...values: (string | number)[]): Rule => ({ type: "enum", values }),
+  bool: (): Rule => ({ type: "bool" }),
+  list: (of: Rule, minLength?: number, maxLength?: number): Rule => ({ type: "list", of, minLength, maxLength }),
+  object: (fields: Record<string, Rule>): Rule => ({ type: "object", fields }),
+};

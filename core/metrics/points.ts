@@ -1,0 +1,42 @@
+/**
+ * Input checks shared by the metrics: a metric never returns NaN silently. Too few points or a
+ * non-finite coordinate is a {@link MetricInputError} that names the input, the row and the value.
+ */
+
+/** A metric was given input it cannot measure. */
+export class MetricInputError extends Error {
+  override name = "MetricInputError";
+}
+
+/** Check rows of `dim` numbers: at least `min` rows, all finite. Returns the number of rows. */
+export function checkPoints(what: string, x: ArrayLike<number>, dim: number, min = 1): number {
+  if (x.length % dim !== 0) {
+    throw new MetricInputError(`${what}: ${x.length} numbers do not form rows of ${dim}`);
+  }
+  const n = x.length / dim;
+  if (n < min) {
+    throw new MetricInputError(`${what}: needs at least ${min} point${min > 1 ? "s" : ""}, got ${n}`);
+  }
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) {
+      throw new MetricInputError(
+        `${what}: row ${Math.floor(i / dim)} column ${i % dim} is ${x[i]} (not a finite number)`,
+      );
+    }
+  }
+  return n;
+}
+
+/** Number of rows with a non-finite coordinate. */
+export function countNonFinite(x: ArrayLike<number>, dim: number): number {
+  let bad = 0;
+  for (let i = 0; i < x.length; i += dim) {
+    for (let d = 0; d < dim; d++) {
+      if (!Number.isFinite(x[i + d])) {
+        bad++;
+        break;
+      }
+    }
+  }
+  return bad;
+}

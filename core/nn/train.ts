@@ -1,0 +1,67 @@
+/**
+ * The training loop: loss and gradient for every weight, one optimizer update per step, and a stop
+ * with a clear message the moment the loss is not finite.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Adam } from "./adam.ts";
+import type { Params, Weights } from "./params.ts";
+
+/** Raised when a loss is NaN or infinite: training diverged. */
+export class DivergenceError extends Error {
+  override name = "DivergenceError";
+  constructor(readonly step: number, readonly loss: number, readonly lastFiniteLoss: number | null) {
+    super(
+      `training diverged at step ${step}: loss is ${loss}` +
+        (lastFiniteLoss === null
+          ? " (no finite loss before it)"
+          : `; the last finite loss was ${lastFiniteLoss.toPrecision(6)}`) +
+        ". Lower the learning rate or check the data.",
+    );
+  }
+}
+
+/** A loss of the model's weights at a training step (it draws its own minibatch). */
+export type LossFn = (w: Weights, step: number) => tf.Scalar;
+
+/**
+ * One optimizer step: the loss at `step`, its gradient with respect to every weight gathered into
+ * one flat vector, one update. Returns the loss value.
+ */
+export function trainStep(params: Params, optimizer: Adam, loss: LossFn, step: number): number {
+  return tf.tidy(() => {
+    const views = params.views();
+    const names = params.layout.map((s) => s.name);
+    const f = (...ts: tf.Tensor[]) =>
+      loss(Object.fromEntries(names.map((n, i) => [n, ts[i]])), step);
+    const { value, grads } = tf.valueAndGrads(f)(names.map((n) => views[n]));
+    optimizer.update(tf.concat(grads.map((g) => tf.reshape(g, [-1]))) as tf.Tensor1D);
+    return value.dataSync()[0];
+  });
+}
+
+/** Options of {@link fit}. */
+export interface FitOptions {
+  params: Params;
+  optimizer: Adam;
+  /** Total number of optimizer steps. */
+  steps: number;
+  loss: LossFn;
+  /** First step to run (a resumed run starts past 0). */
+  startStep?: number;
+  /** Called after every step with its loss (progress, checkpoints). */
+  onStep?: (step: number, loss: number) => void | Promise<void>;
+}
+
+/** Train for `steps` steps; returns the loss of every step. Throws {@link DivergenceError} on a NaN. */
+export async function fit(o: FitOptions): Promise<Float32Array> {
+  const losses = new Float32Array(o.steps);
+  let lastFinite: number | null = null;
+  for (let step = o.startStep ?? 0; step < o.steps; step++) {
+    const value = trainStep(o.params, o.optimizer, o.loss, step);
+    if (!Number.isFinite(value)) throw new DivergenceError(step, value, lastFinite);
+    lastFinite = value;
+    losses[step] = value;
+    await o.onStep?.(step, value);
+  }
+  return losses;
+}

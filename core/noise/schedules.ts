@@ -1,0 +1,75 @@
+/**
+ * Noise schedules: the discrete DDPM chain and geometric sigma ladders.
+ *
+ * DDPM (Ho et al. 2020), time index t = 0..T-1 as in seed 004:
+ *   beta_t linear from beta_start to beta_end, alpha_t = 1 - beta_t, alphaBar_t = prod_{s<=t} alpha_s,
+ *   q(x_t | x_0) = N(sqrt(alphaBar_t) x_0, (1 - alphaBar_t) I),
+ *   posterior variance betaTilde_t = beta_t (1 - alphaBar_{t-1}) / (1 - alphaBar_t), alphaBar_{-1} = 1.
+ */
+import * as tf from "@tensorflow/tfjs";
+
+/** The discrete chain's coefficients, in float64. */
+export interface DiscreteSchedule {
+  readonly T: number;
+  readonly beta: Float64Array;
+  readonly alpha: Float64Array;
+  readonly alphaBar: Float64Array;
+  /** betaTilde_t, the variance of q(x_{t-1} | x_t, x_0). */
+  readonly posteriorVariance: Float64Array;
+}
+
+/** beta_t = beta_start + (beta_end - beta_start) t / (T - 1), as torch.linspace. */
+export function linearBetaSchedule(T: number, betaStart = 1e-4, betaEnd = 0.02): DiscreteSchedule {
+  const beta = new Float64Array(T);
+  for (let t = 0; t < T; t++) beta[t] = T === 1 ? betaStart : betaStart + ((betaEnd - betaStart) * t) / (T - 1);
+  return scheduleFromBetas(beta);
+}
+
+/** alpha, alphaBar and the posterior variance of a beta sequence. */
+export function scheduleFromBetas(beta: Float64Array): DiscreteSchedule {
+  const T = beta.length;
+  const alpha = beta.map((b) => 1 - b);
+  const alphaBar = new Float64Array(T);
+  const posteriorVariance = new Float64Array(T);
+  let prod = 1;
+  for (let t = 0; t < T; t++) {
+    const prev = prod;
+    prod *= alpha[t];
+    alphaBar[t] = prod;
+    posteriorVariance[t] = (beta[t] * (1 - prev)) / (1 - prod);
+  }
+  return { T, beta, alpha, alphaBar, posteriorVariance };
+}
+
+/** sigma_i geometric from sigmaMax down to sigmaMin (L levels, as np.geomspace(sigmaMax, sigmaMin, L)). */
+export function geometricSigmas(sigmaMax: number, sigmaMin: number, L: number): Float64Array {
+  const out = new Float64Array(L);
+  for (let i = 0; i < L; i++) {
+    out[i] = L === 1 ? sigmaMax : sigmaMax * Math.pow(sigmaMin / sigmaMax, i / (L - 1));
+  }
+  return out;
+}
+
+/** Columns [N, 1] of sqrt(alphaBar_t) and sqrt(1 - alphaBar_t) for per-row time indices. */
+export function marginalCoefficients(
+  s: DiscreteSchedule,
+  t: ArrayLike<number>,
+): { mean: tf.Tensor2D; std: tf.Tensor2D } {
+  const a = new Float32Array(t.length);
+  const b = new Float32Array(t.length);
+  for (let i = 0; i < t.length; i++) {
+    a[i] = Math.sqrt(s.alphaBar[t[i]]);
+    b[i] = Math.sqrt(1 - s.alphaBar[t[i]]);
+  }
+  return { mean: tf.tensor2d(a, [t.length, 1]), std: tf.tensor2d(b, [t.length, 1]) };
+}
+
+/** Forward sample x_t = mean x_0 + std eps (q(x_t | x_0) with eps ~ N(0, I)). */
+export function qSample(
+  x0: tf.Tensor2D,
+  mean: tf.Tensor2D | number,
+  std: tf.Tensor2D | number,
+  eps: tf.Tensor2D,
+): tf.Tensor2D {
+  return tf.tidy(() => tf.add(tf.mul(mean, x0), tf.mul(std, eps)) as tf.Tensor2D);
+}

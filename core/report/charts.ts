@@ -1,0 +1,184 @@
+/**
+ * Vega-Lite spec builders with one theme: the same fonts, the same colour per mode across every
+ * chart of a data set, and fixed axis ranges per data set so that pages compare at a glance.
+ */
+
+/** A Vega-Lite spec (plain JSON). */
+export type Spec = Record<string, unknown>;
+
+/** One row of chart data. */
+export type Row = Record<string, string | number | null>;
+
+/** Colours: data in grey, model samples in one accent, the oracle in another. */
+export const COLORS = {
+  data: "#b8b8b8",
+  samples: "#d62728",
+  oracle: "#1f77b4",
+  accent: "#2ca02c",
+};
+
+/** Colours for modes / classes, the same index -> colour in every chart (Tableau 10, then 20). */
+export const MODE_COLORS = [
+  "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+  "#9c755f", "#bab0ac", "#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a",
+  "#d62728", "#ff9896", "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2",
+  "#7f7f7f",
+];
+
+/** Axis window per data set (square, same for x and y). */
+export function dataWindow(dataset: string): [number, number] {
+  switch (dataset) {
+    case "grid25":
+      return [-5, 5];
+    case "ring":
+    case "moons":
+      return [-3.5, 3.5];
+    default:
+      return [-5, 5];
+  }
+}
+
+/** The shared look of every chart. */
+export const THEME = {
+  font: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+  title: { fontSize: 14, fontWeight: 600, anchor: "start", offset: 8 },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: "#e8e8e8", domainColor: "#888" },
+  legend: { labelFontSize: 11, titleFontSize: 12 },
+  header: { labelFontSize: 12, titleFontSize: 12 },
+  view: { stroke: "#ccc" },
+  background: "white",
+};
+
+const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
+
+function base(title: string, extra: Spec): Spec {
+  return { $schema: SCHEMA, title, config: THEME, ...extra };
+}
+
+/** Round numbers for chart data (4 significant decimals keeps specs small). */
+export function round(v: number, digits = 4): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+/** Rows {x, y, ...extra} from a flat 2-column array (first `limit` rows). */
+export function pointRows(x: ArrayLike<number>, extra: Row = {}, limit = Infinity): Row[] {
+  const n = Math.min(limit, Math.floor(x.length / 2));
+  const rows: Row[] = [];
+  for (let i = 0; i < n; i++) rows.push({ x: round(x[2 * i]), y: round(x[2 * i + 1]), ...extra });
+  return rows;
+}
+
+function axis(title: string, domain: [number, number]) {
+  return { title, scale: { domain }, axis: { tickCount: 5 } };
+}
+
+/** A line chart of y against x, one line per `color` value if given. */
+export function lineChart(o: {
+  title: string;
+  rows: Row[];
+  x: { field: string; title: string; log?: boolean };
+  y: { field: string; title: string; log?: boolean; zero?: boolean };
+  color?: { field: string; title: string };
+  points?: boolean;
+  width?: number;
+  height?: number;
+}): Spec {
+  return base(o.title, {
+    width: o.width ?? 420,
+    height: o.height ?? 260,
+    data: { values: o.rows },
+    mark: { type: "line", point: o.points ?? false, strokeWidth: 1.8 },
+    encoding: {
+      x: {
+        field: o.x.field,
+        type: "quantitative",
+        title: o.x.title,
+        scale: o.x.log ? { type: "log" } : {},
+      },
+      y: {
+        field: o.y.field,
+        type: "quantitative",
+        title: o.y.title,
+        scale: o.y.log ? { type: "log" } : { zero: o.y.zero ?? false },
+      },
+      ...(o.color ? { color: { field: o.color.field, type: "nominal", title: o.color.title } } : {}),
+    },
+  });
+}
+
+/**
+ * Samples over data: the data in grey underneath, the model's points on top.
+ * Rows carry `set` ("data" or a sample-set name).
+ */
+export function scatterOverData(o: {
+  title: string;
+  data: Row[];
+  samples: Row[];
+  window: [number, number];
+  sampleLabel?: string;
+  size?: number;
+}): Spec {
+  const size = o.size ?? 360;
+  const enc = {
+    x: axis("x₁", o.window),
+    y: axis("x₂", o.window),
+  };
+  return base(o.title, {
+    width: size,
+    height: size,
+    layer: [
+      {
+        data: { values: o.data },
+        mark: { type: "circle", size: 6, opacity: 0.35, color: COLORS.data, clip: true },
+        encoding: { x: { field: "x", type: "quantitative", ...enc.x }, y: { field: "y", type: "quantitative", ...enc.y } },
+      },
+      {
+        data: { values: o.samples },
+        mark: { type: "circle", size: 6, opacity: 0.45, color: COLORS.samples, clip: true },
+        encoding: { x: { field: "x", type: "quantitative", ...enc.x }, y: { field: "y", type: "quantitative", ...enc.y } },
+      },
+    ],
+  });
+}
+
+/**
+ * Small multiples of scatter plots, one panel per value of the rows' `panel` field (in the given
+ * order), with an optional grey background (the data) repeated in every panel.
+ */
+export function scatterPanels(o: {
+  title: string;
+  rows: Row[];
+  panelOrder: string[];
+  panelTitle: string;
+  window: [number, number];
+  color?: string;
+  background?: Row[];
+  columns?: number;
+  size?: number;
+}): Spec {
+  const size = o.size ?? 170;
+  const x = { field: "x", type: "quantitative", ...axis("x₁", o.window) };
+  const y = { field: "y", type: "quantitative", ...axis("x₂", o.window) };
+  const points = (layer: string, color: string, dot: number, opacity: number): Spec => ({
+    transform: [{ filter: `datum.layer === '${layer}'` }],
+    mark: { type: "circle", size: dot, opacity, color, clip: true },
+    encoding: { x, y },
+  });
+  const background = (o.background ?? []).length === 0
+    ? []
+    : o.panelOrder.flatMap((panel) => o.background!.map((r) => ({ ...r, panel, layer: "data" })));
+  return base(o.title, {
+    data: { values: [...background, ...o.rows.map((r) => ({ ...r, layer: "points" }))] },
+    facet: { field: "panel", type: "ordinal", title: o.panelTitle, sort: o.panelOrder },
+    columns: o.columns ?? o.panelOrder.length,
+    spec: {
+      width: size,
+      height: size,
+      layer: [
+        ...(background.length ? [points("data", COLORS.data, 4, 0.3)] : []),
+        points("points", o.color ?? COLORS.samples, 5, 0.4),
+      ],
+    },
+  });
+}

@@ -1,0 +1,203 @@
+/**
+ * `ddpm-ring8`: seed 004, sections 16.3-16.6. A DDPM (T = 200, linear betas 1e-4..0.02) with a
+ * learned time embedding and an 18-128-128-2 ReLU noise predictor, trained on 5000 points of the
+ * ring of 8 Gaussians (batch 256, Adam 1e-3, 1000 epochs), then 5000 ancestral samples.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Experiment } from "../core/harness/experiment.ts";
+import { rules, unless } from "../core/harness/schema.ts";
+import { DATASET_NAMES, DATASETS, type DatasetName } from "../core/data/datasets.ts";
+import { linearBetaSchedule } from "../core/noise/schedules.ts";
+import { Network, type NetworkSpec } from "../core/nn/network.ts";
+import { epsFromNetwork } from "../core/models.ts";
+import { epochMeans, forwardSample, trainDdpm } from "../core/recipes/ddpm.ts";
+import { ddpmSample, type DdpmVariance } from "../core/samplers/ddpm.ts";
+import { DEFAULT_QUALITY, QUALITY_METRICS, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import { dataWindow, lineChart, pointRows, type Row, scatterOverData, scatterPanels } from "../core/report/charts.ts";
+import { samplesCsv } from "../core/report/csv.ts";
+
+/** The config of `ddpm-ring8`. */
+export interface DdpmRing8Config {
+  dataset: DatasetName;
+  trainSize: number;
+  /** Number of diffusion steps T. */
+  T: number;
+  betaStart: number;
+  betaEnd: number;
+  timeEmbedDim: number;
+  hidden: number[];
+  batchSize: number;
+  epochs: number;
+  lr: number;
+  samples: number;
+  /** Reverse-step variance: beta_t (the seed) or the posterior variance. */
+  variance: DdpmVariance;
+  /** Time indices shown for the forward process and the reverse trajectory. */
+  figureSteps: number[];
+  /** Points per scatter panel. */
+  chartPoints: number;
+  quality: QualityOptions;
+}
+
+const full: DdpmRing8Config = {
+  dataset: "ring8",
+  trainSize: 5000,
+  T: 200,
+  betaStart: 1e-4,
+  betaEnd: 0.02,
+  timeEmbedDim: 16,
+  hidden: [128, 128],
+  batchSize: 256,
+  epochs: 1000,
+  lr: 1e-3,
+  samples: 5000,
+  variance: "beta",
+  figureSteps: [0, 50, 100, 150, 199],
+  chartPoints: 1500,
+  quality: DEFAULT_QUALITY,
+};
+
+/** The seed's noise predictor: x and a learned time embedding into an MLP with ReLU. */
+export function ddpmNetSpec(c: { T: number; timeEmbedDim: number; hidden: number[] }, inputDim = 2): NetworkSpec {
+  return {
+    inputDim,
+    features: [{ kind: "embedding", name: "t", classes: c.T, dim: c.timeEmbedDim }],
+    hidden: c.hidden,
+    activation: "relu",
+    outputDim: inputDim,
+  };
+}
+
+export const ddpmRing8: Experiment<DdpmRing8Config> = {
+  name: "ddpm-ring8",
+  title: "DDPM on the ring of 8 Gaussians",
+  description: "Seed 004 (sections 16.3-16.6) as written: a 200-step DDPM with a learned time embedding " +
+    "and an 18-128-128-2 ReLU noise predictor, trained for 1000 epochs on 5000 points of ring8, then " +
+    "5000 samples by the ancestral sampler (variance beta_t). Quality is measured against the true mixture.",
+  seed: 0,
+  profiles: { full, quick: { ...full, epochs: 60, samples: 2000, quality: { ...DEFAULT_QUALITY, referenceSize: 2000 } } },
+  schema: {
+    dataset: rules.oneOf(...DATASET_NAMES.filter((d) => DATASETS[d].dim === 2)),
+    trainSize: rules.positiveInt(1_000_000),
+    T: rules.int(2, 10_000),
+    betaStart: rules.positive(1),
+    betaEnd: rules.positive(1),
+    timeEmbedDim: rules.positiveInt(1024),
+    hidden: rules.list(rules.positiveInt(4096), 1, 8),
+    batchSize: rules.positiveInt(),
+    epochs: rules.positiveInt(),
+    lr: rules.positive(1),
+    samples: rules.int(2, 1_000_000),
+    variance: rules.oneOf("beta", "posterior"),
+    figureSteps: rules.list(rules.int(0), 1, 10),
+    chartPoints: rules.positiveInt(20_000),
+    quality: rules.object({
+      referenceSize: rules.int(2, 100_000),
+      permutations: rules.int(1, 10_000),
+      permutationSize: rules.int(2, 100_000),
+    }),
+  },
+  checks: [
+    (c) => unless(c.betaStart < c.betaEnd, "betaEnd", c.betaEnd, `a number > betaStart (${c.betaStart})`),
+    (c) => unless(c.batchSize <= c.trainSize, "batchSize", c.batchSize, `an integer <= trainSize (${c.trainSize})`),
+    (c) => unless(c.figureSteps.every((t) => t < c.T), "figureSteps", c.figureSteps, `time indices in [0, ${c.T - 1}]`),
+  ],
+  metrics: {
+    ...QUALITY_METRICS,
+    finalLoss: {
+      description: "mean training loss (MSE of the predicted noise) over the last epoch",
+      better: "lower",
+      tolerance: { abs: 0.02 },
+    },
+  },
+
+  async run({ config: c, streams, progress }) {
+    const dataset = DATASETS[c.dataset];
+    const data = dataset.sample(c.trainSize, streams.get("data"));
+    const schedule = linearBetaSchedule(c.T, c.betaStart, c.betaEnd);
+    const net = new Network(ddpmNetSpec(c), streams.get("init"));
+    try {
+      const { losses, batchesPerEpoch } = await trainDdpm({
+        net, schedule, x: data.x, dim: 2, batchSize: c.batchSize, epochs: c.epochs, lr: c.lr, streams, progress,
+      });
+
+      const phase = progress.phase("sample", 1);
+      const w = net.params.views();
+      const result = ddpmSample(epsFromNetwork(net, w, c.T), schedule, streams.perSample("sample", 0, c.samples), {
+        dim: 2,
+        variance: c.variance,
+        keep: c.figureSteps,
+      });
+      tf.dispose(w);
+      phase.done();
+
+      const judge = new QualityJudge(dataset, c.quality);
+      const { quality, perMode } = judge.measure(result.x);
+      const curve = epochMeans(losses, batchesPerEpoch);
+      const win = dataWindow(c.dataset);
+      const shown = [...c.figureSteps].sort((a, b) => a - b);
+
+      const forward = shown.flatMap((t) =>
+        pointRows(forwardSample(schedule, data.x.subarray(0, 2 * c.chartPoints), 2, t, streams.get("figures")), {
+          panel: `t = ${t}`,
+        })
+      );
+      const reverse = shown.flatMap((t) => pointRows(result.trajectory.get(t)!, { panel: `t = ${t}` }, c.chartPoints));
+      const panels = shown.map((t) => `t = ${t}`);
+      const dataRows = pointRows(data.x, {}, c.chartPoints);
+
+      return {
+        metrics: { ...quality, finalLoss: curve[curve.length - 1] },
+        details: { perMode, lossByEpoch: curve, nfe: result.nfe, trainSteps: losses.length },
+        files: [{ name: "samples.csv", content: samplesCsv(result.x) }],
+        charts: [
+          {
+            name: "loss",
+            title: "Training loss",
+            caption: "Mean epsilon-prediction MSE per epoch (log scale).",
+            spec: lineChart({
+              title: "Training loss (MSE of predicted noise)",
+              rows: curve.map((l, e) => ({ epoch: e + 1, loss: l })),
+              x: { field: "epoch", title: "epoch" },
+              y: { field: "loss", title: "MSE loss", log: true },
+            }),
+          },
+          {
+            name: "forward",
+            title: "Forward process",
+            caption: "Samples of q(x_t | x_0) from the training data at the shown time indices: the ring " +
+              "dissolves into N(0, I).",
+            spec: scatterPanels({ title: "Forward process q(x_t | x_0)", rows: forward, panelOrder: panels, panelTitle: "time index", window: win, color: "#1f77b4" }),
+          },
+          {
+            name: "reverse",
+            title: "Reverse trajectory",
+            caption: "The sampler's state x_t entering step t (same t as the forward panels), starting " +
+              "from N(0, I) at t = T-1.",
+            spec: scatterPanels({ title: "Reverse process (ancestral sampler)", rows: reverse, panelOrder: [...panels].reverse(), panelTitle: "time index", window: win }),
+          },
+          {
+            name: "samples",
+            title: "Samples over data",
+            caption: `${c.samples} generated samples (red) over the training data (grey).`,
+            spec: scatterOverData({
+              title: "Generated samples over training data",
+              data: dataRows,
+              samples: pointRows(result.x, {}, c.chartPoints),
+              window: win,
+            }),
+          },
+        ],
+        notes: [
+          `MMD² ${quality.mmd2.toFixed(4)} against a noise floor of ${quality.mmd2NoiseFloor.toFixed(4)} ` +
+          `(a second true sample of the same size); ${quality.modesCovered}/${dataset.mixture?.means.length} modes ` +
+          `covered, ${(100 * (quality.highQualityFraction ?? 0)).toFixed(1)}% of samples within 3 std of a mode. ` +
+          "For reference, the seed's own PyTorch code on this machine, training seeds 0-4: MMD² 0.0020-0.0070, " +
+          "high quality 0.965-0.968, 8/8 modes; the same sampler fed the exact noise: MMD² at the floor, 0.990.",
+        ],
+      };
+    } finally {
+      net.dispose();
+    }
+  },
+};
