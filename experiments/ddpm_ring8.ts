@@ -6,14 +6,25 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment } from "../core/harness/experiment.ts";
 import { rules, unless } from "../core/harness/schema.ts";
-import { DATASET_NAMES, DATASETS, type DatasetName } from "../core/data/datasets.ts";
+import { DATASET_NAMES, type DatasetName, DATASETS } from "../core/data/datasets.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
 import { Network, type NetworkSpec } from "../core/nn/network.ts";
 import { epsFromNetwork } from "../core/models.ts";
 import { epochMeans, forwardSample, trainDdpm } from "../core/recipes/ddpm.ts";
 import { ddpmSample, type DdpmVariance } from "../core/samplers/ddpm.ts";
-import { DEFAULT_QUALITY, QUALITY_METRICS, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
-import { dataWindow, lineChart, pointRows, type Row, scatterOverData, scatterPanels } from "../core/report/charts.ts";
+import {
+  DEFAULT_QUALITY,
+  QUALITY_METRICS,
+  QualityJudge,
+  type QualityOptions,
+} from "../core/metrics/quality.ts";
+import {
+  dataWindow,
+  lineChart,
+  pointRows,
+  scatterOverData,
+  scatterPanels,
+} from "../core/report/charts.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 
 /** The config of `ddpm-ring8`. */
@@ -58,7 +69,10 @@ const full: DdpmRing8Config = {
 };
 
 /** The seed's noise predictor: x and a learned time embedding into an MLP with ReLU. */
-export function ddpmNetSpec(c: { T: number; timeEmbedDim: number; hidden: number[] }, inputDim = 2): NetworkSpec {
+export function ddpmNetSpec(
+  c: { T: number; timeEmbedDim: number; hidden: number[] },
+  inputDim = 2,
+): NetworkSpec {
   return {
     inputDim,
     features: [{ kind: "embedding", name: "t", classes: c.T, dim: c.timeEmbedDim }],
@@ -71,11 +85,20 @@ export function ddpmNetSpec(c: { T: number; timeEmbedDim: number; hidden: number
 export const ddpmRing8: Experiment<DdpmRing8Config> = {
   name: "ddpm-ring8",
   title: "DDPM on the ring of 8 Gaussians",
-  description: "Seed 004 (sections 16.3-16.6) as written: a 200-step DDPM with a learned time embedding " +
+  description:
+    "Seed 004 (sections 16.3-16.6) as written: a 200-step DDPM with a learned time embedding " +
     "and an 18-128-128-2 ReLU noise predictor, trained for 1000 epochs on 5000 points of ring8, then " +
     "5000 samples by the ancestral sampler (variance beta_t). Quality is measured against the true mixture.",
   seed: 0,
-  profiles: { full, quick: { ...full, epochs: 60, samples: 2000, quality: { ...DEFAULT_QUALITY, referenceSize: 2000 } } },
+  profiles: {
+    full,
+    quick: {
+      ...full,
+      epochs: 60,
+      samples: 2000,
+      quality: { ...DEFAULT_QUALITY, referenceSize: 2000 },
+    },
+  },
   schema: {
     dataset: rules.oneOf(...DATASET_NAMES.filter((d) => DATASETS[d].dim === 2)),
     trainSize: rules.positiveInt(1_000_000),
@@ -98,9 +121,27 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
     }),
   },
   checks: [
-    (c) => unless(c.betaStart < c.betaEnd, "betaEnd", c.betaEnd, `a number > betaStart (${c.betaStart})`),
-    (c) => unless(c.batchSize <= c.trainSize, "batchSize", c.batchSize, `an integer <= trainSize (${c.trainSize})`),
-    (c) => unless(c.figureSteps.every((t) => t < c.T), "figureSteps", c.figureSteps, `time indices in [0, ${c.T - 1}]`),
+    (c) =>
+      unless(
+        c.betaStart < c.betaEnd,
+        "betaEnd",
+        c.betaEnd,
+        `a number > betaStart (${c.betaStart})`,
+      ),
+    (c) =>
+      unless(
+        c.batchSize <= c.trainSize,
+        "batchSize",
+        c.batchSize,
+        `an integer <= trainSize (${c.trainSize})`,
+      ),
+    (c) =>
+      unless(
+        c.figureSteps.every((t) => t < c.T),
+        "figureSteps",
+        c.figureSteps,
+        `time indices in [0, ${c.T - 1}]`,
+      ),
   ],
   metrics: {
     ...QUALITY_METRICS,
@@ -118,16 +159,29 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
     const net = new Network(ddpmNetSpec(c), streams.get("init"));
     try {
       const { losses, batchesPerEpoch } = await trainDdpm({
-        net, schedule, x: data.x, dim: 2, batchSize: c.batchSize, epochs: c.epochs, lr: c.lr, streams, progress,
+        net,
+        schedule,
+        x: data.x,
+        dim: 2,
+        batchSize: c.batchSize,
+        epochs: c.epochs,
+        lr: c.lr,
+        streams,
+        progress,
       });
 
       const phase = progress.phase("sample", 1);
       const w = net.params.views();
-      const result = ddpmSample(epsFromNetwork(net, w, c.T), schedule, streams.perSample("sample", 0, c.samples), {
-        dim: 2,
-        variance: c.variance,
-        keep: c.figureSteps,
-      });
+      const result = ddpmSample(
+        epsFromNetwork(net, w, c.T),
+        schedule,
+        streams.perSample("sample", 0, c.samples),
+        {
+          dim: 2,
+          variance: c.variance,
+          keep: c.figureSteps,
+        },
+      );
       tf.dispose(w);
       phase.done();
 
@@ -138,11 +192,22 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
       const shown = [...c.figureSteps].sort((a, b) => a - b);
 
       const forward = shown.flatMap((t) =>
-        pointRows(forwardSample(schedule, data.x.subarray(0, 2 * c.chartPoints), 2, t, streams.get("figures")), {
-          panel: `t = ${t}`,
-        })
+        pointRows(
+          forwardSample(
+            schedule,
+            data.x.subarray(0, 2 * c.chartPoints),
+            2,
+            t,
+            streams.get("figures"),
+          ),
+          {
+            panel: `t = ${t}`,
+          },
+        )
       );
-      const reverse = shown.flatMap((t) => pointRows(result.trajectory.get(t)!, { panel: `t = ${t}` }, c.chartPoints));
+      const reverse = shown.flatMap((t) =>
+        pointRows(result.trajectory.get(t)!, { panel: `t = ${t}` }, c.chartPoints)
+      );
       const panels = shown.map((t) => `t = ${t}`);
       const dataRows = pointRows(data.x, {}, c.chartPoints);
 
@@ -165,16 +230,31 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
           {
             name: "forward",
             title: "Forward process",
-            caption: "Samples of q(x_t | x_0) from the training data at the shown time indices: the ring " +
+            caption:
+              "Samples of q(x_t | x_0) from the training data at the shown time indices: the ring " +
               "dissolves into N(0, I).",
-            spec: scatterPanels({ title: "Forward process q(x_t | x_0)", rows: forward, panelOrder: panels, panelTitle: "time index", window: win, color: "#1f77b4" }),
+            spec: scatterPanels({
+              title: "Forward process q(x_t | x_0)",
+              rows: forward,
+              panelOrder: panels,
+              panelTitle: "time index",
+              window: win,
+              color: "#1f77b4",
+            }),
           },
           {
             name: "reverse",
             title: "Reverse trajectory",
-            caption: "The sampler's state x_t entering step t (same t as the forward panels), starting " +
+            caption:
+              "The sampler's state x_t entering step t (same t as the forward panels), starting " +
               "from N(0, I) at t = T-1.",
-            spec: scatterPanels({ title: "Reverse process (ancestral sampler)", rows: reverse, panelOrder: [...panels].reverse(), panelTitle: "time index", window: win }),
+            spec: scatterPanels({
+              title: "Reverse process (ancestral sampler)",
+              rows: reverse,
+              panelOrder: [...panels].reverse(),
+              panelTitle: "time index",
+              window: win,
+            }),
           },
           {
             name: "samples",
@@ -189,9 +269,13 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
           },
         ],
         notes: [
-          `MMD² ${quality.mmd2.toFixed(4)} against a noise floor of ${quality.mmd2NoiseFloor.toFixed(4)} ` +
+          `MMD² ${quality.mmd2.toFixed(4)} against a noise floor of ${
+            quality.mmd2NoiseFloor.toFixed(4)
+          } ` +
           `(a second true sample of the same size); ${quality.modesCovered}/${dataset.mixture?.means.length} modes ` +
-          `covered, ${(100 * (quality.highQualityFraction ?? 0)).toFixed(1)}% of samples within 3 std of a mode. ` +
+          `covered, ${
+            (100 * (quality.highQualityFraction ?? 0)).toFixed(1)
+          }% of samples within 3 std of a mode. ` +
           "For reference, the seed's own PyTorch code on this machine, training seeds 0-4: MMD² 0.0020-0.0070, " +
           "high quality 0.965-0.968, 8/8 modes; the same sampler fed the exact noise: MMD² at the floor, 0.990.",
         ],

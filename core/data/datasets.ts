@@ -46,7 +46,18 @@ function mixtureDataset(
   };
 }
 
-const BUILT_IN = {
+/** Name of a built-in data set. */
+export type DatasetName =
+  | "ring8"
+  | "three_clusters"
+  | "grid25"
+  | "mixture1d"
+  | "ring"
+  | "swiss_roll"
+  | "moons";
+
+/** Every built-in data set, by name. */
+export const DATASETS: Record<DatasetName, Dataset> = {
   /** Seed 004's ring of 8 Gaussians: iid component draws, labels = mode index. */
   ring8: mixtureDataset("ring8", ring8Mixture()),
   /** Seed 000's three clusters: floor(n/3) points per cluster (as its demo builds them). */
@@ -61,13 +72,7 @@ const BUILT_IN = {
   swiss_roll: { name: "swiss_roll", dim: 2, sample: (n, s) => ({ x: sampleSwissRoll(n, s) }) },
   /** scikit-learn's two moons, centred and scaled by 2. */
   moons: { name: "moons", dim: 2, classes: 2, sample: (n, s) => sampleMoons(n, s) },
-} satisfies Record<string, Dataset>;
-
-/** Name of a built-in data set. */
-export type DatasetName = keyof typeof BUILT_IN;
-
-/** Every built-in data set, by name. */
-export const DATASETS: Record<DatasetName, Dataset> = BUILT_IN;
+};
 
 /** Names of the built-in data sets (for validation messages). */
 export const DATASET_NAMES = Object.keys(DATASETS) as DatasetName[];

@@ -28,7 +28,11 @@ export class Minibatches {
 }
 
 /** Rows `idx` of a flat row-major array with `dim` columns. */
-export function gatherRows(x: ArrayLike<number>, dim: number, idx: ArrayLike<number>): Float32Array {
+export function gatherRows(
+  x: ArrayLike<number>,
+  dim: number,
+  idx: ArrayLike<number>,
+): Float32Array {
   const out = new Float32Array(idx.length * dim);
   for (let i = 0; i < idx.length; i++) {
     for (let d = 0; d < dim; d++) out[i * dim + d] = x[idx[i] * dim + d];

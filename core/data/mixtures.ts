@@ -133,7 +133,9 @@ export function mixtureScoreJs(m: GaussianMixture, x: ArrayLike<number>): Float6
     for (let k = 0; k < logits.length; k++) z += logits[k] = Math.exp(logits[k] - max);
     for (let d = 0; d < dim; d++) {
       let s = 0;
-      for (let k = 0; k < logits.length; k++) s += (logits[k] / z) * (m.means[k][d] - x[i * dim + d]);
+      for (let k = 0; k < logits.length; k++) {
+        s += (logits[k] / z) * (m.means[k][d] - x[i * dim + d]);
+      }
       out[i * dim + d] = s / v;
     }
   }

@@ -40,7 +40,10 @@ const USAGE = `usage: deno task reproduce [flags]
                       needs no environment access)`;
 
 /** Parsed, validated command line. */
-export type CliOptions = Omit<ReproduceOptions, "root" | "progress"> & { list: boolean; help: boolean };
+export type CliOptions = Omit<ReproduceOptions, "root" | "progress"> & {
+  list: boolean;
+  help: boolean;
+};
 
 /** Parse and validate the flags (throws ConfigError naming the flag and its allowed values). */
 export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_ROOT): CliOptions {
@@ -48,25 +51,42 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
   try {
     v = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false }).values;
   } catch (e) {
-    const m = /'(-[^']+)'/.exec((e as Error).message);
-    throw new ConfigError(
-      m ? `flag ${m[1]}` : "command line",
-      m ? m[1] : args.join(" "),
-      `one of ${Object.keys(FLAGS).map((f) => `--${f}`).join(", ")} (${(e as Error).message})`,
-    );
+    const msg = (e as Error).message;
+    const flag = /'(--?[A-Za-z-]+)/.exec(msg)?.[1] ?? "command line";
+    const known = Object.keys(FLAGS).map((f) => `--${f}`).join(", ");
+    if (/ambiguous/.test(msg)) {
+      const at = args.indexOf(flag);
+      throw new ConfigError(
+        flag,
+        args[at + 1],
+        `a value; one starting with '-' must be written ${flag}=VALUE`,
+      );
+    }
+    if (/missing/.test(msg)) throw new ConfigError(flag, undefined, "a value after the flag");
+    if (/Unknown option/.test(msg)) throw new ConfigError(`flag ${flag}`, flag, `one of ${known}`);
+    if (/positional/.test(msg)) {
+      throw new ConfigError("command line", args.join(" "), `flags only: ${known}`);
+    }
+    throw new ConfigError("command line", args.join(" "), `${known} (${msg})`);
   }
   const names = all.map((e) => e.name);
   let experiments = all;
   if (v.only !== undefined) {
     const asked = v.only.split(",").map((s) => s.trim()).filter(Boolean);
-    if (asked.length === 0) throw new ConfigError("--only", v.only, `a comma-separated list of ${names.join(", ")}`);
+    if (asked.length === 0) {
+      throw new ConfigError("--only", v.only, `a comma-separated list of ${names.join(", ")}`);
+    }
     for (const a of asked) {
-      if (!names.includes(a)) throw new ConfigError("--only", a, `experiment names: ${names.join(", ")}`);
+      if (!names.includes(a)) {
+        throw new ConfigError("--only", a, `experiment names: ${names.join(", ")}`);
+      }
     }
     experiments = all.filter((e) => asked.includes(e.name));
   }
   const profile = (v.profile ?? "full") as ProfileName;
-  if (!PROFILE_NAMES.includes(profile)) throw new ConfigError("--profile", v.profile, PROFILE_NAMES.join(", "));
+  if (!PROFILE_NAMES.includes(profile)) {
+    throw new ConfigError("--profile", v.profile, PROFILE_NAMES.join(", "));
+  }
   let seed: number | undefined;
   if (v.seed !== undefined) {
     seed = Number(v.seed);
@@ -78,7 +98,9 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
   let outDir = reports;
   if (v.out !== undefined) {
     const allowed = "a folder under reports/ (for example reports/run-1), without '..'";
-    if (v.out.split(/[\\/]/).includes("..") || v.out.trim() === "") throw new ConfigError("--out", v.out, allowed);
+    if (v.out.split(/[\\/]/).includes("..") || v.out.trim() === "") {
+      throw new ConfigError("--out", v.out, allowed);
+    }
     outDir = normalize(isAbsolute(v.out) ? v.out : resolve(root, v.out));
     const rel = relative(reports, outDir);
     if (rel.startsWith("..") || isAbsolute(rel)) throw new ConfigError("--out", v.out, allowed);

@@ -79,7 +79,11 @@ export function makeGolden(
   for (const [name, value] of Object.entries(metrics)) {
     const spec = specs[name];
     if (!spec) throw new Error(`metric "${name}" of ${experiment} has no MetricSpec (tolerance)`);
-    out[name] = { value, tolerance: spec.tolerance, ...(spec.better ? { better: spec.better } : {}) };
+    out[name] = {
+      value,
+      tolerance: spec.tolerance,
+      ...(spec.better ? { better: spec.better } : {}),
+    };
   }
   return { experiment, profile, seed, configHash, samplesSha256, metrics: out };
 }
@@ -99,24 +103,34 @@ export function compareGolden(
   for (const [metric, g] of Object.entries(golden.metrics)) {
     const got = metrics[metric];
     if (got === undefined) {
-      checks.push({ metric, golden: g.value, got: NaN, tolerance: g.tolerance, ok: false, direction: "changed" });
+      checks.push({
+        metric,
+        golden: g.value,
+        got: NaN,
+        tolerance: g.tolerance,
+        ok: false,
+        direction: "changed",
+      });
       continue;
     }
     const ok = withinTolerance(got, g.value, g.tolerance);
     const check: MetricCheck = { metric, golden: g.value, got, tolerance: g.tolerance, ok };
     if (!ok) {
       const up = got > g.value;
-      check.direction = !g.better
-        ? "changed"
-        : (g.better === "higher") === up
-        ? "better"
-        : "worse";
+      check.direction = !g.better ? "changed" : (g.better === "higher") === up ? "better" : "worse";
     }
     checks.push(check);
   }
   for (const metric of Object.keys(metrics)) {
     if (!(metric in golden.metrics)) {
-      checks.push({ metric, golden: NaN, got: metrics[metric], tolerance: {}, ok: false, direction: "changed" });
+      checks.push({
+        metric,
+        golden: NaN,
+        got: metrics[metric],
+        tolerance: {},
+        ok: false,
+        direction: "changed",
+      });
     }
   }
   const failed = checks.filter((c) => !c.ok);
@@ -141,8 +155,18 @@ export function formatDiff(report: GoldenReport, all = false): string {
     [t.abs !== undefined ? `abs ${t.abs}` : "", t.rel !== undefined ? `rel ${t.rel}` : ""]
       .filter(Boolean).join(" + ") || "exact";
   const table = [["metric", "golden", "got", "tolerance", ""]].concat(
-    rows.map((c) => [c.metric, fmt(c.golden), fmt(c.got), tol(c.tolerance), c.ok ? "ok" : `OUT (${c.direction})`]),
+    rows.map((
+      c,
+    ) => [
+      c.metric,
+      fmt(c.golden),
+      fmt(c.got),
+      tol(c.tolerance),
+      c.ok ? "ok" : `OUT (${c.direction})`,
+    ]),
   );
   const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  return table.map((r) => "  " + r.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+  return table.map((r) => "  " + r.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd()).join(
+    "\n",
+  );
 }

@@ -63,7 +63,9 @@ export function createProgress(label: string, mode: ProgressMode): Progress {
           if (mode === "bar" && now - lastDraw > 100) {
             draw(note);
             lastDraw = now;
-          } else if (mode === "lines" && total > 0 && done / total >= nextMilestone && done < total) {
+          } else if (
+            mode === "lines" && total > 0 && done / total >= nextMilestone && done < total
+          ) {
             write(
               `[${label}] ${name}: ${Math.round((done / total) * 100)}% (${done}/${total}) ` +
                 `${((now - start) / 1000).toFixed(1)}s${note ? ` ${note}` : ""}\n`,

@@ -11,15 +11,21 @@ import {
   compareGolden,
   FAILING_VERDICTS,
   formatDiff,
-  type GoldenReport,
   goldenPath,
+  type GoldenReport,
   makeGolden,
   readGolden,
 } from "./golden.ts";
 import { gitCommit } from "./provenance.ts";
 import { type BackendInfo, initBackend } from "../runtime/backend.ts";
 import { Streams } from "../runtime/random.ts";
-import { canonicalJson, sha256, stageDirectory, writeFileAtomic, writeJsonAtomic } from "../runtime/io.ts";
+import {
+  canonicalJson,
+  sha256,
+  stageDirectory,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from "../runtime/io.ts";
 import { renderSvg } from "../report/render.ts";
 import { experimentPage, indexPage, type IndexRow, type PageMetric } from "../report/site.ts";
 
@@ -66,14 +72,22 @@ interface Plan {
 }
 
 /** Apply `field.path = value` overrides to a config copy. */
-function applyOverrides(name: string, config: unknown, overrides: Record<string, unknown>): unknown {
+function applyOverrides(
+  name: string,
+  config: unknown,
+  overrides: Record<string, unknown>,
+): unknown {
   const out = structuredClone(config) as Record<string, unknown>;
   for (const [path, value] of Object.entries(overrides)) {
     const keys = path.split(".");
     let node: Record<string, unknown> = out;
     for (const k of keys.slice(0, -1)) {
       if (typeof node[k] !== "object" || node[k] === null) {
-        throw new ConfigError(`${name}.${path}`, value, `a field of the config; "${k}" is not an object`);
+        throw new ConfigError(
+          `${name}.${path}`,
+          value,
+          `a field of the config; "${k}" is not an object`,
+        );
       }
       node = node[k] as Record<string, unknown>;
     }
@@ -88,7 +102,12 @@ export async function plan(o: ReproduceOptions): Promise<Plan[]> {
   for (const exp of o.experiments) {
     const raw = applyOverrides(exp.name, exp.profiles[o.profile], o.overrides?.[exp.name] ?? {});
     const config = validateConfig(exp.name, exp.schema, exp.checks ?? [], raw);
-    plans.push({ exp, config, seed: o.seed ?? exp.seed, configHash: await sha256(canonicalJson(config)) });
+    plans.push({
+      exp,
+      config,
+      seed: o.seed ?? exp.seed,
+      configHash: await sha256(canonicalJson(config)),
+    });
   }
   return plans;
 }
@@ -123,7 +142,13 @@ async function runOne(
   const start = performance.now();
   let out: RunOutput;
   try {
-    out = await exp.run({ config: p.config, profile: o.profile, seed: p.seed, streams: new Streams(p.seed), progress });
+    out = await exp.run({
+      config: p.config,
+      profile: o.profile,
+      seed: p.seed,
+      streams: new Streams(p.seed),
+      progress,
+    });
     checkMetrics(exp.name, out, exp.metrics);
   } catch (e) {
     const err = e as Error;
@@ -132,7 +157,16 @@ async function runOne(
       console.error(err.stack?.split("\n").slice(1, 6).join("\n"));
     }
     const wallSeconds = (performance.now() - start) / 1000;
-    return { summary: { ...base, wallSeconds, metrics: {}, verdict: "failed", failing: [], error: err.message } };
+    return {
+      summary: {
+        ...base,
+        wallSeconds,
+        metrics: {},
+        verdict: "failed",
+        failing: [],
+        error: err.message,
+      },
+    };
   }
   const wallSeconds = (performance.now() - start) / 1000;
   const samples = out.files.find((f) => f.name === "samples.csv");
@@ -144,16 +178,32 @@ async function runOne(
   if (o.updateGolden) {
     await writeJsonAtomic(
       gPath,
-      makeGolden(exp.name, o.profile, p.seed, p.configHash, samplesSha256, out.metrics, exp.metrics),
+      makeGolden(
+        exp.name,
+        o.profile,
+        p.seed,
+        p.configHash,
+        samplesSha256,
+        out.metrics,
+        exp.metrics,
+      ),
     );
     golden = { verdict: "updated", reason: `wrote ${relative(o.root, gPath)}`, checks: [] };
   } else {
     const g = await readGolden(gPath);
     if (!g) golden = { verdict: "no golden", reason: `no ${relative(o.root, gPath)}`, checks: [] };
     else if (g.seed !== p.seed) {
-      golden = { verdict: "not compared", reason: `the golden is for seed ${g.seed}, this run used ${p.seed}`, checks: [] };
+      golden = {
+        verdict: "not compared",
+        reason: `the golden is for seed ${g.seed}, this run used ${p.seed}`,
+        checks: [],
+      };
     } else if (g.configHash !== p.configHash) {
-      golden = { verdict: "not compared", reason: "the config differs from the golden's (overridden fields)", checks: [] };
+      golden = {
+        verdict: "not compared",
+        reason: "the config differs from the golden's (overridden fields)",
+        checks: [],
+      };
     } else golden = compareGolden(g, out.metrics, samplesSha256);
   }
   const failing = golden.checks.filter((c) => !c.ok).map((c) => c.metric);
@@ -208,7 +258,8 @@ async function runOne(
       description: exp.description,
       profile: o.profile,
       verdict: golden.verdict,
-      verdictDetail: golden.reason ?? (failing.length ? `out of tolerance: ${failing.join(", ")}` : undefined),
+      verdictDetail: golden.reason ??
+        (failing.length ? `out of tolerance: ${failing.join(", ")}` : undefined),
       metrics,
       charts,
       notes: out.notes ?? [],
@@ -220,7 +271,9 @@ async function runOne(
         "git commit": commit ?? "not a git checkout",
         deno: backend.deno,
         tfjs: backend.tfjs,
-        backend: `${backend.backend} (SIMD ${backend.simd ? "on" : "off"}, ${backend.threads} thread)`,
+        backend: `${backend.backend} (SIMD ${
+          backend.simd ? "on" : "off"
+        }, ${backend.threads} thread)`,
         date: timing.date,
         "wall time": `${wallSeconds.toFixed(1)} s`,
         phases: Object.entries(timing.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", "),
@@ -231,7 +284,11 @@ async function runOne(
     stage.commit();
     return {
       summary: { ...base, wallSeconds, metrics: out.metrics, verdict: golden.verdict, failing },
-      thumbnail: charts.length ? `${encodeURIComponent(exp.name)}/${encodeURIComponent(charts[charts.length - 1].name)}.svg` : undefined,
+      thumbnail: charts.length
+        ? `${encodeURIComponent(exp.name)}/${
+          encodeURIComponent(charts[charts.length - 1].name)
+        }.svg`
+        : undefined,
     };
   } catch (e) {
     stage.abort();
@@ -246,7 +303,9 @@ export function isFailure(s: ExperimentSummary, ci: boolean): boolean {
 }
 
 /** Run the experiments; returns their summaries and the process exit code (0 or 1). */
-export async function reproduce(o: ReproduceOptions): Promise<{ summaries: ExperimentSummary[]; exitCode: number }> {
+export async function reproduce(
+  o: ReproduceOptions,
+): Promise<{ summaries: ExperimentSummary[]; exitCode: number }> {
   const plans = await plan(o);
   const backend = await initBackend();
   const commit = await gitCommit(o.root);
@@ -262,7 +321,10 @@ export async function reproduce(o: ReproduceOptions): Promise<{ summaries: Exper
       verdict: summary.verdict,
       failing: summary.failing,
       wallSeconds: summary.wallSeconds,
-      headline: summary.headline.filter((h) => h in summary.metrics).map((h) => ({ name: h, value: summary.metrics[h] })),
+      headline: summary.headline.filter((h) => h in summary.metrics).map((h) => ({
+        name: h,
+        value: summary.metrics[h],
+      })),
       thumbnail,
     });
   }
@@ -270,7 +332,11 @@ export async function reproduce(o: ReproduceOptions): Promise<{ summaries: Exper
     join(o.outDir, "index.html"),
     indexPage(rows, { generated: new Date().toISOString(), commit }),
   );
-  await writeJsonAtomic(join(o.outDir, "summary.json"), { profile: o.profile, commit, experiments: summaries });
+  await writeJsonAtomic(join(o.outDir, "summary.json"), {
+    profile: o.profile,
+    commit,
+    experiments: summaries,
+  });
   if (o.print ?? true) console.log("\n" + summaryTable(summaries));
   const exitCode = summaries.some((s) => isFailure(s, o.ci ?? false)) ? 1 : 0;
   return { summaries, exitCode };
@@ -279,16 +345,22 @@ export async function reproduce(o: ReproduceOptions): Promise<{ summaries: Exper
 /** The summary table: experiment, wall time, key metrics, golden verdict. */
 export function summaryTable(summaries: ExperimentSummary[]): string {
   const fmt = (v: number) =>
-    Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2) : v.toPrecision(4);
+    Number.isInteger(v)
+      ? String(v)
+      : Math.abs(v) < 1e-3 && v !== 0
+      ? v.toExponential(2)
+      : v.toPrecision(4);
   const rows = [["experiment", "wall", "key metrics", "golden"]].concat(summaries.map((s) => [
     s.name,
     `${s.wallSeconds.toFixed(1)}s`,
-    s.error ? `error: ${s.error.slice(0, 60)}` : s.headline.filter((h) => h in s.metrics).map((h) =>
-      `${h}=${fmt(s.metrics[h])}`
-    ).join(" "),
+    s.error
+      ? `error: ${s.error.slice(0, 60)}`
+      : s.headline.filter((h) => h in s.metrics).map((h) => `${h}=${fmt(s.metrics[h])}`).join(" "),
     s.verdict + (s.failing.length ? ` (${s.failing.join(", ")})` : ""),
   ]));
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => v.padEnd(w[i])).join("  ").trimEnd();
-  return [line(rows[0]), w.map((n) => "-".repeat(n)).join("  "), ...rows.slice(1).map(line)].join("\n");
+  return [line(rows[0]), w.map((n) => "-".repeat(n)).join("  "), ...rows.slice(1).map(line)].join(
+    "\n",
+  );
 }

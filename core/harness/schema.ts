@@ -26,7 +26,12 @@ export interface Violation {
 export type Check<C> = (c: C) => Violation | null;
 
 /** `null` when `ok`, else the violation (shorthand for writing checks). */
-export function unless(ok: boolean, field: string, got: unknown, allowed: string): Violation | null {
+export function unless(
+  ok: boolean,
+  field: string,
+  got: unknown,
+  allowed: string,
+): Violation | null {
   return ok ? null : { field, got, allowed };
 }
 
@@ -62,9 +67,9 @@ export function describe(r: Rule): string {
     case "bool":
       return "true or false";
     case "list":
-      return `a list of ${r.minLength ?? 0}${r.maxLength !== undefined ? `-${r.maxLength}` : "+"} items, each ${
-        describe(r.of)
-      }`;
+      return `a list of ${r.minLength ?? 0}${
+        r.maxLength !== undefined ? `-${r.maxLength}` : "+"
+      } items, each ${describe(r.of)}`;
     case "object":
       return `an object with fields ${Object.keys(r.fields).join(", ")}`;
   }
@@ -122,7 +127,11 @@ function checkFields(fields: Record<string, Rule>, value: unknown, field: string
   const obj = value as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
     if (!(key in fields)) {
-      throw new ConfigError(`${field}.${key}`, obj[key], `no such field; known fields: ${Object.keys(fields).join(", ")}`);
+      throw new ConfigError(
+        `${field}.${key}`,
+        obj[key],
+        `no such field; known fields: ${Object.keys(fields).join(", ")}`,
+      );
     }
   }
   for (const [key, rule] of Object.entries(fields)) checkRule(rule, obj[key], `${field}.${key}`);
@@ -151,6 +160,11 @@ export const rules = {
   number: (min?: number, max?: number): Rule => ({ type: "number", min, max }),
   oneOf: (...values: (string | number)[]): Rule => ({ type: "enum", values }),
   bool: (): Rule => ({ type: "bool" }),
-  list: (of: Rule, minLength?: number, maxLength?: number): Rule => ({ type: "list", of, minLength, maxLength }),
+  list: (of: Rule, minLength?: number, maxLength?: number): Rule => ({
+    type: "list",
+    of,
+    minLength,
+    maxLength,
+  }),
   object: (fields: Record<string, Rule>): Rule => ({ type: "object", fields }),
 };

@@ -111,7 +111,11 @@ export function mmdPermutationTest(
   dim: number,
   o: { size: number; permutations: number; stream: Stream; bandwidths?: readonly number[] },
 ): { mmd2: number; pValue: number } {
-  const n = Math.min(o.size, checkPoints("samples", x, dim, 2), checkPoints("reference", y, dim, 2));
+  const n = Math.min(
+    o.size,
+    checkPoints("samples", x, dim, 2),
+    checkPoints("reference", y, dim, 2),
+  );
   const N = 2 * n;
   const c = coefficients(o.bandwidths ?? MMD_BANDWIDTHS);
   const pooled = new Float64Array(N * dim);
@@ -121,7 +125,9 @@ export function mmdPermutationTest(
   }
   const K = new Float64Array(N * N);
   for (let i = 0; i < N; i++) {
-    for (let j = i + 1; j < N; j++) K[i * N + j] = K[j * N + i] = kernel(dist2(pooled, i, pooled, j, dim), c);
+    for (let j = i + 1; j < N; j++) {
+      K[i * N + j] = K[j * N + i] = kernel(dist2(pooled, i, pooled, j, dim), c);
+    }
   }
   let total = 0;
   for (let i = 0; i < N * N; i++) total += K[i];

@@ -15,7 +15,9 @@ export function checkPoints(what: string, x: ArrayLike<number>, dim: number, min
   }
   const n = x.length / dim;
   if (n < min) {
-    throw new MetricInputError(`${what}: needs at least ${min} point${min > 1 ? "s" : ""}, got ${n}`);
+    throw new MetricInputError(
+      `${what}: needs at least ${min} point${min > 1 ? "s" : ""}, got ${n}`,
+    );
   }
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) {

@@ -10,7 +10,7 @@ import type { Dataset } from "../data/datasets.ts";
 import { mixtureLogDensity } from "../data/mixtures.ts";
 import type { MetricSpec } from "../harness/experiment.ts";
 import { Streams } from "../runtime/random.ts";
-import { MmdReference, mmdPermutationTest } from "./mmd.ts";
+import { mmdPermutationTest, MmdReference } from "./mmd.ts";
 import { modeCoverage } from "./modes.ts";
 import { checkPoints } from "./points.ts";
 
@@ -33,7 +33,11 @@ export interface QualityOptions {
 }
 
 /** Defaults of {@link QualityOptions}: 5000 reference points, 200 permutations of 1000 vs 1000. */
-export const DEFAULT_QUALITY: QualityOptions = { referenceSize: 5000, permutations: 200, permutationSize: 1000 };
+export const DEFAULT_QUALITY: QualityOptions = {
+  referenceSize: 5000,
+  permutations: 200,
+  permutationSize: 1000,
+};
 
 /** The sample-quality figures (the mode and log-density ones only for mixtures). */
 export interface Quality {
@@ -51,17 +55,20 @@ export interface Quality {
 /** Descriptions and golden tolerances of the {@link Quality} figures. */
 export const QUALITY_METRICS: Record<keyof Quality, MetricSpec> = {
   mmd2: {
-    description: "unbiased MMD² to 5000 true draws, RBF kernel summed over h ∈ {0.1, 0.2, 0.5, 1, 2}",
+    description:
+      "unbiased MMD² to 5000 true draws, RBF kernel summed over h ∈ {0.1, 0.2, 0.5, 1, 2}",
     better: "lower",
     tolerance: { abs: 0.003 },
     headline: true,
   },
   mmd2NoiseFloor: {
-    description: "the same MMD² for a second true sample of the same size: what a perfect model gets",
+    description:
+      "the same MMD² for a second true sample of the same size: what a perfect model gets",
     tolerance: { abs: 1e-9 },
   },
   mmdPValue: {
-    description: "permutation-test p-value of 'samples and truth are one law' (1000 vs 1000, 200 permutations)",
+    description:
+      "permutation-test p-value of 'samples and truth are one law' (1000 vs 1000, 200 permutations)",
     better: "higher",
     tolerance: { abs: 0.25 },
   },
@@ -107,7 +114,8 @@ export class QualityJudge {
   readonly #floors = new Map<number, { mmd2: number; meanLogDensity?: number }>();
 
   constructor(readonly dataset: Dataset, readonly options: QualityOptions = DEFAULT_QUALITY) {
-    this.reference = dataset.sample(options.referenceSize, referenceStream(`reference/${dataset.name}`)).x;
+    this.reference =
+      dataset.sample(options.referenceSize, referenceStream(`reference/${dataset.name}`)).x;
     this.#mmd = new MmdReference(this.reference, dataset.dim);
   }
 
@@ -117,7 +125,10 @@ export class QualityJudge {
     if (!f) {
       const x = this.dataset.sample(n, referenceStream(`floor/${this.dataset.name}/${n}`)).x;
       const m = this.dataset.mixture;
-      f = { mmd2: this.#mmd.mmd2(x), meanLogDensity: m ? mean(mixtureLogDensity(m, x)) : undefined };
+      f = {
+        mmd2: this.#mmd.mmd2(x),
+        meanLogDensity: m ? mean(mixtureLogDensity(m, x)) : undefined,
+      };
       this.#floors.set(n, f);
     }
     return f;
@@ -138,7 +149,11 @@ export class QualityJudge {
       permutations: this.options.permutations,
       stream: referenceStream(`permutation/${this.dataset.name}`),
     });
-    const quality: Quality = { mmd2: this.#mmd.mmd2(x), mmd2NoiseFloor: floor.mmd2, mmdPValue: test.pValue };
+    const quality: Quality = {
+      mmd2: this.#mmd.mmd2(x),
+      mmd2NoiseFloor: floor.mmd2,
+      mmdPValue: test.pValue,
+    };
     const m = this.dataset.mixture;
     if (!m) return { quality };
     const cov = modeCoverage(x, m.means, m.std);

@@ -8,7 +8,7 @@
  * which is PyTorch's formulation (torch.optim.Adam / AdamW).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Params } from "./params.ts";
+import { type Params, variableOf } from "./params.ts";
 
 /** Adam's hyper-parameters (PyTorch defaults). */
 export interface AdamOptions {
@@ -44,8 +44,8 @@ export class Adam {
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
-    this.#m = tf.variable(tf.zeros([params.size]), false);
-    this.#v = tf.variable(tf.zeros([params.size]), false);
+    this.#m = variableOf(tf.zeros([params.size]), false);
+    this.#v = variableOf(tf.zeros([params.size]), false);
   }
 
   /** Number of updates taken. */

@@ -19,7 +19,7 @@ const matMulNoBias = tf.customGrad(
         tf.matMul(tf.transpose(xs), dy),
       ],
     };
-  // deno-lint-ignore no-explicit-any
+    // deno-lint-ignore no-explicit-any
   }) as any,
 ) as (x: tf.Tensor2D, w: tf.Tensor2D) => tf.Tensor2D;
 
@@ -34,7 +34,7 @@ const matMulBias = tf.customGrad(
         tf.sum(dy, 0),
       ],
     };
-  // deno-lint-ignore no-explicit-any
+    // deno-lint-ignore no-explicit-any
   }) as any,
 ) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 

@@ -12,7 +12,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { dense } from "./dense.ts";
-import { type ParamSpec, Params, type Weights } from "./params.ts";
+import { Params, type ParamSpec, type Weights } from "./params.ts";
 import type { Stream } from "../runtime/random.ts";
 
 /** Pointwise nonlinearity. */
@@ -65,7 +65,11 @@ export function paramSpecs(spec: NetworkSpec): ParamSpec[] {
   const fanIn = spec.inputDim + spec.features.reduce((a, f) => a + featureWidth(f), 0);
   for (const f of spec.features) {
     if (f.kind === "embedding") {
-      specs.push({ name: `${f.name}.table`, shape: [f.classes, f.dim], init: { kind: "normal", std: 1 } });
+      specs.push({
+        name: `${f.name}.table`,
+        shape: [f.classes, f.dim],
+        init: { kind: "normal", std: 1 },
+      });
     } else if (f.kind === "mlp") {
       for (let i = 0; i + 1 < f.sizes.length; i++) {
         specs.push(linear(`${f.name}.${i}.w`, f.sizes[i], [f.sizes[i], f.sizes[i + 1]]));
@@ -124,8 +128,10 @@ export function sinusoidal(s: tf.Tensor2D, frequencies: number, maxFrequency: nu
   const key = `${frequencies}/${maxFrequency}`;
   let w = frequencyRows.get(key);
   if (!w) {
-    const row = Array.from({ length: frequencies }, (_, k) =>
-      Math.pow(maxFrequency, frequencies > 1 ? k / (frequencies - 1) : 0));
+    const row = Array.from(
+      { length: frequencies },
+      (_, k) => Math.pow(maxFrequency, frequencies > 1 ? k / (frequencies - 1) : 0),
+    );
     w = tf.keep(tf.tensor2d([row]));
     frequencyRows.set(key, w);
   }
@@ -153,7 +159,10 @@ export function forward(
   }
   h = activate(spec.activation, tf.add(h, w["in.b"]));
   for (let i = 1; i < spec.hidden.length; i++) {
-    h = activate(spec.activation, dense(h, w[`h${i}.w`] as tf.Tensor2D, w[`h${i}.b`] as tf.Tensor1D));
+    h = activate(
+      spec.activation,
+      dense(h, w[`h${i}.w`] as tf.Tensor2D, w[`h${i}.b`] as tf.Tensor1D),
+    );
   }
   return dense(h, w["out.w"] as tf.Tensor2D, w["out.b"] as tf.Tensor1D);
 }

@@ -52,7 +52,7 @@ export class Params {
     if (values.length !== this.size) {
       throw new RangeError(`expected ${this.size} parameter values, got ${values.length}`);
     }
-    this.flat = tf.variable(tf.tensor1d(values), true);
+    this.flat = variableOf(tf.tensor1d(values), true);
   }
 
   /** Named views of the flat buffer (the caller disposes them, or runs inside tf.tidy). */
@@ -62,9 +62,13 @@ export class Params {
 
   /** Split any flat vector of this layout (parameters or a gradient) into named tensors. */
   split(flat: tf.Tensor1D): Weights {
-    const out: Weights = {};
-    for (const s of this.layout) out[s.name] = tf.reshape(tf.slice(flat, s.offset, s.size), s.shape);
-    return out;
+    return tf.tidy(() => {
+      const out: Weights = {};
+      for (const s of this.layout) {
+        out[s.name] = tf.reshape(tf.slice(flat, s.offset, s.size), s.shape);
+      }
+      return out;
+    });
   }
 
   /** Concatenate named tensors of this layout into one flat vector (gradients into one buffer). */
@@ -104,4 +108,14 @@ function initialValues(specs: ParamSpec[], size: number, stream: Stream): Float3
     }
   }
   return values;
+}
+
+/** A variable holding `initial`'s values; `initial` itself is disposed (tf.variable keeps it alive). */
+export function variableOf<R extends tf.Rank>(
+  initial: tf.Tensor<R>,
+  trainable: boolean,
+): tf.Variable<R> {
+  const v = tf.variable(initial, trainable);
+  initial.dispose();
+  return v;
 }

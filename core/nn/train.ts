@@ -9,7 +9,11 @@ import type { Params, Weights } from "./params.ts";
 /** Raised when a loss is NaN or infinite: training diverged. */
 export class DivergenceError extends Error {
   override name = "DivergenceError";
-  constructor(readonly step: number, readonly loss: number, readonly lastFiniteLoss: number | null) {
+  constructor(
+    readonly step: number,
+    readonly loss: number,
+    readonly lastFiniteLoss: number | null,
+  ) {
     super(
       `training diverged at step ${step}: loss is ${loss}` +
         (lastFiniteLoss === null

@@ -21,7 +21,9 @@ export interface DiscreteSchedule {
 /** beta_t = beta_start + (beta_end - beta_start) t / (T - 1), as torch.linspace. */
 export function linearBetaSchedule(T: number, betaStart = 1e-4, betaEnd = 0.02): DiscreteSchedule {
   const beta = new Float64Array(T);
-  for (let t = 0; t < T; t++) beta[t] = T === 1 ? betaStart : betaStart + ((betaEnd - betaStart) * t) / (T - 1);
+  for (let t = 0; t < T; t++) {
+    beta[t] = T === 1 ? betaStart : betaStart + ((betaEnd - betaStart) * t) / (T - 1);
+  }
   return scheduleFromBetas(beta);
 }
 

@@ -30,7 +30,9 @@ export interface TrainDdpmOptions {
 }
 
 /** Train; returns the loss of every step and the number of batches per epoch. */
-export async function trainDdpm(o: TrainDdpmOptions): Promise<{ losses: Float32Array; batchesPerEpoch: number }> {
+export async function trainDdpm(
+  o: TrainDdpmOptions,
+): Promise<{ losses: Float32Array; batchesPerEpoch: number }> {
   const n = o.x.length / o.dim;
   const batches = new Minibatches(n, o.batchSize, o.streams.get("shuffle"));
   const noise = o.streams.get("train");

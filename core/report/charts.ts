@@ -19,9 +19,30 @@ export const COLORS = {
 
 /** Colours for modes / classes, the same index -> colour in every chart (Tableau 10, then 20). */
 export const MODE_COLORS = [
-  "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
-  "#9c755f", "#bab0ac", "#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a",
-  "#d62728", "#ff9896", "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2",
+  "#4e79a7",
+  "#f28e2b",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ac",
+  "#1f77b4",
+  "#aec7e8",
+  "#ff7f0e",
+  "#ffbb78",
+  "#2ca02c",
+  "#98df8a",
+  "#d62728",
+  "#ff9896",
+  "#9467bd",
+  "#c5b0d5",
+  "#8c564b",
+  "#c49c94",
+  "#e377c2",
+  "#f7b6d2",
   "#7f7f7f",
 ];
 
@@ -102,7 +123,9 @@ export function lineChart(o: {
         title: o.y.title,
         scale: o.y.log ? { type: "log" } : { zero: o.y.zero ?? false },
       },
-      ...(o.color ? { color: { field: o.color.field, type: "nominal", title: o.color.title } } : {}),
+      ...(o.color
+        ? { color: { field: o.color.field, type: "nominal", title: o.color.title } }
+        : {}),
     },
   });
 }
@@ -131,12 +154,18 @@ export function scatterOverData(o: {
       {
         data: { values: o.data },
         mark: { type: "circle", size: 6, opacity: 0.35, color: COLORS.data, clip: true },
-        encoding: { x: { field: "x", type: "quantitative", ...enc.x }, y: { field: "y", type: "quantitative", ...enc.y } },
+        encoding: {
+          x: { field: "x", type: "quantitative", ...enc.x },
+          y: { field: "y", type: "quantitative", ...enc.y },
+        },
       },
       {
         data: { values: o.samples },
         mark: { type: "circle", size: 6, opacity: 0.45, color: COLORS.samples, clip: true },
-        encoding: { x: { field: "x", type: "quantitative", ...enc.x }, y: { field: "y", type: "quantitative", ...enc.y } },
+        encoding: {
+          x: { field: "x", type: "quantitative", ...enc.x },
+          y: { field: "y", type: "quantitative", ...enc.y },
+        },
       },
     ],
   });

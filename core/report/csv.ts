@@ -35,6 +35,10 @@ export function* pointsAsRows(
 
 /** `samples.csv` of 2-D samples: header `x,y`. */
 export function samplesCsv(x: ArrayLike<number>, dim = 2): string {
-  const header = dim === 1 ? ["x"] : dim === 2 ? ["x", "y"] : Array.from({ length: dim }, (_, d) => `x${d}`);
+  const header = dim === 1
+    ? ["x"]
+    : dim === 2
+    ? ["x", "y"]
+    : Array.from({ length: dim }, (_, d) => `x${d}`);
   return toCsv(header, pointsAsRows(x, dim));
 }

@@ -16,7 +16,9 @@ export async function renderSvg(spec: Spec): Promise<string> {
     view = new vega.View(vega.parse(compiled), { renderer: "none" });
     return await view.toSVG();
   } catch (e) {
-    throw new Error(`chart "${String(spec.title ?? "?")}" failed to render: ${(e as Error).message}`);
+    throw new Error(
+      `chart "${String(spec.title ?? "?")}" failed to render: ${(e as Error).message}`,
+    );
   } finally {
     view?.finalize();
   }

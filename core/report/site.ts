@@ -6,8 +6,11 @@
 
 /** Escape text for HTML element content and attribute values. */
 export function escapeHtml(s: unknown): string {
-  return String(s).replace(/[&<>"'`]/g, (c) =>
-    ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" })[c]!);
+  return String(s).replace(
+    /[&<>"'`]/g,
+    (c) =>
+      ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" })[c]!,
+  );
 }
 
 /** Format a metric value for display. */
@@ -99,33 +102,41 @@ ${body}
 }
 
 function verdictBadge(verdict: string): string {
-  return `<span class="verdict v-${escapeHtml(verdict.replace(/\s+/g, "-"))}">${escapeHtml(verdict)}</span>`;
+  return `<span class="verdict v-${escapeHtml(verdict.replace(/\s+/g, "-"))}">${
+    escapeHtml(verdict)
+  }</span>`;
 }
 
 /** The page of one experiment. */
 export function experimentPage(m: ExperimentPageModel): string {
   const metricRows = m.metrics.map((r) =>
-    `<tr><td><code>${escapeHtml(r.name)}</code></td><td class="num">${escapeHtml(formatValue(r.value))}${
-      r.unit ? ` ${escapeHtml(r.unit)}` : ""
-    }</td><td class="num">${r.golden === undefined ? "–" : escapeHtml(formatValue(r.golden))}</td><td>${
-      escapeHtml(r.tolerance ?? "–")
-    }</td><td class="${r.status ?? ""}">${r.status ?? ""}</td><td>${escapeHtml(r.description)}${
+    `<tr><td><code>${escapeHtml(r.name)}</code></td><td class="num">${
+      escapeHtml(formatValue(r.value))
+    }${r.unit ? ` ${escapeHtml(r.unit)}` : ""}</td><td class="num">${
+      r.golden === undefined ? "–" : escapeHtml(formatValue(r.golden))
+    }</td><td>${escapeHtml(r.tolerance ?? "–")}</td><td class="${r.status ?? ""}">${
+      r.status ?? ""
+    }</td><td>${escapeHtml(r.description)}${
       r.better ? ` <span class="muted">(${escapeHtml(r.better)} is better)</span>` : ""
     }</td></tr>`
   ).join("\n");
   const charts = m.charts.map((c) =>
-    `<figure id="${escapeHtml(c.name)}"><div class="chart"><img src="${escapeHtml(encodeURIComponent(c.name))}.svg" alt="${
-      escapeHtml(c.title)
-    }"></div>
+    `<figure id="${escapeHtml(c.name)}"><div class="chart"><img src="${
+      escapeHtml(encodeURIComponent(c.name))
+    }.svg" alt="${escapeHtml(c.title)}"></div>
 <figcaption><strong>${escapeHtml(c.title)}.</strong> ${escapeHtml(c.caption)}
 <a href="${escapeHtml(encodeURIComponent(c.name))}.vl.json">spec</a> ·
 <a href="${escapeHtml(encodeURIComponent(c.name))}.svg">svg</a></figcaption></figure>`
   ).join("\n");
   const notes = m.notes.map((n) => `<p>${escapeHtml(n)}</p>`).join("\n");
-  const files = m.files.map((f) => `<li><a href="${escapeHtml(encodeURIComponent(f))}">${escapeHtml(f)}</a></li>`)
+  const files = m.files.map((f) =>
+    `<li><a href="${escapeHtml(encodeURIComponent(f))}">${escapeHtml(f)}</a></li>`
+  )
     .join("");
   const prov = Object.entries(m.provenance).map(([k, v]) =>
-    `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(typeof v === "object" ? JSON.stringify(v) : v)}</td></tr>`
+    `<tr><th>${escapeHtml(k)}</th><td>${
+      escapeHtml(typeof v === "object" ? JSON.stringify(v) : v)
+    }</td></tr>`
   ).join("");
   return page(
     `${m.title} · scorelab`,
@@ -164,18 +175,25 @@ export interface IndexRow {
 }
 
 /** The index of all experiments. */
-export function indexPage(rows: IndexRow[], meta: { generated: string; commit: string | null }): string {
+export function indexPage(
+  rows: IndexRow[],
+  meta: { generated: string; commit: string | null },
+): string {
   const cards = rows.map((r) =>
     `<div class="card">
 <div class="thumb">${r.thumbnail ? `<img src="${escapeHtml(r.thumbnail)}" alt="">` : ""}</div>
 <h3><a href="${escapeHtml(encodeURIComponent(r.name))}/index.html">${escapeHtml(r.title)}</a></h3>
-<div class="muted"><code>${escapeHtml(r.name)}</code> · ${escapeHtml(r.profile)} · ${r.wallSeconds.toFixed(1)} s</div>
+<div class="muted"><code>${escapeHtml(r.name)}</code> · ${escapeHtml(r.profile)} · ${
+      r.wallSeconds.toFixed(1)
+    } s</div>
 <div>${verdictBadge(r.verdict)}${
       r.failing.length ? ` <span class="out">${escapeHtml(r.failing.join(", "))}</span>` : ""
     }</div>
 <table>${
       r.headline.map((h) =>
-        `<tr><td><code>${escapeHtml(h.name)}</code></td><td class="num">${escapeHtml(formatValue(h.value))}</td></tr>`
+        `<tr><td><code>${escapeHtml(h.name)}</code></td><td class="num">${
+          escapeHtml(formatValue(h.value))
+        }</td></tr>`
       ).join("")
     }</table>
 </div>`

@@ -27,9 +27,10 @@ export class Stream {
 
   /** `key` names the stream (for example `scorelab/0/data`); `state` resumes a saved stream. */
   constructor(readonly key: string, state?: StreamState) {
-    this.#prng = (state
-      ? seedrandom.alea("", { state: state.prng as never })
-      : seedrandom.alea(key, { state: true })) as Alea;
+    this.#prng =
+      (state
+        ? seedrandom.alea("", { state: state.prng as never })
+        : seedrandom.alea(key, { state: true })) as Alea;
     if (state) this.#spare = state.spare;
   }
 

@@ -13,7 +13,6 @@ import type { DiscreteSchedule } from "../noise/schedules.ts";
 import type { SampleNoise } from "../runtime/random.ts";
 import type { SamplerResult } from "./result.ts";
 
-
 /** Variance of the reverse step: `beta` (sigma_t^2 = beta_t) or `posterior` (betaTilde_t). */
 export type DdpmVariance = "beta" | "posterior";
 

@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ConfigError, validateConfig } from "../core/harness/schema.ts";
+import { parseCli, PROJECT_ROOT } from "../core/harness/cli.ts";
+import { plan } from "../core/harness/runner.ts";
+import { compareGolden, formatDiff, makeGolden } from "../core/harness/golden.ts";
+import { stageDirectory, tempFilesInFlight, writeFileAtomic } from "../core/runtime/io.ts";
+import { EXPERIMENTS } from "../experiments/mod.ts";
+import { ddpmRing8 } from "../experiments/ddpm_ring8.ts";
+
+const quick = ddpmRing8.profiles.quick;
+const validate = (c: unknown) =>
+  validateConfig("ddpm-ring8", ddpmRing8.schema, ddpmRing8.checks ?? [], c);
+
+Deno.test("config validation names the field and the allowed values", () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ epochs: 0 }, /ddpm-ring8\.epochs: got 0; allowed: an integer >= 1/],
+    [{ lr: -1e-3 }, /ddpm-ring8\.lr: got -0\.001; allowed: a finite number > 0/],
+    [{ lr: NaN }, /ddpm-ring8\.lr: got NaN/],
+    [{ T: 0 }, /ddpm-ring8\.T: got 0; allowed: an integer in \[2, 10000\]/],
+    [
+      { batchSize: 6000 },
+      /ddpm-ring8\.batchSize: got 6000; allowed: an integer <= trainSize \(5000\)/,
+    ],
+    [{ dataset: "ring9" }, /ddpm-ring8\.dataset: got "ring9"; allowed: one of "ring8"/],
+    [{ variance: "fixed" }, /allowed: one of "beta", "posterior"/],
+    [{ epochs: "10" }, /ddpm-ring8\.epochs: got "10"; allowed: an integer/],
+    [{ betaStart: 0.05 }, /ddpm-ring8\.betaEnd: got 0\.02; allowed: a number > betaStart/],
+    [{ hidden: [128, -1] }, /ddpm-ring8\.hidden\[1\]: got -1/],
+    [{ figureSteps: [0, 250] }, /ddpm-ring8\.figureSteps: .*time indices in \[0, 199\]/],
+    [
+      { quality: { referenceSize: 1, permutations: 1, permutationSize: 2 } },
+      /quality\.referenceSize: got 1/,
+    ],
+    [
+      { epochz: 3 },
+      /ddpm-ring8\.epochz: got 3; allowed: no such field; known fields: dataset, trainSize/,
+    ],
+  ];
+  for (const [patch, msg] of cases) {
+    assert.throws(() => validate({ ...quick, ...patch }), (e: unknown) => {
+      assert.ok(e instanceof ConfigError, `ConfigError for ${JSON.stringify(patch)}`);
+      assert.match(e.message, msg);
+      return true;
+    });
+  }
+  const missing: Record<string, unknown> = { ...quick };
+  delete missing.lr;
+  assert.throws(() => validate(missing), /ddpm-ring8\.lr: got nothing \(the field is missing\)/);
+  assert.deepEqual(validate(structuredClone(quick)), quick);
+});
+
+Deno.test("every experiment's profiles pass their own validation", () => {
+  for (const e of EXPERIMENTS) {
+    for (const p of ["full", "quick"] as const) {
+      validateConfig(e.name, e.schema, e.checks ?? [], structuredClone(e.profiles[p]));
+    }
+  }
+});
+
+Deno.test("CLI flags: bad values are refused naming the flag and the allowed values", () => {
+  const bad: [string[], RegExp][] = [
+    [["--only", "ddpm-ring9"], /--only: got "ddpm-ring9"; allowed: experiment names: ddpm-ring8/],
+    [["--profile", "fast"], /--profile: got "fast"; allowed: full, quick/],
+    [
+      ["--seed", "-1"],
+      /--seed: got "-1"; allowed: a value; one starting with '-' must be written --seed=VALUE/,
+    ],
+    [["--seed=-1"], /--seed: got "-1"; allowed: a non-negative integer/],
+    [["--profile"], /--profile: got nothing .*allowed: a value after the flag/],
+    [["quick"], /command line: got "quick"; allowed: flags only/],
+    [["--seed", "1.5"], /--seed/],
+    [["--out", "/tmp/x"], /--out: .*a folder under reports\//],
+    [["--out", "reports/../fixtures"], /--out/],
+    [["--out", "../reports"], /--out/],
+    [["--shard", "1/3"], /flag --shard: .*allowed: one of --only, --profile/],
+    [["--set", "ddpm-ring8"], /--set/],
+    [["--set", "nope.epochs=1"], /--set: .*experiment one of ddpm-ring8/],
+  ];
+  for (const [args, msg] of bad) {
+    assert.throws(() => parseCli(args, EXPERIMENTS), msg, args.join(" "));
+  }
+  const ok = parseCli([
+    "--only",
+    "ddpm-ring8",
+    "--profile",
+    "quick",
+    "--seed",
+    "3",
+    "--out",
+    "reports/x",
+    "--set",
+    "ddpm-ring8.epochs=2",
+  ], EXPERIMENTS);
+  assert.equal(ok.profile, "quick");
+  assert.equal(ok.seed, 3);
+  assert.equal(ok.outDir, join(PROJECT_ROOT, "reports", "x"));
+  assert.deepEqual(ok.overrides, { "ddpm-ring8": { epochs: 2 } });
+});
+
+Deno.test("--set overrides are validated before any work", async () => {
+  const o = {
+    root: PROJECT_ROOT,
+    outDir: "/nonexistent",
+    experiments: EXPERIMENTS,
+    profile: "quick" as const,
+  };
+  await assert.rejects(
+    plan({ ...o, overrides: { "ddpm-ring8": { lr: -1 } } }),
+    /ddpm-ring8\.lr: got -1/,
+  );
+  await assert.rejects(
+    plan({ ...o, overrides: { "ddpm-ring8": { "quality.nope": 1 } } }),
+    /quality\.nope/,
+  );
+  const [p] = await plan({ ...o, overrides: { "ddpm-ring8": { epochs: 2 } } });
+  assert.equal((p.config as typeof quick).epochs, 2);
+});
+
+Deno.test("atomic writes: the old file survives a failed write; a staged folder is all or nothing", async () => {
+  const dir = await Deno.makeTempDir();
+  const f = join(dir, "a.txt");
+  await writeFileAtomic(f, "old");
+  // A write that fails midway (data that cannot be written) leaves the old file and no temp file.
+  await assert.rejects(writeFileAtomic(f, { length: 1 } as unknown as Uint8Array));
+  assert.equal(await Deno.readTextFile(f), "old");
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["a.txt"]);
+  assert.deepEqual(tempFilesInFlight(), []);
+  // Staged folder: nothing visible until commit; abort leaves the old folder untouched.
+  const final = join(dir, "exp");
+  await Deno.mkdir(final);
+  await Deno.writeTextFile(join(final, "metrics.json"), "old");
+  const s1 = await stageDirectory(final);
+  await Deno.writeTextFile(join(s1.dir, "metrics.json"), "new");
+  assert.equal(await Deno.readTextFile(join(final, "metrics.json")), "old");
+  s1.abort();
+  assert.equal(await Deno.readTextFile(join(final, "metrics.json")), "old");
+  const s2 = await stageDirectory(final);
+  await Deno.writeTextFile(join(s2.dir, "metrics.json"), "new");
+  s2.commit();
+  assert.equal(await Deno.readTextFile(join(final, "metrics.json")), "new");
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["a.txt", "exp"]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("golden comparison: bit-exact, within tolerance, regressed, changed", () => {
+  const specs = {
+    mmd2: { description: "", better: "lower" as const, tolerance: { abs: 0.003 } },
+    cov: { description: "", better: "higher" as const, tolerance: { abs: 0 } },
+    diag: { description: "", tolerance: { rel: 0.1 } },
+  };
+  const g = makeGolden("e", "quick", 0, "h", "abc", { mmd2: 0.004, cov: 8, diag: 2 }, specs);
+  assert.equal(compareGolden(g, { mmd2: 0.004, cov: 8, diag: 2 }, "abc").verdict, "bit-exact");
+  assert.equal(
+    compareGolden(g, { mmd2: 0.004, cov: 8, diag: 2 }, "xyz").verdict,
+    "within tolerance",
+  );
+  assert.equal(
+    compareGolden(g, { mmd2: 0.006, cov: 8, diag: 2.1 }, "xyz").verdict,
+    "within tolerance",
+  );
+  const worse = compareGolden(g, { mmd2: 0.0071, cov: 7, diag: 2 }, "xyz");
+  assert.equal(worse.verdict, "regressed");
+  assert.deepEqual(worse.checks.filter((c) => !c.ok).map((c) => [c.metric, c.direction]), [[
+    "mmd2",
+    "worse",
+  ], ["cov", "worse"]]);
+  assert.match(formatDiff(worse), /mmd2\s+0\.004\s+0\.0071\s+abs 0\.003\s+OUT \(worse\)/);
+  // Better than the golden beyond tolerance also fails: the numbers no longer come back, so the
+  // golden must be renewed on purpose.
+  const better = compareGolden(g, { mmd2: 0.0001, cov: 8, diag: 2 }, "xyz");
+  assert.equal(better.verdict, "changed");
+  assert.equal(better.checks[0].direction, "better");
+  assert.equal(compareGolden(g, { mmd2: 0.004, cov: 8, diag: 3 }, "xyz").verdict, "changed");
+  assert.equal(
+    compareGolden(g, { mmd2: 0.004, cov: 8 }, "abc").verdict,
+    "changed",
+    "a metric went missing",
+  );
+  assert.throws(() => makeGolden("e", "quick", 0, "h", null, { nope: 1 }, specs), /no MetricSpec/);
+});

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { mmd2, mmdPermutationTest, MmdReference } from "../core/metrics/mmd.ts";
+import { modeCoverage } from "../core/metrics/modes.ts";
+import { MetricInputError } from "../core/metrics/points.ts";
+import { ring8Mixture, sampleMixture } from "../core/data/mixtures.ts";
+import { Streams } from "../core/runtime/random.ts";
+import { near } from "./helpers.ts";
+
+const ring = ring8Mixture();
+const draw = (n: number, name: string, seed = 1) =>
+  sampleMixture(ring, n, new Streams(seed).get(name)).x;
+
+Deno.test("MMD²: the kernel sum by hand on a tiny example", () => {
+  // x = {(0,0), (1,0)}, y = {(0,1), (3,0)}; k(d²) = sum_h exp(-d² / (2h²)).
+  const k = (d2: number) =>
+    [0.1, 0.2, 0.5, 1, 2].reduce((s, h) => s + Math.exp(-d2 / (2 * h * h)), 0);
+  const want = k(1) + k(10) - (2 / 4) * (k(1) + k(9) + k(2) + k(4));
+  near(mmd2([0, 0, 1, 0], [0, 1, 3, 0], 2), want, 1e-12, "MMD²");
+});
+
+Deno.test("MMD² is near zero for two samples of one law and clearly positive for shifted laws", () => {
+  const y = draw(1500, "y");
+  const same = mmd2(draw(1500, "x"), y, 2);
+  assert.ok(Math.abs(same) < 0.004, `same law: ${same}`);
+  const ref = new MmdReference(y, 2);
+  near(ref.mmd2(draw(1500, "x")), same, 1e-12, "MmdReference equals mmd2");
+  const shifted = draw(1500, "x").map((v, i) => (i % 2 === 0 ? v + 0.25 : v));
+  const far = ref.mmd2(shifted);
+  assert.ok(far > 10 * Math.abs(same) && far > 0.02, `shift by one std: ${far}`);
+  const wider = sampleMixture({ ...ring, std: 0.35 }, 1500, new Streams(1).get("x")).x;
+  const w = ref.mmd2(wider);
+  assert.ok(w > 3 * Math.abs(same) && w > 0.005, `modes 40% wider: ${w} (same law: ${same})`);
+});
+
+Deno.test("permutation test: large p for one law, tiny p for shifted laws", () => {
+  const y = draw(300, "y");
+  const stream = () => new Streams(2).get("perm");
+  const same = mmdPermutationTest(draw(300, "x"), y, 2, {
+    size: 300,
+    permutations: 100,
+    stream: stream(),
+  });
+  assert.ok(same.pValue > 0.05, `same law p = ${same.pValue}`);
+  const shifted = draw(300, "x").map((v, i) => (i % 2 === 0 ? v + 0.3 : v));
+  const diff = mmdPermutationTest(shifted, y, 2, {
+    size: 300,
+    permutations: 100,
+    stream: stream(),
+  });
+  assert.equal(diff.pValue, 1 / 101, "no permutation beats a real shift");
+  near(diff.mmd2, mmd2(shifted, y, 2), 1e-12, "observed statistic is MMD²_u");
+});
+
+Deno.test("mode coverage on constructed samples", () => {
+  const m = ring8Mixture();
+  // 10 points exactly on mode 0, 5 on mode 3, 5 far from every mode.
+  const pts: number[] = [];
+  for (let i = 0; i < 10; i++) pts.push(...m.means[0]);
+  for (let i = 0; i < 5; i++) pts.push(m.means[3][0] + 0.7, m.means[3][1]); // 2.8 std: high quality
+  for (let i = 0; i < 5; i++) pts.push(0, 0); // 12 std from every mode
+  const c = modeCoverage(pts, m.means, m.std);
+  assert.equal(c.covered, 2);
+  assert.equal(c.modes, 8);
+  near(c.highQualityFraction, 15 / 20, 0);
+  assert.deepEqual(c.perMode, [10, 0, 0, 5, 0, 0, 0, 0]);
+  // strict: at least 0.2 * 20 / 8 = 0.5 high-quality samples: both covered modes count.
+  assert.equal(c.coveredStrict, 2);
+  near(
+    c.klFromUniform,
+    (10 / 15) * Math.log((10 / 15) * 8) + (5 / 15) * Math.log((5 / 15) * 8),
+    1e-12,
+    "KL",
+  );
+  // One sample per mode exactly: uniform, KL 0.
+  const u = modeCoverage(m.means.flat(), m.means, m.std);
+  assert.equal(u.covered, 8);
+  near(u.klFromUniform, 0, 1e-12, "uniform KL");
+  // No high-quality sample: KL is log K, coverage 0.
+  const none = modeCoverage([0, 0, 0.1, 0], m.means, m.std);
+  assert.equal(none.covered, 0);
+  near(none.klFromUniform, Math.log(8), 1e-12, "empty histogram KL");
+});
+
+Deno.test("metrics refuse degenerate input with a clear error, never NaN", () => {
+  assert.throws(() => mmd2([], [0, 0, 1, 1], 2), MetricInputError);
+  assert.throws(() => mmd2([0, 0], [0, 0, 1, 1], 2), /needs at least 2 points/);
+  assert.throws(() => mmd2([0, NaN, 1, 1], [0, 0, 1, 1], 2), /row 0 column 1 is NaN/);
+  assert.throws(
+    () => modeCoverage([1, Infinity], ring.means, ring.std),
+    /row 0 column 1 is Infinity/,
+  );
+  assert.throws(() => modeCoverage([], ring.means, ring.std), /needs at least 1 point/);
+  // All points identical: defined values.
+  const same = Array(20).fill(0).map((_, i) => (i % 2 ? 0 : 3));
+  const v = mmd2(same, draw(50, "y"), 2);
+  assert.ok(Number.isFinite(v));
+  const c = modeCoverage(same, ring.means, ring.std);
+  assert.equal(c.covered, 1);
+  near(c.klFromUniform, Math.log(8), 1e-12);
+});

@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { dense } from "../core/nn/dense.ts";
+import { Network } from "../core/nn/network.ts";
+import { Adam } from "../core/nn/adam.ts";
+import { DivergenceError, fit } from "../core/nn/train.ts";
+import { Params } from "../core/nn/params.ts";
+import { epsFromNetwork } from "../core/models.ts";
+import { linearBetaSchedule } from "../core/noise/schedules.ts";
+import { ddpmSample } from "../core/samplers/ddpm.ts";
+import { trainDdpm } from "../core/recipes/ddpm.ts";
+import { createProgress } from "../core/harness/progress.ts";
+import { DATASETS } from "../core/data/datasets.ts";
+import { Streams } from "../core/runtime/random.ts";
+import { ddpmNetSpec } from "../experiments/ddpm_ring8.ts";
+import { backend, near, noLeak } from "./helpers.ts";
+
+Deno.test("dense: value and gradients (first and second order) equal tfjs's own matMul", async () => {
+  await backend();
+  await noLeak(() =>
+    tf.tidy(() => {
+      const s = new Streams(1).get("t");
+      const x = tf.tensor2d(s.normals(6 * 5), [6, 5]);
+      const w = tf.tensor2d(s.normals(5 * 3), [5, 3]);
+      const b = tf.tensor1d(s.normals(3));
+      const ours = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) =>
+        tf.sum(tf.square(tf.softplus(dense(x, w, b))));
+      const theirs = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) =>
+        tf.sum(tf.square(tf.softplus(tf.add(tf.matMul(x, w), b))));
+      const g1 = tf.grads(ours as never)([x, w, b]);
+      const g2 = tf.grads(theirs as never)([x, w, b]);
+      for (let i = 0; i < 3; i++) {
+        const a = g1[i].dataSync(), c = g2[i].dataSync();
+        a.forEach((v, j) => near(v, c[j], 1e-4 * Math.max(1, Math.abs(c[j])), `grad ${i}`));
+      }
+      // Second order: gradient wrt W of the input-gradient norm (as exact score matching needs).
+      const second = (f: typeof ours) =>
+        tf.grad((w: tf.Tensor) =>
+          tf.sum(tf.square(tf.grad((x: tf.Tensor) => f(x as tf.Tensor2D, w as tf.Tensor2D, b))(x)))
+        )(w);
+      const s1 = second(ours).dataSync(), s2 = second(theirs).dataSync();
+      s1.forEach((v, j) =>
+        near(v, s2[j], 1e-3 * Math.max(1, Math.abs(s2[j])), "second-order grad")
+      );
+    })
+  );
+});
+
+Deno.test("Adam: one update equals PyTorch's formula by hand (with AdamW decay)", async () => {
+  await backend();
+  const p = new Params(
+    [{ name: "w", shape: [3], init: { kind: "zeros" } }],
+    new Float32Array([1, -2, 0.5]),
+  );
+  const opt = new Adam(p, { lr: 0.1, weightDecay: 0.01 });
+  const grads = [[0.5, -1, 2], [0.1, 0.2, -0.3]];
+  const want = [1, -2, 0.5];
+  const m = [0, 0, 0], v = [0, 0, 0];
+  grads.forEach((g, k) => {
+    tf.tidy(() => opt.update(tf.tensor1d(g)));
+    const t = k + 1;
+    for (let i = 0; i < 3; i++) {
+      m[i] = 0.9 * m[i] + 0.1 * g[i];
+      v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
+      want[i] *= 1 - 0.1 * 0.01;
+      want[i] -= (0.1 / (1 - 0.9 ** t)) * m[i] /
+        (Math.sqrt(v[i]) / Math.sqrt(1 - 0.999 ** t) + 1e-8);
+    }
+  });
+  p.read().forEach((x, i) => near(x, want[i], 1e-6, `param ${i}`));
+  assert.equal(opt.step, 2);
+  opt.dispose();
+  p.dispose();
+});
+
+Deno.test("no tensor leaks: the tensor count is flat over many training and sampling steps", async () => {
+  await backend();
+  const spec = ddpmNetSpec({ T: 20, timeEmbedDim: 4, hidden: [16, 16] });
+  const streams = new Streams(1);
+  const net = new Network(spec, streams.get("init"));
+  const data = DATASETS.ring8.sample(512, streams.get("data"));
+  const schedule = linearBetaSchedule(20);
+  const progress = createProgress("test", "silent");
+  const train = (epochs: number) =>
+    trainDdpm({
+      net,
+      schedule,
+      x: data.x,
+      dim: 2,
+      batchSize: 64,
+      epochs,
+      lr: 1e-3,
+      streams,
+      progress,
+    });
+  await train(1); // warm-up: kernels and cached constants
+  const before = tf.memory().numTensors;
+  await train(25); // 200 steps
+  const w = net.params.views();
+  for (let k = 0; k < 5; k++) {
+    ddpmSample(epsFromNetwork(net, w, 20), schedule, streams.perSample("s", 0, 100), { dim: 2 });
+  }
+  tf.dispose(w);
+  assert.equal(tf.memory().numTensors, before, "tensor count after 200 steps and 5 sampling runs");
+  net.dispose();
+});
+
+Deno.test("a NaN loss stops training with the step and the last finite loss", async () => {
+  await backend();
+  const p = new Params([{ name: "w", shape: [1], init: { kind: "zeros" } }], new Float32Array([1]));
+  const opt = new Adam(p, { lr: 0.1 });
+  await assert.rejects(
+    fit({
+      params: p,
+      optimizer: opt,
+      steps: 10,
+      loss: (w, step) => (step < 3 ? tf.sum(tf.square(w.w)) : tf.div(tf.sum(w.w), 0)) as tf.Scalar,
+    }),
+    (e: unknown) => {
+      assert.ok(e instanceof DivergenceError);
+      assert.equal(e.step, 3);
+      assert.ok(e.lastFiniteLoss !== null && Number.isFinite(e.lastFiniteLoss));
+      assert.match(e.message, /diverged at step 3.*last finite loss/);
+      return true;
+    },
+  );
+  opt.dispose();
+  p.dispose();
+});
