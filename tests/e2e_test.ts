@@ -106,3 +106,38 @@ Deno.test("bad flags and configs exit with code 2 and write nothing", async () =
     before,
   );
 });
+
+/**
+ * The metrics recomputed from samples.csv by an independent implementation (Python + numpy, own
+ * code and random numbers): coverage figures must agree exactly, MMD² up to reference noise.
+ */
+async function independentCheck(samples: string, metricsJson: string, mixture: string) {
+  let out;
+  try {
+    out = await new Deno.Command("/usr/bin/python3", {
+      args: [join(PROJECT_ROOT, "tests/independent/check_samples.py"), samples, mixture],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch {
+    console.warn("SKIPPED independent metric check: /usr/bin/python3 not found");
+    return;
+  }
+  const err = new TextDecoder().decode(out.stderr);
+  if (!out.success && /No module named 'numpy'/.test(err)) {
+    console.warn("SKIPPED independent metric check: numpy missing (apt-get install python3-numpy)");
+    return;
+  }
+  assert.ok(out.success, err);
+  const theirs = JSON.parse(new TextDecoder().decode(out.stdout));
+  const ours = JSON.parse(await Deno.readTextFile(metricsJson)).metrics;
+  for (const k of ["modesCovered", "modesCoveredStrict", "highQualityFraction"]) {
+    assert.equal(ours[k], theirs[k], k);
+  }
+  assert.ok(Math.abs(ours.modeKl - theirs.modeKl) < 1e-9, "modeKl");
+  assert.ok(Math.abs(ours.meanLogDensity - theirs.meanLogDensity) < 1e-5, "meanLogDensity");
+  assert.ok(
+    Math.abs(ours.mmd2 - theirs.mmd2) < 0.01,
+    `mmd2 ${ours.mmd2} vs independent ${theirs.mmd2}`,
+  );
+}
