@@ -26,7 +26,7 @@ export type { Dataset, DatasetName } from "./core/data/datasets.ts";
 export {
   marginal,
   mixtureLogDensity,
-  MixtureScore,
+  MixtureOracle,
   mixtureScoreJs,
   nearestMode,
   sampleMixture,
@@ -41,6 +41,8 @@ export { gatherRows, Minibatches } from "./core/data/loader.ts";
 export { forward, Network, oneHot } from "./core/nn/network.ts";
 /** A network's architecture and its conditioning features. */
 export type { Activation, Feature, NetworkSpec } from "./core/nn/network.ts";
+/** The seeds' networks: DDPM noise predictor, ScoreNet2D, the noise-conditional MLP. */
+export { ddpmNoisePredictor, noiseConditionalMlp, scoreNet2d } from "./core/nn/architectures.ts";
 /** The dense layer whose gradient materialises transposes (fast on wasm). */
 export { dense } from "./core/nn/dense.ts";
 /** Model parameters as one flat buffer with named views. */
@@ -67,7 +69,11 @@ export type { EpsModel } from "./core/models.ts";
 /** The DDPM epsilon-prediction loss. */
 export { ddpmLoss, drawTimesAndNoise } from "./core/objectives/ddpm.ts";
 /** Training an epsilon network with the DDPM objective; forward-process draws. */
-export { epochMeans, forwardSample, trainDdpm } from "./core/recipes/ddpm.ts";
+export { forwardSample, trainDdpm } from "./core/recipes/ddpm.ts";
+/** Training a network on data (seed batching schemes, Adam/AdamW, EMA, checkpoints). */
+export { blockMeans, stepsOf, trainOnData } from "./core/recipes/train.ts";
+/** How minibatches are drawn, and what training returns. */
+export type { Batching, Trained } from "./core/recipes/train.ts";
 /** Ancestral DDPM sampling (variance beta_t or the posterior variance). */
 export { ddpmSample } from "./core/samplers/ddpm.ts";
 /** What every sampler returns: samples, kept states, NFE. */

@@ -8,9 +8,11 @@ import type { Experiment } from "../core/harness/experiment.ts";
 import { rules, unless } from "../core/harness/schema.ts";
 import { DATASET_NAMES, type DatasetName, DATASETS } from "../core/data/datasets.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
-import { Network, type NetworkSpec } from "../core/nn/network.ts";
+import { Network } from "../core/nn/network.ts";
+import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
 import { epsFromNetwork } from "../core/models.ts";
-import { epochMeans, forwardSample, trainDdpm } from "../core/recipes/ddpm.ts";
+import { forwardSample, trainDdpm } from "../core/recipes/ddpm.ts";
+import { blockMeans } from "../core/recipes/train.ts";
 import { ddpmSample, type DdpmVariance } from "../core/samplers/ddpm.ts";
 import {
   DEFAULT_QUALITY,
@@ -67,20 +69,6 @@ const full: DdpmRing8Config = {
   chartPoints: 1500,
   quality: DEFAULT_QUALITY,
 };
-
-/** The seed's noise predictor: x and a learned time embedding into an MLP with ReLU. */
-export function ddpmNetSpec(
-  c: { T: number; timeEmbedDim: number; hidden: number[] },
-  inputDim = 2,
-): NetworkSpec {
-  return {
-    inputDim,
-    features: [{ kind: "embedding", name: "t", classes: c.T, dim: c.timeEmbedDim }],
-    hidden: c.hidden,
-    activation: "relu",
-    outputDim: inputDim,
-  };
-}
 
 export const ddpmRing8: Experiment<DdpmRing8Config> = {
   name: "ddpm-ring8",
@@ -156,7 +144,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
     const dataset = DATASETS[c.dataset];
     const data = dataset.sample(c.trainSize, streams.get("data"));
     const schedule = linearBetaSchedule(c.T, c.betaStart, c.betaEnd);
-    const net = new Network(ddpmNetSpec(c), streams.get("init"));
+    const net = new Network(ddpmNoisePredictor(c), streams.get("init"));
     try {
       const { losses, batchesPerEpoch } = await trainDdpm({
         net,
@@ -187,7 +175,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
 
       const judge = new QualityJudge(dataset, c.quality);
       const { quality, perMode } = judge.measure(result.x);
-      const curve = epochMeans(losses, batchesPerEpoch);
+      const curve = blockMeans(losses, batchesPerEpoch);
       const win = dataWindow(c.dataset);
       const shown = [...c.figureSteps].sort((a, b) => a - b);
 

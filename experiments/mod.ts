@@ -1,6 +1,18 @@
 /** Every experiment of the harness, in the order `reproduce` runs them. */
 import type { AnyExperiment } from "../core/harness/experiment.ts";
 import { ddpmRing8 } from "./ddpm_ring8.ts";
+import { scoreFields } from "./score_fields.ts";
+import { scoreMatchingObjectives } from "./score_matching_objectives.ts";
+import { langevinMcmc } from "./langevin_mcmc.ts";
+import { ncsnThreeClusters } from "./ncsn_three_clusters.ts";
+import { ncsnThreeClustersImproved } from "./ncsn_three_clusters_improved.ts";
 
 /** The registry `reproduce` selects from (`--only`). */
-export const EXPERIMENTS: AnyExperiment[] = [ddpmRing8];
+export const EXPERIMENTS: AnyExperiment[] = [
+  ddpmRing8,
+  scoreFields,
+  scoreMatchingObjectives,
+  langevinMcmc,
+  ncsnThreeClusters,
+  ncsnThreeClustersImproved,
+];

@@ -4,7 +4,7 @@ import {
   grid25Mixture,
   marginal,
   mixtureLogDensity,
-  MixtureScore,
+  MixtureOracle,
   mixtureScoreJs,
   ring8Mixture,
   sampleMixture,
@@ -72,14 +72,14 @@ Deno.test("the closed-form score is the gradient of the log-density (central dif
 Deno.test("the tensor score equals the float64 score, with scalar and per-row noise levels", async () => {
   await backend();
   const base = ring8Mixture();
-  const score = new MixtureScore(base);
+  const oracle = new MixtureOracle(base);
   const stream = new Streams(4).get("points");
   const n = 64;
   const x = Array.from({ length: 2 * n }, () => 5 * (2 * stream.uniform() - 1));
   await noLeak(() => {
     const a = 0.8, s = 0.6;
     const want = mixtureScoreJs(marginal(base, a, s), x);
-    const got = tf.tidy(() => score.at(tf.tensor2d(x, [n, 2]), a, s).dataSync());
+    const got = tf.tidy(() => oracle.score(tf.tensor2d(x, [n, 2]), a, s).dataSync());
     for (let i = 0; i < 2 * n; i++) {
       near(got[i], want[i], 2e-4 * Math.max(1, Math.abs(want[i])), "scalar a, s");
     }
@@ -87,7 +87,8 @@ Deno.test("the tensor score equals the float64 score, with scalar and per-row no
     const as = Array.from({ length: n }, (_, i) => 0.3 + 0.7 * (i / n));
     const ss = as.map((v) => Math.sqrt(1 - v * v) + 0.01);
     const rows = tf.tidy(() =>
-      score.at(tf.tensor2d(x, [n, 2]), tf.tensor2d(as, [n, 1]), tf.tensor2d(ss, [n, 1])).dataSync()
+      oracle.score(tf.tensor2d(x, [n, 2]), tf.tensor2d(as, [n, 1]), tf.tensor2d(ss, [n, 1]))
+        .dataSync()
     );
     for (let i = 0; i < n; i++) {
       const w = mixtureScoreJs(marginal(base, as[i], ss[i]), x.slice(2 * i, 2 * i + 2));
@@ -95,7 +96,7 @@ Deno.test("the tensor score equals the float64 score, with scalar and per-row no
       near(rows[2 * i + 1], w[1], 2e-4 * Math.max(1, Math.abs(w[1])), "per-row a, s");
     }
   });
-  score.dispose();
+  oracle.dispose();
 });
 
 Deno.test("mixture samples have the mixture's moments and labels", () => {

@@ -12,7 +12,7 @@ import { trainDdpm } from "../core/recipes/ddpm.ts";
 import { createProgress } from "../core/harness/progress.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { Streams } from "../core/runtime/random.ts";
-import { ddpmNetSpec } from "../experiments/ddpm_ring8.ts";
+import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
 import { backend, near, noLeak } from "./helpers.ts";
 
 Deno.test("dense: value and gradients (first and second order) equal tfjs's own matMul", async () => {
@@ -75,7 +75,7 @@ Deno.test("Adam: one update equals PyTorch's formula by hand (with AdamW decay)"
 
 Deno.test("no tensor leaks: the tensor count is flat over many training and sampling steps", async () => {
   await backend();
-  const spec = ddpmNetSpec({ T: 20, timeEmbedDim: 4, hidden: [16, 16] });
+  const spec = ddpmNoisePredictor({ T: 20, timeEmbedDim: 4, hidden: [16, 16] });
   const streams = new Streams(1);
   const net = new Network(spec, streams.get("init"));
   const data = DATASETS.ring8.sample(512, streams.get("data"));

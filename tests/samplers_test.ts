@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { MixtureScore, ring8Mixture } from "../core/data/mixtures.ts";
+import { MixtureOracle, ring8Mixture } from "../core/data/mixtures.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { epsFromMixture } from "../core/models.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
@@ -11,7 +11,7 @@ import { backend, noLeak } from "./helpers.ts";
 
 Deno.test("DDPM ancestral sampling with the exact score reproduces ring8 (no network)", async () => {
   await backend();
-  const score = new MixtureScore(ring8Mixture());
+  const oracle = new MixtureOracle(ring8Mixture());
   const s = linearBetaSchedule(200);
   const judge = new QualityJudge(DATASETS.ring8, {
     referenceSize: 2000,
@@ -20,7 +20,7 @@ Deno.test("DDPM ancestral sampling with the exact score reproduces ring8 (no net
   });
   for (const variance of ["beta", "posterior"] as const) {
     const r = await noLeak(() =>
-      ddpmSample(epsFromMixture(score, s), s, new Streams(0).perSample("sample", 0, 2000), {
+      ddpmSample(epsFromMixture(oracle, s), s, new Streams(0).perSample("sample", 0, 2000), {
         dim: 2,
         variance,
       })
@@ -37,14 +37,14 @@ Deno.test("DDPM ancestral sampling with the exact score reproduces ring8 (no net
     );
     assert.equal(r.nfe, 200);
   }
-  score.dispose();
+  oracle.dispose();
 });
 
 Deno.test("the sampler is only as good as its score: a sign-flipped score does not reproduce ring8", async () => {
   await backend();
-  const score = new MixtureScore(ring8Mixture());
+  const oracle = new MixtureOracle(ring8Mixture());
   const s = linearBetaSchedule(200);
-  const exact = epsFromMixture(score, s);
+  const exact = epsFromMixture(oracle, s);
   const flipped = (x: tf.Tensor2D, t: number | Int32Array) =>
     tf.tidy(() => tf.neg(exact(x, t)) as tf.Tensor2D);
   const r = ddpmSample(flipped, s, new Streams(0).perSample("sample", 0, 500), { dim: 2 });
@@ -55,14 +55,14 @@ Deno.test("the sampler is only as good as its score: a sign-flipped score does n
   });
   const { quality } = judge.measure(r.x.map((v) => (Number.isFinite(v) ? v : 1e6)));
   assert.ok(quality.highQualityFraction! < 0.2, `flipped: ${quality.highQualityFraction}`);
-  score.dispose();
+  oracle.dispose();
 });
 
 Deno.test("samples do not depend on the batch they were drawn in (per-sample streams)", async () => {
   await backend();
-  const score = new MixtureScore(ring8Mixture());
+  const oracle = new MixtureOracle(ring8Mixture());
   const s = linearBetaSchedule(50);
-  const eps = epsFromMixture(score, s);
+  const eps = epsFromMixture(oracle, s);
   const streams = new Streams(11);
   const whole = ddpmSample(eps, s, streams.perSample("sample", 0, 300), { dim: 2 }).x;
   const parts = [[0, 77], [77, 200], [200, 300]].map(([a, b]) =>
@@ -75,5 +75,130 @@ Deno.test("samples do not depend on the batch they were drawn in (per-sample str
     o += p.length;
   }
   assert.deepEqual(joined, whole);
-  score.dispose();
+  oracle.dispose();
+});
+
+import { mala } from "../core/samplers/mala.ts";
+import { langevin } from "../core/samplers/langevin.ts";
+import { annealedLangevin } from "../core/samplers/annealed_langevin.ts";
+import { scoreFromMixture } from "../core/models.ts";
+import { geometricSigmas } from "../core/noise/schedules.ts";
+import { threeClustersMixture } from "../core/data/mixtures.ts";
+import { moments2, near } from "./helpers.ts";
+
+Deno.test("MALA leaves a Gaussian target invariant at a large step; ULA at the same step is biased as predicted", async () => {
+  await backend();
+  // Target N(mu, v I) with v = 0.5; a large step eps = 0.8 v.
+  const v = 0.5, mu = [1, -2], eps = 0.4;
+  const oracle = new MixtureOracle({ means: [mu], std: Math.sqrt(v), weights: [1] });
+  const target = {
+    score: (x: tf.Tensor2D) => oracle.score(x),
+    logDensity: (x: tf.Tensor2D) => oracle.logDensity(x),
+  };
+  const n = 4000;
+  const streams = new Streams(21);
+  const start = tf.tidy(() =>
+    tf.add(
+      tf.mul(Math.sqrt(v), streams.perSample("start", 0, n).normal(2)),
+      tf.tensor2d([mu]),
+    ) as tf.Tensor2D
+  );
+  const r = await noLeak(() =>
+    mala(target, start, streams.perSample("mala", 0, n), { steps: 200, eps })
+  );
+  const m = moments2(r.x);
+  const se = Math.sqrt(v / n);
+  near(m.mean[0], mu[0], 5 * se, "MALA mean x");
+  near(m.mean[1], mu[1], 5 * se, "MALA mean y");
+  near(m.cov[0], v, 5 * v * Math.sqrt(2 / n), "MALA var x");
+  near(m.cov[2], v, 5 * v * Math.sqrt(2 / n), "MALA var y");
+  near(m.cov[1], 0, 5 * v / Math.sqrt(n), "MALA cov");
+  assert.ok(r.acceptance > 0.5 && r.acceptance < 1, `acceptance ${r.acceptance}`);
+  // ULA x' = (1 - eps/(2v)) x + sqrt(eps) z is an AR(1) with stationary variance eps / (1 - (1 - eps/(2v))^2).
+  const u = langevin((x) => oracle.score(x), start, streams.perSample("ula", 0, n), {
+    steps: 200,
+    eps,
+    form: "half",
+  });
+  const rho = 1 - eps / (2 * v);
+  const ulaVar = eps / (1 - rho * rho);
+  near(moments2(u.x).cov[0], ulaVar, 5 * ulaVar * Math.sqrt(2 / n), "ULA stationary variance");
+  assert.ok(ulaVar > 1.2 * v, "the bias is real at this step size");
+  start.dispose();
+  oracle.dispose();
+});
+
+Deno.test("the two Langevin discretisations are one chain: 'full' at eps equals 'half' at 2 eps", async () => {
+  await backend();
+  const oracle = new MixtureOracle(ring8Mixture());
+  const x0 = tf.zeros([50, 2]) as tf.Tensor2D;
+  const a = langevin((x) => oracle.score(x), x0, new Streams(1).perSample("s", 0, 50), {
+    steps: 30,
+    eps: 0.01,
+    form: "full",
+  });
+  const b = langevin((x) => oracle.score(x), x0, new Streams(1).perSample("s", 0, 50), {
+    steps: 30,
+    eps: 0.02,
+    form: "half",
+  });
+  a.x.forEach((v, i) => near(v, b.x[i], 1e-5, "same chain"));
+  x0.dispose();
+  oracle.dispose();
+});
+
+Deno.test("exact score: annealed Langevin reproduces ring8 and three_clusters; single-scale Langevin from one start does not", async () => {
+  await backend();
+  for (
+    const [name, m] of [["ring8", ring8Mixture()], [
+      "three_clusters",
+      threeClustersMixture(),
+    ]] as const
+  ) {
+    const oracle = new MixtureOracle(m);
+    const judge = new QualityJudge(DATASETS[name], {
+      referenceSize: 2000,
+      permutations: 20,
+      permutationSize: 500,
+    });
+    const n = 2000;
+    const streams = new Streams(2);
+    const sigmas = geometricSigmas(6, 0.01, 30);
+    const x0 = tf.tidy(() => tf.mul(6, streams.perSample("x0", 0, n).normal(2)) as tf.Tensor2D);
+    const annealed = annealedLangevin(
+      scoreFromMixture(oracle),
+      x0,
+      sigmas,
+      streams.perSample("al", 0, n),
+      {
+        stepsPerLevel: 40,
+        rule: { kind: "ratio", alpha: 2e-5 },
+        form: "half",
+        denoise: true,
+      },
+    );
+    const qa = judge.measure(annealed.x).quality;
+    assert.equal(qa.modesCovered, m.means.length, `${name}: annealed covers every mode`);
+    assert.ok(
+      qa.mmd2 < 3 * Math.abs(qa.mmd2NoiseFloor) + 1e-3,
+      `${name}: annealed MMD² ${qa.mmd2} (floor ${qa.mmd2NoiseFloor})`,
+    );
+    // Single scale, same budget, every chain from one start at the first mode.
+    const one = tf.tidy(() =>
+      tf.tile(tf.tensor2d([m.means[0] as number[]]), [n, 1]) as tf.Tensor2D
+    );
+    const single = langevin((x) => oracle.score(x), one, streams.perSample("ula", 0, n), {
+      steps: 30 * 40,
+      eps: 0.1 * m.std * m.std,
+      form: "half",
+    });
+    const qs = judge.measure(single.x).quality;
+    assert.ok(
+      qs.modesCovered! < m.means.length,
+      `${name}: single-scale covered ${qs.modesCovered}`,
+    );
+    assert.ok(qs.mmd2 > 20 * qa.mmd2 && qs.mmd2 > 0.05, `${name}: single-scale MMD² ${qs.mmd2}`);
+    tf.dispose([x0, one]);
+    oracle.dispose();
+  }
 });

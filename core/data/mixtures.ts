@@ -143,16 +143,18 @@ export function mixtureScoreJs(m: GaussianMixture, x: ArrayLike<number>): Float6
 }
 
 /**
- * The score of the law of a x0 + s eps, as differentiable tensor ops (so samplers, the likelihood's
- * divergence and guidance use it exactly as they use a network):
+ * The closed form of the law of a x0 + s eps (x0 from the mixture, eps ~ N(0, I)) as differentiable
+ * tensor ops, so samplers, the likelihood's divergence, MALA and guidance use the oracle exactly as
+ * they use a network. With v = a^2 std^2 + s^2 and logits_k = log w_k + a x.mu_k / v - a^2 |mu_k|^2 / (2 v):
  *
- *   score(x) = (a R mu - x) / v,  v = a^2 std^2 + s^2,
- *   R = softmax_k( log w_k + a x.mu_k / v - a^2 |mu_k|^2 / (2 v) ).
+ *   score(x) = (a R mu - x) / v,   R = softmax_k(logits_k)
+ *   log p(x) = logsumexp_k(logits_k) - |x|^2 / (2 v) - (d/2) log(2 pi v)
  *
- * The |x|^2 term of the Gaussian exponent is the same for every k and cancels in the softmax.
- * The mixture's constants live on the backend once; call `dispose()` when done.
+ * (the |x|^2 term of the Gaussian exponent is the same for every k and cancels in the softmax).
+ * `a` and `s` are numbers or [N, 1] columns (a noise level per row). The mixture's constants live
+ * on the backend once; call `dispose()` when done.
  */
-export class MixtureScore {
+export class MixtureOracle {
   readonly #mu: tf.Tensor2D;
   readonly #muT: tf.Tensor2D;
   readonly #muSq: tf.Tensor1D;
@@ -165,19 +167,42 @@ export class MixtureScore {
     this.#logw = tf.tensor1d(mixture.weights.map(Math.log));
   }
 
-  /** The score at rows of x; `a` and `s` are numbers or [N, 1] columns (a noise level per row). */
-  at(x: tf.Tensor2D, a: number | tf.Tensor2D = 1, s: number | tf.Tensor2D = 0): tf.Tensor2D {
+  #logits(x: tf.Tensor2D, a: number | tf.Tensor2D, v: tf.Tensor) {
+    return tf.add(
+      this.#logw,
+      tf.div(
+        tf.sub(tf.mul(a, tf.matMul(x, this.#muT)), tf.mul(tf.mul(tf.square(a), 0.5), this.#muSq)),
+        v,
+      ),
+    ) as tf.Tensor2D;
+  }
+
+  #variance(a: number | tf.Tensor2D, s: number | tf.Tensor2D): tf.Tensor {
+    return tf.add(tf.mul(tf.square(a), this.mixture.std ** 2), tf.square(s));
+  }
+
+  /** grad_x log p(x) at rows of x. */
+  score(x: tf.Tensor2D, a: number | tf.Tensor2D = 1, s: number | tf.Tensor2D = 0): tf.Tensor2D {
     return tf.tidy(() => {
-      const v = tf.add(tf.mul(tf.square(a), this.mixture.std ** 2), tf.square(s));
-      const logits = tf.add(
-        this.#logw,
-        tf.div(
-          tf.sub(tf.mul(a, tf.matMul(x, this.#muT)), tf.mul(tf.mul(tf.square(a), 0.5), this.#muSq)),
-          v,
-        ),
-      );
-      const r = tf.softmax(logits as tf.Tensor2D);
+      const v = this.#variance(a, s);
+      const r = tf.softmax(this.#logits(x, a, v));
       return tf.div(tf.sub(tf.mul(a, tf.matMul(r, this.#mu)), x), v) as tf.Tensor2D;
+    });
+  }
+
+  /** log p(x) at rows of x, shape [N]. */
+  logDensity(
+    x: tf.Tensor2D,
+    a: number | tf.Tensor2D = 1,
+    s: number | tf.Tensor2D = 0,
+  ): tf.Tensor1D {
+    return tf.tidy(() => {
+      const v = this.#variance(a, s);
+      const d = x.shape[1];
+      const lse = tf.logSumExp(this.#logits(x, a, v), 1, true);
+      const quad = tf.div(tf.sum(tf.square(x), 1, true), tf.mul(v, 2));
+      const norm = tf.mul(0.5 * d, tf.log(tf.mul(v, 2 * Math.PI)));
+      return tf.reshape(tf.sub(tf.sub(lse, quad), norm), [-1]) as tf.Tensor1D;
     });
   }
 

@@ -79,6 +79,10 @@ export interface Experiment<C> {
   profiles: Record<ProfileName, C>;
   schema: Schema<C>;
   checks?: Check<C>[];
+  /**
+   * The metrics it reports. A key ending in `*` covers every metric name starting with the rest
+   * (a family named after config values, such as one Fisher divergence per sigma).
+   */
   metrics: Record<string, MetricSpec>;
   run(ctx: RunContext<C>): Promise<RunOutput>;
 }
@@ -86,3 +90,18 @@ export interface Experiment<C> {
 /** An experiment of any config type (the registry's element type). */
 // deno-lint-ignore no-explicit-any
 export type AnyExperiment = Experiment<any>;
+
+/** The spec of metric `name`: its own key, or the longest `prefix*` key that matches. */
+export function metricSpec(
+  specs: Record<string, MetricSpec>,
+  name: string,
+): MetricSpec | undefined {
+  if (specs[name]) return specs[name];
+  let best: string | undefined;
+  for (const k of Object.keys(specs)) {
+    if (k.endsWith("*") && name.startsWith(k.slice(0, -1)) && (!best || k.length > best.length)) {
+      best = k;
+    }
+  }
+  return best ? specs[best] : undefined;
+}

@@ -6,7 +6,7 @@
  * or has no direction: the numbers no longer come back, so the golden must be renewed on purpose).
  */
 import { join } from "node:path";
-import type { MetricSpec, ProfileName, Tolerance } from "./experiment.ts";
+import { type MetricSpec, metricSpec, type ProfileName, type Tolerance } from "./experiment.ts";
 
 /** A golden file's content. */
 export interface Golden {
@@ -77,7 +77,7 @@ export function makeGolden(
 ): Golden {
   const out: Golden["metrics"] = {};
   for (const [name, value] of Object.entries(metrics)) {
-    const spec = specs[name];
+    const spec = metricSpec(specs, name);
     if (!spec) throw new Error(`metric "${name}" of ${experiment} has no MetricSpec (tolerance)`);
     out[name] = {
       value,

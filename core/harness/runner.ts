@@ -4,7 +4,7 @@
  * golden, then write the index and print the summary table.
  */
 import { join, relative } from "node:path";
-import type { AnyExperiment, ProfileName, RunOutput } from "./experiment.ts";
+import { type AnyExperiment, metricSpec, type ProfileName, type RunOutput } from "./experiment.ts";
 import { ConfigError, validateConfig } from "./schema.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import {
@@ -114,7 +114,7 @@ export async function plan(o: ReproduceOptions): Promise<Plan[]> {
 
 function checkMetrics(name: string, out: RunOutput, specs: AnyExperiment["metrics"]): void {
   for (const [k, v] of Object.entries(out.metrics)) {
-    if (!(k in specs)) throw new Error(`${name}: metric "${k}" has no MetricSpec`);
+    if (!metricSpec(specs, k)) throw new Error(`${name}: metric "${k}" has no MetricSpec`);
     if (typeof v !== "number" || !Number.isFinite(v)) {
       throw new Error(`${name}: metric "${k}" is ${v}, not a finite number`);
     }
@@ -136,8 +136,14 @@ async function runOne(
   commit: string | null,
 ): Promise<{ summary: ExperimentSummary; thumbnail?: string }> {
   const { exp } = p;
-  const headline = Object.entries(exp.metrics).filter(([, s]) => s.headline).map(([k]) => k);
-  const base = { name: exp.name, title: exp.title, profile: o.profile, seed: p.seed, headline };
+  const headlineKeys = Object.entries(exp.metrics).filter(([, s]) => s.headline).map(([k]) => k);
+  const base = {
+    name: exp.name,
+    title: exp.title,
+    profile: o.profile,
+    seed: p.seed,
+    headline: headlineKeys,
+  };
   const progress = createProgress(exp.name, o.progress ?? "lines");
   const start = performance.now();
   let out: RunOutput;
@@ -169,6 +175,8 @@ async function runOne(
     };
   }
   const wallSeconds = (performance.now() - start) / 1000;
+  // Headline metrics: the flagged keys, with a `prefix*` key standing for every metric it covers.
+  base.headline = Object.keys(out.metrics).filter((k) => metricSpec(exp.metrics, k)?.headline);
   const samples = out.files.find((f) => f.name === "samples.csv");
   const samplesSha256 = samples ? await sha256(samples.content) : null;
 
@@ -239,7 +247,7 @@ async function runOne(
     }
     const checkOf = new Map(golden.checks.map((c) => [c.metric, c]));
     const metrics: PageMetric[] = Object.entries(out.metrics).map(([name, value]) => {
-      const spec = exp.metrics[name];
+      const spec = metricSpec(exp.metrics, name)!;
       const c = checkOf.get(name);
       return {
         name,

@@ -1,17 +1,15 @@
 /**
- * Training an epsilon network with the DDPM objective on a data set: shuffled minibatches
- * (drop_last, as the seeds' loader), a time index and noise per row, Adam, and progress.
+ * Training an epsilon network with the DDPM objective (shuffled epochs as the seeds' loader, a time
+ * index and noise per row), and forward-process draws for figures.
  */
 import * as tf from "@tensorflow/tfjs";
-import { gatherRows, Minibatches } from "../data/loader.ts";
 import type { Network } from "../nn/network.ts";
-import { Adam } from "../nn/adam.ts";
-import { fit } from "../nn/train.ts";
 import { epsFromNetwork } from "../models.ts";
 import { ddpmLoss, drawTimesAndNoise } from "../objectives/ddpm.ts";
 import { type DiscreteSchedule, marginalCoefficients, qSample } from "../noise/schedules.ts";
 import type { Stream, Streams } from "../runtime/random.ts";
 import type { Progress } from "../harness/progress.ts";
+import { type Trained, trainOnData } from "./train.ts";
 
 /** Options of {@link trainDdpm}. */
 export interface TrainDdpmOptions {
@@ -29,46 +27,23 @@ export interface TrainDdpmOptions {
   features?: (idx: Int32Array, step: number) => Record<string, tf.Tensor2D>;
 }
 
-/** Train; returns the loss of every step and the number of batches per epoch. */
-export async function trainDdpm(
-  o: TrainDdpmOptions,
-): Promise<{ losses: Float32Array; batchesPerEpoch: number }> {
-  const n = o.x.length / o.dim;
-  const batches = new Minibatches(n, o.batchSize, o.streams.get("shuffle"));
+/** Train with Adam on shuffled epochs; returns the loss of every step. */
+export function trainDdpm(o: TrainDdpmOptions): Promise<Trained> {
   const noise = o.streams.get("train");
-  const optimizer = new Adam(o.net.params, { lr: o.lr });
-  const steps = o.epochs * batches.batchesPerEpoch;
-  const phase = o.progress.phase("train", steps);
-  try {
-    const losses = await fit({
-      params: o.net.params,
-      optimizer,
-      steps,
-      loss: (w, step) => {
-        const idx = batches.at(step);
-        const x0 = tf.tensor2d(gatherRows(o.x, o.dim, idx), [idx.length, o.dim]);
-        const { t, eps } = drawTimesAndNoise(idx.length, o.dim, o.schedule.T, noise);
-        const model = epsFromNetwork(o.net, w, o.schedule.T, o.features?.(idx, step));
-        return ddpmLoss(model, o.schedule, x0, t, tf.tensor2d(eps, [idx.length, o.dim]));
-      },
-      onStep: (_, loss) => phase.tick(1, `loss ${loss.toFixed(4)}`),
-    });
-    return { losses, batchesPerEpoch: batches.batchesPerEpoch };
-  } finally {
-    phase.done();
-    optimizer.dispose();
-  }
-}
-
-/** Mean loss of each epoch (the loss curve). */
-export function epochMeans(losses: Float32Array, batchesPerEpoch: number): number[] {
-  const out: number[] = [];
-  for (let e = 0; e * batchesPerEpoch < losses.length; e++) {
-    let s = 0;
-    for (let i = 0; i < batchesPerEpoch; i++) s += losses[e * batchesPerEpoch + i];
-    out.push(s / batchesPerEpoch);
-  }
-  return out;
+  return trainOnData({
+    net: o.net,
+    x: o.x,
+    dim: o.dim,
+    batching: { kind: "epochs", batchSize: o.batchSize, epochs: o.epochs },
+    optimizer: { lr: o.lr },
+    streams: o.streams,
+    progress: o.progress,
+    loss: (w, x0, idx, step) => {
+      const { t, eps } = drawTimesAndNoise(idx.length, o.dim, o.schedule.T, noise);
+      const model = epsFromNetwork(o.net, w, o.schedule.T, o.features?.(idx, step));
+      return ddpmLoss(model, o.schedule, x0, t, tf.tensor2d(eps, [idx.length, o.dim]));
+    },
+  });
 }
 
 /** A draw of q(x_t | x_0) for each row of x0 (flat, `dim` per row) at time index t. */

@@ -211,3 +211,133 @@ export function scatterPanels(o: {
     },
   });
 }
+
+/** One arrow of a vector field: its foot (x, y), the vector (u, v), and its panel. */
+export interface Arrow {
+  x: number;
+  y: number;
+  u: number;
+  v: number;
+  panel: string;
+}
+
+/**
+ * Quiver plots (Vega-Lite has no quiver mark: a rule for the shaft, a rotated triangle for the
+ * head). An arrow of magnitude `unit` is drawn one grid `spacing` long; longer arrows are capped at
+ * 1.5 spacings, so that fields compared in one chart share one scale. Panels are laid out in
+ * `columns` columns, in `panelOrder`; `colorOf` gives each panel's arrow colour.
+ */
+export function quiverPanels(o: {
+  title: string;
+  arrows: Arrow[];
+  panelOrder: string[];
+  window: [number, number];
+  spacing: number;
+  unit: number;
+  colorOf: (panel: string) => string;
+  background?: Row[];
+  columns?: number;
+  size?: number;
+}): Spec {
+  const size = o.size ?? 230;
+  const rows: Row[] = o.arrows.map((a) => {
+    const mag = Math.hypot(a.u, a.v);
+    const len = mag === 0 ? 0 : Math.min(mag / o.unit, 1.5) * o.spacing;
+    const ux = mag === 0 ? 0 : a.u / mag, uy = mag === 0 ? 0 : a.v / mag;
+    const angle = ((-Math.atan2(uy, ux) * 180) / Math.PI + 360) % 360;
+    return {
+      x: round(a.x),
+      y: round(a.y),
+      x2: round(a.x + ux * len),
+      y2: round(a.y + uy * len),
+      angle: round(angle, 1),
+      panel: a.panel,
+      layer: "arrow",
+    };
+  });
+  const background = (o.background ?? []).length === 0
+    ? []
+    : o.panelOrder.flatMap((panel) => o.background!.map((r) => ({ ...r, panel, layer: "data" })));
+  const x = { field: "x", type: "quantitative", ...axis("x₁", o.window) };
+  const y = { field: "y", type: "quantitative", ...axis("x₂", o.window) };
+  const color = {
+    field: "panel",
+    type: "nominal",
+    legend: null,
+    scale: { domain: o.panelOrder, range: o.panelOrder.map(o.colorOf) },
+  };
+  return base(o.title, {
+    data: { values: [...background, ...rows] },
+    facet: { field: "panel", type: "ordinal", title: null, sort: o.panelOrder },
+    columns: o.columns ?? 2,
+    spec: {
+      width: size,
+      height: size,
+      layer: [
+        ...(background.length
+          ? [{
+            transform: [{ filter: "datum.layer === 'data'" }],
+            mark: { type: "circle", size: 4, opacity: 0.25, color: COLORS.data, clip: true },
+            encoding: { x, y },
+          }]
+          : []),
+        {
+          transform: [{ filter: "datum.layer === 'arrow'" }],
+          mark: { type: "rule", strokeWidth: 1.1, clip: true },
+          encoding: { x, y, x2: { field: "x2" }, y2: { field: "y2" }, color },
+        },
+        {
+          transform: [{
+            filter: "datum.layer === 'arrow' && (datum.x2 !== datum.x || datum.y2 !== datum.y)",
+          }],
+          mark: { type: "point", shape: "triangle-right", filled: true, size: 18, clip: true },
+          encoding: {
+            x: { field: "x2", type: "quantitative", scale: { domain: o.window } },
+            y: { field: "y2", type: "quantitative", scale: { domain: o.window } },
+            angle: { field: "angle", type: "quantitative", scale: null },
+            color,
+          },
+        },
+      ],
+    },
+  });
+}
+
+/** Bars of `y` per category `x`, optionally grouped by `color`. */
+export function barChart(o: {
+  title: string;
+  rows: Row[];
+  x: { field: string; title: string };
+  y: { field: string; title: string; log?: boolean };
+  color?: { field: string; title: string };
+  width?: number;
+  height?: number;
+}): Spec {
+  return base(o.title, {
+    width: o.width ?? 360,
+    height: o.height ?? 220,
+    data: { values: o.rows },
+    mark: { type: "bar" },
+    encoding: {
+      x: {
+        field: o.x.field,
+        type: "nominal",
+        title: o.x.title,
+        sort: null,
+        axis: { labelAngle: 0 },
+      },
+      y: {
+        field: o.y.field,
+        type: "quantitative",
+        title: o.y.title,
+        scale: o.y.log ? { type: "log" } : {},
+      },
+      ...(o.color
+        ? {
+          color: { field: o.color.field, type: "nominal", title: o.color.title },
+          xOffset: { field: o.color.field, type: "nominal" },
+        }
+        : {}),
+    },
+  });
+}

@@ -93,7 +93,8 @@ export class Stream {
 export class Streams {
   #streams = new Map<string, Stream>();
 
-  constructor(readonly seed: number, states?: Record<string, StreamState>) {
+  /** `prefix` namespaces every stream name (see {@link Streams.child}). */
+  constructor(readonly seed: number, states?: Record<string, StreamState>, readonly prefix = "") {
     if (!Number.isSafeInteger(seed) || seed < 0) {
       throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
     }
@@ -104,17 +105,26 @@ export class Streams {
 
   /** The stream named `name` (same seed and name, same draws). */
   get(name: string): Stream {
-    let s = this.#streams.get(name);
+    const full = this.prefix + name;
+    let s = this.#streams.get(full);
     if (!s) {
-      s = new Stream(streamKey(this.seed, name));
-      this.#streams.set(name, s);
+      s = new Stream(streamKey(this.seed, full));
+      this.#streams.set(full, s);
     }
     return s;
   }
 
+  /**
+   * Streams for an independent part of a run (one of several networks, say): names are prefixed by
+   * `prefix/`, so the part's draws depend on nothing the other parts do.
+   */
+  child(prefix: string): Streams {
+    return new Streams(this.seed, undefined, `${this.prefix}${prefix}/`);
+  }
+
   /** Per-sample noise for samples `start .. start+count-1` of the purpose `name`. */
   perSample(name: string, start: number, count: number): SampleNoise {
-    return new SampleNoise(this.seed, name, start, count);
+    return new SampleNoise(this.seed, this.prefix + name, start, count);
   }
 
   /** States of every stream used so far (for checkpoints). */

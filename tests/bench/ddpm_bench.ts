@@ -14,14 +14,14 @@ import { linearBetaSchedule } from "../../core/noise/schedules.ts";
 import { ddpmSample } from "../../core/samplers/ddpm.ts";
 import { gatherRows, Minibatches } from "../../core/data/loader.ts";
 import { DATASETS } from "../../core/data/datasets.ts";
-import { ddpmNetSpec } from "../../experiments/ddpm_ring8.ts";
+import { ddpmNoisePredictor } from "../../core/nn/architectures.ts";
 
 await initBackend();
 const T = 200, B = 256;
 const streams = new Streams(0);
 const schedule = linearBetaSchedule(T);
 const net = new Network(
-  ddpmNetSpec({ T, timeEmbedDim: 16, hidden: [128, 128] }),
+  ddpmNoisePredictor({ T, timeEmbedDim: 16, hidden: [128, 128] }),
   streams.get("init"),
 );
 const opt = new Adam(net.params, { lr: 1e-3 });

@@ -1,0 +1,35 @@
+/** The seeds' networks, as {@link NetworkSpec}s. */
+import type { NetworkSpec } from "./network.ts";
+
+/**
+ * Seed 004's noise predictor (DiffusionModel): a learned time embedding (T x timeEmbedDim) and x into
+ * an MLP with ReLU, (d + 16)-128-128-d by default.
+ */
+export function ddpmNoisePredictor(
+  c: { T: number; timeEmbedDim: number; hidden: number[] },
+  dim = 2,
+): NetworkSpec {
+  return {
+    inputDim: dim,
+    features: [{ kind: "embedding", name: "t", classes: c.T, dim: c.timeEmbedDim }],
+    hidden: c.hidden,
+    activation: "relu",
+    outputDim: dim,
+  };
+}
+
+/** Seed 004's ScoreNet2D: 2-128-128-128-2 with Softplus, an unconditional score s(x). */
+export function scoreNet2d(hidden: number[] = [128, 128, 128], dim = 2): NetworkSpec {
+  return { inputDim: dim, features: [], hidden, activation: "softplus", outputDim: dim };
+}
+
+/** Seed 000's SimpleScoreNet: x and log(sigma + 1e-5) into 3-128-128-128-2 with SiLU. */
+export function noiseConditionalMlp(hidden: number[] = [128, 128, 128], dim = 2): NetworkSpec {
+  return {
+    inputDim: dim,
+    features: [{ kind: "input", name: "logSigma", dim: 1 }],
+    hidden,
+    activation: "silu",
+    outputDim: dim,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Sliced score matching (Song et al. 2019):
+ *
+ *   L(theta) = E_x E_v[ v^T grad_x(v^T s_theta(x)) + 1/2 (v^T s_theta(x))^2 ]
+ *
+ * with random projections v (Rademacher or standard Gaussian, one per row): one backward pass
+ * whatever the dimension. For both laws E[v v^T] = I, so L equals exact score matching in
+ * expectation.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Stream } from "../runtime/random.ts";
+
+/** Law of the projections v. */
+export type Projection = "rademacher" | "gaussian";
+
+/** Projections v [n, d] drawn from the stream. */
+export function drawProjections(
+  n: number,
+  d: number,
+  law: Projection,
+  stream: Stream,
+): Float32Array {
+  return law === "gaussian"
+    ? stream.normals(n * d)
+    : Float32Array.from({ length: n * d }, () => (stream.uniform() < 0.5 ? -1 : 1));
+}
+
+/** The sliced score-matching loss of `score` on data rows x [N, d] with projections v [N, d]. */
+export function slicedScoreMatchingLoss(
+  score: (x: tf.Tensor2D) => tf.Tensor2D,
+  x: tf.Tensor2D,
+  v: tf.Tensor2D,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const vs = tf.sum(tf.mul(score(x), v), 1);
+    const grad = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(score(xx as tf.Tensor2D), v)))(x);
+    return tf.mean(tf.add(tf.sum(tf.mul(grad, v), 1), tf.mul(0.5, tf.square(vs)))) as tf.Scalar;
+  });
+}

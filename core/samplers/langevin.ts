@@ -1,0 +1,63 @@
+/**
+ * Unadjusted Langevin dynamics (ULA) on a fixed score, in the seeds' two discretisations:
+ *
+ *   "half": x <- x + (eps/2) s(x) + sqrt(eps) z      (Roberts & Tweedie; seeds 000/002's annealed algorithm)
+ *   "full": x <- x + eps s(x) + sqrt(2 eps) z         (Euler-Maruyama of dx = s dt + sqrt(2) dW; seeds 002/003)
+ *
+ * They are the same chain with the step rescaled: "full" at eps is "half" at 2 eps. ULA is biased
+ * at finite eps (no Metropolis correction; see `mala.ts`) and mixes between well-separated modes
+ * only through rare noise excursions.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { SampleNoise } from "../runtime/random.ts";
+import type { SamplerResult } from "./result.ts";
+
+/** The discretisation of a Langevin step (see the module doc). */
+export type LangevinForm = "half" | "full";
+
+/** One Langevin step from x with score s(x) and noise z. */
+export function langevinStep(
+  x: tf.Tensor2D,
+  s: tf.Tensor2D,
+  eps: number,
+  z: tf.Tensor2D,
+  form: LangevinForm,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [drift, diffusion] = form === "half"
+      ? [eps / 2, Math.sqrt(eps)]
+      : [eps, Math.sqrt(2 * eps)];
+    return tf.add(tf.add(x, tf.mul(drift, s)), tf.mul(diffusion, z)) as tf.Tensor2D;
+  });
+}
+
+/** Options of {@link langevin}. */
+export interface LangevinOptions {
+  steps: number;
+  eps: number;
+  form: LangevinForm;
+  /** Step counts after which the state is kept (trajectory key = steps taken). */
+  keep?: number[];
+}
+
+/** Run `steps` Langevin steps from x0 (not consumed) on a fixed score. */
+export function langevin(
+  score: (x: tf.Tensor2D) => tf.Tensor2D,
+  x0: tf.Tensor2D,
+  noise: SampleNoise,
+  o: LangevinOptions,
+): SamplerResult {
+  const keep = new Set(o.keep ?? []);
+  const trajectory = new Map<number, Float32Array>();
+  const dim = x0.shape[1];
+  let x = tf.clone(x0);
+  for (let k = 1; k <= o.steps; k++) {
+    const next = tf.tidy(() => langevinStep(x, score(x), o.eps, noise.normal(dim), o.form));
+    x.dispose();
+    x = next;
+    if (keep.has(k)) trajectory.set(k, x.dataSync() as Float32Array);
+  }
+  const out = x.dataSync() as Float32Array;
+  x.dispose();
+  return { x: out, trajectory, nfe: o.steps };
+}
