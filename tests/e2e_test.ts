@@ -75,6 +75,7 @@ Deno.test({
         (await Deno.stat(join(PROJECT_ROOT, dirs[0], "index.html"))).isFile,
         "index.html at the --out root",
       );
+      await independentCheck(join(a, "samples.csv"), join(a, "metrics.json"), "ring8");
     } finally {
       for (const d of dirs) {
         await Deno.remove(join(PROJECT_ROOT, d), { recursive: true }).catch(() => {});
