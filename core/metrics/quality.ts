@@ -134,6 +134,20 @@ export class QualityJudge {
     return f;
   }
 
+  /**
+   * The scale of the noise floor for n samples: the root mean square of MMD^2 over `repeats`
+   * independent true samples of n points. A single second sample's MMD^2 is itself one noisy draw
+   * (it can be near 0 or negative); "within k times the noise floor" means |MMD^2| <= k * this.
+   */
+  floorScale(n: number, repeats = 5): number {
+    let s = 0;
+    for (let r = 0; r < repeats; r++) {
+      const x = this.dataset.sample(n, referenceStream(`floor-scale/${this.dataset.name}/${n}/${r}`)).x;
+      s += this.#mmd.mmd2(x) ** 2;
+    }
+    return Math.sqrt(s / repeats);
+  }
+
   /** The MMD^2 of samples to the reference, without the rest (for sweeps). */
   mmd2(x: Float32Array): number {
     return this.#mmd.mmd2(x);
