@@ -11,6 +11,7 @@ import { type Network, oneHot } from "./nn/network.ts";
 import type { Weights } from "./nn/params.ts";
 import type { DiscreteSchedule } from "./noise/schedules.ts";
 import type { MixtureOracle } from "./data/mixtures.ts";
+import type { Sde } from "./noise/sde.ts";
 
 /** Epsilon predictor of the discrete chain at rows of x, time index t (shared, or one per row). */
 export type EpsModel = (x: tf.Tensor2D, t: number | Int32Array) => tf.Tensor2D;
@@ -78,4 +79,56 @@ export function sigmaScoreFromNetwork(net: Network, w: Weights): ScoreFn {
 /** The exact score of the mixture convolved with N(0, sigma^2 I), as a {@link ScoreFn}. */
 export function scoreFromMixture(oracle: MixtureOracle): ScoreFn {
   return (x, sigma) => oracle.score(x, 1, sigma);
+}
+
+/**
+ * The exact score of the law of x_t = mean(t) x_0 + std(t) eps for a mixture x_0 (an SDE's marginal
+ * at time t), as a {@link ScoreFn} of t.
+ */
+export function scoreFromMixtureAtTime(oracle: MixtureOracle, sde: Sde): ScoreFn {
+  return (x, t) => {
+    if (typeof t !== "number") throw new Error("scoreFromMixtureAtTime: one time per call");
+    return oracle.score(x, sde.meanCoef(t), sde.std(t));
+  };
+}
+
+/**
+ * A time-conditional epsilon network eps_theta(x, t) (its "t" input a [1, 1] or [N, 1] column) as the
+ * score s(x, t) = -eps_theta(x, t) / std(t) of an SDE.
+ */
+export function scoreFromEpsNetworkAtTime(
+  net: Network,
+  w: Weights,
+  sde: Sde,
+  extra: Record<string, tf.Tensor2D> = {},
+): ScoreFn {
+  return (x, t) =>
+    tf.tidy(() => {
+      if (typeof t !== "number") throw new Error("scoreFromEpsNetworkAtTime: one time per call");
+      return tf.div(
+        net.apply(w, x, { ...extra, t: tf.tensor2d([[t]]) }),
+        -sde.std(t),
+      ) as tf.Tensor2D;
+    });
+}
+
+/**
+ * A discrete-time DDPM epsilon network seen through the VP SDE of its schedule (`vpSdeOfChain`),
+ * as a {@link ScoreFn} of continuous t: index i sits at t_i = (i + 1) / T, and between two indices
+ * the network is fed a "two-hot" time row (weights 1 - w, w), which linearly interpolates the
+ * learned embedding (it is a one-hot matmul). Below t_0 the first index is used. The score is
+ * -eps_theta / std(t) with the SDE's std.
+ */
+export function scoreFromDdpmNetworkAtTime(net: Network, w: Weights, T: number, sde: Sde): ScoreFn {
+  return (x, t) =>
+    tf.tidy(() => {
+      if (typeof t !== "number") throw new Error("scoreFromDdpmNetworkAtTime: one time per call");
+      const u = Math.min(Math.max(t * T - 1, 0), T - 1);
+      const lo = Math.floor(u), frac = u - lo;
+      const row = new Float32Array(T);
+      row[lo] = 1 - frac;
+      if (lo + 1 < T) row[lo + 1] = frac;
+      const eps = net.apply(w, x, { t: tf.tensor2d(row, [1, T]) });
+      return tf.div(eps, -sde.std(t)) as tf.Tensor2D;
+    });
 }

@@ -6,6 +6,9 @@ import { scoreMatchingObjectives } from "./score_matching_objectives.ts";
 import { langevinMcmc } from "./langevin_mcmc.ts";
 import { ncsnThreeClusters } from "./ncsn_three_clusters.ts";
 import { ncsnThreeClustersImproved } from "./ncsn_three_clusters_improved.ts";
+import { sdeVsOde } from "./sde_vs_ode.ts";
+import { ddpm1d } from "./ddpm_1d.ts";
+import { nllOracle } from "./nll_oracle.ts";
 
 /** The registry `reproduce` selects from (`--only`). */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -15,4 +18,7 @@ export const EXPERIMENTS: AnyExperiment[] = [
   langevinMcmc,
   ncsnThreeClusters,
   ncsnThreeClustersImproved,
+  sdeVsOde,
+  ddpm1d,
+  nllOracle,
 ];

@@ -42,3 +42,14 @@ export function countNonFinite(x: ArrayLike<number>, dim: number): number {
   }
   return bad;
 }
+
+/** The rows whose coordinates are all finite (a sampler that blew up on some samples). */
+export function finiteRows(x: Float32Array, dim: number): Float32Array {
+  if (countNonFinite(x, dim) === 0) return x;
+  const out: number[] = [];
+  for (let i = 0; i < x.length; i += dim) {
+    const row = x.subarray(i, i + dim);
+    if (row.every(Number.isFinite)) out.push(...row);
+  }
+  return Float32Array.from(out);
+}

@@ -142,7 +142,8 @@ export class QualityJudge {
   floorScale(n: number, repeats = 5): number {
     let s = 0;
     for (let r = 0; r < repeats; r++) {
-      const x = this.dataset.sample(n, referenceStream(`floor-scale/${this.dataset.name}/${n}/${r}`)).x;
+      const x =
+        this.dataset.sample(n, referenceStream(`floor-scale/${this.dataset.name}/${n}/${r}`)).x;
       s += this.#mmd.mmd2(x) ** 2;
     }
     return Math.sqrt(s / repeats);

@@ -33,3 +33,25 @@ export function noiseConditionalMlp(hidden: number[] = [128, 128, 128], dim = 2)
     outputDim: dim,
   };
 }
+
+/**
+ * A time-conditional epsilon network for SDEs: x and sinusoidal features of t in [0, 1]
+ * (frequencies geometric from 1 to maxFrequency) into an MLP with SiLU.
+ */
+export function timeConditionalMlp(
+  c: { hidden: number[]; frequencies: number; maxFrequency: number },
+  dim = 2,
+): NetworkSpec {
+  return {
+    inputDim: dim,
+    features: [{
+      kind: "sinusoidal",
+      name: "t",
+      frequencies: c.frequencies,
+      maxFrequency: c.maxFrequency,
+    }],
+    hidden: c.hidden,
+    activation: "silu",
+    outputDim: dim,
+  };
+}

@@ -100,17 +100,32 @@ export function lineChart(o: {
   rows: Row[];
   x: { field: string; title: string; log?: boolean };
   y: { field: string; title: string; log?: boolean; zero?: boolean };
-  color?: { field: string; title: string };
+  /** Series by `field`; `scale` pins each value to a colour (the theme's learned/oracle colours). */
+  color?: { field: string; title: string; scale?: Record<string, string> };
   points?: boolean;
   width?: number;
   height?: number;
+  /** Small multiples over a field (in `order`), each with its own y scale if `independentY`. */
+  facet?: { field: string; order: string[]; columns?: number; independentY?: boolean };
 }): Spec {
   return base(o.title, {
     width: o.width ?? 420,
     height: o.height ?? 260,
     data: { values: o.rows },
     mark: { type: "line", point: o.points ?? false, strokeWidth: 1.8 },
+    ...(o.facet?.independentY ? { resolve: { scale: { y: "independent" } } } : {}),
     encoding: {
+      ...(o.facet
+        ? {
+          facet: {
+            field: o.facet.field,
+            type: "ordinal",
+            title: null,
+            sort: o.facet.order,
+            columns: o.facet.columns ?? o.facet.order.length,
+          },
+        }
+        : {}),
       x: {
         field: o.x.field,
         type: "quantitative",
@@ -339,5 +354,52 @@ export function barChart(o: {
         }
         : {}),
     },
+  });
+}
+
+/** A density-normalised histogram of 1-D samples (bars) under a curve (the true density). */
+export function histogramWithDensity(o: {
+  title: string;
+  samples: ArrayLike<number>;
+  density: { x: number; p: number }[];
+  domain: [number, number];
+  bins: number;
+  width?: number;
+  height?: number;
+}): Spec {
+  const h = (o.domain[1] - o.domain[0]) / o.bins;
+  const counts = new Array<number>(o.bins).fill(0);
+  let n = 0;
+  for (let i = 0; i < o.samples.length; i++) {
+    const k = Math.floor((o.samples[i] - o.domain[0]) / h);
+    if (k >= 0 && k < o.bins) counts[k]++;
+    n++;
+  }
+  const bars = counts.map((c, k) => ({
+    x0: round(o.domain[0] + k * h),
+    x1: round(o.domain[0] + (k + 1) * h),
+    p: round(c / (n * h), 5),
+  }));
+  const x = { type: "quantitative", title: "x", scale: { domain: o.domain } };
+  return base(o.title, {
+    width: o.width ?? 460,
+    height: o.height ?? 240,
+    layer: [
+      {
+        data: { values: bars },
+        mark: { type: "rect", color: COLORS.samples, opacity: 0.5 },
+        encoding: {
+          x: { field: "x0", ...x },
+          x2: { field: "x1" },
+          y: { field: "p", type: "quantitative", title: "density" },
+          y2: { datum: 0 },
+        },
+      },
+      {
+        data: { values: o.density.map((d) => ({ x: round(d.x), p: round(d.p, 5) })) },
+        mark: { type: "line", color: COLORS.oracle, strokeWidth: 2 },
+        encoding: { x: { field: "x", ...x }, y: { field: "p", type: "quantitative" } },
+      },
+    ],
   });
 }
