@@ -90,7 +90,7 @@ Deno.test("ODE solvers on dy/dt = -y: orders of accuracy and the adaptive tolera
   tf.dispose([y0, a.y, back.y]);
 });
 
-Deno.test("SDE marginals: the transition moments match the SDE's, for VP, sub-VP and VE", async () => {
+Deno.test("SDE marginals: the transition moments match the SDE's, for VP, sub-VP and VE", () => {
   // d/dt mean = f(t) mean; d/dt var = 2 f(t) var + g(t)^2 (Sarkka & Solin), checked by finite differences.
   for (const sde of [vpSde(), subVpSde(), veSde(0.01, 5)]) {
     for (const t of [0.1, 0.5, 0.9]) {

@@ -20,6 +20,8 @@ export interface TrainSdeOptions {
   optimizer: AdamOptions;
   /** Smallest training time (1e-5). */
   eps: number;
+  /** EMA rate of the weights, if any (the caller disposes `Trained.ema`). */
+  ema?: number;
   streams: Streams;
   progress: Progress;
   /** Extra conditioning inputs of the minibatch rows `idx`, besides t. */

@@ -7,10 +7,14 @@
  *     (score_sde's: subtract the forward step's drift, e^{f h} - 1 for a linear drift frozen at t)
  *   corrector: x <- x + e s + sqrt(2 e) z,  e = 2 a (r |z| / |s|)^2
  *
- * with target signal-to-noise ratio r (0.16) and a = 1 - beta(t) h for VP-type SDEs (score_sde's
- * alpha), 1 for VE. Norms are per sample, not over the batch as in score_sde, so a sample does not
- * depend on the batch it is drawn in. As score_sde, the result is the last predictor's mean (no
- * noise). NFE = 2 N.
+ * with target signal-to-noise ratio r (0.16) and a = (mean(t) / mean(t_{k+1}))^2 = e^{-int beta}
+ * for VP-type SDEs (score_sde's discrete alpha = 1 - beta h, which goes negative for coarse grids),
+ * 1 for VE. The norms in e come in two forms:
+ *   "expected" (default): |z|^2 -> d and |s|^2 -> d / std(t)^2, so e = 2 a r^2 std(t)^2. Per sample
+ *     and data-free: a sample does not depend on its batch, and e stays bounded.
+ *   "batch": score_sde's batch means of |z| and |s|; couples every sample to its batch. Per-sample
+ *     norms are not offered: in low dimension |s| of a sample near a mode centre is ~0 and e explodes.
+ * The result is the last predictor's mean (no noise), as score_sde. NFE = 2 N.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ScoreFn } from "../models.ts";
@@ -22,6 +26,9 @@ import { uniformTimes } from "./ode.ts";
 /** The predictor of a PC sampler. */
 export type Predictor = "euler-maruyama" | "reverse-diffusion";
 
+/** How the corrector's step size is set (see the module doc). */
+export type CorrectorNorms = "expected" | "batch";
+
 /** Options of {@link pcSample}. */
 export interface PcOptions {
   steps: number;
@@ -29,14 +36,15 @@ export interface PcOptions {
   predictor?: Predictor;
   /** Target signal-to-noise ratio r of the Langevin corrector. */
   snr?: number;
+  norms?: CorrectorNorms;
   eps?: number;
 }
 
-function rowNorms(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.sqrt(tf.sum(tf.square(x), 1, true)) as tf.Tensor2D;
+function meanNorm(x: tf.Tensor2D): tf.Tensor {
+  return tf.mean(tf.sqrt(tf.sum(tf.square(x), 1)));
 }
 
-/** Sample with a predictor and one Langevin corrector step per time step. */
+/** Sample with one Langevin corrector step and one predictor step per time step. */
 export function pcSample(
   sde: Sde,
   score: ScoreFn,
@@ -47,16 +55,15 @@ export function pcSample(
   const snr = o.snr ?? 0.16;
   let x = priorSample(sde, noise, o.dim);
   for (let k = 0; k < o.steps; k++) {
-    const t = times[k], h = t - times[k + 1], g = sde.diffusion(t);
+    const t = times[k], s = times[k + 1], h = t - s, g = sde.diffusion(t);
     const next = tf.tidy(() => {
       // Langevin corrector at time t.
       const cs = score(x, t);
       const z = noise.normal(o.dim);
-      const a = sde.name === "ve" ? 1 : 1 - g * g * h;
-      const e = tf.mul(
-        2 * a,
-        tf.square(tf.div(tf.mul(snr, rowNorms(z)), tf.add(rowNorms(cs), 1e-12))),
-      );
+      const a = sde.name === "ve" ? 1 : (sde.meanCoef(t) / sde.meanCoef(s)) ** 2;
+      const e = o.norms === "batch"
+        ? tf.mul(2 * a, tf.square(tf.div(tf.mul(snr, meanNorm(z)), tf.add(meanNorm(cs), 1e-12))))
+        : tf.scalar(2 * a * snr * snr * sde.std(t) ** 2);
       const xc = tf.add(tf.add(x, tf.mul(e, cs)), tf.mul(tf.sqrt(tf.mul(2, e)), z)) as tf.Tensor2D;
       // Predictor from t to s.
       const sc = score(xc, t);
