@@ -9,6 +9,9 @@ import { ncsnThreeClustersImproved } from "./ncsn_three_clusters_improved.ts";
 import { sdeVsOde } from "./sde_vs_ode.ts";
 import { ddpm1d } from "./ddpm_1d.ts";
 import { nllOracle } from "./nll_oracle.ts";
+import { conditionalOnehot } from "./conditional_onehot.ts";
+import { conditionalRadius } from "./conditional_radius.ts";
+import { guidance } from "./guidance.ts";
 
 /** The registry `reproduce` selects from (`--only`). */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -21,4 +24,7 @@ export const EXPERIMENTS: AnyExperiment[] = [
   sdeVsOde,
   ddpm1d,
   nllOracle,
+  conditionalOnehot,
+  conditionalRadius,
+  guidance,
 ];

@@ -181,6 +181,18 @@ export class MixtureOracle {
     return tf.add(tf.mul(tf.square(a), this.mixture.std ** 2), tf.square(s));
   }
 
+  /**
+   * Logits whose softmax is the posterior p(k | x) of component k given x under the noised law (the
+   * exact noise-conditional classifier), [N, K].
+   */
+  componentLogits(
+    x: tf.Tensor2D,
+    a: number | tf.Tensor2D = 1,
+    s: number | tf.Tensor2D = 0,
+  ): tf.Tensor2D {
+    return tf.tidy(() => this.#logits(x, a, this.#variance(a, s)));
+  }
+
   /** grad_x log p(x) at rows of x. */
   score(x: tf.Tensor2D, a: number | tf.Tensor2D = 1, s: number | tf.Tensor2D = 0): tf.Tensor2D {
     return tf.tidy(() => {

@@ -55,3 +55,15 @@ export function timeConditionalMlp(
     outputDim: dim,
   };
 }
+
+/**
+ * A noise-conditional classifier p(y | x_t, t): x and a learned time embedding into an MLP with
+ * ReLU, `classes` logits out (classifier guidance).
+ */
+export function noisyClassifier(
+  c: { T: number; timeEmbedDim: number; hidden: number[] },
+  classes: number,
+  dim = 2,
+): NetworkSpec {
+  return { ...ddpmNoisePredictor(c, dim), outputDim: classes };
+}

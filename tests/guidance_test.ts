@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { classifierFreeGuidance, oneHotWithDropout } from "../core/guidance/classifier_free.ts";
+import { classifierGuidance, crossEntropy } from "../core/guidance/classifier.ts";
+import { MixtureOracle, ring8Mixture } from "../core/data/mixtures.ts";
+import { epsFromMixture } from "../core/models.ts";
+import { linearBetaSchedule } from "../core/noise/schedules.ts";
+import { ddpmSample } from "../core/samplers/ddpm.ts";
+import { conditionalAccuracy, radiusStats, withinModeSpread } from "../core/metrics/conditional.ts";
+import { oneHot } from "../core/nn/network.ts";
+import { Streams } from "../core/runtime/random.ts";
+import { backend, near, noLeak } from "./helpers.ts";
+
+Deno.test("classifier-free guidance: (1 + w) eps_cond - w eps_uncond; dropout to the null row at rate p", async () => {
+  await backend();
+  const cond = (x: tf.Tensor2D) => tf.onesLike(x) as tf.Tensor2D;
+  const uncond = (x: tf.Tensor2D) => tf.mul(3, tf.onesLike(x)) as tf.Tensor2D;
+  const v = tf.tidy(() => classifierFreeGuidance(cond, uncond, 2)(tf.zeros([1, 2]), 0).dataSync());
+  assert.deepEqual([...v], [3 * 1 - 2 * 3, -3]);
+  const rows = Array.from(
+    tf.tidy(() =>
+      oneHotWithDropout(new Int32Array(20000), 8, 0.1, new Streams(1).get("d")).sum(1).dataSync()
+    ),
+  );
+  near(1 - rows.reduce((a, b) => a + b, 0) / 20000, 0.1, 0.01, "dropped fraction");
+});
+
+Deno.test("cross-entropy of one-hot labels equals -log softmax at the label", async () => {
+  await backend();
+  const logits = [[1, 2, 0.5], [0, 0, 3]];
+  const got = tf.tidy(() => crossEntropy(tf.tensor2d(logits), oneHot([1, 2], 3)).dataSync()[0]);
+  const lse = (r: number[]) => Math.log(r.reduce((s, v) => s + Math.exp(v), 0));
+  near(got, ((lse(logits[0]) - 2) + (lse(logits[1]) - 3)) / 2, 1e-6);
+});
+
+Deno.test("classifier guidance with the exact score and the exact classifier at w = 1 samples p(x | y)", async () => {
+  await backend();
+  const m = ring8Mixture();
+  const oracle = new MixtureOracle(m);
+  const s = linearBetaSchedule(200);
+  const clf = (x: tf.Tensor2D, t: number | Int32Array) => {
+    if (typeof t !== "number") throw new Error("one t");
+    return oracle.componentLogits(x, Math.sqrt(s.alphaBar[t]), Math.sqrt(1 - s.alphaBar[t]));
+  };
+  for (const label of [0, 5]) {
+    const y = oneHot([label], 8);
+    const eps = classifierGuidance(epsFromMixture(oracle, s), clf, y, s, 1);
+    const r = await noLeak(() =>
+      ddpmSample(eps, s, new Streams(3).perSample("s", 0, 1000), { dim: 2, variance: "posterior" })
+    );
+    const acc = conditionalAccuracy(r.x, label, m.means, m.std);
+    assert.ok(acc > 0.97, `label ${label}: conditional accuracy ${acc}`);
+    const ws = withinModeSpread(r.x, label, m.means)!;
+    near(ws.spread, Math.SQRT2 * m.std, 0.03, `label ${label}: spread of the component`);
+    assert.ok(ws.shift < 0.05, `label ${label}: centroid at the mode (${ws.shift})`);
+    y.dispose();
+  }
+  oracle.dispose();
+});
+
+Deno.test("conditional metrics on constructed samples", () => {
+  const m = ring8Mixture();
+  const pts = [...m.means[2], ...m.means[2], ...m.means[3], 0, 0];
+  near(conditionalAccuracy(pts, 2, m.means, m.std), 0.5, 0, "2 of 4 asked for label 2 land on it");
+  // Two points: (mu + (0.3, 0)) and (mu + (0, -0.4)): centroid mu + (0.15, -0.2), spread 0.25, shift 0.25.
+  const two = withinModeSpread(
+    [m.means[2][0] + 0.3, m.means[2][1], m.means[2][0], m.means[2][1] - 0.4],
+    2,
+    m.means,
+  )!;
+  near(two.spread, 0.25, 1e-12, "spread around the centroid");
+  near(two.shift, 0.25, 1e-12, "shift of the centroid");
+  assert.equal(withinModeSpread(m.means[0], 4, m.means), null);
+  const r = radiusStats([3, 4, 0, 2]);
+  near(r.mean, 3.5, 1e-12);
+  near(r.std, 1.5, 1e-12);
+});
