@@ -48,6 +48,12 @@ export interface GuidanceConfig {
   lr: number;
   /** Probability of training on the null token instead of the label. */
   pUncond: number;
+  /**
+   * Sample with an EMA of the noise predictor's weights at this rate (0: the last iterate). Guidance
+   * multiplies the network's error in eps_cond - eps_uncond by w; measured here, at w = 4 the samples'
+   * shift from their mode is 0.27 with the last iterate, 0.066 with the EMA (exact scores: 0.066).
+   */
+  ema: number;
   classifier: { hidden: number[]; epochs: number; lr: number };
   weights: number[];
   samplesPerLabel: number;
@@ -68,6 +74,8 @@ const full: GuidanceConfig = {
   epochs: 1000,
   lr: 1e-3,
   pUncond: 0.1,
+  ema: 0.999,
+
   classifier: { hidden: [128, 128], epochs: 200, lr: 1e-3 },
   weights: [0, 0.5, 1, 2, 4],
   samplesPerLabel: 100,
@@ -116,6 +124,7 @@ export const guidance: Experiment<GuidanceConfig> = {
     epochs: rules.positiveInt(),
     lr: rules.positive(1),
     pUncond: rules.number(0, 1),
+    ema: rules.number(0, 0.999999),
     classifier: rules.object({
       hidden: rules.list(rules.positiveInt(4096), 1, 8),
       epochs: rules.positiveInt(),
@@ -227,7 +236,12 @@ export const guidance: Experiment<GuidanceConfig> = {
         features: (idx) => ({
           label: oneHotWithDropout(Array.from(idx, (i) => labels[i]), K, c.pUncond, dropout),
         }),
+        ema: c.ema > 0 ? c.ema : undefined,
       });
+      if (trained.ema) {
+        net.params.write(trained.ema.read());
+        trained.ema.dispose();
+      }
       const clfTrained = await trainNoisyClassifier({
         net: clf,
         schedule,

@@ -1,6 +1,8 @@
 /**
  * Exponential moving average of the weights (Song & Ermon 2020, "Improved techniques"):
- * theta_ema <- m theta_ema + (1 - m) theta after every optimizer step; samples use theta_ema.
+ * theta_ema <- m_n theta_ema + (1 - m_n) theta after the n-th optimizer step; samples use theta_ema.
+ * The rate warms up as TensorFlow's ExponentialMovingAverage does, m_n = min(m, (1 + n) / (10 + n)),
+ * so that a short run is not an average dominated by the initial weights.
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Params, variableOf } from "./params.ts";
@@ -8,6 +10,7 @@ import { type Params, variableOf } from "./params.ts";
 /** The EMA of a flat parameter buffer. */
 export class Ema {
   readonly #avg: tf.Variable<tf.Rank.R1>;
+  #updates = 0;
 
   constructor(readonly params: Params, readonly rate: number) {
     this.#avg = variableOf(tf.clone(params.flat), false);
@@ -15,11 +18,14 @@ export class Ema {
 
   /** Fold the current weights into the average. */
   update(): void {
-    tf.tidy(() =>
-      this.#avg.assign(
-        tf.add(tf.mul(this.#avg, this.rate), tf.mul(this.params.flat, 1 - this.rate)),
-      )
-    );
+    const m = Math.min(this.rate, (1 + this.#updates) / (10 + this.#updates));
+    this.#updates++;
+    tf.tidy(() => this.#avg.assign(tf.add(tf.mul(this.#avg, m), tf.mul(this.params.flat, 1 - m))));
+  }
+
+  /** Number of updates folded in (checkpoints). */
+  get updates(): number {
+    return this.#updates;
   }
 
   /** A copy of the averaged weights. */
@@ -27,9 +33,10 @@ export class Ema {
     return this.#avg.dataSync() as Float32Array;
   }
 
-  /** Restore saved averaged weights (checkpoints). */
-  write(values: Float32Array): void {
+  /** Restore saved averaged weights and their update count (checkpoints). */
+  write(values: Float32Array, updates = this.#updates): void {
     tf.tidy(() => this.#avg.assign(tf.tensor1d(values)));
+    this.#updates = updates;
   }
 
   dispose(): void {

@@ -25,6 +25,8 @@ export interface TrainDdpmOptions {
   progress: Progress;
   /** Conditioning inputs of the minibatch rows `idx` (conditional models), besides t. */
   features?: (idx: Int32Array, step: number) => Record<string, tf.Tensor2D>;
+  /** EMA rate of the weights, if any (the caller disposes `Trained.ema`). */
+  ema?: number;
 }
 
 /** Train with Adam on shuffled epochs; returns the loss of every step. */
@@ -36,6 +38,7 @@ export function trainDdpm(o: TrainDdpmOptions): Promise<Trained> {
     dim: o.dim,
     batching: { kind: "epochs", batchSize: o.batchSize, epochs: o.epochs },
     optimizer: { lr: o.lr },
+    ema: o.ema,
     streams: o.streams,
     progress: o.progress,
     loss: (w, x0, idx, step) => {

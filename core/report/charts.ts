@@ -139,7 +139,18 @@ export function lineChart(o: {
         scale: o.y.log ? { type: "log" } : { zero: o.y.zero ?? false },
       },
       ...(o.color
-        ? { color: { field: o.color.field, type: "nominal", title: o.color.title } }
+        ? {
+          color: {
+            field: o.color.field,
+            type: "nominal",
+            title: o.color.title,
+            ...(o.color.scale
+              ? {
+                scale: { domain: Object.keys(o.color.scale), range: Object.values(o.color.scale) },
+              }
+              : {}),
+          },
+        }
         : {}),
     },
   });
