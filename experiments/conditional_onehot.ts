@@ -216,9 +216,10 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
               `${c.samplesPerLabel} samples asked for each label, over the training data (grey).`,
             spec: scatterPanels({
               title: "Conditional samples by requested label",
-              rows: s.byCondition.flatMap((x, k) => pointRows(x, { panel: panels[k] })),
+              rows: s.byCondition.flatMap((x, k) => pointRows(x, { panel: panels[k], label: k })),
               panelOrder: panels,
               panelTitle: "requested label",
+              modeColor: { field: "label", title: "requested label", modes: K },
               window: dataWindow(c.dataset),
               background: pointRows(data.x, {}, 800),
               columns: 4,
@@ -231,9 +232,10 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
               "Fraction of the samples asked for a label that land within 3 std of that label's mode.",
             spec: barChart({
               title: "Conditional accuracy per label",
-              rows: acc.map((a, k) => ({ label: panels[k], accuracy: a })),
+              rows: acc.map((a, k) => ({ label: panels[k], accuracy: a, mode: k })),
               x: { field: "label", title: "requested label" },
               y: { field: "accuracy", title: "conditional accuracy" },
+              modeColor: { field: "mode", modes: K },
             }),
           },
           {

@@ -246,6 +246,7 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
           },
           {
             name: "achieved",
+            thumbnail: true,
             title: "Achieved against requested radius",
             caption:
               `Mean |x| of the samples (± one std) against the requested radius; the dashed line is y = x. ` +

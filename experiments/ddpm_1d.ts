@@ -209,6 +209,7 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
         charts: [
           {
             name: "scores",
+            thumbnail: true,
             title: "Learned and exact score",
             caption:
               "The ε-network as a score, −ε_θ(x, t)/√(1 − ᾱ_t) (red), and the exact score of the noised " +

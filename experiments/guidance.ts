@@ -360,7 +360,8 @@ export const guidance: Experiment<GuidanceConfig> = {
             (weight === c.weights[0] || weight === c.weights[c.weights.length - 1]) &&
             !method.endsWith("Exact")
           ) {
-            shown.push(...pointRows(s.x, { panel: `${METHOD_TITLE[method]}, w = ${weight}` }));
+            const panel = `${METHOD_TITLE[method]}, w = ${weight}`;
+            shown.push(...s.byCondition.flatMap((x, k) => pointRows(x, { panel, label: k })));
           }
           await phase.tick();
         }
@@ -439,6 +440,8 @@ export const guidance: Experiment<GuidanceConfig> = {
                 [lo, hi].map((v) => `${METHOD_TITLE[m]}, w = ${v}`)
               ),
               panelTitle: "method and weight",
+              modeColor: { field: "label", title: "requested label", modes: K },
+
               window: dataWindow(c.dataset),
               background: pointRows(data.x, {}, 800),
               columns: 4,

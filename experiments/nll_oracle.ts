@@ -216,6 +216,7 @@ export const nllOracle: Experiment<NllOracleConfig> = {
       charts: [
         {
           name: "tolerance",
+          thumbnail: true,
           title: "Error against solver tolerance",
           caption:
             "Mean |NLL_ODE − NLL_closed form| of the adaptive Dormand-Prince solve (exact prior at t = 1) as " +

@@ -212,6 +212,7 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
           const panels = [`learned s_θ (σ = ${label})`, `exact ∇log p_σ (σ = ${label})`];
           charts.push({
             name: `field_s${label}`,
+            thumbnail: sigma === c.sigmas[c.sigmas.length - 2],
             title: `Score field at σ = ${label}`,
             caption:
               `Left: the network trained by DSM at σ = ${label}; right: the exact score of ring8 convolved ` +

@@ -263,6 +263,7 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
       const panels = fields.map((f) => f.panel);
       charts.push({
         name: `fields_${name}`,
+        thumbnail: name === c.datasets[0],
         title: `Learned score fields on ${name}`,
         caption:
           `The field each objective learned on ${name}${

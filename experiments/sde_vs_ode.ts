@@ -315,6 +315,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
         charts: [
           {
             name: "mmd-vs-nfe",
+            thumbnail: true,
             title: "MMD² against NFE",
             caption:
               "Solid lines: the trained model; each sampler also run on the exact score (same colour family, " +

@@ -39,6 +39,8 @@ export interface Chart {
   /** One or two sentences under the chart: what it shows and how to read it. */
   caption: string;
   spec: Record<string, unknown>;
+  /** Show this chart as the experiment's thumbnail in the index (default: "samples", else the first). */
+  thumbnail?: boolean;
 }
 
 /** A file written beside the metrics (CSV and the like). */

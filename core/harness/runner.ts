@@ -27,6 +27,7 @@ import {
   writeJsonAtomic,
 } from "../runtime/io.ts";
 import { renderSvg } from "../report/render.ts";
+import { writeSiteAssets } from "../report/assets.ts";
 import { experimentPage, indexPage, type IndexRow, type PageMetric } from "../report/site.ts";
 
 /** What to run and how. */
@@ -243,7 +244,7 @@ async function runOne(
       const svg = await renderSvg(c.spec);
       await writeJsonAtomic(join(stage.dir, `${c.name}.vl.json`), c.spec);
       await writeFileAtomic(join(stage.dir, `${c.name}.svg`), svg);
-      charts.push({ name: c.name, title: c.title, caption: c.caption });
+      charts.push({ name: c.name, title: c.title, caption: c.caption, spec: c.spec });
     }
     const checkOf = new Map(golden.checks.map((c) => [c.metric, c]));
     const metrics: PageMetric[] = Object.entries(out.metrics).map(([name, value]) => {
@@ -292,11 +293,7 @@ async function runOne(
     stage.commit();
     return {
       summary: { ...base, wallSeconds, metrics: out.metrics, verdict: golden.verdict, failing },
-      thumbnail: charts.length
-        ? `${encodeURIComponent(exp.name)}/${
-          encodeURIComponent(charts[charts.length - 1].name)
-        }.svg`
-        : undefined,
+      thumbnail: thumbnailOf(exp.name, out.charts),
     };
   } catch (e) {
     stage.abort();
@@ -316,6 +313,8 @@ export async function reproduce(
 ): Promise<{ summaries: ExperimentSummary[]; exitCode: number }> {
   const plans = await plan(o);
   const backend = await initBackend();
+  await writeSiteAssets(o.outDir);
+
   const commit = await gitCommit(o.root);
   const summaries: ExperimentSummary[] = [];
   const rows: IndexRow[] = [];
@@ -334,6 +333,7 @@ export async function reproduce(
         value: summary.metrics[h],
       })),
       thumbnail,
+      error: summary.error,
     });
   }
   await writeFileAtomic(
@@ -371,4 +371,11 @@ export function summaryTable(summaries: ExperimentSummary[]): string {
   return [line(rows[0]), w.map((n) => "-".repeat(n)).join("  "), ...rows.slice(1).map(line)].join(
     "\n",
   );
+}
+
+/** Path (from the index) of the chart shown as an experiment's thumbnail. */
+function thumbnailOf(name: string, charts: RunOutput["charts"]): string | undefined {
+  const c = charts.find((c) => c.thumbnail) ?? charts.find((c) => c.name === "samples") ??
+    charts[0];
+  return c ? `${name}/${c.name}.svg` : undefined;
 }

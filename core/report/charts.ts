@@ -208,6 +208,8 @@ export function scatterPanels(o: {
   panelTitle: string;
   window: [number, number];
   color?: string;
+  /** Colour the points by a mode index field (values 0..K-1), with the shared mode colours. */
+  modeColor?: { field: string; title: string; modes: number };
   background?: Row[];
   columns?: number;
   size?: number;
@@ -215,11 +217,23 @@ export function scatterPanels(o: {
   const size = o.size ?? 170;
   const x = { field: "x", type: "quantitative", ...axis("x₁", o.window) };
   const y = { field: "y", type: "quantitative", ...axis("x₂", o.window) };
+  const byMode = o.modeColor && {
+    color: {
+      field: o.modeColor.field,
+      type: "nominal",
+      title: o.modeColor.title,
+      scale: {
+        domain: Array.from({ length: o.modeColor.modes }, (_, k) => k),
+        range: MODE_COLORS.slice(0, o.modeColor.modes),
+      },
+    },
+  };
   const points = (layer: string, color: string, dot: number, opacity: number): Spec => ({
     transform: [{ filter: `datum.layer === '${layer}'` }],
     mark: { type: "circle", size: dot, opacity, color, clip: true },
-    encoding: { x, y },
+    encoding: { x, y, ...(layer === "points" && byMode ? byMode : {}) },
   });
+
   const background = (o.background ?? []).length === 0
     ? []
     : o.panelOrder.flatMap((panel) => o.background!.map((r) => ({ ...r, panel, layer: "data" })));
@@ -336,11 +350,14 @@ export function barChart(o: {
   x: { field: string; title: string };
   y: { field: string; title: string; log?: boolean };
   color?: { field: string; title: string };
+  /** Colour each bar by a mode index field (0..K-1) with the shared mode colours. */
+  modeColor?: { field: string; modes: number };
   width?: number;
   height?: number;
 }): Spec {
   return base(o.title, {
     width: o.width ?? 360,
+
     height: o.height ?? 220,
     data: { values: o.rows },
     mark: { type: "bar" },
@@ -362,6 +379,19 @@ export function barChart(o: {
         ? {
           color: { field: o.color.field, type: "nominal", title: o.color.title },
           xOffset: { field: o.color.field, type: "nominal" },
+        }
+        : {}),
+      ...(o.modeColor
+        ? {
+          color: {
+            field: o.modeColor.field,
+            type: "nominal",
+            legend: null,
+            scale: {
+              domain: Array.from({ length: o.modeColor.modes }, (_, k) => k),
+              range: MODE_COLORS.slice(0, o.modeColor.modes),
+            },
+          },
         }
         : {}),
     },

@@ -1,8 +1,11 @@
 /**
- * The report site: one page per experiment and an index, self-contained (inline CSS, inline SVG
- * charts) so it reads the same from `file://` and from any static host. Every string from configs,
- * data, metrics or file names goes through {@link escapeHtml}.
+ * The report site: an index and one page per experiment, self-contained and offline. Each chart is
+ * its static SVG (shown when scripts are off) with the Vega-Lite spec inline, which
+ * `assets/report.js` renders interactively with the bundled vega-embed. Every string that comes from
+ * configs, data, metrics or file names goes through {@link escapeHtml} (text and attributes) or
+ * {@link jsonForScript} (inline specs).
  */
+import { jsonForScript } from "./assets.ts";
 
 /** Escape text for HTML element content and attribute values. */
 export function escapeHtml(s: unknown): string {
@@ -11,6 +14,11 @@ export function escapeHtml(s: unknown): string {
     (c) =>
       ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" })[c]!,
   );
+}
+
+/** A relative link to a file name (each path segment URI-encoded, then HTML-escaped). */
+export function href(path: string): string {
+  return escapeHtml(path.split("/").map(encodeURIComponent).join("/"));
 }
 
 /** Format a metric value for display. */
@@ -35,11 +43,12 @@ export interface PageMetric {
   status?: "ok" | "out";
 }
 
-/** A chart of an experiment page (its `<name>.svg` and `<name>.vl.json` sit beside the page). */
+/** A chart of an experiment page: its files `<name>.svg` and `<name>.vl.json` sit beside the page. */
 export interface PageChart {
   name: string;
   title: string;
   caption: string;
+  spec: Record<string, unknown>;
 }
 
 /** Everything an experiment page shows. */
@@ -59,7 +68,7 @@ export interface ExperimentPageModel {
 }
 
 const STYLE = `
-:root { --fg: #1d1d1f; --muted: #666; --line: #e3e3e3; --ok: #1a7f37; --bad: #c62828; --warn: #9a6700; }
+:root { --fg: #1d1d1f; --muted: #5f6368; --line: #e3e3e3; --ok: #1a7f37; --bad: #c62828; --warn: #9a6700; }
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
   margin: 0 auto; max-width: 1180px; padding: 24px 28px 64px; }
@@ -68,24 +77,23 @@ a { color: #0b57d0; } .muted { color: var(--muted); } nav { font-size: 14px; }
 table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 12px 5px 0; text-align: left; vertical-align: top; }
 th { font-weight: 600; font-size: 13px; color: var(--muted); }
-td.num { text-align: right; }
-.verdict { display: inline-block; padding: 2px 10px; border-radius: 12px; font-size: 13px; font-weight: 600;
-  border: 1px solid currentColor; }
+td.num { text-align: right; white-space: nowrap; }
+.verdict { display: inline-block; padding: 1px 10px; border-radius: 12px; font-size: 13px; font-weight: 600;
+  border: 1px solid currentColor; white-space: nowrap; }
 .v-bit-exact, .v-within-tolerance, .v-updated { color: var(--ok); }
 .v-regressed, .v-changed, .v-failed { color: var(--bad); }
 .v-no-golden, .v-not-compared { color: var(--warn); }
 .out { color: var(--bad); font-weight: 600; } .ok { color: var(--ok); }
-figure { margin: 18px 0 28px; } figcaption { color: var(--muted); font-size: 14px; max-width: 760px; }
-figure .chart { overflow-x: auto; }
+figure { margin: 18px 0 30px; } figcaption { color: var(--muted); font-size: 14px; max-width: 780px; }
+figure .frame { overflow-x: auto; }
+figure.interactive img.static { display: none; }
 pre { background: #f6f8fa; padding: 12px; overflow-x: auto; font-size: 13px; border-radius: 6px; }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 18px; }
-.card { border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
-.card .thumb { height: 170px; overflow: hidden; display: flex; justify-content: center; }
-.card .thumb img { max-height: 170px; width: auto; }
-.card h3 { margin: 6px 0 2px; font-size: 16px; }
+table.index td { vertical-align: middle; }
+table.index img.thumb { height: 110px; width: auto; display: block; }
+.headline { font-size: 13px; }
 `;
 
-function page(title: string, body: string): string {
+function page(title: string, body: string, scripts: string[] = []): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -96,6 +104,7 @@ function page(title: string, body: string): string {
 </head>
 <body>
 ${body}
+${scripts.map((s) => `<script src="${href(s)}"></script>`).join("\n")}
 </body>
 </html>
 `;
@@ -107,7 +116,7 @@ function verdictBadge(verdict: string): string {
   }</span>`;
 }
 
-/** The page of one experiment. */
+/** The page of one experiment (assets are one folder up: `../assets/`). */
 export function experimentPage(m: ExperimentPageModel): string {
   const metricRows = m.metrics.map((r) =>
     `<tr><td><code>${escapeHtml(r.name)}</code></td><td class="num">${
@@ -121,18 +130,19 @@ export function experimentPage(m: ExperimentPageModel): string {
     }</td></tr>`
   ).join("\n");
   const charts = m.charts.map((c) =>
-    `<figure id="${escapeHtml(c.name)}"><div class="chart"><img src="${
-      escapeHtml(encodeURIComponent(c.name))
-    }.svg" alt="${escapeHtml(c.title)}"></div>
+    `<figure class="chart" id="${escapeHtml(c.name)}">
+<div class="frame"><img class="static" src="${href(c.name + ".svg")}" alt="${
+      escapeHtml(c.title)
+    }"><div class="embed"></div></div>
+<script type="application/json">${jsonForScript(c.spec)}</script>
 <figcaption><strong>${escapeHtml(c.title)}.</strong> ${escapeHtml(c.caption)}
-<a href="${escapeHtml(encodeURIComponent(c.name))}.vl.json">spec</a> ·
-<a href="${escapeHtml(encodeURIComponent(c.name))}.svg">svg</a></figcaption></figure>`
+<a href="${href(c.name + ".vl.json")}">spec</a> · <a href="${
+      href(c.name + ".svg")
+    }">svg</a></figcaption>
+</figure>`
   ).join("\n");
   const notes = m.notes.map((n) => `<p>${escapeHtml(n)}</p>`).join("\n");
-  const files = m.files.map((f) =>
-    `<li><a href="${escapeHtml(encodeURIComponent(f))}">${escapeHtml(f)}</a></li>`
-  )
-    .join("");
+  const files = m.files.map((f) => `<li><a href="${href(f)}">${escapeHtml(f)}</a></li>`).join("");
   const prov = Object.entries(m.provenance).map(([k, v]) =>
     `<tr><th>${escapeHtml(k)}</th><td>${
       escapeHtml(typeof v === "object" ? JSON.stringify(v) : v)
@@ -158,6 +168,7 @@ ${charts}
 <pre>${escapeHtml(JSON.stringify(m.config, null, 2))}</pre>
 <h2>Provenance</h2>
 <table>${prov}</table>`,
+    ["../assets/vega-bundle.js", "../assets/report.js"],
   );
 }
 
@@ -172,40 +183,51 @@ export interface IndexRow {
   headline: { name: string; value: number }[];
   /** Path of a chart SVG relative to the index, shown as the thumbnail. */
   thumbnail?: string;
+  error?: string;
 }
 
-/** The index of all experiments. */
+/** The index of all experiments: one row each. */
 export function indexPage(
   rows: IndexRow[],
   meta: { generated: string; commit: string | null },
 ): string {
-  const cards = rows.map((r) =>
-    `<div class="card">
-<div class="thumb">${r.thumbnail ? `<img src="${escapeHtml(r.thumbnail)}" alt="">` : ""}</div>
-<h3><a href="${escapeHtml(encodeURIComponent(r.name))}/index.html">${escapeHtml(r.title)}</a></h3>
-<div class="muted"><code>${escapeHtml(r.name)}</code> · ${escapeHtml(r.profile)} · ${
-      r.wallSeconds.toFixed(1)
-    } s</div>
-<div>${verdictBadge(r.verdict)}${
-      r.failing.length ? ` <span class="out">${escapeHtml(r.failing.join(", "))}</span>` : ""
-    }</div>
-<table>${
+  const body = rows.map((r) =>
+    `<tr>
+<td>${
+      r.thumbnail
+        ? `<a href="${href(r.name)}/index.html"><img class="thumb" src="${
+          href(r.thumbnail)
+        }" alt=""></a>`
+        : ""
+    }</td>
+<td><a href="${href(r.name)}/index.html"><strong>${
+      escapeHtml(r.title)
+    }</strong></a><br><code class="muted">${escapeHtml(r.name)}</code> <span class="muted">· ${
+      escapeHtml(r.profile)
+    }</span></td>
+<td>${verdictBadge(r.verdict)}${
+      r.failing.length ? `<br><span class="out">${escapeHtml(r.failing.join(", "))}</span>` : ""
+    }${r.error ? `<br><span class="out">${escapeHtml(r.error)}</span>` : ""}</td>
+<td class="num">${r.wallSeconds.toFixed(1)} s</td>
+<td class="headline">${
       r.headline.map((h) =>
-        `<tr><td><code>${escapeHtml(h.name)}</code></td><td class="num">${
-          escapeHtml(formatValue(h.value))
-        }</td></tr>`
-      ).join("")
-    }</table>
-</div>`
+        `<code>${escapeHtml(h.name)}</code> ${escapeHtml(formatValue(h.value))}`
+      ).join("<br>")
+    }</td>
+</tr>`
   ).join("\n");
   return page(
     "scorelab reports",
     `<h1>scorelab reports</h1>
 <p class="muted">Generated ${escapeHtml(meta.generated)}${
       meta.commit ? ` from commit <code>${escapeHtml(meta.commit.slice(0, 12))}</code>` : ""
-    } · ${rows.length} experiment${rows.length === 1 ? "" : "s"}</p>
-<div class="grid">
-${cards}
-</div>`,
+    } · ${rows.length} experiment${rows.length === 1 ? "" : "s"} ·
+<a href="assets/LICENSES.txt">licences of the bundled chart libraries</a></p>
+<table class="index">
+<thead><tr><th></th><th>experiment</th><th>golden check</th><th>wall time</th><th>headline metrics</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>`,
   );
 }

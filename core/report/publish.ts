@@ -1,0 +1,59 @@
+/**
+ * `deno task publish`: copy the report site of a run into a folder ready to upload (a GitHub Pages
+ * artifact, a course site, any static host): the index, the shared assets, the summary and bench
+ * results, and exactly the experiment folders the run's `summary.json` lists, plus `.nojekyll` so
+ * GitHub Pages serves the files as they are. The folder is staged and swapped in whole.
+ */
+import { join, relative } from "node:path";
+import { stageDirectory } from "../runtime/io.ts";
+
+/** Copy a file or folder tree. */
+async function copyTree(from: string, to: string): Promise<void> {
+  const info = await Deno.stat(from);
+  if (info.isFile) {
+    await Deno.copyFile(from, to);
+    return;
+  }
+  await Deno.mkdir(to, { recursive: true });
+  for await (const e of Deno.readDir(from)) await copyTree(join(from, e.name), join(to, e.name));
+}
+
+/** Publish the site of `from` (a run's output folder) into `to`; returns the files copied. */
+export async function publishSite(from: string, to: string): Promise<string[]> {
+  let summary: { experiments: { name: string }[] };
+  try {
+    summary = JSON.parse(await Deno.readTextFile(join(from, "summary.json")));
+  } catch {
+    throw new Error(
+      `${from} holds no summary.json: run \`deno task reproduce\` (with the same --out) first`,
+    );
+  }
+  const entries = [
+    "index.html",
+    "summary.json",
+    "assets",
+    ...summary.experiments.map((e) => e.name),
+  ];
+  try {
+    await Deno.stat(join(from, "bench.json"));
+    entries.push("bench.json");
+  } catch { /* no benchmark results */ }
+  const stage = await stageDirectory(to);
+  try {
+    for (const e of entries) await copyTree(join(from, e), join(stage.dir, e));
+    await Deno.writeTextFile(join(stage.dir, ".nojekyll"), "");
+    stage.commit();
+  } catch (e) {
+    stage.abort();
+    throw e;
+  }
+  const files: string[] = [];
+  const walk = async (d: string) => {
+    for await (const e of Deno.readDir(d)) {
+      if (e.isDirectory) await walk(join(d, e.name));
+      else files.push(relative(to, join(d, e.name)));
+    }
+  };
+  await walk(to);
+  return files.sort();
+}
