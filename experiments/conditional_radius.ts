@@ -124,7 +124,7 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
     },
     "radiusStd_r*": {
       description: "standard deviation of |x| of those samples",
-      tolerance: { abs: 0.05 },
+      tolerance: { abs: 0.008 },
     },
     "radiusError_r*": {
       description: "|mean |x| − requested radius|",
@@ -143,11 +143,12 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
     finalLoss: {
       description: "mean training loss over the last epoch",
       better: "lower",
-      tolerance: { abs: 0.02 },
+      tolerance: { abs: 0.003 },
     },
   },
 
   async run({ config: c, streams, progress }): Promise<RunOutput> {
+
     const data = DATASETS[c.dataset].sample(c.trainSize, streams.get("data"));
     const r = norms(data.x);
     const sorted = Float32Array.from(r).sort();
