@@ -148,7 +148,6 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
   },
 
   async run({ config: c, streams, progress }): Promise<RunOutput> {
-
     const data = DATASETS[c.dataset].sample(c.trainSize, streams.get("data"));
     const r = norms(data.x);
     const sorted = Float32Array.from(r).sort();

@@ -6,7 +6,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment } from "../core/harness/experiment.ts";
 import { rules, unless } from "../core/harness/schema.ts";
-import { DATASET_NAMES, type DatasetName, DATASETS } from "../core/data/datasets.ts";
+import { DATASET_NAMES, type DatasetRef, DATASETS, resolveDataset } from "../core/data/datasets.ts";
+import { PROJECT_ROOT } from "../core/harness/root.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
 import { Network } from "../core/nn/network.ts";
 import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
@@ -28,6 +29,7 @@ import {
   type QualityOptions,
 } from "../core/metrics/quality.ts";
 import {
+  dataExtent,
   dataWindow,
   lineChart,
   pointRows,
@@ -38,7 +40,8 @@ import { samplesCsv } from "../core/report/csv.ts";
 
 /** The config of `ddpm-ring8`. */
 export interface DdpmRing8Config {
-  dataset: DatasetName;
+  /** A built-in 2-D data set, or `csv:<file>` of the project (columns x,y[,label]). */
+  dataset: DatasetRef;
   trainSize: number;
   /** Number of diffusion steps T. */
   T: number;
@@ -99,7 +102,8 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
     },
   },
   schema: {
-    dataset: rules.oneOf(...DATASET_NAMES.filter((d) => DATASETS[d].dim === 2)),
+    dataset: rules.dataset(DATASET_NAMES.filter((d) => DATASETS[d].dim === 2), true),
+
     trainSize: rules.positiveInt(1_000_000),
     T: rules.int(2, 10_000),
     betaStart: rules.positive(1),
@@ -179,7 +183,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
   },
 
   async run({ config: c, streams, progress }) {
-    const dataset = DATASETS[c.dataset];
+    const dataset = resolveDataset(c.dataset, PROJECT_ROOT);
     const data = dataset.sample(c.trainSize, streams.get("data"));
     const schedule = linearBetaSchedule(c.T, c.betaStart, c.betaEnd);
     const net = new Network(ddpmNoisePredictor(c), streams.get("init"));
@@ -214,21 +218,28 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
       const nllPhase = progress.phase("nll", 2);
       const sde = vpSdeOfChain(c.betaStart, c.betaEnd, c.T);
       const test = dataset.sample(c.nllPoints, streams.get("test")).x;
-      const oracle = new MixtureOracle(dataset.mixture!);
       const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
       const modelNll = mean(nll(sde, scoreFromDdpmNetworkAtTime(net, w, c.T, sde), test, 2).nll);
       await nllPhase.tick();
-      const oracleNll = mean(nll(sde, scoreFromMixtureAtTime(oracle, sde), test, 2).nll);
-      oracle.dispose();
+      // The oracle figures exist only for data with a closed form (not for a user's CSV).
+      const m = dataset.mixture;
+      let oracleFigures: { nllOracle: number; nllClosedForm: number; entropy: number } | undefined;
+      if (m) {
+        const oracle = new MixtureOracle(m);
+        oracleFigures = {
+          nllOracle: mean(nll(sde, scoreFromMixtureAtTime(oracle, sde), test, 2).nll),
+          nllClosedForm: -mean(mixtureLogDensity(m, test)),
+          entropy: mixtureEntropy(m, 200_000, streams.get("entropy")).entropy,
+        };
+        oracle.dispose();
+      }
       tf.dispose(w);
       nllPhase.done();
-      const nllClosedForm = -mean(mixtureLogDensity(dataset.mixture!, test));
-      const entropy = mixtureEntropy(dataset.mixture!, 200_000, streams.get("entropy")).entropy;
 
       const judge = new QualityJudge(dataset, c.quality);
       const { quality, perMode } = judge.measure(result.x);
       const curve = blockMeans(losses, batchesPerEpoch);
-      const win = dataWindow(c.dataset);
+      const win = m ? dataWindow(c.dataset) : dataExtent(data.x);
       const shown = [...c.figureSteps].sort((a, b) => a - b);
 
       const forward = shown.flatMap((t) =>
@@ -256,9 +267,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
           ...quality,
           finalLoss: curve[curve.length - 1],
           nll: modelNll,
-          nllOracle: oracleNll,
-          nllClosedForm,
-          entropy,
+          ...oracleFigures,
         },
         details: { perMode, lossByEpoch: curve, nfe: result.nfe, trainSteps: losses.length },
         files: [{ name: "samples.csv", content: samplesCsv(result.x) }],
@@ -319,29 +328,35 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
           `MMD² ${quality.mmd2.toFixed(4)} against a noise floor of ${
             quality.mmd2NoiseFloor.toFixed(4)
           } ` +
-          `(a second true sample of the same size); ${quality.modesCovered}/${dataset.mixture?.means.length} modes ` +
-          `covered, ${
-            (100 * (quality.highQualityFraction ?? 0)).toFixed(1)
-          }% of samples within 3 std of a mode. ` +
-          "For reference, the seed's own PyTorch code on this machine, training seeds 0-4: MMD² 0.0020-0.0070, " +
-          "high quality 0.965-0.968, 8/8 modes; the same sampler fed the exact noise: MMD² at the floor, 0.990.",
-          `NLL of ${c.nllPoints} test points: model ${modelNll.toFixed(3)} nats, exact score ${
-            oracleNll.toFixed(3)
-          } ` +
-          `nats, closed form ${nllClosedForm.toFixed(3)} nats (entropy of ring8: ${
-            entropy.toFixed(3)
-          }). The chain ` +
-          `is read as the VP SDE with β(t) from ${c.T * c.betaStart} to ${
+          "(a second sample of the data's law of the same size)" + (m
+            ? `; ${quality.modesCovered}/${m.means.length} modes covered, ` +
+              `${
+                (100 * (quality.highQualityFraction ?? 0)).toFixed(1)
+              }% of samples within 3 std of a mode. ` +
+              "For reference, the seed's own PyTorch code on this machine, training seeds 0-4: MMD² " +
+              "0.0020-0.0070, high quality 0.965-0.968, 8/8 modes; the same sampler fed the exact noise: MMD² " +
+              "at the floor, 0.990."
+            : "."),
+          `NLL of ${c.nllPoints} test points: model ${modelNll.toFixed(3)} nats` + (oracleFigures
+            ? `, exact score ${oracleFigures.nllOracle.toFixed(3)} nats, closed form ` +
+              `${oracleFigures.nllClosedForm.toFixed(3)} nats (entropy of the law: ${
+                oracleFigures.entropy.toFixed(3)
+              })`
+            : "") +
+          `. The chain is read as the VP SDE with β(t) from ${c.T * c.betaStart} to ${
             c.T * c.betaEnd
-          } (its continuous limit); ` +
-          "the network is evaluated between its time indices by interpolating the learned embedding. This short " +
-          `schedule does not reach N(0, I) (ᾱ_T = ${
+          } (its ` +
+          "continuous limit); the network is evaluated between its time indices by interpolating the learned " +
+          `embedding. This short schedule does not reach N(0, I) (ᾱ_T = ${
             schedule.alphaBar[c.T - 1].toFixed(3)
-          }), so the N(0, I) prior ` +
-          `the sampler starts from costs ${
-            (oracleNll - nllClosedForm).toFixed(3)
-          } nats even with the exact score ` +
-          "(the gap between the exact-score and closed-form figures, about KL(q(x_T) ‖ N(0, I))).",
+          })` +
+          (oracleFigures
+            ? `, so the N(0, I) prior the sampler starts from costs ` +
+              `${
+                (oracleFigures.nllOracle - oracleFigures.nllClosedForm).toFixed(3)
+              } nats even with the exact score ` +
+              "(the gap between the exact-score and closed-form figures, about KL(q(x_T) ‖ N(0, I)))."
+            : "."),
         ],
       };
     } finally {

@@ -13,6 +13,7 @@ import {
   twoComponent1dMixture,
 } from "./mixtures.ts";
 import { sampleMoons, sampleRing, sampleSwissRoll } from "./curves.ts";
+import { csvDataset, readDataCsv } from "./csv_dataset.ts";
 
 /** Points (flat, `dim` numbers per row) and, where the data set has classes, their labels. */
 export interface Sample {
@@ -76,3 +77,17 @@ export const DATASETS: Record<DatasetName, Dataset> = {
 
 /** Names of the built-in data sets (for validation messages). */
 export const DATASET_NAMES = Object.keys(DATASETS) as DatasetName[];
+
+/** A data set named in a config: a built-in name or `csv:<file of the project>`. */
+export type DatasetRef = DatasetName | `csv:${string}`;
+
+/** The data set a config names (CSV files are read from the project root `root`). */
+export function resolveDataset(ref: DatasetRef, root: string): Dataset {
+  if (ref.startsWith("csv:")) {
+    const file = ref.slice(4);
+    return csvDataset(file, readDataCsv(root, file));
+  }
+  const d = DATASETS[ref as DatasetName];
+  if (!d) throw new Error(`unknown data set ${ref}`);
+  return d;
+}

@@ -5,7 +5,6 @@
  */
 import { parseArgs } from "node:util";
 import { isAbsolute, join, normalize, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { AnyExperiment, ProfileName } from "./experiment.ts";
 import { PROFILE_NAMES } from "./experiment.ts";
 import { ConfigError, USAGE_EXIT } from "./schema.ts";
@@ -13,8 +12,9 @@ import { defaultProgressMode } from "./progress.ts";
 import { reproduce, type ReproduceOptions } from "./runner.ts";
 import { removeStagedDirectories, removeTempFiles } from "../runtime/io.ts";
 
-/** The project root (two levels above this file). */
-export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
+import { PROJECT_ROOT } from "./root.ts";
+
+export { PROJECT_ROOT };
 
 const FLAGS = {
   only: { type: "string" },

@@ -50,9 +50,19 @@ export interface GoldenReport {
   checks: MetricCheck[];
 }
 
-/** Path of the golden of an experiment and profile. */
-export function goldenPath(root: string, experiment: string, profile: ProfileName): string {
-  return join(root, "fixtures", "golden", `${experiment}.${profile}.json`);
+/**
+ * Path of the golden of an experiment, profile and seed: `<experiment>.<profile>.json` for the
+ * experiment's own seed, `<experiment>.<profile>.seed<N>.json` for any other.
+ */
+export function goldenPath(
+  root: string,
+  experiment: string,
+  profile: ProfileName,
+  seed?: number,
+  defaultSeed?: number,
+): string {
+  const suffix = seed === undefined || seed === defaultSeed ? "" : `.seed${seed}`;
+  return join(root, "fixtures", "golden", `${experiment}.${profile}${suffix}.json`);
 }
 
 /** Read a golden, or null when there is none. */

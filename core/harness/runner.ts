@@ -182,7 +182,8 @@ async function runOne(
   const samplesSha256 = samples ? await sha256(samples.content) : null;
 
   // Golden check (or update).
-  const gPath = goldenPath(o.root, exp.name, o.profile);
+  const gPath = goldenPath(o.root, exp.name, o.profile, p.seed, exp.seed);
+
   let golden: GoldenReport;
   if (o.updateGolden) {
     await writeJsonAtomic(

@@ -3,6 +3,9 @@
  * is refused before any work starts, with an error naming the field and the allowed values.
  */
 
+import { DataError, readDataCsv } from "../data/csv_dataset.ts";
+import { PROJECT_ROOT } from "./root.ts";
+
 /** A rule for one config field. */
 export type Rule =
   | { type: "int"; min?: number; max?: number }
@@ -10,6 +13,8 @@ export type Rule =
   | { type: "enum"; values: readonly (string | number)[] }
   | { type: "bool" }
   | { type: "list"; of: Rule; minLength?: number; maxLength?: number }
+  /** A built-in data set name, or (when `csv`) `csv:<file of the project>`, parsed on validation. */
+  | { type: "dataset"; builtin: readonly string[]; csv: boolean }
   | { type: "object"; fields: Record<string, Rule> };
 
 /** Rules for every field of a config `C` (a missing rule is a type error). */
@@ -38,11 +43,19 @@ export function unless(
 /** Exit code of a usage or config error (nothing was run or written). */
 export const USAGE_EXIT = 2;
 
-/** A config value or flag that is not allowed; names the field and the allowed values. */
+/**
+ * A config value or flag that is not allowed; names the field and the allowed values (or, for a
+ * data file, `detail` names the file, line and column).
+ */
 export class ConfigError extends Error {
   override name = "ConfigError";
-  constructor(readonly field: string, readonly got: unknown, readonly allowed: string) {
-    super(`${field}: got ${show(got)}; allowed: ${allowed}`);
+  constructor(
+    readonly field: string,
+    readonly got: unknown,
+    readonly allowed: string,
+    detail?: string,
+  ) {
+    super(detail ? `${field}: ${detail}` : `${field}: got ${show(got)}; allowed: ${allowed}`);
   }
 }
 
@@ -72,6 +85,10 @@ export function describe(r: Rule): string {
       } items, each ${describe(r.of)}`;
     case "object":
       return `an object with fields ${Object.keys(r.fields).join(", ")}`;
+    case "dataset":
+      return `one of ${r.builtin.map((v) => JSON.stringify(v)).join(", ")}${
+        r.csv ? ', or "csv:<file in the project>" with columns x,y[,label]' : ""
+      }`;
   }
 }
 
@@ -117,6 +134,17 @@ export function checkRule(rule: Rule, value: unknown, field: string): void {
     case "object":
       checkFields(rule.fields, value, field);
       return;
+    case "dataset": {
+      if (typeof value === "string" && rule.builtin.includes(value)) return;
+      if (!rule.csv || typeof value !== "string" || !value.startsWith("csv:")) fail();
+      try {
+        readDataCsv(PROJECT_ROOT, (value as string).slice(4));
+      } catch (e) {
+        if (e instanceof DataError) throw new ConfigError(field, value, describe(rule), e.message);
+        throw e;
+      }
+      return;
+    }
   }
 }
 
@@ -167,4 +195,5 @@ export const rules = {
     maxLength,
   }),
   object: (fields: Record<string, Rule>): Rule => ({ type: "object", fields }),
+  dataset: (builtin: readonly string[], csv = false): Rule => ({ type: "dataset", builtin, csv }),
 };

@@ -444,3 +444,14 @@ export function histogramWithDensity(o: {
     ],
   });
 }
+
+/** A square axis window around 2-D points (their extent with a 10% margin), for data without one. */
+export function dataExtent(x: ArrayLike<number>): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    lo = Math.min(lo, x[i]);
+    hi = Math.max(hi, x[i]);
+  }
+  const pad = 0.1 * (hi - lo || 1);
+  return [round(lo - pad, 2), round(hi + pad, 2)];
+}
