@@ -156,7 +156,8 @@ export const langevinMcmc: Experiment<LangevinMcmcConfig> = {
       score: (x: tf.Tensor2D) => oracle.score(x),
       logDensity: (x: tf.Tensor2D) => oracle.logDensity(x),
     };
-    const start = tf.tile(tf.tensor2d([c.start]), [c.chains, 1]) as tf.Tensor2D;
+    const start = tf.tidy(() => tf.tile(tf.tensor2d([c.start]), [c.chains, 1]) as tf.Tensor2D);
+
     const curves: Row[] = [];
     const metrics: Record<string, number> = {};
     const finals: { name: string; x: Float32Array }[] = [];

@@ -3,6 +3,7 @@
  * logs), nothing when silent. Ticking also yields to the event loop every ~50 ms, so signal handlers
  * (SIGINT, SIGTERM) run promptly even during long synchronous training.
  */
+import { sampleMemory } from "./memory.ts";
 
 /** One phase of work with a known number of units. */
 export interface Phase {
@@ -74,6 +75,8 @@ export function createProgress(label: string, mode: ProgressMode): Progress {
           }
           if (now - lastYield > 50) {
             lastYield = now;
+            sampleMemory();
+
             await new Promise((r) => setTimeout(r, 0));
           }
         },

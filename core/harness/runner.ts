@@ -28,6 +28,8 @@ import {
 } from "../runtime/io.ts";
 import { renderSvg } from "../report/render.ts";
 import { writeSiteAssets } from "../report/assets.ts";
+import { peakMemoryMiB } from "./memory.ts";
+import * as tf from "@tensorflow/tfjs";
 import { experimentPage, indexPage, type IndexRow, type PageMetric } from "../report/site.ts";
 
 /** What to run and how. */
@@ -62,6 +64,10 @@ export interface ExperimentSummary {
   verdict: string;
   failing: string[];
   error?: string;
+  /** Live tensors after the experiment (must equal the count before it: no leak). */
+  tensorsAfter?: number;
+  /** Peak resident memory of the process so far, MiB. */
+  peakRssMiB?: number;
 }
 
 /** A planned run: the experiment with its validated config. */
@@ -320,7 +326,15 @@ export async function reproduce(
   const summaries: ExperimentSummary[] = [];
   const rows: IndexRow[] = [];
   for (const p of plans) {
+    const tensorsBefore = tf.memory().numTensors;
     const { summary, thumbnail } = await runOne(p, o, backend, commit);
+    summary.tensorsAfter = tf.memory().numTensors;
+    summary.peakRssMiB = Math.round(peakMemoryMiB());
+    if (summary.tensorsAfter !== tensorsBefore && !summary.error) {
+      summary.error = `tensor leak: ${tensorsBefore} live tensors before the experiment, ${summary.tensorsAfter} after`;
+      summary.verdict = "failed";
+      console.error(`\n[${summary.name}] ${summary.error}`);
+    }
     summaries.push(summary);
     rows.push({
       name: summary.name,
@@ -341,12 +355,18 @@ export async function reproduce(
     join(o.outDir, "index.html"),
     indexPage(rows, { generated: new Date().toISOString(), commit }),
   );
+  const peakRssMiB = Math.round(peakMemoryMiB());
   await writeJsonAtomic(join(o.outDir, "summary.json"), {
     profile: o.profile,
     commit,
+    peakRssMiB,
     experiments: summaries,
   });
-  if (o.print ?? true) console.log("\n" + summaryTable(summaries));
+  if (o.print ?? true) {
+    console.log("\n" + summaryTable(summaries));
+    console.log(`peak RSS ${peakRssMiB} MiB · live tensors after each experiment: ${summaries.map((s) => s.tensorsAfter).join(", ")}`);
+  }
+
   const exitCode = summaries.some((s) => isFailure(s, o.ci ?? false)) ? 1 : 0;
   return { summaries, exitCode };
 }

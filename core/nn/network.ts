@@ -121,23 +121,14 @@ function featureValue(f: Feature, w: Weights, input: tf.Tensor2D): tf.Tensor2D {
   }
 }
 
-const frequencyRows = new Map<string, tf.Tensor2D>();
-
-/** [sin(w_k s), cos(w_k s)] for s: [N, 1], w_k = maxFrequency^(k/(K-1)) (a fixed row, made once). */
+/** [sin(w_k s), cos(w_k s)] for s: [N, 1], w_k = maxFrequency^(k/(K-1)). */
 export function sinusoidal(s: tf.Tensor2D, frequencies: number, maxFrequency: number): tf.Tensor2D {
-  const key = `${frequencies}/${maxFrequency}`;
-  let w = frequencyRows.get(key);
-  if (!w) {
-    const row = Array.from(
-      { length: frequencies },
-      (_, k) => Math.pow(maxFrequency, frequencies > 1 ? k / (frequencies - 1) : 0),
-    );
-    w = tf.keep(tf.tensor2d([row]));
-    frequencyRows.set(key, w);
-  }
-  const ws = w;
+  const row = Array.from(
+    { length: frequencies },
+    (_, k) => Math.pow(maxFrequency, frequencies > 1 ? k / (frequencies - 1) : 0),
+  );
   return tf.tidy(() => {
-    const arg = tf.matMul(s, ws);
+    const arg = tf.matMul(s, tf.tensor2d([row]));
     return tf.concat([tf.sin(arg), tf.cos(arg)], 1) as tf.Tensor2D;
   });
 }
