@@ -112,7 +112,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
     hidden: rules.list(rules.positiveInt(4096), 1, 8),
     batchSize: rules.positiveInt(),
     epochs: rules.positiveInt(),
-    lr: rules.positive(1),
+    lr: rules.positive(1e6),
     samples: rules.int(2, 1_000_000),
     variance: rules.oneOf("beta", "posterior"),
     figureSteps: rules.list(rules.int(0), 1, 10),

@@ -2,4 +2,4 @@
 import { main } from "../core/harness/cli.ts";
 import { EXPERIMENTS } from "./mod.ts";
 
-Deno.exit(await main(Deno.args, EXPERIMENTS));
+Deno.exit(await main(Deno.args, EXPERIMENTS, new URL("./worker.ts", import.meta.url).href));

@@ -158,7 +158,7 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
           return f;
         };
         try {
-          const { losses } = await trainOnData({
+          const { losses, track: tracked } = await trainOnData({
             net,
             x: data.x,
             dim: 2,
@@ -175,13 +175,16 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
                 tf.tensor2d(noise.normals(x0.shape[0] * 2), x0.shape),
               ),
             every: c.fisherEvery * batchesPerEpoch,
-            onCheckpoint: (step) =>
-              fisherTrack.push({
-                epoch: step / batchesPerEpoch,
-                fisher: fisherOf(noised),
-                sigma: label,
-              }),
+            track: () => ({ fisher: fisherOf(noised) }),
           });
+          for (const r of tracked) {
+            fisherTrack.push({
+              epoch: (r.step as number) / batchesPerEpoch,
+              fisher: r.fisher,
+              sigma: label,
+            });
+          }
+
           const curve = blockMeans(losses, batchesPerEpoch);
           curve.forEach((l, e) => lossRows.push({ epoch: e + 1, loss: l, sigma: label }));
           const fisher = fisherOf(noised);

@@ -170,7 +170,7 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
           };
           try {
             const start = performance.now();
-            const { losses } = await trainOnData({
+            const { losses, track: tracked } = await trainOnData({
               net,
               x: data.x,
               dim: 2,
@@ -193,13 +193,16 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
                 return dsmLoss(s, x0, c.dsmSigma, tf.tensor2d(draws.normals(shape[0] * 2), shape));
               },
               every: exact ? c.fisherEvery * batchesPerEpoch : undefined,
-              onCheckpoint: (step) =>
-                fisherRows.push({
-                  epoch: step / batchesPerEpoch,
-                  fisher: fisherOf(exact!, onData!),
-                  objective: TITLES[objective],
-                }),
+              track: exact ? () => ({ fisher: fisherOf(exact, onData!) }) : undefined,
             });
+            for (const r of tracked) {
+              fisherRows.push({
+                epoch: (r.step as number) / batchesPerEpoch,
+                fisher: r.fisher,
+                objective: TITLES[objective],
+              });
+            }
+
             const steps = losses.length;
             timeRows.push({
               objective: TITLES[objective],

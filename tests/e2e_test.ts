@@ -6,21 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../core/harness/cli.ts";
-
-/** Run `deno task <args>` in the project; returns exit code and output. */
-export async function task(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", ...args],
-    cwd: PROJECT_ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", CI: "" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { task } from "./tools/task.ts";
 
 function withoutTiming(metricsJson: string): unknown {
   const m = JSON.parse(metricsJson);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PROJECT_ROOT } from "../core/harness/cli.ts";
 import { Chromium, type PageReport } from "./tools/chromium.ts";
-import { task } from "./e2e_test.ts";
+import { task } from "./tools/task.ts";
 import { jsonForScript } from "../core/report/assets.ts";
 
 const SITE = join(PROJECT_ROOT, "reports", "test-site");

@@ -25,6 +25,17 @@ export class Minibatches {
     const b = step % this.batchesPerEpoch;
     return this.#perm!.subarray(b * this.batchSize, (b + 1) * this.batchSize);
   }
+
+  /** The current epoch and its permutation (for checkpoints). */
+  state(): { epoch: number; perm: number[] | null } {
+    return { epoch: this.#epoch, perm: this.#perm ? Array.from(this.#perm) : null };
+  }
+
+  /** Continue from a saved state. */
+  restore(s: { epoch: number; perm: number[] | null }): void {
+    this.#epoch = s.epoch;
+    this.#perm = s.perm ? Int32Array.from(s.perm) : null;
+  }
 }
 
 /** Rows `idx` of a flat row-major array with `dim` columns. */

@@ -9,8 +9,8 @@ import type { AnyExperiment, ProfileName } from "./experiment.ts";
 import { PROFILE_NAMES } from "./experiment.ts";
 import { ConfigError, USAGE_EXIT } from "./schema.ts";
 import { defaultProgressMode } from "./progress.ts";
-import { reproduce, type ReproduceOptions } from "./runner.ts";
-import { removeStagedDirectories, removeTempFiles } from "../runtime/io.ts";
+import { reproduce, type ReproduceOptions, terminateWorkers } from "./runner.ts";
+import { removeLeftovers, removeStagedDirectories, removeTempFiles } from "../runtime/io.ts";
 
 import { PROJECT_ROOT } from "./root.ts";
 
@@ -25,6 +25,10 @@ const FLAGS = {
   set: { type: "string", multiple: true },
   list: { type: "boolean" },
   ci: { type: "string" },
+  workers: { type: "string" },
+  "fault-write-delay-ms": { type: "string" },
+  resume: { type: "boolean" },
+  "checkpoint-every": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -36,7 +40,15 @@ const USAGE = `usage: deno task reproduce [flags]
   --set exp.field=V   override a config field of one experiment (V is JSON: 10, 0.5, "name")
   --update-golden     rewrite fixtures/golden (use: deno task update-golden)
   --list              list the experiments and exit
+  --workers N         run experiments on N Deno workers side by side (default: the CPU count);
+                      0 runs them in this thread (results are identical either way)
+  --resume            continue interrupted training from its checkpoints (outputs are identical
+                      to an uninterrupted run's)
+  --checkpoint-every N  steps between training checkpoints (default 1000)
+  --fault-write-delay-ms N   testing hook: pause N ms after each output file is staged
   --ci=true           a missing golden fails the run (the tasks pass --ci="$CI", so the process
+
+
                       needs no environment access)`;
 
 /** Parsed, validated command line. */
@@ -65,8 +77,15 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
     if (/missing/.test(msg)) throw new ConfigError(flag, undefined, "a value after the flag");
     if (/Unknown option/.test(msg)) throw new ConfigError(`flag ${flag}`, flag, `one of ${known}`);
     if (/positional/.test(msg)) {
-      throw new ConfigError("command line", args.join(" "), `flags only: ${known}`);
+      const { positionals } = parseArgs({
+        args,
+        options: FLAGS,
+        strict: false,
+        allowPositionals: true,
+      });
+      throw new ConfigError("command line", positionals.join(" "), `flags only: ${known}`);
     }
+
     throw new ConfigError("command line", args.join(" "), `${known} (${msg})`);
   }
   const names = all.map((e) => e.name);
@@ -105,7 +124,30 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
     const rel = relative(reports, outDir);
     if (rel.startsWith("..") || isAbsolute(rel)) throw new ConfigError("--out", v.out, allowed);
   }
+  let workers = Math.max(1, navigator.hardwareConcurrency ?? 1);
+  if (v.workers !== undefined) {
+    workers = Number(v.workers);
+    if (!/^\d+$/.test(v.workers) || workers > 64) {
+      throw new ConfigError(
+        "--workers",
+        v.workers,
+        "an integer in [0, 64] (0: run in this thread)",
+      );
+    }
+  }
+  let checkpointEvery = 1000;
+  if (v["checkpoint-every"] !== undefined) {
+    checkpointEvery = Number(v["checkpoint-every"]);
+    if (!/^\d+$/.test(v["checkpoint-every"]) || checkpointEvery < 1) {
+      throw new ConfigError(
+        "--checkpoint-every",
+        v["checkpoint-every"],
+        "a positive integer (training steps)",
+      );
+    }
+  }
   const overrides: Record<string, Record<string, unknown>> = {};
+
   for (const s of v.set ?? []) {
     const m = /^([a-z0-9-]+)\.([A-Za-z0-9_.]+)=(.*)$/s.exec(s);
     const allowed = `experiment.field=JSON value, with experiment one of ${names.join(", ")}`;
@@ -127,6 +169,10 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
     overrides,
     updateGolden: v["update-golden"] ?? false,
     ci: v.ci === "true" || v.ci === "1",
+    workers,
+    writeDelayMs: Number(v["fault-write-delay-ms"] ?? 0) || 0,
+    resume: v.resume ?? false,
+    checkpointEvery,
     list: v.list ?? false,
     help: v.help ?? false,
   };
@@ -136,10 +182,18 @@ async function canWrite(path: string): Promise<boolean> {
   return (await Deno.permissions.query({ name: "write", path })).state === "granted";
 }
 
-function onSignal(signal: Deno.Signal, code: number) {
+function onSignal(signal: Deno.Signal, code: number, outDir: string) {
   const handler = () => {
+    terminateWorkers();
     removeTempFiles();
     removeStagedDirectories();
+    removeLeftovers([
+      outDir,
+      join(outDir, "assets"),
+      join(PROJECT_ROOT, "fixtures", "golden"),
+      ...subfolders(join(outDir, ".checkpoints")),
+    ]);
+
     console.error(`\ninterrupted (${signal}): partial outputs removed, earlier files untouched`);
     Deno.exit(code);
   };
@@ -148,7 +202,11 @@ function onSignal(signal: Deno.Signal, code: number) {
 }
 
 /** Run `reproduce` with the given arguments; returns the exit code. */
-export async function main(args: string[], all: AnyExperiment[]): Promise<number> {
+export async function main(
+  args: string[],
+  all: AnyExperiment[],
+  workerModule?: string,
+): Promise<number> {
   let opts: CliOptions;
   try {
     opts = parseCli(args, all);
@@ -177,12 +235,13 @@ export async function main(args: string[], all: AnyExperiment[]): Promise<number
     for (const e of all) console.log(`${e.name.padEnd(30)} ${e.title}`);
     return 0;
   }
-  const off = [onSignal("SIGINT", 130), onSignal("SIGTERM", 143)];
+  const off = [onSignal("SIGINT", 130, opts.outDir), onSignal("SIGTERM", 143, opts.outDir)];
   try {
     const { exitCode } = await reproduce({
       ...opts,
       root: PROJECT_ROOT,
       progress: defaultProgressMode(),
+      workerModule,
     });
     return exitCode;
   } catch (e) {
@@ -194,5 +253,14 @@ export async function main(args: string[], all: AnyExperiment[]): Promise<number
     return 1;
   } finally {
     off.forEach((f) => f());
+  }
+}
+
+/** The folders directly inside `dir` (none if it does not exist). */
+function subfolders(dir: string): string[] {
+  try {
+    return [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => join(dir, e.name));
+  } catch {
+    return [];
   }
 }

@@ -17,6 +17,7 @@ import {
   readGolden,
 } from "./golden.ts";
 import { gitCommit } from "./provenance.ts";
+import { beginCheckpointing, endCheckpointing } from "./checkpoint.ts";
 import { type BackendInfo, initBackend } from "../runtime/backend.ts";
 import { Streams } from "../runtime/random.ts";
 import {
@@ -28,7 +29,7 @@ import {
 } from "../runtime/io.ts";
 import { renderSvg } from "../report/render.ts";
 import { writeSiteAssets } from "../report/assets.ts";
-import { peakMemoryMiB } from "./memory.ts";
+import { peakMemoryMiB, sampleMemory } from "./memory.ts";
 import * as tf from "@tensorflow/tfjs";
 import { experimentPage, indexPage, type IndexRow, type PageMetric } from "../report/site.ts";
 
@@ -50,6 +51,16 @@ export interface ReproduceOptions {
   progress?: ProgressMode;
   /** Print the summary table (default true). */
   print?: boolean;
+  /** Number of Deno workers (0: run in this thread). */
+  workers?: number;
+  /** URL of the worker entry module (experiments/worker.ts), needed when workers > 0. */
+  workerModule?: string;
+  /** Testing hook: pause this long after each file written into a staging folder (0: none). */
+  writeDelayMs?: number;
+  /** Continue training runs from the checkpoints of an interrupted run. */
+  resume?: boolean;
+  /** Steps between checkpoints of a training run (default 1000). */
+  checkpointEvery?: number;
 }
 
 /** One experiment's outcome, as the summary table and the index show it. */
@@ -71,7 +82,7 @@ export interface ExperimentSummary {
 }
 
 /** A planned run: the experiment with its validated config. */
-interface Plan {
+export interface Plan {
   exp: AnyExperiment;
   config: unknown;
   seed: number;
@@ -138,7 +149,7 @@ function toleranceText(t: { abs?: number; rel?: number }): string {
 /** Run one planned experiment and write its folder; never throws for a failed run. */
 async function runOne(
   p: Plan,
-  o: ReproduceOptions,
+  o: WorkerOptions,
   backend: BackendInfo,
   commit: string | null,
 ): Promise<{ summary: ExperimentSummary; thumbnail?: string }> {
@@ -154,6 +165,12 @@ async function runOne(
   const progress = createProgress(exp.name, o.progress ?? "lines");
   const start = performance.now();
   let out: RunOutput;
+  beginCheckpointing({
+    dir: join(o.outDir, ".checkpoints", exp.name),
+    every: o.checkpointEvery ?? 1000,
+    resume: o.resume ?? false,
+    identity: { experiment: exp.name, profile: o.profile, seed: p.seed, configHash: p.configHash },
+  });
   try {
     out = await exp.run({
       config: p.config,
@@ -164,6 +181,7 @@ async function runOne(
     });
     checkMetrics(exp.name, out, exp.metrics);
   } catch (e) {
+    endCheckpointing(false);
     const err = e as Error;
     console.error(`\n[${exp.name}] FAILED: ${err.message}`);
     if (!(err.name === "DivergenceError" || err.name === "MetricInputError")) {
@@ -244,13 +262,24 @@ async function runOne(
       provenance: { versions: backend, gitCommit: commit, samplesSha256 },
       timing,
     };
+    const pause = () => (o.writeDelayMs
+      ? new Promise((r) =>
+        setTimeout(r, o.writeDelayMs)
+      )
+      : Promise.resolve());
     await writeJsonAtomic(join(stage.dir, "metrics.json"), metricsJson);
-    for (const f of out.files) await writeFileAtomic(join(stage.dir, f.name), f.content);
+    await pause();
+    for (const f of out.files) {
+      await writeFileAtomic(join(stage.dir, f.name), f.content);
+      await pause();
+    }
     const charts = [];
     for (const c of out.charts) {
       const svg = await renderSvg(c.spec);
       await writeJsonAtomic(join(stage.dir, `${c.name}.vl.json`), c.spec);
       await writeFileAtomic(join(stage.dir, `${c.name}.svg`), svg);
+      await pause();
+
       charts.push({ name: c.name, title: c.title, caption: c.caption, spec: c.spec });
     }
     const checkOf = new Map(golden.checks.map((c) => [c.metric, c]));
@@ -298,6 +327,7 @@ async function runOne(
     });
     await writeFileAtomic(join(stage.dir, "index.html"), html);
     stage.commit();
+    endCheckpointing(true);
     return {
       summary: { ...base, wallSeconds, metrics: out.metrics, verdict: golden.verdict, failing },
       thumbnail: thumbnailOf(exp.name, out.charts),
@@ -314,43 +344,172 @@ export function isFailure(s: ExperimentSummary, ci: boolean): boolean {
     (ci && s.verdict === "no golden");
 }
 
-/** Run the experiments; returns their summaries and the process exit code (0 or 1). */
+/** A plan as it crosses to a worker: plain data (the worker looks the experiment up by name). */
+export interface PlanMessage {
+  name: string;
+  config: unknown;
+  seed: number;
+  configHash: string;
+}
+
+/** The options a worker needs: plain data, no functions. */
+export type WorkerOptions = Omit<ReproduceOptions, "experiments" | "workerModule" | "workers">;
+
+/**
+ * Run one planned experiment in this thread's tfjs, checking that it leaves no tensor behind (a
+ * leak fails the experiment).
+ */
+export async function runChecked(
+  p: Plan,
+  o: WorkerOptions,
+  commit: string | null,
+): Promise<{ summary: ExperimentSummary; thumbnail?: string }> {
+  const backend = await initBackend();
+  const before = tf.memory().numTensors;
+  const r = await runOne(p, o, backend, commit);
+  r.summary.tensorsAfter = tf.memory().numTensors;
+  if (r.summary.tensorsAfter !== before && !r.summary.error) {
+    r.summary.error =
+      `tensor leak: ${before} live tensors before the experiment, ${r.summary.tensorsAfter} after`;
+    r.summary.verdict = "failed";
+    console.error(`\n[${r.summary.name}] ${r.summary.error}`);
+  }
+  return r;
+}
+
+const activeWorkers = new Set<Worker>();
+
+/** Stop every worker of this process at once (interrupts: V8 stops even a tight loop). */
+export function terminateWorkers(): void {
+  for (const w of activeWorkers) w.terminate();
+  activeWorkers.clear();
+}
+
+/** Longest first (wall times of the previous run in `outDir`, when there is one): the shortest makespan. */
+async function schedule(plans: Plan[], outDir: string, profile: ProfileName): Promise<number[]> {
+  const order = plans.map((_, i) => i);
+  try {
+    const prev = JSON.parse(await Deno.readTextFile(join(outDir, "summary.json")));
+    if (prev.profile !== profile) return order;
+    const wall = new Map<string, number>(
+      prev.experiments.map((e: ExperimentSummary) => [e.name, e.wallSeconds]),
+    );
+    return order.sort((a, b) =>
+      (wall.get(plans[b].exp.name) ?? 0) - (wall.get(plans[a].exp.name) ?? 0)
+    );
+  } catch {
+    return order;
+  }
+}
+
+/** Run the plans on `n` workers, each with its own tfjs; results in plan order. */
+async function runInWorkers(
+  plans: Plan[],
+  o: ReproduceOptions,
+  commit: string | null,
+  n: number,
+): Promise<{ summary: ExperimentSummary; thumbnail?: string }[]> {
+  const results: { summary: ExperimentSummary; thumbnail?: string }[] = new Array(plans.length);
+  const queue = await schedule(plans, o.outDir, o.profile);
+  const options: WorkerOptions = {
+    root: o.root,
+    outDir: o.outDir,
+    profile: o.profile,
+    updateGolden: o.updateGolden,
+    ci: o.ci,
+    progress: n > 1 && o.progress === "bar" ? "lines" : o.progress,
+    writeDelayMs: o.writeDelayMs,
+    resume: o.resume,
+    checkpointEvery: o.checkpointEvery,
+  };
+
+  const run = (worker: Worker, i: number) =>
+    new Promise<void>((resolve) => {
+      const p = plans[i];
+      const message: PlanMessage = {
+        name: p.exp.name,
+        config: p.config,
+        seed: p.seed,
+        configHash: p.configHash,
+      };
+      worker.onmessage = (e) => {
+        results[i] = e.data;
+        resolve();
+      };
+      worker.onerror = (e) => {
+        e.preventDefault();
+        results[i] = {
+          summary: {
+            name: p.exp.name,
+            title: p.exp.title,
+            profile: o.profile,
+            seed: p.seed,
+            wallSeconds: 0,
+            metrics: {},
+            headline: [],
+            verdict: "failed",
+            failing: [],
+            error: `worker crashed: ${e.message}`,
+          },
+        };
+        resolve();
+      };
+      worker.postMessage({ plan: message, options, commit });
+    });
+  const workers = Array.from({ length: Math.min(n, plans.length) }, () => {
+    const w = new Worker(o.workerModule!, { type: "module" });
+    activeWorkers.add(w);
+    return w;
+  });
+  const sampler = setInterval(sampleMemory, 200);
+  try {
+    await Promise.all(workers.map(async (w) => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) await run(w, i);
+    }));
+  } finally {
+    clearInterval(sampler);
+    for (const w of workers) {
+      w.terminate();
+      activeWorkers.delete(w);
+    }
+  }
+  return results;
+}
+
+/**
+ * Run the experiments, on `workers` Deno workers (each with its own tfjs; experiments are
+ * independent, so results do not depend on the number of workers) or, with 0, in this thread;
+ * then write the index and the summary. Returns the summaries and the exit code (0 or 1).
+ */
 export async function reproduce(
   o: ReproduceOptions,
 ): Promise<{ summaries: ExperimentSummary[]; exitCode: number }> {
   const plans = await plan(o);
-  const backend = await initBackend();
   await writeSiteAssets(o.outDir);
-
   const commit = await gitCommit(o.root);
-  const summaries: ExperimentSummary[] = [];
-  const rows: IndexRow[] = [];
-  for (const p of plans) {
-    const tensorsBefore = tf.memory().numTensors;
-    const { summary, thumbnail } = await runOne(p, o, backend, commit);
-    summary.tensorsAfter = tf.memory().numTensors;
-    summary.peakRssMiB = Math.round(peakMemoryMiB());
-    if (summary.tensorsAfter !== tensorsBefore && !summary.error) {
-      summary.error = `tensor leak: ${tensorsBefore} live tensors before the experiment, ${summary.tensorsAfter} after`;
-      summary.verdict = "failed";
-      console.error(`\n[${summary.name}] ${summary.error}`);
-    }
-    summaries.push(summary);
-    rows.push({
-      name: summary.name,
-      title: summary.title,
-      profile: summary.profile,
-      verdict: summary.verdict,
-      failing: summary.failing,
-      wallSeconds: summary.wallSeconds,
-      headline: summary.headline.filter((h) => h in summary.metrics).map((h) => ({
-        name: h,
-        value: summary.metrics[h],
-      })),
-      thumbnail,
-      error: summary.error,
-    });
+  const workers = o.workers ?? 0;
+  let results: { summary: ExperimentSummary; thumbnail?: string }[];
+  if (workers > 0 && o.workerModule) {
+    results = await runInWorkers(plans, o, commit, workers);
+  } else {
+    results = [];
+    for (const p of plans) results.push(await runChecked(p, o, commit));
   }
+  const summaries = results.map((r) => r.summary);
+  const rows: IndexRow[] = results.map(({ summary, thumbnail }) => ({
+    name: summary.name,
+    title: summary.title,
+    profile: summary.profile,
+    verdict: summary.verdict,
+    failing: summary.failing,
+    wallSeconds: summary.wallSeconds,
+    headline: summary.headline.filter((h) => h in summary.metrics).map((h) => ({
+      name: h,
+      value: summary.metrics[h],
+    })),
+    thumbnail,
+    error: summary.error,
+  }));
   await writeFileAtomic(
     join(o.outDir, "index.html"),
     indexPage(rows, { generated: new Date().toISOString(), commit }),
@@ -364,9 +523,12 @@ export async function reproduce(
   });
   if (o.print ?? true) {
     console.log("\n" + summaryTable(summaries));
-    console.log(`peak RSS ${peakRssMiB} MiB · live tensors after each experiment: ${summaries.map((s) => s.tensorsAfter).join(", ")}`);
+    console.log(
+      `peak RSS ${peakRssMiB} MiB · live tensors after each experiment: ${
+        summaries.map((s) => s.tensorsAfter).join(", ")
+      }`,
+    );
   }
-
   const exitCode = summaries.some((s) => isFailure(s, o.ci ?? false)) ? 1 : 0;
   return { summaries, exitCode };
 }

@@ -52,15 +52,20 @@ export interface FitOptions {
   loss: LossFn;
   /** First step to run (a resumed run starts past 0). */
   startStep?: number;
+  /** The losses so far (a resumed run continues filling them); a fresh array otherwise. */
+  losses?: Float32Array;
+
   /** Called after every step with its loss (progress, checkpoints). */
   onStep?: (step: number, loss: number) => void | Promise<void>;
 }
 
 /** Train for `steps` steps; returns the loss of every step. Throws {@link DivergenceError} on a NaN. */
 export async function fit(o: FitOptions): Promise<Float32Array> {
-  const losses = new Float32Array(o.steps);
-  let lastFinite: number | null = null;
-  for (let step = o.startStep ?? 0; step < o.steps; step++) {
+  const losses = o.losses ?? new Float32Array(o.steps);
+  const start = o.startStep ?? 0;
+  let lastFinite: number | null = start > 0 ? losses[start - 1] : null;
+
+  for (let step = start; step < o.steps; step++) {
     const value = trainStep(o.params, o.optimizer, o.loss, step);
     if (!Number.isFinite(value)) throw new DivergenceError(step, value, lastFinite);
     lastFinite = value;

@@ -10,7 +10,8 @@ import { Adam, type AdamOptions } from "../nn/adam.ts";
 import { Ema } from "../nn/ema.ts";
 import { fit } from "../nn/train.ts";
 import type { Weights } from "../nn/params.ts";
-import type { Streams } from "../runtime/random.ts";
+import type { Streams, StreamState } from "../runtime/random.ts";
+import { decodeFloats, encodeFloats, nextCheckpointSlot } from "../harness/checkpoint.ts";
 import type { Progress } from "../harness/progress.ts";
 
 /** How minibatches are drawn. */
@@ -34,9 +35,13 @@ export interface TrainOnDataOptions {
   progress: Progress;
   /** The objective on the minibatch rows `x0` (indices `idx`) at `step`. */
   loss: (w: Weights, x0: tf.Tensor2D, idx: Int32Array, step: number) => tf.Scalar;
-  /** Call `onCheckpoint` every this many steps (and after the last). */
+  /**
+   * Every `every` steps (and after the last) record `track(step)`: values measured during training
+   * (a Fisher divergence, say). The rows are returned in `Trained.track` and saved in checkpoints, so
+   * a resumed run returns the same rows.
+   */
   every?: number;
-  onCheckpoint?: (step: number) => void;
+  track?: (step: number) => Record<string, string | number>;
   /** Suffix of the progress phase name ("train <label>"). */
   label?: string;
 }
@@ -49,6 +54,8 @@ export interface Trained {
   batchesPerEpoch: number;
   /** The averaged weights when `ema` was set (the caller disposes). */
   ema?: Ema;
+  /** The rows recorded by `track`, each with its `step`. */
+  track: Record<string, string | number>[];
 }
 
 /** Number of optimizer steps of a batching scheme on n points. */
@@ -56,16 +63,18 @@ export function stepsOf(b: Batching, n: number): number {
   return b.kind === "epochs" ? b.epochs * Math.floor(n / b.batchSize) : b.steps;
 }
 
-/** Train `net` on the data; see {@link TrainOnDataOptions}. */
+/** Train `net` on the data; see {@link TrainOnDataOptions}. Checkpointed when the runner asks. */
 export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   const n = o.x.length / o.dim;
   const b = o.batching;
   let indices: (step: number) => Int32Array;
   let batchesPerEpoch = 1;
+  let loader: Minibatches | undefined;
   if (b.kind === "epochs") {
-    const loader = new Minibatches(n, b.batchSize, o.streams.get("shuffle"));
-    batchesPerEpoch = loader.batchesPerEpoch;
-    indices = (step) => loader.at(step);
+    const l = new Minibatches(n, b.batchSize, o.streams.get("shuffle"));
+    loader = l;
+    batchesPerEpoch = l.batchesPerEpoch;
+    indices = (step) => l.at(step);
   } else {
     const draws = o.streams.get("batches");
     indices = () => Int32Array.from({ length: b.batchSize }, () => draws.int(n));
@@ -73,25 +82,62 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   const steps = stepsOf(b, n);
   const optimizer = new Adam(o.net.params, o.optimizer);
   const ema = o.ema !== undefined ? new Ema(o.net.params, o.ema) : undefined;
+  const losses = new Float32Array(steps);
+  const track: Trained["track"] = [];
+  const slot = nextCheckpointSlot(o.label ?? "train");
+  const saved = slot?.load();
+  let startStep = 0;
+  if (saved) {
+    const s = saved as unknown as SavedTraining;
+    o.net.params.write(decodeFloats(s.params));
+    optimizer.load({ step: s.adam.step, m: decodeFloats(s.adam.m), v: decodeFloats(s.adam.v) });
+    if (ema && s.ema) ema.write(decodeFloats(s.ema.avg), s.ema.updates);
+    o.streams.restore(s.streams);
+    if (loader && s.loader) loader.restore(s.loader);
+    losses.set(decodeFloats(s.losses));
+    track.push(...s.track);
+    startStep = s.step;
+  }
+  const save = (step: number) =>
+    slot!.save(
+      {
+        step,
+        params: encodeFloats(o.net.params.read()),
+        adam: (() => {
+          const a = optimizer.state();
+          return { step: a.step, m: encodeFloats(a.m), v: encodeFloats(a.v) };
+        })(),
+        ema: ema ? { avg: encodeFloats(ema.read()), updates: ema.updates } : null,
+        streams: o.streams.states(),
+        loader: loader?.state() ?? null,
+        losses: encodeFloats(losses.subarray(0, step)),
+        track,
+      } satisfies SavedTraining as unknown as Record<string, unknown>,
+    );
   const phase = o.progress.phase(o.label ? `train ${o.label}` : "train", steps);
+  if (startStep > 0) await phase.tick(startStep, "resumed");
   try {
-    const losses = await fit({
+    await fit({
       params: o.net.params,
       optimizer,
       steps,
+      startStep,
+      losses,
       loss: (w, step) => {
         const idx = indices(step);
         return o.loss(w, tf.tensor2d(gatherRows(o.x, o.dim, idx), [idx.length, o.dim]), idx, step);
       },
-      onStep: (step, loss) => {
+      onStep: async (step, loss) => {
         ema?.update();
-        if (o.onCheckpoint && o.every && ((step + 1) % o.every === 0 || step + 1 === steps)) {
-          o.onCheckpoint(step + 1);
+        const done = step + 1;
+        if (o.track && o.every && (done % o.every === 0 || done === steps)) {
+          track.push({ step: done, ...o.track(done) });
         }
-        return phase.tick(1, `loss ${loss.toPrecision(4)}`);
+        if (slot && (done % slot.every === 0 || done === steps)) await save(done);
+        await phase.tick(1, `loss ${loss.toPrecision(4)}`);
       },
     });
-    return { losses, batchesPerEpoch, ema };
+    return { losses, batchesPerEpoch, ema, track };
   } catch (e) {
     ema?.dispose();
     throw e;
@@ -99,6 +145,18 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     phase.done();
     optimizer.dispose();
   }
+}
+
+/** A training run's checkpoint. */
+interface SavedTraining {
+  step: number;
+  params: string;
+  adam: { step: number; m: string; v: string };
+  ema: { avg: string; updates: number } | null;
+  streams: Record<string, StreamState>;
+  loader: { epoch: number; perm: number[] | null } | null;
+  losses: string;
+  track: Record<string, string | number>[];
 }
 
 /** Mean loss of each block of `size` steps (per epoch, or per display bucket). */

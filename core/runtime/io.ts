@@ -116,3 +116,42 @@ export async function stageDirectory(
     },
   };
 }
+
+/**
+ * Remove what an interrupted run of process `pid` left in `dirs` (not recursive): temp files
+ * (`<name>.<pid>.<n>.tmp`) and staging folders (`.<name>.staging-<pid>-<n>`); a folder moved aside
+ * for a commit (`.<name>.old-<pid>-<n>`) is moved back if its commit did not finish, else removed.
+ * Safe when the writing threads were killed at any instruction (workers terminated on a signal).
+ */
+export function removeLeftovers(dirs: string[], pid = Deno.pid): string[] {
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const path = `${dir}/${e.name}`;
+      const staging = new RegExp(`^\\.(.+)\\.staging-${pid}-\\d+$`).exec(e.name);
+      const old = new RegExp(`^\\.(.+)\\.old-${pid}-\\d+$`).exec(e.name);
+      try {
+        if (staging || new RegExp(`\\.${pid}\\.\\d+\\.tmp$`).test(e.name)) {
+          Deno.removeSync(path, { recursive: true });
+          removed.push(path);
+        } else if (old) {
+          const final = `${dir}/${old[1]}`;
+          try {
+            Deno.statSync(final);
+            Deno.removeSync(path, { recursive: true });
+          } catch {
+            Deno.renameSync(path, final);
+          }
+          removed.push(path);
+        }
+      } catch { /* gone meanwhile */ }
+    }
+  }
+  return removed;
+}

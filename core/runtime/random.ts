@@ -87,6 +87,12 @@ export class Stream {
   state(): StreamState {
     return { prng: this.#prng.state(), spare: this.#spare };
   }
+
+  /** Continue from a saved state, in place (closures holding this stream see the change). */
+  restore(state: StreamState): void {
+    this.#prng = seedrandom.alea("", { state: state.prng as never }) as Alea;
+    this.#spare = state.spare;
+  }
 }
 
 /** The streams of one run: one per purpose, created on first use and cached. */
@@ -127,11 +133,19 @@ export class Streams {
     return new SampleNoise(this.seed, this.prefix + name, start, count);
   }
 
-  /** States of every stream used so far (for checkpoints). */
+  /** States of every stream used so far (for checkpoints), by full name. */
   states(): Record<string, StreamState> {
     const out: Record<string, StreamState> = {};
     for (const [name, s] of this.#streams) out[name] = s.state();
     return out;
+  }
+
+  /** Restore saved states in place (streams already handed out continue from them). */
+  restore(states: Record<string, StreamState>): void {
+    for (const [full, s] of Object.entries(states)) {
+      const name = full.startsWith(this.prefix) ? full.slice(this.prefix.length) : full;
+      this.get(name).restore(s);
+    }
   }
 }
 

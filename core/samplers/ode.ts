@@ -108,7 +108,7 @@ export function odeAdaptive(
   o: AdaptiveOptions,
 ): AdaptiveResult {
   const dir = Math.sign(t1 - t0) || 1;
-  const maxSteps = o.maxSteps ?? 100_000;
+  const maxSteps = o.maxSteps ?? 5_000;
   let y = tf.clone(y0);
   let k1 = f(t0, y);
   let nfe = 1;

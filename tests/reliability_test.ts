@@ -1,0 +1,363 @@
+/**
+ * Reliability, black box: bad input refused before any work (exit 2, nothing written), a diverging
+ * run stopped with a clear message, interrupts (SIGINT, SIGTERM, mid-training and mid-writing) that
+ * leave every earlier file intact and nothing half-written, resume from checkpoints with
+ * byte-identical outputs, and permissions the runtime enforces.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { PROJECT_ROOT } from "../core/harness/cli.ts";
+import { task } from "./tools/task.ts";
+
+/** Every file under `dirs` with its size and modification time (to prove nothing changed). */
+function tree(dirs: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string) => {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(d)];
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory) walk(p);
+      else {
+        const s = Deno.statSync(p);
+        out.set(p, `${s.size}:${s.mtime?.getTime()}`);
+      }
+    }
+  };
+  dirs.forEach(walk);
+  return out;
+}
+
+/** Hashes of every file under `dir` (to prove earlier outputs are byte-identical). */
+async function hashes(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [p] of tree([dir])) {
+    const d = await crypto.subtle.digest("SHA-256", await Deno.readFile(p));
+    out.set(p, [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join(""));
+  }
+  return out;
+}
+
+const REPORTS = join(PROJECT_ROOT, "reports");
+const GOLDEN = join(PROJECT_ROOT, "fixtures");
+
+Deno.test("bad flags, configs and data files: exit 2, the field and the allowed values named, nothing written", async () => {
+  const data = join(REPORTS, "test-data");
+  await Deno.mkdir(data, { recursive: true });
+  await Deno.writeTextFile(join(data, "bad-row.csv"), "x,y\n1,2\n3,abc\n");
+  await Deno.writeTextFile(join(data, "bad-header.csv"), "a,b\n1,2\n");
+  await Deno.writeTextFile(join(data, "empty.csv"), "");
+  await Deno.writeTextFile(join(data, "nan.csv"), "x,y\n1,2\nNaN,4\n");
+  const cases: [string[], RegExp][] = [
+    [["--set", "ddpm-ring8.epochs=0"], /ddpm-ring8\.epochs: got 0; allowed: an integer >= 1/],
+    [["--set", "ddpm-ring8.epochs=-5"], /ddpm-ring8\.epochs: got -5; allowed: an integer >= 1/],
+    [
+      ["--set", "langevin-mcmc.steps=0"],
+      /langevin-mcmc\.steps: got 0; allowed: an integer in \[1, 1000000\]/,
+    ],
+    [
+      ["--set", "ddpm-ring8.batchSize=6000"],
+      /ddpm-ring8\.batchSize: got 6000; allowed: an integer <= trainSize \(5000\)/,
+    ],
+    [["--set", "ddpm-ring8.lr=NaN"], /ddpm-ring8\.lr: got "NaN"; allowed: a finite number > 0/],
+    [
+      ["--set", "ddpm-ring8.lr=-0.001"],
+      /ddpm-ring8\.lr: got -0\.001; allowed: a finite number > 0/,
+    ],
+    [
+      ["--set", "ncsn-three-clusters.sigmaMin=2"],
+      /ncsn-three-clusters\.sigmaMin: got 2; allowed: a number < sigmaMax \(1\)/,
+    ],
+    [["--set", "ddpm-ring8.T=0"], /ddpm-ring8\.T: got 0; allowed: an integer in \[2, 10000\]/],
+    [
+      ["--set", 'sde-vs-ode.samplers=["em","rk5"]'],
+      /sde-vs-ode\.samplers\[1\]: got "rk5"; allowed: one of "em", "pc", "ddim"/,
+    ],
+    [
+      ["--set", 'ddpm-ring8.dataset="ring9"'],
+      /ddpm-ring8\.dataset: got "ring9"; allowed: one of "ring8", .*csv:<file in the project>/,
+    ],
+    [
+      ["--set", 'ddpm-ring8.epochs="ten"'],
+      /ddpm-ring8\.epochs: got "ten"; allowed: an integer >= 1/,
+    ],
+    [
+      ["--set", "ddpm-ring8.hidden=128"],
+      /ddpm-ring8\.hidden: got 128; allowed: a list of 1-8 items/,
+    ],
+    [
+      ["--set", "ddpm-ring8.variance=true"],
+      /ddpm-ring8\.variance: got true; allowed: one of "beta", "posterior"/,
+    ],
+    [
+      ["--set", "score-fields.sigmas=[]"],
+      /score-fields\.sigmas: got \[\]; allowed: a list of 1-8 items/,
+    ],
+    [
+      ["--set", "nll-oracle.tolerance=0"],
+      /nll-oracle\.tolerance: got 0; allowed: a finite number > 0/,
+    ],
+    [
+      ["--set", "guidance.pUncond=1.5"],
+      /guidance\.pUncond: got 1\.5; allowed: a finite number in \[0, 1\]/,
+    ],
+    [
+      ["--set", "conditional-radius.radiusEmbed=[2,16]"],
+      /conditional-radius\.radiusEmbed: got \[2,16\]; allowed: sizes starting with 1/,
+    ],
+    [
+      ["--set", "sde-vs-ode.headlineNfe=33"],
+      /sde-vs-ode\.headlineNfe: got 33; allowed: one of nfes/,
+    ],
+    [
+      ["--set", "ddpm-ring8.nosuchfield=1"],
+      /ddpm-ring8\.nosuchfield: got 1; allowed: no such field; known fields:/,
+    ],
+    [
+      ["--set", "nosuch.epochs=1"],
+      /--set: got "nosuch\.epochs=1"; allowed: experiment\.field=JSON value/,
+    ],
+    [
+      ["--set", 'ddpm-ring8.dataset="csv:reports/test-data/bad-row.csv"'],
+      /bad-row\.csv:3:2: column y is "abc"; allowed: a finite number/,
+    ],
+    [
+      ["--set", 'ddpm-ring8.dataset="csv:reports/test-data/bad-header.csv"'],
+      /bad-header\.csv:1: the header is "a,b"; allowed: "x,y" or "x,y,label"/,
+    ],
+    [
+      ["--set", 'ddpm-ring8.dataset="csv:reports/test-data/empty.csv"'],
+      /empty\.csv: the file is empty/,
+    ],
+    [
+      ["--set", 'ddpm-ring8.dataset="csv:reports/test-data/nan.csv"'],
+      /nan\.csv:3:1: column x is "NaN"; allowed: a finite number/,
+    ],
+    [
+      ["--set", 'ddpm-ring8.dataset="csv:reports/test-data/missing.csv"'],
+      /missing\.csv: no such file/,
+    ],
+    [
+      ["--set", 'ddpm-ring8.dataset="csv:../outside.csv"'],
+      /\.\.\/outside\.csv: the data file lies outside the project/,
+    ],
+    [
+      ["--out", "/tmp/elsewhere"],
+      /--out: got "\/tmp\/elsewhere"; allowed: a folder under reports\//,
+    ],
+    [
+      ["--out", "reports/../fixtures"],
+      /--out: got "reports\/\.\.\/fixtures"; allowed: a folder under reports\//,
+    ],
+    [["--shards", "2/3"], /flag --shards: got "--shards"; allowed: one of --only/],
+    [
+      ["--only", "ddpm-ring9"],
+      /--only: got "ddpm-ring9"; allowed: experiment names: ddpm-ring8, score-fields/,
+    ],
+    [["--profile", "fast"], /--profile: got "fast"; allowed: full, quick/],
+    [["--seed", "1.5"], /--seed: got "1\.5"; allowed: a non-negative integer/],
+    [["--workers", "many"], /--workers: got "many"; allowed: an integer in \[0, 64\]/],
+    [["--checkpoint-every", "0"], /--checkpoint-every: got "0"; allowed: a positive integer/],
+    [["quick"], /command line: got "quick"; allowed: flags only/],
+  ];
+  assert.ok(cases.length >= 25);
+  const before = tree([REPORTS, GOLDEN]);
+  for (const [args, message] of cases) {
+    const r = await task(["reproduce", ...args]);
+    assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}\n${r.stderr}`);
+    assert.match(r.stderr, message, args.join(" "));
+  }
+  assert.deepEqual(tree([REPORTS, GOLDEN]), before, "no file written or changed");
+  await Deno.remove(data, { recursive: true });
+});
+
+Deno.test("a diverging learning rate stops with the step and the last finite loss, and writes no metrics or goldens", async () => {
+  const out = join(REPORTS, "test-diverge");
+  const goldens = await hashes(GOLDEN);
+  const r = await task([
+    "update-golden",
+    "--profile",
+    "quick",
+    "--only",
+    "ddpm-ring8",
+    "--set",
+    "ddpm-ring8.lr=10000",
+    "--out",
+    "reports/test-diverge",
+  ]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    /training diverged at step \d+: loss is (NaN|Infinity|-Infinity); the last finite loss was \d/,
+  );
+  await assert.rejects(Deno.stat(join(out, "ddpm-ring8", "metrics.json")), Deno.errors.NotFound);
+  assert.deepEqual(await hashes(GOLDEN), goldens, "goldens untouched");
+  await Deno.remove(out, { recursive: true });
+});
+
+/** Start `deno task reproduce ...` and collect its stderr as it comes. */
+function start(args: string[]) {
+  const proc = new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", "reproduce", ...args],
+    cwd: PROJECT_ROOT,
+    stdout: "null",
+    stderr: "piped",
+    env: { NO_COLOR: "1", CI: "" },
+  }).spawn();
+  const log = { text: "" };
+  const done = (async () => {
+    for await (const chunk of proc.stderr.pipeThrough(new TextDecoderStream())) log.text += chunk;
+  })();
+  return { proc, log, done };
+}
+
+async function until(cond: () => boolean, what: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Every file that existed before is still there, byte-identical; the only new files are complete
+ * training checkpoints (kept on purpose, for --resume).
+ */
+async function intact(dir: string, before: Map<string, string>, what: string) {
+  const after = await hashes(dir);
+  for (const [p, h] of before) assert.equal(after.get(p), h, `${what}: ${p} changed or vanished`);
+  const added = [...after.keys()].filter((p) => !before.has(p));
+  assert.deepEqual(added.filter((p) => !p.includes("/.checkpoints/")), [], `${what}: new files`);
+}
+
+function leftovers(dir: string): string[] {
+  return [...tree([dir]).keys()].filter((p) =>
+    p.endsWith(".tmp") || /\/\.[^/]+\.(staging|old)-\d+-\d+/.test(p)
+  )
+    .concat(
+      [...Deno.readDirSync(dir)].filter((e) => /\.(staging|old)-\d+-\d+$/.test(e.name)).map((e) =>
+        e.name
+      ),
+    );
+}
+
+Deno.test("interrupts (SIGINT mid-training, SIGTERM mid-writing) keep earlier files intact and leave nothing half-written", async () => {
+  const dir = "reports/test-interrupt";
+  const out = join(PROJECT_ROOT, dir);
+  const args = ["--profile", "quick", "--only", "ddpm-ring8", "--out", dir, "--workers", "1"];
+  assert.equal((await task(["reproduce", ...args])).code, 0, "first complete run");
+  const before = await hashes(out);
+
+  // SIGINT mid-training.
+  const a = start(args);
+  await until(() => /ddpm-ring8\] train: started/.test(a.log.text), "training to start");
+  await new Promise((r) => setTimeout(r, 500));
+  a.proc.kill("SIGINT");
+  assert.equal((await a.proc.status).code, 130, "exit code of SIGINT");
+  await a.done;
+  await intact(out, before, "SIGINT mid-training");
+  assert.deepEqual(leftovers(out), []);
+
+  // SIGTERM mid-writing: the staging folder exists, some files written into it, none committed.
+  const b = start([...args, "--fault-write-delay-ms", "400"]);
+  await until(
+    () => [...Deno.readDirSync(out)].some((e) => e.name.startsWith(".ddpm-ring8.staging-")),
+    "writing to start",
+  );
+  await new Promise((r) => setTimeout(r, 600));
+  b.proc.kill("SIGTERM");
+  assert.equal((await b.proc.status).code, 143, "exit code of SIGTERM");
+  await b.done;
+  await intact(out, before, "SIGTERM mid-writing");
+  assert.deepEqual(leftovers(out), []);
+
+  // A rerun succeeds.
+  assert.equal((await task(["reproduce", ...args])).code, 0, "rerun after the interrupts");
+  await Deno.remove(out, { recursive: true });
+});
+
+/** metrics.json without its timing, for byte comparison of two runs. */
+async function resultOf(dir: string, exp: string) {
+  const m = JSON.parse(await Deno.readTextFile(join(dir, exp, "metrics.json")));
+  delete m.timing;
+  return {
+    metrics: JSON.stringify(m),
+    samples: await Deno.readTextFile(join(dir, exp, "samples.csv")),
+  };
+}
+
+Deno.test("resume: a run interrupted at a random step and resumed gives byte-identical outputs", async () => {
+  const ref = "reports/test-resume-ref", dir = "reports/test-resume";
+  const common = [
+    "--profile",
+    "quick",
+    "--only",
+    "ddpm-ring8",
+    "--workers",
+    "1",
+    "--checkpoint-every",
+    "50",
+  ];
+  assert.equal((await task(["reproduce", ...common, "--out", ref])).code, 0, "uninterrupted run");
+  const a = start([...common, "--out", dir]);
+  await until(() => /ddpm-ring8\] train: started/.test(a.log.text), "training to start");
+  const delay = 300 + Math.floor(Math.random() * 2500);
+  await new Promise((r) => setTimeout(r, delay));
+  a.proc.kill("SIGTERM");
+  const code = (await a.proc.status).code;
+  await a.done;
+  const resumed = await task(["reproduce", ...common, "--out", dir, "--resume"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  if (code === 143) {
+    assert.match(
+      resumed.stderr,
+      /resumed/,
+      `interrupted after ${delay} ms, resumed from a checkpoint`,
+    );
+  }
+  assert.deepEqual(
+    await resultOf(join(PROJECT_ROOT, dir), "ddpm-ring8"),
+    await resultOf(join(PROJECT_ROOT, ref), "ddpm-ring8"),
+  );
+  await assert.rejects(
+    Deno.stat(join(PROJECT_ROOT, dir, ".checkpoints", "ddpm-ring8")),
+    Deno.errors.NotFound,
+    "checkpoints removed on success",
+  );
+  for (const d of [ref, dir]) await Deno.remove(join(PROJECT_ROOT, d), { recursive: true });
+});
+
+Deno.test("the reproduce task's permissions are enforced by the runtime, not only by our checks", async () => {
+  const config = JSON.parse(await Deno.readTextFile(join(PROJECT_ROOT, "deno.json")));
+  const command: string = config.tasks.reproduce;
+  const flags = command.split(" ").filter((f) => f.startsWith("--allow") || f === "--no-prompt");
+  assert.ok(flags.includes("--allow-read=.") && flags.includes("--allow-write=reports"), command);
+  assert.ok(
+    !flags.some((f) => /--allow-(net|env|run|all)|^-A$/.test(f)),
+    `no net, env or run: ${command}`,
+  );
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...flags, "tests/tools/probe.ts"],
+    cwd: PROJECT_ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const got = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.deepEqual(got, {
+    writeOutsideReports: "NotCapable",
+    writeTmp: "NotCapable",
+    readOutsideProject: "NotCapable",
+    network: "NotCapable",
+    env: "NotCapable",
+    run: "NotCapable",
+    writeReports: "allowed",
+  });
+  await assert.rejects(
+    Deno.stat(join(PROJECT_ROOT, "fixtures", "probe.txt")),
+    Deno.errors.NotFound,
+  );
+});
