@@ -141,3 +141,22 @@ Deno.test({
     }
   },
 });
+
+Deno.test("one reproduce process: tensor count flat across every experiment, peak memory reported and under 1 GiB", async () => {
+  await site();
+  const summary = JSON.parse(await Deno.readTextFile(join(SITE, "summary.json")));
+  const counts = summary.experiments.map((e: { tensorsAfter: number }) => e.tensorsAfter);
+  assert.ok(counts.length > 10, "every experiment ran");
+  assert.ok(
+    counts.every((c: number) => c === counts[0]),
+    `live tensors after each experiment: ${counts.join(", ")}`,
+  );
+  assert.ok(
+    summary.experiments.every((e: { error?: string }) => !e.error),
+    "no experiment failed (a leak fails one)",
+  );
+  assert.ok(
+    summary.peakRssMiB > 0 && summary.peakRssMiB < 1024,
+    `peak RSS ${summary.peakRssMiB} MiB`,
+  );
+});

@@ -18,6 +18,8 @@ export interface PageReport {
   charts: { id: string; interactive: boolean; marks: number; staticShown: boolean }[];
   brokenImages: string[];
   brokenLinks: string[];
+  /** The value of the `probe` expression, evaluated after the page rendered. */
+  probe?: unknown;
 }
 
 type Message = {
@@ -136,7 +138,7 @@ export class Chromium {
   /** Open `url`, let it render, and report what went wrong; optionally save a screenshot. */
   async check(
     url: string,
-    o: { screenshot?: string; scriptsDisabled?: boolean; timeoutMs?: number } = {},
+    o: { screenshot?: string; scriptsDisabled?: boolean; timeoutMs?: number; probe?: string } = {},
   ): Promise<PageReport> {
     const { targetId } = await this.#send("Target.createTarget", { url: "about:blank" }) as {
       targetId: string;
@@ -234,6 +236,7 @@ export class Chromium {
           report.brokenLinks.push(l);
         }
       }
+      if (o.probe) report.probe = await evaluate(o.probe);
       if (o.screenshot) {
         const { data } = await this.#send("Page.captureScreenshot", {
           format: "png",
