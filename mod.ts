@@ -76,6 +76,8 @@ export { blockMeans, stepsOf, trainOnData } from "./core/recipes/train.ts";
 export type { Batching, Trained } from "./core/recipes/train.ts";
 /** Ancestral DDPM sampling (variance beta_t or the posterior variance). */
 export { ddpmSample } from "./core/samplers/ddpm.ts";
+/** Sampling in batches, with the samples the same bytes whatever the batch size. */
+export { sampleInBatches } from "./core/samplers/batched.ts";
 /** What every sampler returns: samples, kept states, NFE. */
 export type { SamplerResult } from "./core/samplers/result.ts";
 

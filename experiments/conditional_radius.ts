@@ -17,14 +17,7 @@ import { blockMeans } from "../core/recipes/train.ts";
 import { sampleByCondition } from "../core/recipes/conditional.ts";
 import type { DdpmVariance } from "../core/samplers/ddpm.ts";
 import { radiusStats } from "../core/metrics/conditional.ts";
-import {
-  COLORS,
-  dataWindow,
-  lineChart,
-  pointRows,
-  type Row,
-  scatterPanels,
-} from "../core/report/charts.ts";
+import { COLORS, dataWindow, pointRows, type Row, scatterPanels } from "../core/report/charts.ts";
 import { pointsAsRows, toCsv } from "../core/report/csv.ts";
 
 /** The config of `conditional-radius`. */

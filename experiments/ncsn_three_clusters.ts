@@ -141,6 +141,8 @@ export const ncsnThreeClusters: Experiment<NcsnConfig> = {
     "each, ε = 0.5σ², x + εs + √(2ε)z). The same sampler is also run on the exact score: the recipe, not the " +
     "learning, gets the cluster weights wrong.",
   seed: 0,
+  // Ten seeds of the full profile: the spread of every metric that one seed hides.
+  sweep: { base: "full", seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] },
   profiles: {
     full,
     quick: {

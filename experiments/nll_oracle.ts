@@ -127,6 +127,7 @@ export const nllOracle: Experiment<NllOracleConfig> = {
     const tolRows: Row[] = [];
     const rk4Rows: Row[] = [];
     const hutchRows: Row[] = [];
+    const timeRows: Row[] = [];
     const phase = progress.phase(
       "solves",
       c.datasets.length * (2 + c.tolerances.length + c.rk4Steps.length + c.hutchinsonProbes.length),
@@ -167,8 +168,8 @@ export const nllOracle: Experiment<NllOracleConfig> = {
             tolerance: tol,
             error: meanAbs(r.nll, closed),
             nfe: r.nfe,
-            seconds: r.seconds,
           });
+          timeRows.push({ dataset: name, solve: `adaptive, tolerance ${tol}`, seconds: r.seconds });
           await phase.tick();
         }
         for (const steps of c.rk4Steps) {
@@ -179,8 +180,8 @@ export const nllOracle: Experiment<NllOracleConfig> = {
             steps,
             nfe: r.nfe,
             error: meanAbs(r.nll, closed),
-            seconds: r.seconds,
           });
+          timeRows.push({ dataset: name, solve: `RK4, ${steps} steps`, seconds: r.seconds });
           await phase.tick();
         }
         for (const probes of c.hutchinsonProbes) {
@@ -197,6 +198,10 @@ export const nllOracle: Experiment<NllOracleConfig> = {
             dataset: name,
             estimator: `${probes} probe${probes > 1 ? "s" : ""}`,
             error: meanAbs(r.nll, main.nll),
+          });
+          timeRows.push({
+            dataset: name,
+            solve: `Hutchinson, ${probes} probes`,
             seconds: r.seconds,
           });
           await phase.tick();
@@ -209,6 +214,7 @@ export const nllOracle: Experiment<NllOracleConfig> = {
     return {
       metrics,
       details: { tolerances: tolRows, rk4: rk4Rows, hutchinson: hutchRows },
+      timings: { solveSeconds: timeRows },
       files: [{
         name: "nll.csv",
         content: toCsv(["dataset", "x", "y", "nll_ode", "nll_closed_form"], csvRows),

@@ -318,6 +318,7 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
     }
     charts.push({
       name: "time",
+      timing: true,
       title: "Wall time per training step",
       caption:
         "Exact score matching needs one extra backward pass per dimension (and a second-order gradient); " +
@@ -332,7 +333,8 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
     });
     return {
       metrics,
-      details: { fisherDuringTraining: fisherRows, timePerStep: timeRows },
+      details: { fisherDuringTraining: fisherRows },
+      timings: { timePerStep: timeRows },
       files: [],
       charts,
     };

@@ -236,6 +236,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
         scoreFromMixtureAtTime(oracle, sde),
       ]];
       const rows: Row[] = [];
+      const timeRows: Row[] = [];
       const files: RunOutput["files"] = [];
       const metrics: Record<string, number> = {};
       const shown: Row[] = [];
@@ -263,9 +264,9 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
               budget: nfe,
               mmd2: mmd,
               modes,
-              seconds,
               nonFinite: bad,
             });
+            timeRows.push({ model, sampler: name, nfe: r.nfe, seconds });
             if (model === "learned") {
               files.push({ name: `samples_${name}_${r.nfe}.csv`, content: samplesCsv(r.x) });
             }
@@ -311,6 +312,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
       return {
         metrics,
         details: { sweep: rows, perMode, nllNfe: modelNll.nfe, entropyStdError: entropy.stdError },
+        timings: { samplingSeconds: timeRows },
         files: [{ name: "samples.csv", content: samplesCsv(best.x) }, ...files],
         charts: [
           {
@@ -347,11 +349,12 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
           },
           {
             name: "time-vs-nfe",
+            timing: true,
             title: "Wall time against NFE",
             caption: `Seconds to draw ${c.samples} samples (this run, not golden-checked).`,
             spec: lineChart({
               title: "Sampling time against function evaluations",
-              rows: chartRows.filter((r) => r.model === "learned"),
+              rows: timeRows.filter((r) => r.model === "learned"),
               x: { field: "nfe", title: "NFE", log: true },
               y: { field: "seconds", title: "seconds", log: true },
               color: { field: "sampler", title: "sampler" },

@@ -8,12 +8,6 @@ import { join } from "node:path";
 import { PROJECT_ROOT } from "../core/harness/cli.ts";
 import { task } from "./tools/task.ts";
 
-function withoutTiming(metricsJson: string): unknown {
-  const m = JSON.parse(metricsJson);
-  delete m.timing;
-  return m;
-}
-
 Deno.test({
   name:
     "quick profile end to end: golden check passes, and two processes give byte-identical outputs",
@@ -34,10 +28,14 @@ Deno.test({
         );
       }
       const [a, b] = dirs.map((d) => join(PROJECT_ROOT, d, "ddpm-ring8"));
-      assert.deepEqual(
-        withoutTiming(await Deno.readTextFile(join(a, "metrics.json"))),
-        withoutTiming(await Deno.readTextFile(join(b, "metrics.json"))),
-      );
+      // Everything but timing.json is a function of code, config and seed: byte for byte.
+      for (const f of ["metrics.json", "samples.csv", "samples.vl.json", "samples.svg"]) {
+        assert.equal(
+          await Deno.readTextFile(join(a, f)),
+          await Deno.readTextFile(join(b, f)),
+          `${f} identical in two processes`,
+        );
+      }
       assert.equal(
         await Deno.readTextFile(join(a, "samples.csv")),
         await Deno.readTextFile(join(b, "samples.csv")),
@@ -68,6 +66,45 @@ Deno.test({
       }
     }
   },
+});
+
+Deno.test("5000 samples drawn in one batch of 5000 and in batches of 777: byte-identical samples.csv", async () => {
+  const dirs = ["reports/test-batch-5000", "reports/test-batch-777"];
+  const set = (f: string) => ["--set", `ddpm-ring8.${f}`];
+  try {
+    const runs = await Promise.all([5000, 777].map((b, i) =>
+      task([
+        "reproduce",
+        "--profile",
+        "quick",
+        "--only",
+        "ddpm-ring8",
+        ...set("epochs=3"),
+        ...set("samples=5000"),
+        ...set("nllPoints=10"),
+        ...set(`sampleBatch=${b}`),
+        "--workers",
+        "0",
+        "--out",
+        dirs[i],
+      ])
+    ));
+    for (const r of runs) assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const [a, b] = dirs.map((d) =>
+      Deno.readTextFileSync(join(PROJECT_ROOT, d, "ddpm-ring8", "samples.csv"))
+    );
+    assert.equal(a.trim().split("\n").length, 5001, "5000 samples");
+    assert.ok(a === b, "samples.csv identical whatever the batch size");
+    const m = dirs.map((d) =>
+      JSON.parse(Deno.readTextFileSync(join(PROJECT_ROOT, d, "ddpm-ring8", "metrics.json")))
+    );
+    assert.deepEqual(m[0].metrics, m[1].metrics);
+    assert.notEqual(m[0].configHash, m[1].configHash, "the runs' configs did differ");
+  } finally {
+    for (const d of dirs) {
+      await Deno.remove(join(PROJECT_ROOT, d), { recursive: true }).catch(() => {});
+    }
+  }
 });
 
 Deno.test("bad flags and configs exit with code 2 and write nothing", async () => {

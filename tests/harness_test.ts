@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ConfigError, validateConfig } from "../core/harness/schema.ts";
 import { parseCli, PROJECT_ROOT } from "../core/harness/cli.ts";
-import { plan } from "../core/harness/runner.ts";
+import { partition, plan, runKey } from "../core/harness/plan.ts";
 import { compareGolden, formatDiff, makeGolden } from "../core/harness/golden.ts";
 import { stageDirectory, tempFilesInFlight, writeFileAtomic } from "../core/runtime/io.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
@@ -73,7 +73,7 @@ Deno.test("CLI flags: bad values are refused naming the flag and the allowed val
     [["--out", "/tmp/x"], /--out: .*a folder under reports\//],
     [["--out", "reports/../fixtures"], /--out/],
     [["--out", "../reports"], /--out/],
-    [["--shard", "1/3"], /flag --shard: .*allowed: one of --only, --profile/],
+    [["--shards", "1/3"], /flag --shards: .*allowed: one of --only, --profile/],
     [["--set", "ddpm-ring8"], /--set/],
     [["--set", "nope.epochs=1"], /--set: .*experiment one of ddpm-ring8/],
   ];
@@ -99,22 +99,77 @@ Deno.test("CLI flags: bad values are refused naming the flag and the allowed val
 });
 
 Deno.test("--set overrides are validated before any work", async () => {
-  const o = {
-    root: PROJECT_ROOT,
-    outDir: "/nonexistent",
-    experiments: EXPERIMENTS,
-    profile: "quick" as const,
-  };
-  await assert.rejects(
-    plan({ ...o, overrides: { "ddpm-ring8": { lr: -1 } } }),
-    /ddpm-ring8\.lr: got -1/,
-  );
-  await assert.rejects(
-    plan({ ...o, overrides: { "ddpm-ring8": { "quality.nope": 1 } } }),
-    /quality\.nope/,
-  );
-  const [p] = await plan({ ...o, overrides: { "ddpm-ring8": { epochs: 2 } } });
+  const run = (overrides: Record<string, Record<string, unknown>>) =>
+    plan(PROJECT_ROOT, EXPERIMENTS, "quick", undefined, overrides);
+  await assert.rejects(run({ "ddpm-ring8": { lr: -1 } }), /ddpm-ring8\.lr: got -1/);
+  await assert.rejects(run({ "ddpm-ring8": { "quality.nope": 1 } }), /quality\.nope/);
+  const [p] = await run({ "ddpm-ring8": { epochs: 2 } });
   assert.equal((p.config as typeof quick).epochs, 2);
+});
+
+Deno.test("the sweep profile plans one run per grid point, each with its own folder and golden", async () => {
+  const plans = await plan(PROJECT_ROOT, EXPERIMENTS, "sweep");
+  const names = [...new Set(plans.map((p) => p.exp.name))];
+  assert.deepEqual(names, EXPERIMENTS.filter((e) => e.sweep).map((e) => e.name));
+  assert.ok(names.includes("ddpm-ring8") && names.includes("ncsn-three-clusters"));
+  const ring = plans.filter((p) => p.exp.name === "ddpm-ring8");
+  assert.deepEqual(ring.map((p) => p.seed), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(ring[3].folder, "ddpm-ring8/runs/seed-3");
+  assert.match(ring[3].goldenFile, /fixtures\/golden\/ddpm-ring8\.sweep\/seed-3\.json$/);
+  assert.equal(ring[3].baseProfile, "full");
+  assert.equal(new Set(plans.map(runKey)).size, plans.length, "run keys are unique");
+  await assert.rejects(
+    plan(PROJECT_ROOT, EXPERIMENTS, "sweep", 4),
+    /--seed: got 4; allowed: no --seed with --profile sweep/,
+  );
+  await assert.rejects(
+    plan(PROJECT_ROOT, EXPERIMENTS.filter((e) => !e.sweep), "sweep"),
+    /--profile: got "sweep"/,
+  );
+});
+
+Deno.test("partition: every run in exactly one shard, balanced by cost, deterministic", () => {
+  const keys = Array.from({ length: 23 }, (_, i) => `run-${i}`);
+  const cost = (k: string) => 1 + (Number(k.slice(4)) * 7919) % 13;
+  for (const n of [1, 2, 3, 5, 23, 30]) {
+    const shards = partition(keys, cost, n);
+    assert.equal(shards.length, n);
+    assert.deepEqual(shards.flat().sort(), [...keys].sort(), `n=${n}: a partition`);
+    assert.deepEqual(partition(keys, cost, n), shards, "deterministic");
+    for (const s of shards) {
+      assert.deepEqual(s, keys.filter((k) => s.includes(k)), "plan order within a shard");
+    }
+    // Greedy longest-first: no shard exceeds the mean load by more than the largest run.
+    const loads = shards.map((s) => s.reduce((a, k) => a + cost(k), 0));
+    const mean = keys.reduce((a, k) => a + cost(k), 0) / n;
+    assert.ok(Math.max(...loads) <= mean + 13, `n=${n}: loads ${loads}`);
+  }
+});
+
+Deno.test("--shard flags: i/n (1-based) or --shard-index/--shard-count (0-based), validated", () => {
+  assert.deepEqual(parseCli(["--shard", "2/3"], EXPERIMENTS).shard, { index: 1, count: 3 });
+  assert.deepEqual(
+    parseCli(["--shard-index", "0", "--shard-count", "3"], EXPERIMENTS).shard,
+    { index: 0, count: 3 },
+  );
+  assert.equal(parseCli([], EXPERIMENTS).shard, undefined);
+  const bad: [string[], RegExp][] = [
+    [["--shard", "0/3"], /--shard: got "0\/3"; allowed: i\/n with 1 <= i <= n/],
+    [["--shard", "4/3"], /--shard: got "4\/3"/],
+    [["--shard", "two"], /--shard: got "two"/],
+    [
+      ["--shard-index", "3", "--shard-count", "3"],
+      /--shard-index: got "3"; allowed: an integer in \[0, 2\]/,
+    ],
+    [["--shard-index", "", "--shard-count", "3"], /--shard-index: got ""/],
+    [["--shard-index", "1"], /--shard-count: got nothing/],
+    [["--shard-count", "3"], /--shard-index: got nothing/],
+    [["--shard", "1/2", "--shard-count", "2"], /either --shard i\/n or --shard-index/],
+    [["--profile", "sweeps"], /--profile: got "sweeps"; allowed: full, quick, sweep/],
+  ];
+  for (const [args, re] of bad) {
+    assert.throws(() => parseCli(args, EXPERIMENTS), re, args.join(" "));
+  }
 });
 
 Deno.test("atomic writes: the old file survives a failed write; a staged folder is all or nothing", async () => {
@@ -178,4 +233,25 @@ Deno.test("golden comparison: bit-exact, within tolerance, regressed, changed", 
     "a metric went missing",
   );
   assert.throws(() => makeGolden("e", "quick", 0, "h", null, { nope: 1 }, specs), /no MetricSpec/);
+});
+
+Deno.test("the shipped Kubernetes and GitHub Actions files pass shard flags that reproduce accepts", async () => {
+  const k8s = await Deno.readTextFile(join(PROJECT_ROOT, "deploy/k8s/reproduce-job.yaml"));
+  const completions = Number(/completions: (\d+)/.exec(k8s)?.[1]);
+  const count = /--shard-count=(\d+)/.exec(k8s)?.[1];
+  assert.equal(Number(count), completions, "--shard-count equals the Job's completions");
+  assert.match(k8s, /completionMode: Indexed/);
+  assert.match(k8s, /--shard-index="\$JOB_COMPLETION_INDEX"/);
+  for (let k = 0; k < completions; k++) {
+    assert.deepEqual(
+      parseCli([`--shard-index=${k}`, `--shard-count=${count}`], EXPERIMENTS).shard,
+      { index: k, count: completions },
+    );
+  }
+  const gha = await Deno.readTextFile(join(PROJECT_ROOT, ".github/workflows/reproduce.yml"));
+  assert.match(
+    gha,
+    /--shard-index=\$\{\{ strategy\.job-index \}\} --shard-count=\$\{\{ strategy\.job-total \}\}/,
+  );
+  assert.match(gha, /task merge reports\/shard-\* --out reports\/merged/);
 });

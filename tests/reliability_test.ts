@@ -280,12 +280,10 @@ Deno.test("interrupts (SIGINT mid-training, SIGTERM mid-writing) keep earlier fi
   await Deno.remove(out, { recursive: true });
 });
 
-/** metrics.json without its timing, for byte comparison of two runs. */
+/** metrics.json and samples.csv (timing lives in timing.json), for byte comparison of two runs. */
 async function resultOf(dir: string, exp: string) {
-  const m = JSON.parse(await Deno.readTextFile(join(dir, exp, "metrics.json")));
-  delete m.timing;
   return {
-    metrics: JSON.stringify(m),
+    metrics: await Deno.readTextFile(join(dir, exp, "metrics.json")),
     samples: await Deno.readTextFile(join(dir, exp, "samples.csv")),
   };
 }

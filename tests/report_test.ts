@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from "../core/harness/cli.ts";
 import { Chromium, type PageReport } from "./tools/chromium.ts";
 import { task } from "./tools/task.ts";
 import { jsonForScript } from "../core/report/assets.ts";
+import { siteDiff, siteFiles } from "./tools/site.ts";
 
 const SITE = join(PROJECT_ROOT, "reports", "test-site");
 let built: Promise<string[]> | null = null;
@@ -94,7 +95,7 @@ Deno.test({
       );
       return;
     }
-    const shots = join(SITE, "screenshots");
+    const shots = join(PROJECT_ROOT, "reports", "test-screenshots");
     await Deno.mkdir(shots, { recursive: true });
     try {
       const index = await browser.check(pathToFileURL(join(SITE, "index.html")).href, {
@@ -159,4 +160,164 @@ Deno.test("one reproduce process: tensor count flat across every experiment, pea
     summary.peakRssMiB > 0 && summary.peakRssMiB < 1024,
     `peak RSS ${summary.peakRssMiB} MiB`,
   );
+});
+
+Deno.test({
+  name:
+    "the quick profile as 3 shards in separate processes merges into the serial run's site, byte for byte",
+  async fn() {
+    await site();
+    const dirs = [1, 2, 3].map((i) => `reports/test-shard-${i}`);
+    const merged = join(PROJECT_ROOT, "reports", "test-merged");
+    const shards = await Promise.all(dirs.map((d, i) =>
+      task([
+        "reproduce",
+        "--profile",
+        "quick",
+        "--shard",
+        `${i + 1}/3`,
+        "--workers",
+        "1",
+        "--out",
+        d,
+        "--ci=true",
+      ])
+    ));
+    const counts = shards.map((r, i) => {
+      assert.equal(r.code, 0, `shard ${i + 1}:\n${r.stdout}\n${r.stderr}`);
+      return Number(new RegExp(`shard ${i + 1}/3: (\\d+) of 12 runs`).exec(r.stdout)?.[1]);
+    });
+    assert.equal(counts.reduce((a, b) => a + b, 0), 12, `runs per shard: ${counts}`);
+    assert.ok(counts.every((c) => c >= 2), `balanced by cost: ${counts}`);
+    const m = await task(["merge", ...dirs, "--out", "reports/test-merged", "--ci=true"]);
+    assert.equal(m.code, 0, `merge:\n${m.stdout}\n${m.stderr}`);
+    assert.match(m.stdout, /merged 3 shards: 12 runs/);
+    const diff = siteDiff(await siteFiles(SITE), await siteFiles(merged));
+    assert.deepEqual(diff, [], "merged site = serial site (timing aside)");
+    const verdicts = (dir: string) =>
+      JSON.parse(Deno.readTextFileSync(join(dir, "summary.json"))).experiments.map((
+        e: { name: string; verdict: string },
+      ) => `${e.name}: ${e.verdict}`);
+    assert.deepEqual(verdicts(merged), verdicts(SITE));
+    assert.ok(verdicts(merged).every((v: string) => v.endsWith("bit-exact")), "golden verdicts");
+
+    // Refusals, each before anything is written.
+    const refused = async (args: string[], re: RegExp) => {
+      const r = await task(["merge", ...args, "--out", "reports/test-merged-refused"]);
+      assert.equal(r.code, 2, `${args.join(" ")}: exit 2\n${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, re);
+      await assert.rejects(Deno.stat(join(PROJECT_ROOT, "reports", "test-merged-refused")));
+    };
+    await refused([dirs[0], dirs[1]], /missing shard 3\/3 \(given: 1\/3, 2\/3\)/);
+    await refused([dirs[0], dirs[0], dirs[1], dirs[2]], /shard 1\/3 given twice/);
+    await refused([dirs[0], "reports/test-no-such"], /test-no-such: no summary\.json/);
+    await refused([dirs[0], "reports/test-site"], /test-site: not a shard/);
+    // A shard of another commit, of other versions, of another selection.
+    const forged = join(PROJECT_ROOT, "reports", "test-shard-forged");
+    const forge = async (edit: (s: Record<string, unknown>) => void) => {
+      await Deno.remove(forged, { recursive: true }).catch(() => {});
+      await Deno.mkdir(forged, { recursive: true });
+      const s = JSON.parse(await Deno.readTextFile(join(PROJECT_ROOT, dirs[2], "summary.json")));
+      edit(s);
+      await Deno.writeTextFile(join(forged, "summary.json"), JSON.stringify(s));
+    };
+    await forge((s) => (s.commit = "0".repeat(40)));
+    await refused([dirs[0], dirs[1], forged], /not shards of one run: they differ in commit/);
+    await forge((s) => ((s.versions as Record<string, string>).tfjs = "4.21.0"));
+    await refused([dirs[0], dirs[1], forged], /differ in versions/);
+    await forge((s) => ((s.selection as Record<string, unknown>).seed = 7));
+    await refused([dirs[0], dirs[1], forged], /differ in selection/);
+    await forge((s) => (s.shard = { index: 2, count: 4 }));
+    await refused([dirs[0], dirs[1], forged], /differ in shard count/);
+    await forge((
+      s,
+    ) => (s.experiments = [...(s.experiments as unknown[]), (s.experiments as unknown[])[0]]));
+    await refused([dirs[0], dirs[1], forged], /is in two shards/);
+    await forge((s) => (s.experiments = (s.experiments as unknown[]).slice(1)));
+    await refused([dirs[0], dirs[1], forged], /runs of the plan in no shard/);
+    for (const d of [...dirs, "reports/test-shard-forged", "reports/test-merged"]) {
+      await Deno.remove(join(PROJECT_ROOT, d), { recursive: true });
+    }
+  },
+});
+
+/** A small sweep: ncsn-three-clusters' ten seeds, each run shrunk by overrides. */
+const SMALL_SWEEP = [
+  "--profile",
+  "sweep",
+  "--only",
+  "ncsn-three-clusters",
+  ...[
+    "steps=150",
+    "levels=10",
+    "stepsPerLevel=10",
+    "samples=300",
+    "quality.referenceSize=1000",
+    "quality.permutations=20",
+    "quality.permutationSize=150",
+  ].flatMap((s) => ["--set", `ncsn-three-clusters.${s}`]),
+];
+
+Deno.test({
+  name:
+    "a seed sweep: one folder per run, the spread of every metric computed from the runs, sharded = serial",
+  async fn() {
+    const serial = join(PROJECT_ROOT, "reports", "test-sweep");
+    const r = await task(["reproduce", ...SMALL_SWEEP, "--out", "reports/test-sweep"]);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const root = join(serial, "ncsn-three-clusters");
+    const runs = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((s) => `seed-${s}`);
+    const metricsOf = runs.map((id) =>
+      JSON.parse(Deno.readTextFileSync(join(root, "runs", id, "metrics.json")))
+    );
+    assert.deepEqual(metricsOf.map((m) => m.seed), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const agg = JSON.parse(await Deno.readTextFile(join(root, "aggregate.json")));
+    for (const name of ["mmd2", "modeKl"]) {
+      const values = metricsOf.map((m) => m.metrics[name] as number);
+      const row = agg.metrics.find((x: { name: string }) => x.name === name);
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+      assert.ok(Math.abs(row.mean - mean) <= 1e-12 * Math.abs(mean), `${name} mean`);
+      assert.ok(Math.abs(row.std - sd) <= 1e-9 * sd, `${name} std`);
+      assert.equal(row.n, 10);
+      assert.equal(row.min, Math.min(...values));
+      assert.ok(sd > 0, `${name}: the seeds differ (spread ${sd})`);
+    }
+    const page = await Deno.readTextFile(join(root, "index.html"));
+    for (const id of runs) assert.ok(page.includes(`href="runs/${id}/index.html"`), id);
+    const index = await Deno.readTextFile(join(serial, "index.html"));
+    assert.match(index, /10-run sweep/);
+    assert.match(index, /<code>mmd2<\/code> [0-9.e-]+ ± [0-9.e-]+/);
+
+    // The same sweep in two shards, merged.
+    const dirs = ["reports/test-sweep-1", "reports/test-sweep-2"];
+    const shards = await Promise.all(
+      dirs.map((d, i) =>
+        task(["reproduce", ...SMALL_SWEEP, "--shard", `${i + 1}/2`, "--workers", "1", "--out", d])
+      ),
+    );
+    for (const s of shards) assert.equal(s.code, 0, `${s.stdout}\n${s.stderr}`);
+    const m = await task(["merge", ...dirs, "--out", "reports/test-sweep-merged"]);
+    assert.equal(m.code, 0, `${m.stdout}\n${m.stderr}`);
+    const merged = join(PROJECT_ROOT, "reports", "test-sweep-merged");
+    assert.deepEqual(siteDiff(await siteFiles(serial), await siteFiles(merged)), []);
+
+    const browser = await Chromium.launch();
+    if (browser) {
+      try {
+        for (const p of ["index.html", "runs/seed-3/index.html"]) {
+          const rep = await browser.check(pathToFileURL(join(root, p)).href);
+          assert.ok(rep.charts.length > 0, `${p} has charts`);
+          assert.deepEqual(problems(rep, { charts: true }), [], p);
+        }
+        const idx = await browser.check(pathToFileURL(join(serial, "index.html")).href);
+        assert.deepEqual(problems(idx, { charts: false }), [], "index");
+      } finally {
+        await browser.close();
+      }
+    }
+    for (const d of ["reports/test-sweep", ...dirs, "reports/test-sweep-merged"]) {
+      await Deno.remove(join(PROJECT_ROOT, d), { recursive: true });
+    }
+  },
 });

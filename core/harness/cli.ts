@@ -5,11 +5,12 @@
  */
 import { parseArgs } from "node:util";
 import { isAbsolute, join, normalize, relative, resolve } from "node:path";
-import type { AnyExperiment, ProfileName } from "./experiment.ts";
-import { PROFILE_NAMES } from "./experiment.ts";
+import type { AnyExperiment, RunProfile } from "./experiment.ts";
+import { RUN_PROFILES } from "./experiment.ts";
 import { ConfigError, USAGE_EXIT } from "./schema.ts";
 import { defaultProgressMode } from "./progress.ts";
 import { reproduce, type ReproduceOptions, terminateWorkers } from "./runner.ts";
+import type { Shard } from "./plan.ts";
 import { removeLeftovers, removeStagedDirectories, removeTempFiles } from "../runtime/io.ts";
 
 import { PROJECT_ROOT } from "./root.ts";
@@ -29,12 +30,21 @@ const FLAGS = {
   "fault-write-delay-ms": { type: "string" },
   resume: { type: "boolean" },
   "checkpoint-every": { type: "string" },
+  shard: { type: "string" },
+  "shard-index": { type: "string" },
+  "shard-count": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 const USAGE = `usage: deno task reproduce [flags]
   --only a,b          run only these experiments (see --list)
-  --profile P         full (the seeds' settings, default) or quick
+  --profile P         full (the seeds' settings, default), quick, or sweep (every experiment's
+                      grid of runs: seeds x settings, one folder per run)
+  --shard i/n         run only part i of n (1-based) of the planned runs, balanced by recorded
+                      costs; join the shards' --out folders with \`deno task merge\`
+  --shard-index K --shard-count N
+                      the same with a 0-based K, as engines number their jobs (a Kubernetes
+                      Indexed Job: --shard-index="$JOB_COMPLETION_INDEX" --shard-count=3)
   --seed N            seed for every random stream (default: each experiment's own)
   --out DIR           write outputs under DIR, a folder under reports/ (default reports/)
   --set exp.field=V   override a config field of one experiment (V is JSON: 10, 0.5, "name")
@@ -102,10 +112,11 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
     }
     experiments = all.filter((e) => asked.includes(e.name));
   }
-  const profile = (v.profile ?? "full") as ProfileName;
-  if (!PROFILE_NAMES.includes(profile)) {
-    throw new ConfigError("--profile", v.profile, PROFILE_NAMES.join(", "));
+  const profile = (v.profile ?? "full") as RunProfile;
+  if (!RUN_PROFILES.includes(profile)) {
+    throw new ConfigError("--profile", v.profile, RUN_PROFILES.join(", "));
   }
+  const shard = parseShard(v.shard, v["shard-index"], v["shard-count"]);
   let seed: number | undefined;
   if (v.seed !== undefined) {
     seed = Number(v.seed);
@@ -113,17 +124,7 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
       throw new ConfigError("--seed", v.seed, "a non-negative integer");
     }
   }
-  const reports = join(root, "reports");
-  let outDir = reports;
-  if (v.out !== undefined) {
-    const allowed = "a folder under reports/ (for example reports/run-1), without '..'";
-    if (v.out.split(/[\\/]/).includes("..") || v.out.trim() === "") {
-      throw new ConfigError("--out", v.out, allowed);
-    }
-    outDir = normalize(isAbsolute(v.out) ? v.out : resolve(root, v.out));
-    const rel = relative(reports, outDir);
-    if (rel.startsWith("..") || isAbsolute(rel)) throw new ConfigError("--out", v.out, allowed);
-  }
+  const outDir = v.out === undefined ? join(root, "reports") : underReports("--out", v.out, root);
   let workers = Math.max(1, navigator.hardwareConcurrency ?? 1);
   if (v.workers !== undefined) {
     workers = Number(v.workers);
@@ -167,6 +168,7 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
     profile,
     seed,
     overrides,
+    shard,
     updateGolden: v["update-golden"] ?? false,
     ci: v.ci === "true" || v.ci === "1",
     workers,
@@ -178,6 +180,64 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
   };
 }
 
+/** A folder under `reports/` (the only place the tasks may write), or a ConfigError naming `flag`. */
+export function underReports(flag: string, value: string, root = PROJECT_ROOT): string {
+  const allowed = "a folder under reports/ (for example reports/run-1), without '..'";
+  if (value.split(/[\\/]/).includes("..") || value.trim() === "") {
+    throw new ConfigError(flag, value, allowed);
+  }
+  const reports = join(root, "reports");
+  const dir = normalize(isAbsolute(value) ? value : resolve(root, value));
+  const rel = relative(reports, dir);
+  if (rel.startsWith("..") || isAbsolute(rel)) throw new ConfigError(flag, value, allowed);
+  return dir;
+}
+
+/** `--shard i/n` (1-based) or
+ `--shard-index K --shard-count N` (0-based K), validated. */
+function parseShard(
+  text: string | undefined,
+  index: string | undefined,
+  count: string | undefined,
+): Shard | undefined {
+  const int = (s: string) => /^\d+$/.test(s.trim()) ? Number(s.trim()) : NaN;
+  if (text !== undefined) {
+    if (index !== undefined || count !== undefined) {
+      throw new ConfigError(
+        "--shard",
+        text,
+        "either --shard i/n or --shard-index with --shard-count",
+      );
+    }
+    const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+    const i = m ? Number(m[1]) : NaN, n = m ? Number(m[2]) : NaN;
+    if (!m || n < 1 || n > 1000 || i < 1 || i > n) {
+      throw new ConfigError("--shard", text, "i/n with 1 <= i <= n <= 1000 (for example 2/3)");
+    }
+    return { index: i - 1, count: n };
+  }
+  if (index === undefined && count === undefined) return undefined;
+  if (count === undefined) {
+    throw new ConfigError("--shard-count", undefined, "a count (1-1000) with --shard-index");
+  }
+  const n = int(count);
+  if (!(n >= 1 && n <= 1000)) {
+    throw new ConfigError("--shard-count", count, "an integer in [1, 1000]");
+  }
+  if (index === undefined) {
+    throw new ConfigError(
+      "--shard-index",
+      undefined,
+      `an index in [0, ${n - 1}] with --shard-count`,
+    );
+  }
+  const k = int(index);
+  if (!(k >= 0 && k < n)) {
+    throw new ConfigError("--shard-index", index, `an integer in [0, ${n - 1}] (0-based)`);
+  }
+  return { index: k, count: n };
+}
+
 async function canWrite(path: string): Promise<boolean> {
   return (await Deno.permissions.query({ name: "write", path })).state === "granted";
 }
@@ -187,10 +247,17 @@ function onSignal(signal: Deno.Signal, code: number, outDir: string) {
     terminateWorkers();
     removeTempFiles();
     removeStagedDirectories();
+    // Leftovers of this process: staged run folders (`<exp>`, `<exp>/runs/<id>`), temp files
+    // beside the pages, goldens (sweep goldens in `<exp>.sweep/`) and checkpoints.
+    const sweeps = subfolders(outDir).map((d) => join(d, "runs"));
     removeLeftovers([
       outDir,
       join(outDir, "assets"),
+      ...subfolders(outDir),
+      ...sweeps,
+      ...sweeps.flatMap(subfolders),
       join(PROJECT_ROOT, "fixtures", "golden"),
+      ...subfolders(join(PROJECT_ROOT, "fixtures", "golden")),
       ...subfolders(join(outDir, ".checkpoints")),
     ]);
 

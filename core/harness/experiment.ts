@@ -14,6 +14,23 @@ export type ProfileName = "full" | "quick";
 /** Profile names (for validation messages). */
 export const PROFILE_NAMES: ProfileName[] = ["full", "quick"];
 
+/** What `reproduce --profile` selects: one of the two profiles, or every experiment's sweep. */
+export type RunProfile = ProfileName | "sweep";
+
+/** Profiles `--profile` accepts. */
+export const RUN_PROFILES: RunProfile[] = ["full", "quick", "sweep"];
+
+/**
+ * A sweep: the runs of a grid, each a point (a seed, and a value for each grid field) of a base
+ * profile's config, with its own folder; the experiment's page aggregates them.
+ */
+export interface SweepSpec {
+  base: ProfileName;
+  seeds: number[];
+  /** Config fields (dotted paths) and the values they take. */
+  grid?: Record<string, unknown[]>;
+}
+
 /** How far a metric may move from its golden value: |got - golden| <= abs + rel |golden|. */
 export interface Tolerance {
   abs?: number;
@@ -41,6 +58,11 @@ export interface Chart {
   spec: Record<string, unknown>;
   /** Show this chart as the experiment's thumbnail in the index (default: "samples", else the first). */
   thumbnail?: boolean;
+  /**
+   * Built from wall-clock measurements: written as `timing-<name>.*` and shown in the page's timing
+   * section, the only part of a run's folder that differs between two runs of the same config.
+   */
+  timing?: boolean;
 }
 
 /** A file written beside the metrics (CSV and the like). */
@@ -56,6 +78,9 @@ export interface RunOutput {
   files: OutputFile[];
   /** Further results kept in `metrics.json` (per-mode counts, tables); not golden-checked. */
   details?: Record<string, unknown>;
+  /** Wall-clock measurements (seconds per solver, ms per step), kept in `timing.json`. */
+  timings?: Record<string, unknown>;
+
   /** Paragraphs for the report page: what the numbers mean. */
   notes?: string[];
 }
@@ -79,6 +104,9 @@ export interface Experiment<C> {
   /** The seed used unless `--seed` says otherwise. */
   seed: number;
   profiles: Record<ProfileName, C>;
+  /** The `sweep` profile, when the experiment has one. */
+  sweep?: SweepSpec;
+
   schema: Schema<C>;
   checks?: Check<C>[];
   /**

@@ -3,6 +3,11 @@
  * directly (no subprocess, so the task needs no `--allow-run`).
  */
 import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { version_wasm } from "@tensorflow/tfjs-backend-wasm";
+import { version as vegaVersion } from "vega";
+import { version as vegaLiteVersion } from "vega-lite";
+import { sha256 } from "../runtime/io.ts";
 
 /** The commit checked out in `root`, or null when it is not a git checkout (or unreadable). */
 export async function gitCommit(root: string): Promise<string | null> {
@@ -27,4 +32,24 @@ export async function gitCommit(root: string): Promise<string | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * The versions a run's numbers depend on: the runtime, the npm packages, and the sha256 of
+ * `deno.lock` (which pins every transitive dependency). Shards merge only when these agree.
+ */
+export async function runtimeVersions(root: string): Promise<Record<string, string>> {
+  let lock = "none";
+  try {
+    lock = await sha256(await Deno.readTextFile(join(root, "deno.lock")));
+  } catch { /* not a checkout with a lock file */ }
+  return {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    tfjs: tf.version.tfjs,
+    "tfjs-backend-wasm": version_wasm,
+    vega: vegaVersion,
+    "vega-lite": vegaLiteVersion,
+    "deno.lock sha256": lock,
+  };
 }

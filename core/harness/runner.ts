@@ -1,37 +1,35 @@
 /**
- * The runner: validate every config before any work, start the backend, run each experiment, write
- * its folder atomically (metrics.json, files, chart specs and SVGs, page), check it against its
- * golden, then write the index and print the summary table.
+ * The runner: plan every run (configs validated before any work), start the backend, run each
+ * planned run, write its folder atomically (metrics.json, timing.json, files, chart specs and SVGs,
+ * page), check it against its golden; then finish the site (sweep pages, index, summary.json) and
+ * print the summary table. With a shard, only that shard's part of the plan runs; `merge` joins
+ * the shards' folders into the site a serial run writes.
  */
 import { join, relative } from "node:path";
-import { type AnyExperiment, metricSpec, type ProfileName, type RunOutput } from "./experiment.ts";
-import { ConfigError, validateConfig } from "./schema.ts";
+import { type AnyExperiment, metricSpec, type RunOutput, type RunProfile } from "./experiment.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import {
   compareGolden,
   FAILING_VERDICTS,
   formatDiff,
-  goldenPath,
   type GoldenReport,
   makeGolden,
   readGolden,
 } from "./golden.ts";
-import { gitCommit } from "./provenance.ts";
+import { gitCommit, runtimeVersions } from "./provenance.ts";
 import { beginCheckpointing, endCheckpointing } from "./checkpoint.ts";
+import { costModel, partition, type Plan, plan, runKey, type Shard } from "./plan.ts";
+import { finalizeSite, type RunSummary } from "./finalize.ts";
 import { type BackendInfo, initBackend } from "../runtime/backend.ts";
 import { Streams } from "../runtime/random.ts";
-import {
-  canonicalJson,
-  sha256,
-  stageDirectory,
-  writeFileAtomic,
-  writeJsonAtomic,
-} from "../runtime/io.ts";
+import { sha256, stageDirectory, writeFileAtomic, writeJsonAtomic } from "../runtime/io.ts";
 import { renderSvg } from "../report/render.ts";
 import { writeSiteAssets } from "../report/assets.ts";
 import { peakMemoryMiB, sampleMemory } from "./memory.ts";
 import * as tf from "@tensorflow/tfjs";
-import { experimentPage, indexPage, type IndexRow, type PageMetric } from "../report/site.ts";
+import { experimentPage, type PageChart, type PageMetric } from "../report/site.ts";
+
+export type { RunSummary };
 
 /** What to run and how. */
 export interface ReproduceOptions {
@@ -40,11 +38,13 @@ export interface ReproduceOptions {
   /** Folder the outputs go to (`reports/` or a folder under it). */
   outDir: string;
   experiments: AnyExperiment[];
-  profile: ProfileName;
+  profile: RunProfile;
   /** Seed override; each experiment's own seed otherwise. */
   seed?: number;
   /** Config overrides: experiment name -> dotted field path -> value. */
   overrides?: Record<string, Record<string, unknown>>;
+  /** Run only this part of the plan (its folder is then one shard of a `merge`). */
+  shard?: Shard;
   updateGolden?: boolean;
   /** Under CI a missing golden fails the run. */
   ci?: boolean;
@@ -63,73 +63,6 @@ export interface ReproduceOptions {
   checkpointEvery?: number;
 }
 
-/** One experiment's outcome, as the summary table and the index show it. */
-export interface ExperimentSummary {
-  name: string;
-  title: string;
-  profile: ProfileName;
-  seed: number;
-  wallSeconds: number;
-  metrics: Record<string, number>;
-  headline: string[];
-  verdict: string;
-  failing: string[];
-  error?: string;
-  /** Live tensors after the experiment (must equal the count before it: no leak). */
-  tensorsAfter?: number;
-  /** Peak resident memory of the process so far, MiB. */
-  peakRssMiB?: number;
-}
-
-/** A planned run: the experiment with its validated config. */
-export interface Plan {
-  exp: AnyExperiment;
-  config: unknown;
-  seed: number;
-  configHash: string;
-}
-
-/** Apply `field.path = value` overrides to a config copy. */
-function applyOverrides(
-  name: string,
-  config: unknown,
-  overrides: Record<string, unknown>,
-): unknown {
-  const out = structuredClone(config) as Record<string, unknown>;
-  for (const [path, value] of Object.entries(overrides)) {
-    const keys = path.split(".");
-    let node: Record<string, unknown> = out;
-    for (const k of keys.slice(0, -1)) {
-      if (typeof node[k] !== "object" || node[k] === null) {
-        throw new ConfigError(
-          `${name}.${path}`,
-          value,
-          `a field of the config; "${k}" is not an object`,
-        );
-      }
-      node = node[k] as Record<string, unknown>;
-    }
-    node[keys[keys.length - 1]] = value;
-  }
-  return out;
-}
-
-/** Validate every selected experiment's config (throws ConfigError before any work). */
-export async function plan(o: ReproduceOptions): Promise<Plan[]> {
-  const plans: Plan[] = [];
-  for (const exp of o.experiments) {
-    const raw = applyOverrides(exp.name, exp.profiles[o.profile], o.overrides?.[exp.name] ?? {});
-    const config = validateConfig(exp.name, exp.schema, exp.checks ?? [], raw);
-    plans.push({
-      exp,
-      config,
-      seed: o.seed ?? exp.seed,
-      configHash: await sha256(canonicalJson(config)),
-    });
-  }
-  return plans;
-}
-
 function checkMetrics(name: string, out: RunOutput, specs: AnyExperiment["metrics"]): void {
   for (const [k, v] of Object.entries(out.metrics)) {
     if (!metricSpec(specs, k)) throw new Error(`${name}: metric "${k}" has no MetricSpec`);
@@ -146,35 +79,84 @@ function toleranceText(t: { abs?: number; rel?: number }): string {
   return parts.join(" + ") || "exact";
 }
 
-/** Run one planned experiment and write its folder; never throws for a failed run. */
+/** The golden check of a finished run (or the golden's update). */
+async function checkGolden(
+  p: Plan,
+  o: WorkerOptions,
+  out: RunOutput,
+  samplesSha256: string | null,
+): Promise<GoldenReport> {
+  const { exp } = p;
+  const where = relative(o.root, p.goldenFile);
+  if (o.updateGolden) {
+    const g = makeGolden(
+      exp.name,
+      p.baseProfile,
+      p.seed,
+      p.configHash,
+      samplesSha256,
+      out.metrics,
+      exp.metrics,
+    );
+    await writeJsonAtomic(p.goldenFile, g);
+    return { verdict: "updated", reason: `wrote ${where}`, checks: [] };
+  }
+  const g = await readGolden(p.goldenFile);
+  if (!g) return { verdict: "no golden", reason: `no ${where}`, checks: [] };
+  if (g.seed !== p.seed) {
+    return {
+      verdict: "not compared",
+      reason: `the golden is for seed ${g.seed}, this run used ${p.seed}`,
+      checks: [],
+    };
+  }
+  if (g.configHash !== p.configHash) {
+    return {
+      verdict: "not compared",
+      reason: "the config differs from the golden's (overridden fields)",
+      checks: [],
+    };
+  }
+  return compareGolden(g, out.metrics, samplesSha256);
+}
+
+/** Run one planned run and write its folder; never throws for a failed run. */
 async function runOne(
   p: Plan,
   o: WorkerOptions,
   backend: BackendInfo,
   commit: string | null,
-): Promise<{ summary: ExperimentSummary; thumbnail?: string }> {
+): Promise<RunSummary> {
   const { exp } = p;
-  const headlineKeys = Object.entries(exp.metrics).filter(([, s]) => s.headline).map(([k]) => k);
+  const label = runKey(p);
   const base = {
     name: exp.name,
     title: exp.title,
-    profile: o.profile,
+    runId: p.runId,
+    folder: p.folder,
+    profile: p.baseProfile,
     seed: p.seed,
-    headline: headlineKeys,
+    configHash: p.configHash,
+    headline: Object.entries(exp.metrics).filter(([, s]) => s.headline).map(([k]) => k),
   };
-  const progress = createProgress(exp.name, o.progress ?? "lines");
+  const progress = createProgress(label, o.progress ?? "lines");
   const start = performance.now();
   let out: RunOutput;
   beginCheckpointing({
-    dir: join(o.outDir, ".checkpoints", exp.name),
+    dir: join(o.outDir, ".checkpoints", p.folder.replaceAll("/", "__")),
     every: o.checkpointEvery ?? 1000,
     resume: o.resume ?? false,
-    identity: { experiment: exp.name, profile: o.profile, seed: p.seed, configHash: p.configHash },
+    identity: {
+      experiment: label,
+      profile: p.baseProfile,
+      seed: p.seed,
+      configHash: p.configHash,
+    },
   });
   try {
     out = await exp.run({
       config: p.config,
-      profile: o.profile,
+      profile: p.baseProfile,
       seed: p.seed,
       streams: new Streams(p.seed),
       progress,
@@ -183,20 +165,18 @@ async function runOne(
   } catch (e) {
     endCheckpointing(false);
     const err = e as Error;
-    console.error(`\n[${exp.name}] FAILED: ${err.message}`);
+    console.error(`\n[${label}] FAILED: ${err.message}`);
     if (!(err.name === "DivergenceError" || err.name === "MetricInputError")) {
       console.error(err.stack?.split("\n").slice(1, 6).join("\n"));
     }
     const wallSeconds = (performance.now() - start) / 1000;
     return {
-      summary: {
-        ...base,
-        wallSeconds,
-        metrics: {},
-        verdict: "failed",
-        failing: [],
-        error: err.message,
-      },
+      ...base,
+      wallSeconds,
+      metrics: {},
+      verdict: "failed",
+      failing: [],
+      error: err.message,
     };
   }
   const wallSeconds = (performance.now() - start) / 1000;
@@ -205,82 +185,57 @@ async function runOne(
   const samples = out.files.find((f) => f.name === "samples.csv");
   const samplesSha256 = samples ? await sha256(samples.content) : null;
 
-  // Golden check (or update).
-  const gPath = goldenPath(o.root, exp.name, o.profile, p.seed, exp.seed);
-
-  let golden: GoldenReport;
-  if (o.updateGolden) {
-    await writeJsonAtomic(
-      gPath,
-      makeGolden(
-        exp.name,
-        o.profile,
-        p.seed,
-        p.configHash,
-        samplesSha256,
-        out.metrics,
-        exp.metrics,
-      ),
-    );
-    golden = { verdict: "updated", reason: `wrote ${relative(o.root, gPath)}`, checks: [] };
-  } else {
-    const g = await readGolden(gPath);
-    if (!g) golden = { verdict: "no golden", reason: `no ${relative(o.root, gPath)}`, checks: [] };
-    else if (g.seed !== p.seed) {
-      golden = {
-        verdict: "not compared",
-        reason: `the golden is for seed ${g.seed}, this run used ${p.seed}`,
-        checks: [],
-      };
-    } else if (g.configHash !== p.configHash) {
-      golden = {
-        verdict: "not compared",
-        reason: "the config differs from the golden's (overridden fields)",
-        checks: [],
-      };
-    } else golden = compareGolden(g, out.metrics, samplesSha256);
-  }
+  const golden = await checkGolden(p, o, out, samplesSha256);
   const failing = golden.checks.filter((c) => !c.ok).map((c) => c.metric);
   if (FAILING_VERDICTS.includes(golden.verdict as never)) {
-    console.error(`\n[${exp.name}] golden check: ${golden.verdict}\n${formatDiff(golden)}`);
+    console.error(`\n[${label}] golden check: ${golden.verdict}\n${formatDiff(golden)}`);
   }
 
-  // Write the experiment's folder as a whole.
-  const final = join(o.outDir, exp.name);
+  // Write the run's folder as a whole. Everything but timing.json and the page's timing section is
+  // a function of the code, config and seed: the same bytes from any worker, shard or machine.
+  const final = join(o.outDir, p.folder);
   const stage = await stageDirectory(final);
   try {
-    const timing = { date: new Date().toISOString(), wallSeconds, phases: progress.timings() };
+    const timing = {
+      date: new Date().toISOString(),
+      wallSeconds,
+      phases: progress.timings(),
+      measured: out.timings ?? {},
+    };
     const metricsJson = {
       experiment: exp.name,
       title: exp.title,
-      profile: o.profile,
+      runId: p.runId,
+      profile: p.baseProfile,
       seed: p.seed,
       configHash: p.configHash,
       config: p.config,
       metrics: out.metrics,
       details: out.details ?? {},
       provenance: { versions: backend, gitCommit: commit, samplesSha256 },
-      timing,
     };
-    const pause = () => (o.writeDelayMs
-      ? new Promise((r) =>
-        setTimeout(r, o.writeDelayMs)
-      )
-      : Promise.resolve());
+    const pause = () =>
+      o.writeDelayMs ? new Promise((r) => setTimeout(r, o.writeDelayMs)) : Promise.resolve();
     await writeJsonAtomic(join(stage.dir, "metrics.json"), metricsJson);
+    await writeJsonAtomic(join(stage.dir, "timing.json"), timing);
     await pause();
     for (const f of out.files) {
       await writeFileAtomic(join(stage.dir, f.name), f.content);
       await pause();
     }
-    const charts = [];
+    const charts: PageChart[] = [], timingCharts: PageChart[] = [];
     for (const c of out.charts) {
+      const name = c.timing ? `timing-${c.name}` : c.name;
       const svg = await renderSvg(c.spec);
-      await writeJsonAtomic(join(stage.dir, `${c.name}.vl.json`), c.spec);
-      await writeFileAtomic(join(stage.dir, `${c.name}.svg`), svg);
+      await writeJsonAtomic(join(stage.dir, `${name}.vl.json`), c.spec);
+      await writeFileAtomic(join(stage.dir, `${name}.svg`), svg);
       await pause();
-
-      charts.push({ name: c.name, title: c.title, caption: c.caption, spec: c.spec });
+      (c.timing ? timingCharts : charts).push({
+        name,
+        title: c.title,
+        caption: c.caption,
+        spec: c.spec,
+      });
     }
     const checkOf = new Map(golden.checks.map((c) => [c.metric, c]));
     const metrics: PageMetric[] = Object.entries(out.metrics).map(([name, value]) => {
@@ -299,17 +254,18 @@ async function runOne(
     });
     const html = experimentPage({
       name: exp.name,
-      title: exp.title,
+      title: p.runId ? `${exp.title}: ${p.runId}` : exp.title,
       description: exp.description,
-      profile: o.profile,
+      profile: p.runId ? `sweep run of ${p.baseProfile}` : p.baseProfile,
       verdict: golden.verdict,
       verdictDetail: golden.reason ??
         (failing.length ? `out of tolerance: ${failing.join(", ")}` : undefined),
       metrics,
       charts,
       notes: out.notes ?? [],
-      files: ["metrics.json", ...out.files.map((f) => f.name)],
+      files: ["metrics.json", "timing.json", ...out.files.map((f) => f.name)],
       config: p.config,
+      root: "../".repeat(p.folder.split("/").length),
       provenance: {
         seed: p.seed,
         "config hash": p.configHash,
@@ -319,18 +275,25 @@ async function runOne(
         backend: `${backend.backend} (SIMD ${
           backend.simd ? "on" : "off"
         }, ${backend.threads} thread)`,
+        "samples.csv sha256": samplesSha256 ?? "–",
+      },
+      timing: {
         date: timing.date,
         "wall time": `${wallSeconds.toFixed(1)} s`,
         phases: Object.entries(timing.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", "),
-        "samples.csv sha256": samplesSha256 ?? "–",
       },
+      timingCharts,
     });
     await writeFileAtomic(join(stage.dir, "index.html"), html);
     stage.commit();
     endCheckpointing(true);
     return {
-      summary: { ...base, wallSeconds, metrics: out.metrics, verdict: golden.verdict, failing },
-      thumbnail: thumbnailOf(exp.name, out.charts),
+      ...base,
+      wallSeconds,
+      metrics: out.metrics,
+      verdict: golden.verdict,
+      failing,
+      thumbnail: thumbnailOf(p.folder, out.charts),
     };
   } catch (e) {
     stage.abort();
@@ -339,42 +302,36 @@ async function runOne(
 }
 
 /** Does this verdict fail the run? */
-export function isFailure(s: ExperimentSummary, ci: boolean): boolean {
+export function isFailure(s: RunSummary, ci: boolean): boolean {
   return s.verdict === "failed" || FAILING_VERDICTS.includes(s.verdict as never) ||
     (ci && s.verdict === "no golden");
 }
 
 /** A plan as it crosses to a worker: plain data (the worker looks the experiment up by name). */
-export interface PlanMessage {
-  name: string;
-  config: unknown;
-  seed: number;
-  configHash: string;
-}
+export type PlanMessage = Omit<Plan, "exp"> & { name: string };
 
 /** The options a worker needs: plain data, no functions. */
 export type WorkerOptions = Omit<ReproduceOptions, "experiments" | "workerModule" | "workers">;
 
 /**
- * Run one planned experiment in this thread's tfjs, checking that it leaves no tensor behind (a
- * leak fails the experiment).
+ * Run one planned run in this thread's tfjs, checking that it leaves no tensor behind (a leak
+ * fails the run).
  */
 export async function runChecked(
   p: Plan,
   o: WorkerOptions,
   commit: string | null,
-): Promise<{ summary: ExperimentSummary; thumbnail?: string }> {
+): Promise<RunSummary> {
   const backend = await initBackend();
   const before = tf.memory().numTensors;
-  const r = await runOne(p, o, backend, commit);
-  r.summary.tensorsAfter = tf.memory().numTensors;
-  if (r.summary.tensorsAfter !== before && !r.summary.error) {
-    r.summary.error =
-      `tensor leak: ${before} live tensors before the experiment, ${r.summary.tensorsAfter} after`;
-    r.summary.verdict = "failed";
-    console.error(`\n[${r.summary.name}] ${r.summary.error}`);
+  const s = await runOne(p, o, backend, commit);
+  s.tensorsAfter = tf.memory().numTensors;
+  if (s.tensorsAfter !== before && !s.error) {
+    s.error = `tensor leak: ${before} live tensors before the run, ${s.tensorsAfter} after`;
+    s.verdict = "failed";
+    console.error(`\n[${runKey(s)}] ${s.error}`);
   }
-  return r;
+  return s;
 }
 
 const activeWorkers = new Set<Worker>();
@@ -385,32 +342,18 @@ export function terminateWorkers(): void {
   activeWorkers.clear();
 }
 
-/** Longest first (wall times of the previous run in `outDir`, when there is one): the shortest makespan. */
-async function schedule(plans: Plan[], outDir: string, profile: ProfileName): Promise<number[]> {
-  const order = plans.map((_, i) => i);
-  try {
-    const prev = JSON.parse(await Deno.readTextFile(join(outDir, "summary.json")));
-    if (prev.profile !== profile) return order;
-    const wall = new Map<string, number>(
-      prev.experiments.map((e: ExperimentSummary) => [e.name, e.wallSeconds]),
-    );
-    return order.sort((a, b) =>
-      (wall.get(plans[b].exp.name) ?? 0) - (wall.get(plans[a].exp.name) ?? 0)
-    );
-  } catch {
-    return order;
-  }
-}
-
-/** Run the plans on `n` workers, each with its own tfjs; results in plan order. */
+/** Run the plans on `n` workers, each with its own tfjs, longest first; results in plan order. */
 async function runInWorkers(
   plans: Plan[],
   o: ReproduceOptions,
   commit: string | null,
   n: number,
-): Promise<{ summary: ExperimentSummary; thumbnail?: string }[]> {
-  const results: { summary: ExperimentSummary; thumbnail?: string }[] = new Array(plans.length);
-  const queue = await schedule(plans, o.outDir, o.profile);
+  cost: (key: string) => number,
+): Promise<RunSummary[]> {
+  const results: RunSummary[] = new Array(plans.length);
+  const queue = plans.map((_, i) => i).sort((a, b) =>
+    cost(runKey(plans[b])) - cost(runKey(plans[a])) || a - b
+  );
   const options: WorkerOptions = {
     root: o.root,
     outDir: o.outDir,
@@ -422,16 +365,10 @@ async function runInWorkers(
     resume: o.resume,
     checkpointEvery: o.checkpointEvery,
   };
-
   const run = (worker: Worker, i: number) =>
     new Promise<void>((resolve) => {
-      const p = plans[i];
-      const message: PlanMessage = {
-        name: p.exp.name,
-        config: p.config,
-        seed: p.seed,
-        configHash: p.configHash,
-      };
+      const { exp, ...rest } = plans[i];
+      const message: PlanMessage = { ...rest, name: exp.name };
       worker.onmessage = (e) => {
         results[i] = e.data;
         resolve();
@@ -439,18 +376,19 @@ async function runInWorkers(
       worker.onerror = (e) => {
         e.preventDefault();
         results[i] = {
-          summary: {
-            name: p.exp.name,
-            title: p.exp.title,
-            profile: o.profile,
-            seed: p.seed,
-            wallSeconds: 0,
-            metrics: {},
-            headline: [],
-            verdict: "failed",
-            failing: [],
-            error: `worker crashed: ${e.message}`,
-          },
+          name: exp.name,
+          title: exp.title,
+          runId: rest.runId,
+          folder: rest.folder,
+          profile: rest.baseProfile,
+          seed: rest.seed,
+          configHash: rest.configHash,
+          wallSeconds: 0,
+          metrics: {},
+          headline: [],
+          verdict: "failed",
+          failing: [],
+          error: `worker crashed: ${e.message}`,
         };
         resolve();
       };
@@ -477,54 +415,54 @@ async function runInWorkers(
 }
 
 /**
- * Run the experiments, on `workers` Deno workers (each with its own tfjs; experiments are
- * independent, so results do not depend on the number of workers) or, with 0, in this thread;
- * then write the index and the summary. Returns the summaries and the exit code (0 or 1).
+ * Run the planned runs (or a shard's part of them), on `workers` Deno workers (each with its own
+ * tfjs; runs are independent, so results do not depend on the number of workers) or, with 0, in
+ * this thread; then finish the site. Returns the summaries and the exit code (0 or 1).
  */
 export async function reproduce(
   o: ReproduceOptions,
-): Promise<{ summaries: ExperimentSummary[]; exitCode: number }> {
-  const plans = await plan(o);
+): Promise<{ summaries: RunSummary[]; exitCode: number }> {
+  const plans = await plan(o.root, o.experiments, o.profile, o.seed, o.overrides);
+  const keys = plans.map(runKey);
+  const cost = await costModel(o.root, plans);
+  let selected = plans;
+  if (o.shard) {
+    const mine = new Set(partition(keys, cost, o.shard.count)[o.shard.index]);
+    selected = plans.filter((p) => mine.has(runKey(p)));
+  }
   await writeSiteAssets(o.outDir);
   const commit = await gitCommit(o.root);
   const workers = o.workers ?? 0;
-  let results: { summary: ExperimentSummary; thumbnail?: string }[];
-  if (workers > 0 && o.workerModule) {
-    results = await runInWorkers(plans, o, commit, workers);
+  let summaries: RunSummary[] = [];
+  if (workers > 0 && o.workerModule && selected.length > 0) {
+    summaries = await runInWorkers(selected, o, commit, workers, cost);
   } else {
-    results = [];
-    for (const p of plans) results.push(await runChecked(p, o, commit));
+    for (const p of selected) summaries.push(await runChecked(p, o, commit));
   }
-  const summaries = results.map((r) => r.summary);
-  const rows: IndexRow[] = results.map(({ summary, thumbnail }) => ({
-    name: summary.name,
-    title: summary.title,
-    profile: summary.profile,
-    verdict: summary.verdict,
-    failing: summary.failing,
-    wallSeconds: summary.wallSeconds,
-    headline: summary.headline.filter((h) => h in summary.metrics).map((h) => ({
-      name: h,
-      value: summary.metrics[h],
-    })),
-    thumbnail,
-    error: summary.error,
-  }));
-  await writeFileAtomic(
-    join(o.outDir, "index.html"),
-    indexPage(rows, { generated: new Date().toISOString(), commit }),
-  );
   const peakRssMiB = Math.round(peakMemoryMiB());
-  await writeJsonAtomic(join(o.outDir, "summary.json"), {
-    profile: o.profile,
+  await finalizeSite(o.outDir, summaries, o.experiments, {
     commit,
+    generated: new Date().toISOString(),
     peakRssMiB,
-    experiments: summaries,
+    selection: {
+      profile: o.profile,
+      experiments: o.experiments.map((e) => e.name),
+      ...(o.seed === undefined ? {} : { seed: o.seed }),
+      ...(o.overrides && Object.keys(o.overrides).length ? { overrides: o.overrides } : {}),
+    },
+    plan: keys,
+    shard: o.shard,
+    versions: await runtimeVersions(o.root),
   });
   if (o.print ?? true) {
+    if (o.shard) {
+      console.log(
+        `\nshard ${o.shard.index + 1}/${o.shard.count}: ${selected.length} of ${plans.length} runs`,
+      );
+    }
     console.log("\n" + summaryTable(summaries));
     console.log(
-      `peak RSS ${peakRssMiB} MiB · live tensors after each experiment: ${
+      `peak RSS ${peakRssMiB} MiB · live tensors after each run: ${
         summaries.map((s) => s.tensorsAfter).join(", ")
       }`,
     );
@@ -533,16 +471,16 @@ export async function reproduce(
   return { summaries, exitCode };
 }
 
-/** The summary table: experiment, wall time, key metrics, golden verdict. */
-export function summaryTable(summaries: ExperimentSummary[]): string {
+/** The summary table: run, wall time, key metrics, golden verdict. */
+export function summaryTable(summaries: RunSummary[]): string {
   const fmt = (v: number) =>
     Number.isInteger(v)
       ? String(v)
       : Math.abs(v) < 1e-3 && v !== 0
       ? v.toExponential(2)
       : v.toPrecision(4);
-  const rows = [["experiment", "wall", "key metrics", "golden"]].concat(summaries.map((s) => [
-    s.name,
+  const rows = [["run", "wall", "key metrics", "golden"]].concat(summaries.map((s) => [
+    runKey(s),
     `${s.wallSeconds.toFixed(1)}s`,
     s.error
       ? `error: ${s.error.slice(0, 60)}`
@@ -556,9 +494,9 @@ export function summaryTable(summaries: ExperimentSummary[]): string {
   );
 }
 
-/** Path (from the index) of the chart shown as an experiment's thumbnail. */
-function thumbnailOf(name: string, charts: RunOutput["charts"]): string | undefined {
-  const c = charts.find((c) => c.thumbnail) ?? charts.find((c) => c.name === "samples") ??
-    charts[0];
-  return c ? `${name}/${c.name}.svg` : undefined;
+/** Path (from the site root) of the chart shown as a run's thumbnail. */
+function thumbnailOf(folder: string, charts: RunOutput["charts"]): string | undefined {
+  const shown = charts.filter((c) => !c.timing);
+  const c = shown.find((c) => c.thumbnail) ?? shown.find((c) => c.name === "samples") ?? shown[0];
+  return c ? `${folder}/${c.name}.svg` : undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * The worker side of `reproduce`: each Deno worker has its own tfjs and runs the plans the
- * coordinator sends it, one at a time, writing each experiment's folder itself; it posts back the
- * summary. Experiments are independent, so their results do not depend on which worker ran them.
+ * coordinator sends it, one at a time, writing each run's folder itself; it posts back the
+ * summary. Runs are independent, so their results do not depend on which worker ran them.
  */
 /// <reference lib="deno.worker" />
 import type { AnyExperiment } from "./experiment.ts";

@@ -34,7 +34,7 @@ export class Ema {
   }
 
   /** Restore saved averaged weights and their update count (checkpoints). */
-  write(values: Float32Array, updates = this.#updates): void {
+  write(values: Float32Array, updates: number = this.#updates): void {
     tf.tidy(() => this.#avg.assign(tf.tensor1d(values)));
     this.#updates = updates;
   }

@@ -455,3 +455,36 @@ export function dataExtent(x: ArrayLike<number>): [number, number] {
   const pad = 0.1 * (hi - lo || 1);
   return [round(lo - pad, 2), round(hi + pad, 2)];
 }
+
+/**
+ * A sweep at a glance: one small panel per metric (its own y scale), a point per run against the
+ * seed, coloured by the other grid values, and the mean across runs as a rule.
+ */
+export function sweepChart(
+  o: { title: string; rows: Row[]; metrics: string[]; columns?: number },
+): Spec {
+  return base(o.title, {
+    data: { values: o.rows },
+    facet: { field: "metric", type: "nominal", title: null, sort: o.metrics },
+    columns: o.columns ?? 4,
+    resolve: { scale: { y: "independent" } },
+    spec: {
+      width: 170,
+      height: 120,
+      layer: [
+        {
+          mark: { type: "point", filled: true, size: 40 },
+          encoding: {
+            x: { field: "seed", type: "quantitative", title: "seed", axis: { tickMinStep: 1 } },
+            y: { field: "value", type: "quantitative", title: null, scale: { zero: false } },
+            color: { field: "point", type: "nominal", title: "grid point" },
+          },
+        },
+        {
+          mark: { type: "rule", color: COLORS.samples, strokeDash: [4, 3] },
+          encoding: { y: { aggregate: "mean", field: "value", type: "quantitative" } },
+        },
+      ],
+    },
+  });
+}

@@ -32,8 +32,10 @@ export async function publishSite(from: string, to: string): Promise<string[]> {
     "index.html",
     "summary.json",
     "assets",
-    ...summary.experiments.map((e) => e.name),
+    // One folder per experiment (a sweep's runs all live in theirs).
+    ...new Set(summary.experiments.map((e) => e.name)),
   ];
+
   try {
     await Deno.stat(join(from, "bench.json"));
     entries.push("bench.json");

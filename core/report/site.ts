@@ -65,6 +65,14 @@ export interface ExperimentPageModel {
   files: string[];
   config: unknown;
   provenance: Record<string, unknown>;
+  /** Path from the page to the site root ("../" for `<exp>/index.html`). */
+  root?: string;
+  /**
+   * When and how long, with the charts of wall-clock measurements: the only part of the page
+   * that differs between two runs (a `<section class="timing">`).
+   */
+  timing?: Record<string, string>;
+  timingCharts?: PageChart[];
 }
 
 const STYLE = `
@@ -129,7 +137,7 @@ export function experimentPage(m: ExperimentPageModel): string {
       r.better ? ` <span class="muted">(${escapeHtml(r.better)} is better)</span>` : ""
     }</td></tr>`
   ).join("\n");
-  const charts = m.charts.map((c) =>
+  const figure = (c: PageChart) =>
     `<figure class="chart" id="${escapeHtml(c.name)}">
 <div class="frame"><img class="static" src="${href(c.name + ".svg")}" alt="${
       escapeHtml(c.title)
@@ -139,8 +147,8 @@ export function experimentPage(m: ExperimentPageModel): string {
 <a href="${href(c.name + ".vl.json")}">spec</a> · <a href="${
       href(c.name + ".svg")
     }">svg</a></figcaption>
-</figure>`
-  ).join("\n");
+</figure>`;
+  const charts = m.charts.map(figure).join("\n");
   const notes = m.notes.map((n) => `<p>${escapeHtml(n)}</p>`).join("\n");
   const files = m.files.map((f) => `<li><a href="${href(f)}">${escapeHtml(f)}</a></li>`).join("");
   const prov = Object.entries(m.provenance).map(([k, v]) =>
@@ -148,9 +156,10 @@ export function experimentPage(m: ExperimentPageModel): string {
       escapeHtml(typeof v === "object" ? JSON.stringify(v) : v)
     }</td></tr>`
   ).join("");
+  const root = m.root ?? "../";
   return page(
     `${m.title} · scorelab`,
-    `<nav><a href="../index.html">← all experiments</a></nav>
+    `<nav><a href="${escapeHtml(root)}index.html">← all experiments</a></nav>
 <h1>${escapeHtml(m.title)}</h1>
 <p class="muted"><code>${escapeHtml(m.name)}</code> · profile ${escapeHtml(m.profile)} · golden ${
       verdictBadge(m.verdict)
@@ -167,8 +176,16 @@ ${charts}
 <h2>Config</h2>
 <pre>${escapeHtml(JSON.stringify(m.config, null, 2))}</pre>
 <h2>Provenance</h2>
-<table>${prov}</table>`,
-    ["../assets/vega-bundle.js", "../assets/report.js"],
+<table>${prov}</table>${
+      m.timing
+        ? `\n<section class="timing">\n<h2>Timing</h2>\n<table>${
+          Object.entries(m.timing).map(([k, v]) =>
+            `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`
+          ).join("")
+        }</table>\n${(m.timingCharts ?? []).map(figure).join("\n")}\n</section>`
+        : ""
+    }`,
+    [`${root}assets/vega-bundle.js`, `${root}assets/report.js`],
   );
 }
 
@@ -180,7 +197,8 @@ export interface IndexRow {
   verdict: string;
   failing: string[];
   wallSeconds: number;
-  headline: { name: string; value: number }[];
+  /** Headline metrics; `spread` (a standard deviation across runs) is shown for sweeps. */
+  headline: { name: string; value: number; spread?: number }[];
   /** Path of a chart SVG relative to the index, shown as the thumbnail. */
   thumbnail?: string;
   error?: string;
@@ -208,10 +226,12 @@ export function indexPage(
 <td>${verdictBadge(r.verdict)}${
       r.failing.length ? `<br><span class="out">${escapeHtml(r.failing.join(", "))}</span>` : ""
     }${r.error ? `<br><span class="out">${escapeHtml(r.error)}</span>` : ""}</td>
-<td class="num">${r.wallSeconds.toFixed(1)} s</td>
+<td class="num timing">${r.wallSeconds.toFixed(1)} s</td>
 <td class="headline">${
       r.headline.map((h) =>
-        `<code>${escapeHtml(h.name)}</code> ${escapeHtml(formatValue(h.value))}`
+        `<code>${escapeHtml(h.name)}</code> ${escapeHtml(formatValue(h.value))}${
+          h.spread === undefined ? "" : ` ± ${escapeHtml(formatValue(h.spread))}`
+        }`
       ).join("<br>")
     }</td>
 </tr>`
@@ -219,7 +239,7 @@ export function indexPage(
   return page(
     "scorelab reports",
     `<h1>scorelab reports</h1>
-<p class="muted">Generated ${escapeHtml(meta.generated)}${
+<p class="muted">Generated <span class="timing">${escapeHtml(meta.generated)}</span>${
       meta.commit ? ` from commit <code>${escapeHtml(meta.commit.slice(0, 12))}</code>` : ""
     } · ${rows.length} experiment${rows.length === 1 ? "" : "s"} ·
 <a href="assets/LICENSES.txt">licences of the bundled chart libraries</a></p>
@@ -229,5 +249,81 @@ export function indexPage(
 ${body}
 </tbody>
 </table>`,
+  );
+}
+
+/** A row of a sweep page's metric table. */
+export interface SweepMetric {
+  name: string;
+  description: string;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+/** A run of a sweep page's run table. */
+export interface SweepRun {
+  runId: string;
+  seed: number;
+  verdict: string;
+  failing: string[];
+  headline: { name: string; value: number }[];
+}
+
+/** The page of a sweep: the spread of every metric across its runs, and links to each run's page. */
+export function sweepPage(m: {
+  name: string;
+  title: string;
+  description: string;
+  base: string;
+  metrics: SweepMetric[];
+  runs: SweepRun[];
+  chart: PageChart;
+}): string {
+  const metricRows = m.metrics.map((r) =>
+    `<tr><td><code>${escapeHtml(r.name)}</code></td><td class="num">${
+      escapeHtml(formatValue(r.mean))
+    }</td><td class="num">${escapeHtml(formatValue(r.std))}</td><td class="num">${
+      escapeHtml(formatValue(r.min))
+    }</td><td class="num">${escapeHtml(formatValue(r.max))}</td><td class="num">${r.n}</td><td>${
+      escapeHtml(r.description)
+    }</td></tr>`
+  ).join("\n");
+  const runRows = m.runs.map((r) =>
+    `<tr><td><a href="runs/${href(r.runId)}/index.html"><code>${
+      escapeHtml(r.runId)
+    }</code></a></td><td class="num">${r.seed}</td><td>${verdictBadge(r.verdict)}${
+      r.failing.length ? ` <span class="out">${escapeHtml(r.failing.join(", "))}</span>` : ""
+    }</td><td class="headline">${
+      r.headline.map((h) =>
+        `<code>${escapeHtml(h.name)}</code> ${escapeHtml(formatValue(h.value))}`
+      ).join(" · ")
+    }</td></tr>`
+  ).join("\n");
+  const c = m.chart;
+  return page(
+    `${m.title} (sweep) · scorelab`,
+    `<nav><a href="../index.html">← all experiments</a></nav>
+<h1>${escapeHtml(m.title)}: sweep</h1>
+<p class="muted"><code>${escapeHtml(m.name)}</code> · ${m.runs.length} runs of the ${
+      escapeHtml(m.base)
+    } profile</p>
+<p>${escapeHtml(m.description)}</p>
+<h2>Spread across runs</h2>
+<table><thead><tr><th>metric</th><th>mean</th><th>std</th><th>min</th><th>max</th><th>runs</th><th>meaning</th></tr></thead>
+<tbody>${metricRows}</tbody></table>
+<figure class="chart" id="${escapeHtml(c.name)}">
+<div class="frame"><img class="static" src="${href(c.name + ".svg")}" alt="${
+      escapeHtml(c.title)
+    }"><div class="embed"></div></div>
+<script type="application/json">${jsonForScript(c.spec)}</script>
+<figcaption><strong>${escapeHtml(c.title)}.</strong> ${escapeHtml(c.caption)}</figcaption>
+</figure>
+<h2>Runs</h2>
+<table><thead><tr><th>run</th><th>seed</th><th>golden check</th><th>headline metrics</th></tr></thead>
+<tbody>${runRows}</tbody></table>`,
+    ["../assets/vega-bundle.js", "../assets/report.js"],
   );
 }

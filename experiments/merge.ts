@@ -1,0 +1,53 @@
+/**
+ * Entry point of `deno task merge <shard folders...> --out DIR`: join the folders written by
+ * `deno task reproduce --shard i/n --out <folder>` into one report site in DIR (under reports/),
+ * laid out as a serial run's, with one golden verdict (exit code 1 when a run failed or regressed,
+ * 2 when the shards cannot be merged).
+ */
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import { PROJECT_ROOT, underReports } from "../core/harness/cli.ts";
+import { ConfigError, USAGE_EXIT } from "../core/harness/schema.ts";
+import { merge, MergeError } from "../core/harness/merge.ts";
+import { EXPERIMENTS } from "./mod.ts";
+
+const USAGE = `usage: deno task merge <shard folder>... [--out DIR]
+  <shard folder>   the --out folder of each \`reproduce --shard i/n\` run (under reports/)
+  --out DIR        where the merged site goes (a folder under reports/; default reports/)
+  --ci=true        a missing golden fails the merge (the task passes --ci="$CI")`;
+
+try {
+  const { values: v, positionals } = parseArgs({
+    args: Deno.args,
+    options: { out: { type: "string" }, ci: { type: "string" }, help: { type: "boolean" } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (v.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  if (positionals.length === 0) {
+    throw new ConfigError("shard folders", [], "one or more folders under reports/");
+  }
+  const shardDirs = positionals.map((p) => underReports("shard folder", p));
+  const outDir = v.out === undefined ? join(PROJECT_ROOT, "reports") : underReports("--out", v.out);
+  const { exitCode } = await merge({
+    root: PROJECT_ROOT,
+    shardDirs,
+    outDir,
+    experiments: EXPERIMENTS,
+    ci: v.ci === "true" || v.ci === "1",
+  });
+  Deno.exit(exitCode);
+} catch (e) {
+  if (e instanceof ConfigError || e instanceof MergeError) {
+    console.error(`error: ${e.message}\n\n${USAGE}`);
+    Deno.exit(USAGE_EXIT);
+  }
+  if (e instanceof TypeError && "code" in e) {
+    console.error(`error: ${e.message}\n\n${USAGE}`);
+    Deno.exit(USAGE_EXIT);
+  }
+  throw e;
+}
