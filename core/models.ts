@@ -11,6 +11,7 @@ import { type Network, oneHot } from "./nn/network.ts";
 import type { Weights } from "./nn/params.ts";
 import type { DiscreteSchedule } from "./noise/schedules.ts";
 import type { MixtureOracle } from "./data/mixtures.ts";
+import type { ScoreFunction } from "./objectives/score_matching.ts";
 import type { Sde } from "./noise/sde.ts";
 
 /** Epsilon predictor of the discrete chain at rows of x, time index t (shared, or one per row). */
@@ -62,6 +63,17 @@ export type ScoreFn = (x: tf.Tensor2D, level: number | tf.Tensor2D) => tf.Tensor
 /** An unconditional network s_theta(x) (ScoreNet2D) as a {@link ScoreFn} (the level is ignored). */
 export function scoreFromNetwork(net: Network, w: Weights): ScoreFn {
   return (x) => net.apply(w, x);
+}
+
+/**
+ * An unconditional network s_theta(x) as a score-matching {@link ScoreFunction}, with its
+ * forward-mode derivative (`Network.jvp`), so exact and sliced score matching need no nested
+ * backward pass.
+ */
+export function scoreFunctionOf(net: Network, w: Weights): ScoreFunction {
+  return Object.assign((x: tf.Tensor2D) => net.apply(w, x), {
+    jvp: (x: tf.Tensor2D, tangents: tf.Tensor2D[]) => net.jvp(w, x, tangents),
+  });
 }
 
 /**

@@ -173,7 +173,7 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
         features: (idx) => ({ label: oneHot(Array.from(idx, (i) => labels[i]), K) }),
       });
       const phase = progress.phase("sample", 1);
-      const w = net.params.views();
+      const w = net.params.fused();
       const rows = tf.tidy(() => Array.from({ length: K }, (_, k) => tf.keep(oneHot([k], K))));
       const s = sampleByCondition(
         (k) => epsFromNetwork(net, w, c.T, { label: rows[k] }),

@@ -176,7 +176,7 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
         }),
       });
       const phase = progress.phase("sample", 1);
-      const w = net.params.views();
+      const w = net.params.fused();
       const rows = tf.tidy(() => c.radii.map((v) => tf.keep(tf.tensor2d([[v]]))));
       const s = sampleByCondition(
         (k) => epsFromNetwork(net, w, c.T, { radius: rows[k] }),

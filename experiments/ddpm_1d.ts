@@ -160,7 +160,7 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
         streams,
         progress,
       });
-      const w = net.params.views();
+      const w = net.params.fused();
       const eps = epsFromNetwork(net, w, c.T);
       const grid = Float32Array.from(
         { length: 401 },

@@ -208,7 +208,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
       });
 
       const phase = progress.phase("sample", 1);
-      const w = net.params.views();
+      const w = net.params.fused();
       const eps = epsFromNetwork(net, w, c.T);
       const result = sampleInBatches(
         streams,

@@ -255,8 +255,8 @@ export const guidance: Experiment<GuidanceConfig> = {
         progress,
       });
 
-      const w = net.params.views();
-      const wc = clf.params.views();
+      const w = net.params.fused();
+      const wc = clf.params.fused();
       const rows = tf.tidy(() => Array.from({ length: K }, (_, k) => tf.keep(oneHot([k], K))));
       const nullRow = tf.zeros([1, K]) as tf.Tensor2D;
       const uncond = epsFromNetwork(net, w, c.T, { label: nullRow });

@@ -204,7 +204,7 @@ export const ncsnThreeClusters: Experiment<NcsnConfig> = {
         form: c.form,
       };
       const phase = progress.phase("sample", 2);
-      const w = net.params.views();
+      const w = net.params.fused();
       const learnedScore = sigmaScoreFromNetwork(net, w);
       const learned = sampleAnnealed(learnedScore, sigmas, streams, "sample", opts);
       const diagnosticLevels = geometricSigmas(c.samplerSigmaMax, c.samplerSigmaMin, 8);

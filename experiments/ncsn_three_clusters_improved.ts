@@ -180,7 +180,7 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
         denoise: c.denoise,
       };
       const phase = progress.phase("sample", 2);
-      const w = net.params.views();
+      const w = net.params.fused();
       const learnedScore = sigmaScoreFromNetwork(net, w);
       const learned = sampleAnnealed(learnedScore, sigmas, streams, "sample", opts);
       const diagnosticLevels = geometricSigmas(sigmaMax, c.sigmaMin, 8);

@@ -152,7 +152,7 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
         const noised =
           sampleMixture(marginal(mixture, 1, sigma), c.fisherPoints, sub.get("fisher")).x;
         const fisherOf = (pts: Float32Array) => {
-          const w = net.params.views();
+          const w = net.params.fused();
           const f = fisherDivergence((x) => net.apply(w, x), exact, pts, 2);
           tf.dispose(w);
           return f;
@@ -195,7 +195,7 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
           metrics[`finalLoss_s${label}`] = curve[curve.length - 1];
 
           const [learned, truth] = tf.tidy(() => {
-            const w = net.params.views();
+            const w = net.params.fused();
             const g = tf.tensor2d(grid, [grid.length / 2, 2]);
             return [net.apply(w, g).dataSync(), exact(g).dataSync()];
           });

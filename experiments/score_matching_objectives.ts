@@ -17,6 +17,7 @@ import {
   slicedScoreMatchingLoss,
 } from "../core/objectives/sliced_score_matching.ts";
 import { dsmLoss } from "../core/objectives/dsm.ts";
+import { scoreFunctionOf } from "../core/models.ts";
 import { blockMeans, stepsOf, trainOnData } from "../core/recipes/train.ts";
 import { fisherDivergence, gridPoints } from "../core/metrics/fisher.ts";
 import {
@@ -163,7 +164,7 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
           const net = new Network(scoreNet2d(c.hidden), sub.get("init"));
           const draws = sub.get("train");
           const fisherOf = (target: (x: tf.Tensor2D) => tf.Tensor2D, pts: Float32Array) => {
-            const w = net.params.views();
+            const w = net.params.fused();
             const f = fisherDivergence((x) => net.apply(w, x), target, pts, 2);
             tf.dispose(w);
             return f;
@@ -179,8 +180,11 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
               streams: sub,
               progress,
               label: `${name} ${objective}`,
+              // Exact and sliced score matching differentiate the network inside the loss
+              // (forward mode, then autodiff of that).
+              gradient: objective === "dsm" ? "fused" : "autodiff",
               loss: (w, x0) => {
-                const s = (x: tf.Tensor2D) => net.apply(w, x);
+                const s = scoreFunctionOf(net, w);
                 const shape = x0.shape;
                 if (objective === "exact") return exactScoreMatchingLoss(s, x0);
                 if (objective === "sliced") {
@@ -232,7 +236,7 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
             fields.push({
               panel: TITLES[objective],
               field: tf.tidy(() => {
-                const w = net.params.views();
+                const w = net.params.fused();
                 return net.apply(w, tf.tensor2d(grid, [grid.length / 2, 2])).dataSync();
               }),
             });

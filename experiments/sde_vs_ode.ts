@@ -230,7 +230,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
         net.params.write(trained.ema.read());
         trained.ema.dispose();
       }
-      const w = net.params.views();
+      const w = net.params.fused();
       const scores: [string, ScoreFn][] = [["learned", scoreFromEpsNetworkAtTime(net, w, sde)], [
         "exact",
         scoreFromMixtureAtTime(oracle, sde),

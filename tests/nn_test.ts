@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { dense } from "../core/nn/dense.ts";
-import { Network } from "../core/nn/network.ts";
+import { Network, type NetworkSpec, oneHot } from "../core/nn/network.ts";
+import { fusedWeights } from "../core/nn/fused.ts";
+import type { Weights } from "../core/nn/params.ts";
+import type { Stream } from "../core/runtime/random.ts";
 import { Adam } from "../core/nn/adam.ts";
 import { DivergenceError, fit } from "../core/nn/train.ts";
 import { Params } from "../core/nn/params.ts";
@@ -12,7 +15,12 @@ import { trainDdpm } from "../core/recipes/ddpm.ts";
 import { createProgress } from "../core/harness/progress.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { Streams } from "../core/runtime/random.ts";
-import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
+import {
+  ddpmNoisePredictor,
+  noiseConditionalMlp,
+  scoreNet2d,
+  timeConditionalMlp,
+} from "../core/nn/architectures.ts";
 import { backend, near, noLeak } from "./helpers.ts";
 
 Deno.test("dense: value and gradients (first and second order) equal tfjs's own matMul", async () => {
@@ -114,6 +122,7 @@ Deno.test("a NaN loss stops training with the step and the last finite loss", as
       params: p,
       optimizer: opt,
       steps: 10,
+      gradient: "autodiff",
       loss: (w, step) => (step < 3 ? tf.sum(tf.square(w.w)) : tf.div(tf.sum(w.w), 0)) as tf.Scalar,
     }),
     (e: unknown) => {
@@ -126,4 +135,151 @@ Deno.test("a NaN loss stops training with the step and the last finite loss", as
   );
   opt.dispose();
   p.dispose();
+});
+
+/** Every network family of the harness, with per-row and shared ([1, w]) features. */
+const FAMILIES: {
+  name: string;
+  spec: NetworkSpec;
+  features: (n: number, s: Stream) => Record<string, tf.Tensor2D>;
+}[] = [
+  {
+    name: "ddpm noise predictor (embedding, relu)",
+    spec: ddpmNoisePredictor({ T: 7, timeEmbedDim: 4, hidden: [8, 8] }),
+    features: (n) => ({ t: oneHot(Array.from({ length: n }, (_, i) => (i * 3) % 7), 7) }),
+  },
+  {
+    name: "shared time row (embedding, relu)",
+    spec: ddpmNoisePredictor({ T: 7, timeEmbedDim: 4, hidden: [8, 8] }),
+    features: () => ({ t: oneHot([5], 7) }),
+  },
+  { name: "ScoreNet2D (softplus)", spec: scoreNet2d([8, 8, 8]), features: () => ({}) },
+  {
+    name: "noise-conditional (input, silu)",
+    spec: noiseConditionalMlp([8, 8]),
+    features: (n, s) => ({ logSigma: tf.tensor2d(s.normals(n), [n, 1]) }),
+  },
+  {
+    name: "sinusoidal time, shared (silu)",
+    spec: timeConditionalMlp({ hidden: [8, 8], frequencies: 3, maxFrequency: 20 }),
+    features: () => ({ t: tf.tensor2d([[0.37]]) }),
+  },
+  {
+    name: "label and radius MLP (relu)",
+    spec: {
+      inputDim: 2,
+      features: [
+        { kind: "input", name: "label", dim: 3 },
+        { kind: "mlp", name: "radius", sizes: [1, 5, 4], activation: "relu" },
+      ],
+      hidden: [8, 8],
+      activation: "relu",
+      outputDim: 2,
+    },
+    features: (n, s) => ({
+      label: oneHot(Array.from({ length: n }, (_, i) => i % 3), 3),
+      radius: tf.tensor2d(s.normals(n), [n, 1]),
+    }),
+  },
+  {
+    name: "silu MLP feature",
+    spec: {
+      inputDim: 2,
+      features: [{ kind: "mlp", name: "r", sizes: [1, 5, 6, 4], activation: "silu" }],
+      hidden: [8],
+      activation: "softplus",
+      outputDim: 2,
+    },
+    features: (n, s) => ({ r: tf.tensor2d(s.normals(n), [n, 1]) }),
+  },
+];
+
+Deno.test("fused network op: output and gradients (weights and x) equal autodiff's, every family", async () => {
+  await backend();
+  for (const fam of FAMILIES) {
+    await noLeak(() =>
+      tf.tidy(() => {
+        const s = new Streams(3).get(fam.name);
+        const net = new Network(fam.spec, s);
+        const n = 9;
+        const x = tf.tensor2d(s.normals(n * 2), [n, 2]);
+        const feats = fam.features(n, s);
+        const target = tf.tensor2d(s.normals(n * 2), [n, 2]);
+        const loss = (w: Weights, xx: tf.Tensor2D) =>
+          tf.sum(tf.mul(tf.square(net.apply(w, xx, feats)), target)) as tf.Scalar;
+        const viaViews = tf.grads((flat: tf.Tensor, xx: tf.Tensor) =>
+          loss(net.params.split(flat as tf.Tensor1D), xx as tf.Tensor2D)
+        )([net.params.flat, x]);
+        const viaFused = tf.grads((flat: tf.Tensor, xx: tf.Tensor) =>
+          loss(fusedWeights(flat as tf.Tensor1D), xx as tf.Tensor2D)
+        )([net.params.flat, x]);
+        const outA = net.apply(net.params.views(), x, feats).dataSync();
+        const outB = net.apply(net.params.fused(), x, feats).dataSync();
+        outA.forEach((v, i) =>
+          near(outB[i], v, 1e-5 * Math.max(1, Math.abs(v)), `${fam.name}: out`)
+        );
+        for (const [k, label] of [[0, "d weights"], [1, "d x"]] as const) {
+          const a = viaViews[k].dataSync(), b = viaFused[k].dataSync();
+          assert.equal(a.length, b.length);
+          let nonzero = 0;
+          a.forEach((v, i) => {
+            if (v !== 0) nonzero++;
+            near(b[i], v, 1e-4 * Math.max(1, Math.abs(v)), `${fam.name}: ${label}[${i}]`);
+          });
+          assert.ok(nonzero > a.length / 3, `${fam.name}: ${label} is mostly non-zero`);
+        }
+        net.dispose();
+      })
+    );
+  }
+});
+
+Deno.test("fused network op: a second-order gradient and a feature computed from the weights are refused", async () => {
+  await backend();
+  const net = new Network(scoreNet2d([8, 8]), new Streams(1).get("init"));
+  const x = tf.tensor2d([[0.1, 0.2], [0.3, -0.4]]);
+  // The input gradient inside a loss (exact score matching), differentiated again.
+  assert.throws(
+    () =>
+      tf.grad((flat: tf.Tensor) =>
+        tf.sum(
+          tf.grad((xx: tf.Tensor) =>
+            tf.sum(net.apply(fusedWeights(flat as tf.Tensor1D), xx as tf.Tensor2D))
+          )(x),
+        )
+      )(net.params.flat),
+    /first order, and this loss differentiates it again/,
+  );
+  const cond = new Network(noiseConditionalMlp([8]), new Streams(1).get("init"));
+  assert.throws(
+    () =>
+      tf.grad((flat: tf.Tensor) =>
+        tf.sum(cond.apply(fusedWeights(flat as tf.Tensor1D), x, {
+          logSigma: tf.reshape(tf.slice(flat, 0, 2), [2, 1]) as tf.Tensor2D,
+        }))
+      )(cond.params.flat),
+    /"logSigma" is computed from the weights being differentiated/,
+  );
+  // A loss that reads a named weight from fused weights is told what to do.
+  assert.throws(
+    () => fusedWeights(net.params.flat)["out.w"],
+    /not the named weight "out.w": read named weights with gradient: "autodiff"/,
+  );
+  // Fused weights are a tensor container like any other: tf.dispose frees the handle, nothing else.
+  const before = tf.memory().numTensors;
+  const handle = net.params.fused();
+  assert.equal(tf.memory().numTensors, before + 1);
+  tf.dispose(handle);
+  assert.equal(tf.memory().numTensors, before);
+  // A feature computed inside the loss from data only is fine.
+  tf.tidy(() => {
+    tf.grad((flat: tf.Tensor) =>
+      tf.sum(cond.apply(fusedWeights(flat as tf.Tensor1D), x, {
+        logSigma: tf.log(tf.add(tf.tensor2d([[0.5], [0.2]]), 1e-5)) as tf.Tensor2D,
+      }))
+    )(cond.params.flat);
+  });
+  tf.dispose([x]);
+  net.dispose();
+  cond.dispose();
 });

@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Stream } from "../runtime/random.ts";
+import { fusedWeights } from "./fused.ts";
 
 /** How a weight is initialised. */
 export type Init =
@@ -55,9 +56,20 @@ export class Params {
     this.flat = variableOf(tf.tensor1d(values), true);
   }
 
-  /** Named views of the flat buffer (the caller disposes them, or runs inside tf.tidy). */
+  /**
+   * Named views of the flat buffer, for autodiff at any order (the caller disposes them, or runs
+   * inside tf.tidy).
+   */
   views(): Weights {
     return this.split(this.flat);
+  }
+
+  /**
+   * Weights for the fused network op (`core/nn/fused.ts`): fewer, larger ops, gradients of first
+   * order only. A handle on the flat buffer that the caller disposes like views (the buffer stays).
+   */
+  fused(): Weights {
+    return fusedWeights(tf.clone(this.flat));
   }
 
   /** Split any flat vector of this layout (parameters or a gradient) into named tensors. */

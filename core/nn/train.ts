@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Adam } from "./adam.ts";
 import type { Params, Weights } from "./params.ts";
+import { fusedWeights } from "./fused.ts";
 
 /** Raised when a loss is NaN or infinite: training diverged. */
 export class DivergenceError extends Error {
@@ -28,10 +29,33 @@ export class DivergenceError extends Error {
 export type LossFn = (w: Weights, step: number) => tf.Scalar;
 
 /**
+ * How a loss's gradient is taken: "fused" (the default) runs the network as one op with a
+ * hand-written first-order backward pass (`core/nn/fused.ts`); "autodiff" differentiates named
+ * views op by op, which losses that differentiate the network themselves (exact and sliced score
+ * matching) need.
+ */
+export type GradientMode = "fused" | "autodiff";
+
+/**
  * One optimizer step: the loss at `step`, its gradient with respect to every weight gathered into
  * one flat vector, one update. Returns the loss value.
  */
-export function trainStep(params: Params, optimizer: Adam, loss: LossFn, step: number): number {
+export function trainStep(
+  params: Params,
+  optimizer: Adam,
+  loss: LossFn,
+  step: number,
+  mode: GradientMode = "fused",
+): number {
+  if (mode === "fused") {
+    return tf.tidy(() => {
+      const { value, grad } = tf.valueAndGrad((flat: tf.Tensor1D) =>
+        loss(fusedWeights(flat), step)
+      )(params.flat);
+      optimizer.update(grad as tf.Tensor1D);
+      return value.dataSync()[0];
+    });
+  }
   return tf.tidy(() => {
     const views = params.views();
     const names = params.layout.map((s) => s.name);
@@ -55,6 +79,8 @@ export interface FitOptions {
   /** The losses so far (a resumed run continues filling them); a fresh array otherwise. */
   losses?: Float32Array;
 
+  /** How the gradient is taken (default "fused"). */
+  gradient?: GradientMode;
   /** Called after every step with its loss (progress, checkpoints). */
   onStep?: (step: number, loss: number) => void | Promise<void>;
 }
@@ -66,7 +92,7 @@ export async function fit(o: FitOptions): Promise<Float32Array> {
   let lastFinite: number | null = start > 0 ? losses[start - 1] : null;
 
   for (let step = start; step < o.steps; step++) {
-    const value = trainStep(o.params, o.optimizer, o.loss, step);
+    const value = trainStep(o.params, o.optimizer, o.loss, step, o.gradient);
     if (!Number.isFinite(value)) throw new DivergenceError(step, value, lastFinite);
     lastFinite = value;
     losses[step] = value;

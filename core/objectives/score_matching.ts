@@ -3,18 +3,37 @@
  *
  *   L(theta) = E_{x ~ p_data}[ tr(grad_x s_theta(x)) + 1/2 |s_theta(x)|^2 ]
  *
- * equal to 1/2 E|s_theta - grad log p|^2 up to a constant. The trace is exact: one backward pass per
- * dimension (d(s_i)/d(x_i) for each i), fine in 2-D.
+ * equal to 1/2 E|s_theta - grad log p|^2 up to a constant. The trace is exact, sum_i (J e_i)_i: with
+ * the score's forward-mode derivative (a network's `jvp`: the d tangents e_i ride along one forward
+ * pass) when it has one, else one backward pass per dimension.
  */
 import * as tf from "@tensorflow/tfjs";
 
+/** A score function of x, optionally with its directional derivatives J v_k (forward mode). */
+export interface ScoreFunction {
+  (x: tf.Tensor2D): tf.Tensor2D;
+  jvp?: (
+    x: tf.Tensor2D,
+    tangents: tf.Tensor2D[],
+  ) => { value: tf.Tensor2D; tangents: tf.Tensor2D[] };
+}
+
 /** The exact score-matching loss of `score` on data rows x [N, d]. */
-export function exactScoreMatchingLoss(
-  score: (x: tf.Tensor2D) => tf.Tensor2D,
-  x: tf.Tensor2D,
-): tf.Scalar {
+export function exactScoreMatchingLoss(score: ScoreFunction, x: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => {
-    const d = x.shape[1];
+    const [n, d] = x.shape;
+    const basis = Array.from(
+      { length: d },
+      (_, i) => tf.tensor2d([Array.from({ length: d }, (_, j) => (j === i ? 1 : 0))]),
+    );
+    if (score.jvp) {
+      const { value, tangents } = score.jvp(x, basis.map((e) => tf.tile(e, [n, 1]) as tf.Tensor2D));
+      const trace = tangents.reduce<tf.Tensor>(
+        (acc, t, i) => tf.add(acc, tf.sum(tf.mul(t, basis[i]), 1)),
+        tf.zeros([n]),
+      );
+      return tf.mean(tf.add(trace, tf.mul(0.5, tf.sum(tf.square(value), 1)))) as tf.Scalar;
+    }
     const s = score(x);
     let trace: tf.Tensor = tf.zeros([x.shape[0]]);
     for (let i = 0; i < d; i++) {

@@ -3,12 +3,13 @@
  *
  *   L(theta) = E_x E_v[ v^T grad_x(v^T s_theta(x)) + 1/2 (v^T s_theta(x))^2 ]
  *
- * with random projections v (Rademacher or standard Gaussian, one per row): one backward pass
- * whatever the dimension. For both laws E[v v^T] = I, so L equals exact score matching in
+ * with random projections v (Rademacher or standard Gaussian, one per row): one directional
+ * derivative J v whatever the dimension (forward mode with the score's `jvp`, else a backward pass). For both laws E[v v^T] = I, so L equals exact score matching in
  * expectation.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Stream } from "../runtime/random.ts";
+import type { ScoreFunction } from "./score_matching.ts";
 
 /** Law of the projections v. */
 export type Projection = "rademacher" | "gaussian";
@@ -27,11 +28,16 @@ export function drawProjections(
 
 /** The sliced score-matching loss of `score` on data rows x [N, d] with projections v [N, d]. */
 export function slicedScoreMatchingLoss(
-  score: (x: tf.Tensor2D) => tf.Tensor2D,
+  score: ScoreFunction,
   x: tf.Tensor2D,
   v: tf.Tensor2D,
 ): tf.Scalar {
   return tf.tidy(() => {
+    if (score.jvp) {
+      const { value, tangents: [jv] } = score.jvp(x, [v]);
+      const vs = tf.sum(tf.mul(value, v), 1);
+      return tf.mean(tf.add(tf.sum(tf.mul(jv, v), 1), tf.mul(0.5, tf.square(vs)))) as tf.Scalar;
+    }
     const vs = tf.sum(tf.mul(score(x), v), 1);
     const grad = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(score(xx as tf.Tensor2D), v)))(x);
     return tf.mean(tf.add(tf.sum(tf.mul(grad, v), 1), tf.mul(0.5, tf.square(vs)))) as tf.Scalar;

@@ -8,7 +8,7 @@ import { gatherRows, Minibatches } from "../data/loader.ts";
 import type { Network } from "../nn/network.ts";
 import { Adam, type AdamOptions } from "../nn/adam.ts";
 import { Ema } from "../nn/ema.ts";
-import { fit } from "../nn/train.ts";
+import { fit, type GradientMode } from "../nn/train.ts";
 import type { Weights } from "../nn/params.ts";
 import type { Streams, StreamState } from "../runtime/random.ts";
 import { decodeFloats, encodeFloats, nextCheckpointSlot } from "../harness/checkpoint.ts";
@@ -44,6 +44,9 @@ export interface TrainOnDataOptions {
   track?: (step: number) => Record<string, string | number>;
   /** Suffix of the progress phase name ("train <label>"). */
   label?: string;
+  /** How the gradient is taken: "fused" (default) or "autodiff" (losses that differentiate the
+   * network themselves, see `GradientMode`). */
+  gradient?: GradientMode;
 }
 
 /** What training returns. */
@@ -123,6 +126,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       steps,
       startStep,
       losses,
+      gradient: o.gradient,
       loss: (w, step) => {
         const idx = indices(step);
         return o.loss(w, tf.tensor2d(gatherRows(o.x, o.dim, idx), [idx.length, o.dim]), idx, step);

@@ -51,7 +51,7 @@ Deno.bench({
   warmup: 1,
   n: 3,
   fn() {
-    const w = net.params.views();
+    const w = net.params.fused();
     ddpmSample(epsFromNetwork(net, w, T), schedule, streams.perSample("sample", 0, 5000), {
       dim: 2,
     });
