@@ -37,8 +37,34 @@ export type LossFn = (w: Weights, step: number) => tf.Scalar;
 export type GradientMode = "fused" | "autodiff";
 
 /**
- * One optimizer step: the loss at `step`, its gradient with respect to every weight gathered into
- * one flat vector, one update. Returns the loss value.
+ * The loss at `step` and its gradient with respect to every weight, gathered into one flat vector
+ * (the layout of `params.flat`). Tensors the caller disposes (or a surrounding tidy does).
+ */
+export function lossAndGradient(
+  params: Params,
+  loss: LossFn,
+  step: number,
+  mode: GradientMode = "fused",
+): { value: tf.Scalar; grad: tf.Tensor1D } {
+  if (mode === "fused") {
+    const { value, grad } = tf.valueAndGrad((flat: tf.Tensor1D) =>
+      loss(fusedWeights(flat), step)
+    )(params.flat);
+    return { value, grad: grad as tf.Tensor1D };
+  }
+  return tf.tidy(() => {
+    const views = params.views();
+    const names = params.layout.map((s) => s.name);
+    const f = (...ts: tf.Tensor[]) =>
+      loss(Object.fromEntries(names.map((n, i) => [n, ts[i]])), step);
+    const { value, grads } = tf.valueAndGrads(f)(names.map((n) => views[n]));
+    return { value, grad: tf.concat(grads.map((g) => tf.reshape(g, [-1]))) as tf.Tensor1D };
+  });
+}
+
+/**
+ * One optimizer step: the loss at `step`, its gradient ({@link lossAndGradient}), one update.
+ * Returns the loss value.
  */
 export function trainStep(
   params: Params,
@@ -47,22 +73,9 @@ export function trainStep(
   step: number,
   mode: GradientMode = "fused",
 ): number {
-  if (mode === "fused") {
-    return tf.tidy(() => {
-      const { value, grad } = tf.valueAndGrad((flat: tf.Tensor1D) =>
-        loss(fusedWeights(flat), step)
-      )(params.flat);
-      optimizer.update(grad as tf.Tensor1D);
-      return value.dataSync()[0];
-    });
-  }
   return tf.tidy(() => {
-    const views = params.views();
-    const names = params.layout.map((s) => s.name);
-    const f = (...ts: tf.Tensor[]) =>
-      loss(Object.fromEntries(names.map((n, i) => [n, ts[i]])), step);
-    const { value, grads } = tf.valueAndGrads(f)(names.map((n) => views[n]));
-    optimizer.update(tf.concat(grads.map((g) => tf.reshape(g, [-1]))) as tf.Tensor1D);
+    const { value, grad } = lossAndGradient(params, loss, step, mode);
+    optimizer.update(grad);
     return value.dataSync()[0];
   });
 }
