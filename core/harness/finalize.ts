@@ -213,7 +213,11 @@ export async function finalizeSite(
   }
   await writeFileAtomic(
     join(outDir, "index.html"),
-    indexPage(rows, { generated: meta.generated, commit: meta.commit }),
+    indexPage(rows, {
+      generated: meta.generated,
+      commit: meta.commit,
+      bench: await exists(join(outDir, "bench", "index.html")),
+    }),
   );
   await writeJsonAtomic(join(outDir, "summary.json"), {
     profile: meta.selection.profile,
@@ -225,4 +229,14 @@ export async function finalizeSite(
     ...(meta.shard ? { shard: meta.shard } : {}),
     experiments: summaries,
   });
+}
+
+/** Does `path` exist? */
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

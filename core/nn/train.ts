@@ -47,9 +47,9 @@ export function lossAndGradient(
   mode: GradientMode = "fused",
 ): { value: tf.Scalar; grad: tf.Tensor1D } {
   if (mode === "fused") {
-    const { value, grad } = tf.valueAndGrad((flat: tf.Tensor1D) =>
-      loss(fusedWeights(flat), step)
-    )(params.flat);
+    const { value, grad } = tf.valueAndGrad((flat: tf.Tensor1D) => loss(fusedWeights(flat), step))(
+      params.flat,
+    );
     return { value, grad: grad as tf.Tensor1D };
   }
   return tf.tidy(() => {

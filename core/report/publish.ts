@@ -36,10 +36,12 @@ export async function publishSite(from: string, to: string): Promise<string[]> {
     ...new Set(summary.experiments.map((e) => e.name)),
   ];
 
-  try {
-    await Deno.stat(join(from, "bench.json"));
-    entries.push("bench.json");
-  } catch { /* no benchmark results */ }
+  for (const bench of ["bench.json", "bench"]) {
+    try {
+      await Deno.stat(join(from, bench));
+      entries.push(bench);
+    } catch { /* no benchmark results */ }
+  }
   const stage = await stageDirectory(to);
   try {
     for (const e of entries) await copyTree(join(from, e), join(stage.dir, e));

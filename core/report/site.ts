@@ -207,7 +207,7 @@ export interface IndexRow {
 /** The index of all experiments: one row each. */
 export function indexPage(
   rows: IndexRow[],
-  meta: { generated: string; commit: string | null },
+  meta: { generated: string; commit: string | null; bench?: boolean },
 ): string {
   const body = rows.map((r) =>
     `<tr>
@@ -242,7 +242,9 @@ export function indexPage(
 <p class="muted">Generated <span class="timing">${escapeHtml(meta.generated)}</span>${
       meta.commit ? ` from commit <code>${escapeHtml(meta.commit.slice(0, 12))}</code>` : ""
     } · ${rows.length} experiment${rows.length === 1 ? "" : "s"} ·
-<a href="assets/LICENSES.txt">licences of the bundled chart libraries</a></p>
+<a href="assets/LICENSES.txt">licences of the bundled chart libraries</a>${
+      meta.bench ? ` · <a href="bench/index.html">benchmarks</a>` : ""
+    }</p>
 <table class="index">
 <thead><tr><th></th><th>experiment</th><th>golden check</th><th>wall time</th><th>headline metrics</th></tr></thead>
 <tbody>

@@ -10,12 +10,18 @@
  */
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../core/harness/cli.ts";
-import { writeJsonAtomic } from "../../core/runtime/io.ts";
+import { writeFileAtomic, writeJsonAtomic } from "../../core/runtime/io.ts";
+import { barChart } from "../../core/report/charts.ts";
+import { renderSvg } from "../../core/report/render.ts";
+import { experimentPage } from "../../core/report/site.ts";
+import { writeSiteAssets } from "../../core/report/assets.ts";
 
 /** tfjs benches that PyTorch also times, and how to read PyTorch's figure for them. */
 const PAIRS: Record<string, (t: TorchRef) => number> = {
-  "ddpm train step (batch 256)": (t) => t.train_us_per_step / 1000,
-  "ddpm sample 5000 x 200 steps": (t) => t.sample_seconds * 1000,
+  "train step: ddpm (seed network)": (t) => t.train_us_per_step / 1000,
+  "train step: ddpm, 2 shards on 2 workers": (t) => t.train_us_per_step / 1000,
+  "ddpm sample 5000 x 200 steps (serial)": (t) => t.sample_seconds * 1000,
+  "ddpm sample 5000 x 200 steps (2 workers)": (t) => t.sample_seconds * 1000,
 };
 
 interface TorchRef {
@@ -69,12 +75,14 @@ const rows = benches.map((b) => {
   const torchMs = torch && pair ? pair(torch) : null;
   return {
     name: b.name,
+    group: b.group,
     tfjs_ms: Number(tfjs.toPrecision(4)),
     torch_ms: torchMs === null ? null : Number(torchMs.toPrecision(4)),
     ratio: torchMs === null ? null : Number((torchMs / tfjs).toPrecision(3)),
   };
 });
 await writeJsonAtomic(join(PROJECT_ROOT, "reports", "bench.json"), rows);
+await writePage();
 
 const w = Math.max(...rows.map((r) => r.name.length));
 console.log(`\n${"benchmark".padEnd(w)}  tfjs ms   torch ms  torch/tfjs`);
@@ -90,4 +98,62 @@ console.log(
     ? `\nPyTorch ${torch.torch}, ${torch.threads} thread, libblas.so.3 -> ${blas}`
     : `\n${torchNote}`,
 );
-console.log("wrote reports/bench.json");
+console.log("wrote reports/bench.json and reports/bench/index.html");
+
+/** reports/bench/index.html: the times per group and the PyTorch ratios, as charts and a table. */
+async function writePage() {
+  const dir = join(PROJECT_ROOT, "reports", "bench");
+  await Deno.mkdir(dir, { recursive: true });
+  await writeSiteAssets(join(PROJECT_ROOT, "reports"));
+  const charts = [...new Set(rows.map((r) => r.group))].map((group, i) => ({
+    name: `group-${i}`,
+    title: group,
+    caption: `Mean wall time per iteration (ms, log scale) on this machine, ${
+      new Date().toISOString().slice(0, 10)
+    }; PyTorch (1 thread) beside the work it also does.`,
+    spec: barChart({
+      title: `${group}: ms per iteration`,
+      rows: rows.filter((r) => r.group === group).flatMap((r) => [
+        { bench: r.name, engine: "tfjs-wasm", ms: r.tfjs_ms },
+        ...(r.torch_ms === null ? [] : [{ bench: r.name, engine: "PyTorch", ms: r.torch_ms }]),
+      ]),
+      x: { field: "bench", title: "" },
+      y: { field: "ms", title: "ms (log)", log: true },
+      color: { field: "engine", title: "engine" },
+      width: 620,
+    }),
+  }));
+  for (const c of charts) {
+    await writeJsonAtomic(join(dir, `${c.name}.vl.json`), c.spec);
+    await writeFileAtomic(join(dir, `${c.name}.svg`), await renderSvg(c.spec));
+  }
+  const html = experimentPage({
+    name: "bench",
+    title: "Benchmarks",
+    description:
+      "deno task bench: Deno.bench groups of the harness's work, and the ratio PyTorch " +
+      "time / tfjs time where ../shared/bench/torch_ref.py does the same work (above 1: tfjs is faster).",
+    profile: "bench",
+    verdict: "not compared",
+    metrics: rows.map((r) => ({
+      name: r.name,
+      value: r.tfjs_ms,
+      unit: "ms",
+      description: r.ratio === null
+        ? r.group
+        : `${r.group}; PyTorch ${r.torch_ms} ms, ratio torch/tfjs ${r.ratio}`,
+    })),
+    charts,
+    notes: [
+      torch
+        ? `PyTorch ${torch.torch}, ${torch.threads} thread, libblas.so.3 -> ${blas}`
+        : torchNote,
+    ],
+    files: ["../bench.json"],
+    config: { torchArgs: ["--threads", "1", "--steps", "2000", "--samples", "5000"] },
+    provenance: { deno: Deno.version.deno, v8: Deno.version.v8 },
+    root: "../",
+    timing: { date: new Date().toISOString() },
+  });
+  await writeFileAtomic(join(dir, "index.html"), html);
+}

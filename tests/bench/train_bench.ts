@@ -1,0 +1,192 @@
+/**
+ * (a) One training step (batch 256, Adam) of each network family in the harness, with the objective
+ * it is trained by in the experiments. "ddpm (seed network)" is the work torch_ref.py times.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Network, type NetworkSpec, oneHot } from "../../core/nn/network.ts";
+import { Adam } from "../../core/nn/adam.ts";
+import { type GradientMode, trainStep } from "../../core/nn/train.ts";
+import type { Weights } from "../../core/nn/params.ts";
+import {
+  ddpmNoisePredictor,
+  noiseConditionalMlp,
+  noisyClassifier,
+  scoreNet2d,
+  timeConditionalMlp,
+} from "../../core/nn/architectures.ts";
+import { epsFromNetwork, scoreFunctionOf, sigmaScoreFromNetwork } from "../../core/models.ts";
+import { ddpmLoss, drawTimesAndNoise } from "../../core/objectives/ddpm.ts";
+import { dsmLoss } from "../../core/objectives/dsm.ts";
+import { drawSigmas, ncsnLoss } from "../../core/objectives/ncsn.ts";
+import { continuousDsmLoss, drawTimes } from "../../core/objectives/continuous_dsm.ts";
+import { exactScoreMatchingLoss } from "../../core/objectives/score_matching.ts";
+import {
+  drawProjections,
+  slicedScoreMatchingLoss,
+} from "../../core/objectives/sliced_score_matching.ts";
+import { crossEntropy } from "../../core/guidance/classifier.ts";
+import { linearBetaSchedule, marginalCoefficients, qSample } from "../../core/noise/schedules.ts";
+import { vpSde } from "../../core/noise/sde.ts";
+import { gatherRows, Minibatches } from "../../core/data/loader.ts";
+import { WorkerPool } from "../../core/parallel/pool.ts";
+import { ddpmDataParallelStep } from "../../core/parallel/data_parallel.ts";
+import { B, ring8, streams, T } from "./shared.ts";
+
+const schedule = linearBetaSchedule(T);
+const draws = streams.get("train");
+const labels = (n: number) => oneHot(Array.from({ length: n }, () => draws.int(8)), 8);
+const ddpm = ddpmNoisePredictor({ T, timeEmbedDim: 16, hidden: [128, 128] });
+
+/** The DDPM loss of a noise predictor with extra inputs. */
+const ddpmOf =
+  (extra: (n: number) => Record<string, tf.Tensor2D>) =>
+  (net: Network, w: Weights, x0: tf.Tensor2D) => {
+    const n = x0.shape[0];
+    const { t, eps } = drawTimesAndNoise(n, 2, T, draws);
+    return ddpmLoss(epsFromNetwork(net, w, T, extra(n)), schedule, x0, t, tf.tensor2d(eps, [n, 2]));
+  };
+
+interface Family {
+  name: string;
+  spec: NetworkSpec;
+  loss: (net: Network, w: Weights, x0: tf.Tensor2D) => tf.Scalar;
+  gradient?: GradientMode;
+}
+
+const FAMILIES: Family[] = [
+  { name: "ddpm (seed network)", spec: ddpm, loss: ddpmOf(() => ({})) },
+  {
+    name: "ddpm + one-hot label",
+    spec: { ...ddpm, features: [...ddpm.features, { kind: "input", name: "label", dim: 8 }] },
+    loss: ddpmOf((n) => ({ label: labels(n) })),
+  },
+  {
+    name: "ddpm + radius MLP",
+    spec: {
+      ...ddpm,
+      features: [...ddpm.features, {
+        kind: "mlp",
+        name: "radius",
+        sizes: [1, 16, 16],
+        activation: "relu",
+      }],
+    },
+    loss: ddpmOf((n) => ({ radius: tf.tensor2d(draws.normals(n), [n, 1]) })),
+  },
+  {
+    name: "noisy classifier (cross-entropy)",
+    spec: noisyClassifier({ T, timeEmbedDim: 16, hidden: [128, 128] }, 8),
+    loss: (net, w, x0) => {
+      const n = x0.shape[0];
+      const { t, eps } = drawTimesAndNoise(n, 2, T, draws);
+      const c = marginalCoefficients(schedule, t);
+      const xt = qSample(x0, c.mean, c.std, tf.tensor2d(eps, [n, 2]));
+      return crossEntropy(net.apply(w, xt, { t: oneHot(t, T) }), labels(n));
+    },
+  },
+  {
+    name: "ScoreNet2D, DSM (softplus 128x3)",
+    spec: scoreNet2d([128, 128, 128]),
+    loss: (net, w, x0) =>
+      dsmLoss((x) => net.apply(w, x), x0, 0.5, tf.tensor2d(draws.normals(B * 2), [B, 2])),
+  },
+  {
+    name: "ScoreNet2D, exact SM (forward-mode J)",
+    spec: scoreNet2d([128, 128, 128]),
+    loss: (net, w, x0) => exactScoreMatchingLoss(scoreFunctionOf(net, w), x0),
+    gradient: "autodiff",
+  },
+  {
+    name: "ScoreNet2D, sliced SM (1 projection)",
+    spec: scoreNet2d([128, 128, 128]),
+    loss: (net, w, x0) =>
+      slicedScoreMatchingLoss(
+        scoreFunctionOf(net, w),
+        x0,
+        tf.tensor2d(drawProjections(B, 2, "rademacher", draws), [B, 2]),
+      ),
+    gradient: "autodiff",
+  },
+  {
+    name: "noise-conditional MLP, NCSN (silu 128x3)",
+    spec: noiseConditionalMlp([128, 128, 128]),
+    loss: (net, w, x0) =>
+      ncsnLoss(
+        sigmaScoreFromNetwork(net, w),
+        x0,
+        tf.tensor2d(drawSigmas(B, { kind: "logUniform", min: 0.01, max: 1 }, draws), [B, 1]),
+        tf.tensor2d(draws.normals(B * 2), [B, 2]),
+      ),
+  },
+  {
+    name: "time-conditional MLP, VP-SDE DSM",
+    spec: timeConditionalMlp({ hidden: [128, 128, 128], frequencies: 16, maxFrequency: 200 }),
+    loss: (net, w, x0) =>
+      continuousDsmLoss(
+        (xt, t) => net.apply(w, xt, { t }),
+        vpSde(),
+        x0,
+        drawTimes(B, 1e-5, 1, draws),
+        tf.tensor2d(draws.normals(B * 2), [B, 2]),
+      ),
+  },
+];
+
+for (const f of FAMILIES) {
+  const net = new Network(f.spec, streams.get(`init ${f.name}`));
+  const opt = new Adam(net.params, { lr: 1e-4 });
+  const batches = new Minibatches(5000, B, streams.get(`shuffle ${f.name}`));
+  let step = 0;
+  Deno.bench({
+    name: `train step: ${f.name}`,
+    group: "train step (batch 256)",
+    baseline: f.name === "ddpm (seed network)",
+    warmup: 20,
+    n: 200,
+    fn() {
+      trainStep(
+        net.params,
+        opt,
+        (w, s) => {
+          const x0 = tf.tensor2d(gatherRows(ring8.x, 2, batches.at(s)), [B, 2]);
+          return f.loss(net, w, x0);
+        },
+        step++,
+        f.gradient,
+      );
+    },
+  });
+}
+
+// The seed network trained data-parallel on two workers (serial-identical bytes; see NOTES).
+const pool = await WorkerPool.start(2);
+{
+  const net = new Network(ddpm, streams.get("init data-parallel"));
+  const opt = new Adam(net.params, { lr: 1e-4 });
+  const batches = new Minibatches(5000, B, streams.get("shuffle data-parallel"));
+  let step = 0;
+  const one = (p: WorkerPool | null) => {
+    const { t, eps } = drawTimesAndNoise(B, 2, T, draws);
+    const x0 = gatherRows(ring8.x, 2, batches.at(step++));
+    return ddpmDataParallelStep(p, 2, net, opt, schedule.beta, { x0, t, eps, dim: 2 });
+  };
+  Deno.bench({
+    name: "train step: ddpm, 2 shards, serial mode",
+    group: "train step (batch 256)",
+    warmup: 20,
+    n: 200,
+    async fn() {
+      await one(null);
+    },
+  });
+  Deno.bench({
+    name: "train step: ddpm, 2 shards on 2 workers",
+    group: "train step (batch 256)",
+    warmup: 20,
+    n: 200,
+    async fn() {
+      await one(pool);
+    },
+  });
+}
+addEventListener("unload", () => pool.close());
