@@ -41,8 +41,23 @@ export { gatherRows, Minibatches } from "./core/data/loader.ts";
 export { forward, Network, oneHot } from "./core/nn/network.ts";
 /** A network's architecture and its conditioning features. */
 export type { Activation, Feature, NetworkSpec } from "./core/nn/network.ts";
-/** The seeds' networks: DDPM noise predictor, ScoreNet2D, the noise-conditional MLP. */
-export { ddpmNoisePredictor, noiseConditionalMlp, scoreNet2d } from "./core/nn/architectures.ts";
+/**
+ * The seeds' networks: DDPM noise predictor, ScoreNet2D, the noise-conditional MLP, the
+ * time-conditional MLP of the score SDEs, and the noise-conditional classifier.
+ */
+export {
+  ddpmNoisePredictor,
+  noiseConditionalMlp,
+  noisyClassifier,
+  scoreNet2d,
+  timeConditionalMlp,
+} from "./core/nn/architectures.ts";
+/** The whole MLP as one op with a hand-written first-order backward pass (training, sampling). */
+export { fusedForward, fusedWeights, isFused } from "./core/nn/fused.ts";
+/** Forward-mode directional derivatives J v of a network (exact and sliced score matching). */
+export { forwardJvp } from "./core/nn/network.ts";
+/** An exponential moving average of the weights. */
+export { Ema } from "./core/nn/ema.ts";
 /** The dense layer whose gradient materialises transposes (fast on wasm). */
 export { dense } from "./core/nn/dense.ts";
 /** Model parameters as one flat buffer with named views. */
@@ -50,7 +65,17 @@ export { Params } from "./core/nn/params.ts";
 /** Adam / AdamW on the flat parameter buffer (PyTorch's formulation). */
 export { Adam } from "./core/nn/adam.ts";
 /** The training loop; a NaN or infinite loss raises DivergenceError. */
-export { DivergenceError, fit, trainStep } from "./core/nn/train.ts";
+export { DivergenceError, fit, lossAndGradient, trainStep } from "./core/nn/train.ts";
+/** How a loss's gradient is taken: the fused op ("fused") or op-by-op autodiff ("autodiff"). */
+export type { GradientMode } from "./core/nn/train.ts";
+
+// Both cores
+/** A pool of Deno workers, each with its own tfjs-wasm, running tasks of plain data. */
+export { splitRange, WorkerPool } from "./core/parallel/pool.ts";
+/** DDPM sampling split across workers: the serial samples' bytes, any number of workers. */
+export { ddpmSampleParallel } from "./core/parallel/sample.ts";
+/** Data-parallel DDPM training: shard gradients summed in a fixed order, one optimizer step. */
+export { ddpmDataParallelStep } from "./core/parallel/data_parallel.ts";
 
 // Noise, models, objectives, samplers
 /** The discrete DDPM chain (linear betas, alphaBar, posterior variance) and geometric sigmas. */
@@ -76,6 +101,77 @@ export { blockMeans, stepsOf, trainOnData } from "./core/recipes/train.ts";
 export type { Batching, Trained } from "./core/recipes/train.ts";
 /** Ancestral DDPM sampling (variance beta_t or the posterior variance). */
 export { ddpmSample } from "./core/samplers/ddpm.ts";
+/** DDIM (eta = 0 deterministic, eta > 0 stochastic) on a subsequence of the chain. */
+export { ddimSample } from "./core/samplers/ddim.ts";
+/** Score functions of a network or of the exact mixture, by noise level or SDE time. */
+export {
+  scoreFromDdpmNetworkAtTime,
+  scoreFromEpsNetworkAtTime,
+  scoreFromMixture,
+  scoreFromMixtureAtTime,
+  scoreFromNetwork,
+  scoreFunctionOf,
+  sigmaScoreFromNetwork,
+} from "./core/models.ts";
+/** A score s(x, level) of a noise level or time. */
+export type { ScoreFn } from "./core/models.ts";
+/** Forward SDEs as small objects (VP, sub-VP, VE; the DDPM chain's VP SDE), prior and drift. */
+export {
+  drift,
+  priorLogDensity,
+  priorSample,
+  subVpSde,
+  veSde,
+  vpSde,
+  vpSdeOfChain,
+} from "./core/noise/sde.ts";
+/** The SDE interface: f(x, t), g(t), marginal mean coefficient and std, prior. */
+export type { Sde } from "./core/noise/sde.ts";
+/** Exact (Hyvarinen) score matching: E[tr(grad_x s) + |s|^2 / 2], J by forward mode when available. */
+export { exactScoreMatchingLoss } from "./core/objectives/score_matching.ts";
+/** A score function with an optional forward-mode J v. */
+export type { ScoreFunction } from "./core/objectives/score_matching.ts";
+/** Sliced score matching: E_v[v^T grad_x(v^T s) + (v^T s)^2 / 2], Rademacher or Gaussian v. */
+export {
+  drawProjections,
+  slicedScoreMatchingLoss,
+} from "./core/objectives/sliced_score_matching.ts";
+/** Denoising score matching at one sigma: |s(x~) + eps / sigma|^2 / 2. */
+export { dsmLoss } from "./core/objectives/dsm.ts";
+/** Multi-noise DSM (NCSN), lambda(sigma) = sigma^2, sigma from a list or log-uniform. */
+export { drawSigmas, ncsnLoss } from "./core/objectives/ncsn.ts";
+/** Continuous-time denoising score matching (epsilon prediction, lambda(t) = std(t)^2). */
+export { continuousDsmLoss, drawTimes } from "./core/objectives/continuous_dsm.ts";
+/** Training recipes: NCSN, score SDEs, the noise-conditional classifier. */
+export { fisherByLevel, sampleAnnealed, trainNcsn } from "./core/recipes/ncsn.ts";
+/** Training a time-conditional epsilon network on a forward SDE. */
+export { trainSde } from "./core/recipes/sde.ts";
+/** Every SDE sampler by name, at a given NFE, with a learned or exact score. */
+export { sampleSde, SDE_SAMPLERS } from "./core/recipes/sde_samplers.ts";
+/** Conditional sampling per label or value; the noisy classifier's training. */
+export { sampleByCondition, trainNoisyClassifier } from "./core/recipes/conditional.ts";
+/** Langevin MCMC (two discretisations), MALA, annealed Langevin (two step rules). */
+export { langevin, langevinStep } from "./core/samplers/langevin.ts";
+/** MALA: the Langevin proposal with a Metropolis-Hastings correction; acceptance rate reported. */
+export { mala } from "./core/samplers/mala.ts";
+/** Annealed Langevin over decreasing sigmas, eps_i = alpha sigma_i^2 / sigma_L^2 or c sigma_i^2. */
+export { annealedLangevin, stepSize } from "./core/samplers/annealed_langevin.ts";
+/** Reverse-SDE Euler-Maruyama, predictor-corrector, probability-flow ODE samplers. */
+export { reverseSdeSample } from "./core/samplers/reverse_sde.ts";
+/** Predictor-corrector: EM or reverse-diffusion predictor, Langevin corrector at a target SNR. */
+export { pcSample } from "./core/samplers/pc.ts";
+/** The probability-flow ODE: its drift, and sampling with fixed-step or adaptive solvers. */
+export { pfOdeDrift, pfOdeSample } from "./core/samplers/pf_ode.ts";
+/** ODE solvers: fixed-step Euler, Heun, RK4; adaptive Dormand-Prince 5(4). */
+export { odeAdaptive, odeFixed, uniformTimes } from "./core/samplers/ode.ts";
+/** Negative log-likelihood via the probability-flow ODE (exact or Hutchinson divergence). */
+export { nll } from "./core/likelihood.ts";
+/** Options and result of the likelihood. */
+export type { Divergence, NllOptions, NllResult, NllSolver } from "./core/likelihood.ts";
+/** Guidance: classifier guidance and classifier-free guidance. */
+export { classifierGuidance, crossEntropy, logProbGradient } from "./core/guidance/classifier.ts";
+/** Classifier-free guidance: (1 + w) eps(x, t, y) - w eps(x, t, null); label dropout in training. */
+export { classifierFreeGuidance, oneHotWithDropout } from "./core/guidance/classifier_free.ts";
 /** Sampling in batches, with the samples the same bytes whatever the batch size. */
 export { sampleInBatches } from "./core/samplers/batched.ts";
 /** What every sampler returns: samples, kept states, NFE. */
@@ -93,6 +189,12 @@ export {
   QualityJudge,
   REFERENCE_SEED,
 } from "./core/metrics/quality.ts";
+/** Fisher divergence of a score field against the exact score; grids for quiver charts. */
+export { fisherDivergence, gridPoints } from "./core/metrics/fisher.ts";
+/** Conditional accuracy, within-mode spread, radius statistics. */
+export { conditionalAccuracy, radiusStats, withinModeSpread } from "./core/metrics/conditional.ts";
+/** The error of learned log-weight differences along paths between modes. */
+export { lineIntegral, logWeightErrors } from "./core/metrics/path_integral.ts";
 /** Metric input checks: MetricInputError names the input, row and value. */
 export { checkPoints, MetricInputError } from "./core/metrics/points.ts";
 
@@ -109,6 +211,12 @@ export type {
 export { ConfigError, rules, unless, validateConfig } from "./core/harness/schema.ts";
 /** Run experiments, write reports, check goldens. */
 export { reproduce, summaryTable } from "./core/harness/runner.ts";
+/** Your own data: a CSV of x,y (and label) rows, checked with file, line and column in errors. */
+export { csvDataset, DataError, readDataCsv } from "./core/data/csv_dataset.ts";
+/** The run plan: sweeps, profiles, the deterministic cost-balanced shard partition. */
+export { partition, plan } from "./core/harness/plan.ts";
+/** Merge shard folders into one site and one golden verdict. */
+export { merge, MergeError } from "./core/harness/merge.ts";
 /** Golden files: compare a run with its golden. */
 export { compareGolden, makeGolden } from "./core/harness/golden.ts";
 /** Vega-Lite spec builders with the shared theme. */
