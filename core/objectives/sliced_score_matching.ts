@@ -33,13 +33,17 @@ export function slicedScoreMatchingLoss(
   v: tf.Tensor2D,
 ): tf.Scalar {
   return tf.tidy(() => {
+    // s(x) and J v (forward mode when the score has it, else the gradient of v^T s(x)).
+    let s: tf.Tensor2D, jv: tf.Tensor;
     if (score.jvp) {
-      const { value, tangents: [jv] } = score.jvp(x, [v]);
-      const vs = tf.sum(tf.mul(value, v), 1);
-      return tf.mean(tf.add(tf.sum(tf.mul(jv, v), 1), tf.mul(0.5, tf.square(vs)))) as tf.Scalar;
+      const r = score.jvp(x, [v]);
+      s = r.value;
+      jv = r.tangents[0];
+    } else {
+      s = score(x);
+      jv = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(score(xx as tf.Tensor2D), v)))(x);
     }
-    const vs = tf.sum(tf.mul(score(x), v), 1);
-    const grad = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(score(xx as tf.Tensor2D), v)))(x);
-    return tf.mean(tf.add(tf.sum(tf.mul(grad, v), 1), tf.mul(0.5, tf.square(vs)))) as tf.Scalar;
+    const vs = tf.sum(tf.mul(s, v), 1);
+    return tf.mean(tf.add(tf.sum(tf.mul(jv, v), 1), tf.mul(0.5, tf.square(vs)))) as tf.Scalar;
   });
 }
