@@ -302,8 +302,17 @@ Deno.test("resume: a run interrupted at a random step and resumed gives byte-ide
   ];
   assert.equal((await task(["reproduce", ...common, "--out", ref])).code, 0, "uninterrupted run");
   const a = start([...common, "--out", dir]);
-  await until(() => /ddpm-ring8\] train: started/.test(a.log.text), "training to start");
-  const delay = 300 + Math.floor(Math.random() * 2500);
+  // Interrupt at a random moment after the first complete checkpoint (a kill before it leaves
+  // nothing to resume from, and the rerun rightly starts over).
+  const checkpoints = join(PROJECT_ROOT, dir, ".checkpoints", "ddpm-ring8");
+  await until(() => {
+    try {
+      return [...Deno.readDirSync(checkpoints)].some((e) => e.name.endsWith(".json"));
+    } catch {
+      return false;
+    }
+  }, "the first checkpoint");
+  const delay = Math.floor(Math.random() * 2000);
   await new Promise((r) => setTimeout(r, delay));
   a.proc.kill("SIGTERM");
   const code = (await a.proc.status).code;

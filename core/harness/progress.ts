@@ -9,6 +9,8 @@ import { sampleMemory } from "./memory.ts";
 export interface Phase {
   /** Advance by `n` units, with an optional short note (the current loss, say). */
   tick(n?: number, note?: string): Promise<void>;
+  /** Report an event of the phase on a line of its own (a resume, say), whatever the milestones. */
+  note(text: string): void;
   /** Mark the phase finished. */
   done(): void;
 }
@@ -58,6 +60,10 @@ export function createProgress(label: string, mode: ProgressMode): Progress {
         );
       };
       return {
+        note(text) {
+          if (mode === "lines") write(`[${label}] ${name}: ${text}\n`);
+          else if (mode === "bar") write(`\r\x1b[2K${label} · ${name}: ${text}\n`);
+        },
         async tick(n = 1, note) {
           done += n;
           const now = performance.now();

@@ -118,7 +118,10 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       } satisfies SavedTraining as unknown as Record<string, unknown>,
     );
   const phase = o.progress.phase(o.label ? `train ${o.label}` : "train", steps);
-  if (startStep > 0) await phase.tick(startStep, "resumed");
+  if (startStep > 0) {
+    phase.note(`resumed from the checkpoint at step ${startStep}`);
+    await phase.tick(startStep);
+  }
   try {
     await fit({
       params: o.net.params,
