@@ -26,20 +26,22 @@ export function exactScoreMatchingLoss(score: ScoreFunction, x: tf.Tensor2D): tf
       { length: d },
       (_, i) => tf.tensor2d([Array.from({ length: d }, (_, j) => (j === i ? 1 : 0))]),
     );
+    // s(x) and the trace of its Jacobian (forward mode when the score has it, else one backward
+    // pass per dimension).
+    let s: tf.Tensor2D;
+    let trace: tf.Tensor = tf.zeros([n]);
     if (score.jvp) {
-      const { value, tangents } = score.jvp(x, basis.map((e) => tf.tile(e, [n, 1]) as tf.Tensor2D));
-      const trace = tangents.reduce<tf.Tensor>(
-        (acc, t, i) => tf.add(acc, tf.sum(tf.mul(t, basis[i]), 1)),
-        tf.zeros([n]),
-      );
-      return tf.mean(tf.add(trace, tf.mul(0.5, tf.sum(tf.square(value), 1)))) as tf.Scalar;
-    }
-    const s = score(x);
-    let trace: tf.Tensor = tf.zeros([x.shape[0]]);
-    for (let i = 0; i < d; i++) {
-      const e = tf.tensor2d([Array.from({ length: d }, (_, j) => (j === i ? 1 : 0))]);
-      const grad = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(score(xx as tf.Tensor2D), e)))(x);
-      trace = tf.add(trace, tf.reshape(tf.slice(grad, [0, i], [-1, 1]), [-1]));
+      const r = score.jvp(x, basis.map((e) => tf.tile(e, [n, 1]) as tf.Tensor2D));
+      s = r.value;
+      r.tangents.forEach((t, i) => trace = tf.add(trace, tf.sum(tf.mul(t, basis[i]), 1)));
+    } else {
+      s = score(x);
+      for (let i = 0; i < d; i++) {
+        const grad = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(score(xx as tf.Tensor2D), basis[i])))(
+          x,
+        );
+        trace = tf.add(trace, tf.reshape(tf.slice(grad, [0, i], [-1, 1]), [-1]));
+      }
     }
     return tf.mean(tf.add(trace, tf.mul(0.5, tf.sum(tf.square(s), 1)))) as tf.Scalar;
   });
