@@ -13,7 +13,7 @@ import { Network } from "../core/nn/network.ts";
 import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
 import { epsFromNetwork } from "../core/models.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
-import { trainDdpm } from "../core/recipes/ddpm.ts";
+import { forwardProcessError, trainDdpm } from "../core/recipes/ddpm.ts";
 import { blockMeans } from "../core/recipes/train.ts";
 import { ddpmSample } from "../core/samplers/ddpm.ts";
 import {
@@ -123,6 +123,12 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
   ],
   metrics: {
     ...QUALITY_METRICS,
+    forwardError: {
+      description: "max |x_t − (√ᾱ_t x_0 + √(1−ᾱ_t) ε)| of the training forward process at the " +
+        "score steps, against the closed form in float64 (float32 rounding only)",
+      better: "lower",
+      tolerance: { abs: 1e-5 },
+    },
     "scoreMaxError_t*": {
       description: "max |s_θ − ∇log p_t| over x in [−5, 5] where p_t(x) ≥ the density floor",
       better: "lower",
@@ -170,7 +176,15 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
         (_, i) => WINDOW[0] + (i * (WINDOW[1] - WINDOW[0])) / 400,
       );
       const rows: Row[] = [];
-      const metrics: Record<string, number> = {};
+      const metrics: Record<string, number> = {
+        forwardError: forwardProcessError(
+          schedule,
+          data.x,
+          1,
+          c.scoreSteps,
+          streams.get("forward check"),
+        ),
+      };
       for (const t of c.scoreSteps) {
         const a = Math.sqrt(schedule.alphaBar[t]), s = Math.sqrt(1 - schedule.alphaBar[t]);
         const [learned, exact] = tf.tidy(() => {
