@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, rules } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { Network, oneHot } from "../core/nn/network.ts";
 import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
@@ -19,6 +19,7 @@ import { conditionalAccuracy } from "../core/metrics/conditional.ts";
 import {
   DEFAULT_QUALITY,
   QUALITY_METRICS,
+  QUALITY_RULE,
   QualityJudge,
   type QualityOptions,
 } from "../core/metrics/quality.ts";
@@ -96,27 +97,11 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
     lr: rules.positive(1),
     samplesPerLabel: rules.int(2, 100_000),
     variance: rules.oneOf("beta", "posterior"),
-    quality: rules.object({
-      referenceSize: rules.int(2, 100_000),
-      permutations: rules.int(1, 10_000),
-      permutationSize: rules.int(2, 100_000),
-    }),
+    quality: QUALITY_RULE,
   },
   checks: [
-    (c) =>
-      unless(
-        c.betaStart < c.betaEnd,
-        "betaEnd",
-        c.betaEnd,
-        `a number > betaStart (${c.betaStart})`,
-      ),
-    (c) =>
-      unless(
-        c.batchSize <= c.trainSize,
-        "batchSize",
-        c.batchSize,
-        `an integer <= trainSize (${c.trainSize})`,
-      ),
+    betaOrder,
+    batchFitsData,
   ],
   metrics: {
     ...QUALITY_METRICS,

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, rules, unless } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { Network } from "../core/nn/network.ts";
 import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
@@ -95,20 +95,8 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
         c.radiusEmbed,
         "sizes starting with 1 (one scalar in)",
       ),
-    (c) =>
-      unless(
-        c.betaStart < c.betaEnd,
-        "betaEnd",
-        c.betaEnd,
-        `a number > betaStart (${c.betaStart})`,
-      ),
-    (c) =>
-      unless(
-        c.batchSize <= c.trainSize,
-        "batchSize",
-        c.batchSize,
-        `an integer <= trainSize (${c.trainSize})`,
-      ),
+    betaOrder,
+    batchFitsData,
   ],
   metrics: {
     "radiusMean_r*": {

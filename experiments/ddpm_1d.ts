@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, rules, unless } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { marginal, mixtureLogDensity, MixtureOracle } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -19,6 +19,7 @@ import { ddpmSample } from "../core/samplers/ddpm.ts";
 import {
   DEFAULT_QUALITY,
   QUALITY_METRICS,
+  QUALITY_RULE,
   QualityJudge,
   type QualityOptions,
 } from "../core/metrics/quality.ts";
@@ -92,20 +93,10 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
     samples: rules.int(2, 1_000_000),
     scoreSteps: rules.list(rules.int(0), 1, 10),
     densityFloor: rules.positive(1),
-    quality: rules.object({
-      referenceSize: rules.int(2, 100_000),
-      permutations: rules.int(1, 10_000),
-      permutationSize: rules.int(2, 100_000),
-    }),
+    quality: QUALITY_RULE,
   },
   checks: [
-    (c) =>
-      unless(
-        c.betaStart < c.betaEnd,
-        "betaEnd",
-        c.betaEnd,
-        `a number > betaStart (${c.betaStart})`,
-      ),
+    betaOrder,
     (c) =>
       unless(
         c.scoreSteps.every((t) => t < c.T),
@@ -113,13 +104,7 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
         c.scoreSteps,
         `time indices in [0, ${c.T - 1}]`,
       ),
-    (c) =>
-      unless(
-        c.batchSize <= c.trainSize,
-        "batchSize",
-        c.batchSize,
-        `an integer <= trainSize (${c.trainSize})`,
-      ),
+    batchFitsData,
   ],
   metrics: {
     ...QUALITY_METRICS,

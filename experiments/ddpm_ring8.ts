@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, rules, unless } from "../core/harness/schema.ts";
 import { DATASET_NAMES, type DatasetRef, DATASETS, resolveDataset } from "../core/data/datasets.ts";
 import { PROJECT_ROOT } from "../core/harness/root.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
@@ -26,6 +26,7 @@ import { sampleInBatches } from "../core/samplers/batched.ts";
 import {
   DEFAULT_QUALITY,
   QUALITY_METRICS,
+  QUALITY_RULE,
   QualityJudge,
   type QualityOptions,
 } from "../core/metrics/quality.ts";
@@ -125,27 +126,11 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
     figureSteps: rules.list(rules.int(0), 1, 10),
     chartPoints: rules.positiveInt(20_000),
     nllPoints: rules.int(1, 100_000),
-    quality: rules.object({
-      referenceSize: rules.int(2, 100_000),
-      permutations: rules.int(1, 10_000),
-      permutationSize: rules.int(2, 100_000),
-    }),
+    quality: QUALITY_RULE,
   },
   checks: [
-    (c) =>
-      unless(
-        c.betaStart < c.betaEnd,
-        "betaEnd",
-        c.betaEnd,
-        `a number > betaStart (${c.betaStart})`,
-      ),
-    (c) =>
-      unless(
-        c.batchSize <= c.trainSize,
-        "batchSize",
-        c.batchSize,
-        `an integer <= trainSize (${c.trainSize})`,
-      ),
+    betaOrder,
+    batchFitsData,
     (c) =>
       unless(
         c.figureSteps.every((t) => t < c.T),

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, rules, unless } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { MixtureOracle, sampleMixture } from "../core/data/mixtures.ts";
 import { Network, oneHot } from "../core/nn/network.ts";
@@ -143,20 +143,8 @@ export const guidance: Experiment<GuidanceConfig> = {
         c.pUncond,
         "a probability > 0 (the null token must be trained for guidance)",
       ),
-    (c) =>
-      unless(
-        c.betaStart < c.betaEnd,
-        "betaEnd",
-        c.betaEnd,
-        `a number > betaStart (${c.betaStart})`,
-      ),
-    (c) =>
-      unless(
-        c.batchSize <= c.trainSize,
-        "batchSize",
-        c.batchSize,
-        `an integer <= trainSize (${c.trainSize})`,
-      ),
+    betaOrder,
+    batchFitsData,
   ],
   metrics: {
     "accuracy_*": {

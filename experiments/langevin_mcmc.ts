@@ -19,6 +19,7 @@ import { modeCoverage } from "../core/metrics/modes.ts";
 import {
   DEFAULT_QUALITY,
   QUALITY_METRICS,
+  QUALITY_RULE,
   QualityJudge,
   type QualityOptions,
 } from "../core/metrics/quality.ts";
@@ -96,11 +97,7 @@ export const langevinMcmc: Experiment<LangevinMcmcConfig> = {
       levels: rules.int(1, 1000),
       alpha: rules.positive(1),
     }),
-    quality: rules.object({
-      referenceSize: rules.int(2, 100_000),
-      permutations: rules.int(1, 10_000),
-      permutationSize: rules.int(2, 100_000),
-    }),
+    quality: QUALITY_RULE,
   },
   checks: [
     (c) =>

@@ -20,6 +20,7 @@ import type { LangevinForm } from "../core/samplers/langevin.ts";
 import {
   DEFAULT_QUALITY,
   QUALITY_METRICS,
+  QUALITY_RULE,
   QualityJudge,
   type QualityOptions,
 } from "../core/metrics/quality.ts";
@@ -89,11 +90,7 @@ export const ncsnRules = {
   levels: rules.int(1, 10_000),
   stepsPerLevel: rules.positiveInt(100_000),
   form: rules.oneOf("half", "full"),
-  quality: rules.object({
-    referenceSize: rules.int(2, 100_000),
-    permutations: rules.int(1, 10_000),
-    permutationSize: rules.int(2, 100_000),
-  }),
+  quality: QUALITY_RULE,
 };
 
 /** Metrics shared with `ncsn-three-clusters-improved`: quality of the learned and the oracle samples. */

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, rules, unless } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { marginal, MixtureOracle, sampleMixture } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -87,13 +87,7 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
     grid: rules.int(2, 100),
   },
   checks: [
-    (c) =>
-      unless(
-        c.batchSize <= c.trainSize,
-        "batchSize",
-        c.batchSize,
-        `an integer <= trainSize (${c.trainSize})`,
-      ),
+    batchFitsData,
     (c) =>
       unless(
         new Set(c.sigmas.map(sigmaLabel)).size === c.sigmas.length,

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, rules } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { marginal, MixtureOracle, sampleMixture } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -104,13 +104,7 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
     grid: rules.int(2, 100),
   },
   checks: [
-    (c) =>
-      unless(
-        c.batchSize <= c.trainSize,
-        "batchSize",
-        c.batchSize,
-        `an integer <= trainSize (${c.trainSize})`,
-      ),
+    batchFitsData,
   ],
   metrics: {
     "fisher_*": {

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, rules, unless } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { mixtureEntropy, MixtureOracle } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -23,6 +23,7 @@ import { countNonFinite, finiteRows } from "../core/metrics/points.ts";
 import {
   DEFAULT_QUALITY,
   QUALITY_METRICS,
+  QUALITY_RULE,
   QualityJudge,
   type QualityOptions,
 } from "../core/metrics/quality.ts";
@@ -133,11 +134,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
     samples: rules.int(2, 1_000_000),
     headlineNfe: rules.int(2, 100_000),
     nllPoints: rules.int(1, 100_000),
-    quality: rules.object({
-      referenceSize: rules.int(2, 100_000),
-      permutations: rules.int(1, 10_000),
-      permutationSize: rules.int(2, 100_000),
-    }),
+    quality: QUALITY_RULE,
   },
   checks: [
     (c) => unless(c.betaMin < c.betaMax, "betaMin", c.betaMin, `a number < betaMax (${c.betaMax})`),
@@ -155,13 +152,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
         c.headlineNfe,
         `one of nfes (${c.nfes.join(", ")})`,
       ),
-    (c) =>
-      unless(
-        c.batchSize <= c.trainSize,
-        "batchSize",
-        c.batchSize,
-        `an integer <= trainSize (${c.trainSize})`,
-      ),
+    batchFitsData,
   ],
   metrics: {
     ...QUALITY_METRICS,

@@ -40,6 +40,26 @@ export function unless(
   return ok ? null : { field, got, allowed };
 }
 
+/** The check that a linear beta schedule rises: betaStart < betaEnd. */
+export function betaOrder(c: { betaStart: number; betaEnd: number }): Violation | null {
+  return unless(
+    c.betaStart < c.betaEnd,
+    "betaEnd",
+    c.betaEnd,
+    `a number > betaStart (${c.betaStart})`,
+  );
+}
+
+/** The check that a minibatch fits in the training set: batchSize <= trainSize. */
+export function batchFitsData(c: { batchSize: number; trainSize: number }): Violation | null {
+  return unless(
+    c.batchSize <= c.trainSize,
+    "batchSize",
+    c.batchSize,
+    `an integer <= trainSize (${c.trainSize})`,
+  );
+}
+
 /** Exit code of a usage or config error (nothing was run or written). */
 export const USAGE_EXIT = 2;
 

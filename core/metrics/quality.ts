@@ -9,6 +9,7 @@
 import type { Dataset } from "../data/datasets.ts";
 import { mixtureLogDensity } from "../data/mixtures.ts";
 import type { MetricSpec } from "../harness/experiment.ts";
+import { rules } from "../harness/schema.ts";
 import { Streams } from "../runtime/random.ts";
 import { mmdPermutationTest, MmdReference } from "./mmd.ts";
 import { modeCoverage } from "./modes.ts";
@@ -31,6 +32,13 @@ export interface QualityOptions {
   /** Points per side in the permutation test (1000). */
   permutationSize: number;
 }
+
+/** The config rule of a {@link QualityOptions} field. */
+export const QUALITY_RULE = rules.object({
+  referenceSize: rules.int(2, 100_000),
+  permutations: rules.int(1, 10_000),
+  permutationSize: rules.int(2, 100_000),
+});
 
 /** Defaults of {@link QualityOptions}: 5000 reference points, 200 permutations of 1000 vs 1000. */
 export const DEFAULT_QUALITY: QualityOptions = {
