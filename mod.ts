@@ -217,8 +217,14 @@ export { csvDataset, DataError, readDataCsv } from "./core/data/csv_dataset.ts";
 export { partition, plan } from "./core/harness/plan.ts";
 /** Merge shard folders into one site and one golden verdict. */
 export { merge, MergeError } from "./core/harness/merge.ts";
-/** Golden files: compare a run with its golden. */
-export { compareGolden, makeGolden } from "./core/harness/golden.ts";
+/** Golden files: read one, compare a run's numbers with it (reproducibility layer). */
+export { compareRun, readGolden } from "./core/harness/golden.ts";
+/** The quality layer: a run or a sweep against the golden's seed-to-seed distribution. */
+export { judgeRun, judgeSweep, seedBand } from "./core/harness/gate.ts";
+/** Small statistics: Student's t, Welch's test, Holm's correction. */
+export { holmRejects, studentTQuantile, summary, welchGreater } from "./core/metrics/statistics.ts";
+/** Controlled degradations of samples (the power analysis of the golden check). */
+export { DEGRADATIONS } from "./core/metrics/degrade.ts";
 /** Vega-Lite spec builders with the shared theme. */
 export { dataWindow, lineChart, scatterOverData, scatterPanels } from "./core/report/charts.ts";
 /** Render a Vega-Lite spec to SVG, offline. */

@@ -109,24 +109,20 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
     "accuracy_label*": {
       description: "conditional accuracy for this label",
       better: "higher",
-      tolerance: { abs: 0.03 },
     },
     accuracyMin: {
       description: "the lowest conditional accuracy over labels",
       better: "higher",
-      tolerance: { abs: 0.03 },
       headline: true,
     },
     accuracyMean: {
       description: "mean conditional accuracy over labels",
       better: "higher",
-      tolerance: { abs: 0.02 },
       headline: true,
     },
     finalLoss: {
       description: "mean training loss over the last epoch",
       better: "lower",
-      tolerance: { abs: 0.02 },
     },
   },
 
@@ -181,7 +177,8 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
       acc.forEach((a, k) => (metrics[`accuracy_label${k}`] = a));
       metrics.accuracyMin = Math.min(...acc);
       metrics.accuracyMean = acc.reduce((a, b) => a + b, 0) / K;
-      const { quality, perMode } = new QualityJudge(dataset, c.quality).measure(s.x);
+      const judge = new QualityJudge(dataset, c.quality);
+      const { quality, perMode } = judge.measure(s.x);
       Object.assign(metrics, quality, {
         finalLoss: blockMeans(trained.losses, trained.batchesPerEpoch).at(-1)!,
       });
@@ -193,6 +190,7 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
           name: "samples.csv",
           content: toCsv(["x", "y", "label"], pointsAsRows(s.x, 2, (i) => [s.condition[i]])),
         }],
+        probe: judge.probe(s.x),
         charts: [
           {
             name: "samples",

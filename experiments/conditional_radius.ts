@@ -101,30 +101,24 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
   metrics: {
     "radiusMean_r*": {
       description: "mean |x| of the samples asked for this radius",
-      tolerance: { abs: 0.05 },
     },
     "radiusStd_r*": {
       description: "standard deviation of |x| of those samples",
-      tolerance: { abs: 0.008 },
     },
     "radiusError_r*": {
       description: "|mean |x| − requested radius|",
       better: "lower",
-      tolerance: { abs: 0.05 },
       headline: true,
     },
     trainRadiusLow: {
       description: "1st percentile of the training radii",
-      tolerance: { abs: 1e-6 },
     },
     trainRadiusHigh: {
       description: "99th percentile of the training radii",
-      tolerance: { abs: 1e-6 },
     },
     finalLoss: {
       description: "mean training loss over the last epoch",
       better: "lower",
-      tolerance: { abs: 0.003 },
     },
   },
 

@@ -150,46 +150,37 @@ export const guidance: Experiment<GuidanceConfig> = {
     "accuracy_*": {
       description: "conditional accuracy (mean over labels) per method and w",
       better: "higher",
-      tolerance: { abs: 0.03 },
     },
     "highQuality_*": {
       description: "fraction of samples within 3 std of a mode, per method and w",
       better: "higher",
-      tolerance: { abs: 0.02 },
     },
     "spread_*": {
       description:
         "diversity: RMS distance to their centroid of the samples landing on the requested mode (true component: about √2 std)",
-      tolerance: { abs: 0.02 },
     },
     "shift_*": {
       description:
         "distance from that centroid to the requested mode's mean (guidance's push away from the other classes)",
-      tolerance: { abs: 0.02 },
     },
     "mmdMode_*": {
       description: "MMD² of each label's samples to its mode's component, mean over labels",
-      tolerance: { abs: 0.005, rel: 0.1 },
     },
     "accuracyGain_*": {
       description: "accuracy at the largest w minus at w = 0",
       better: "higher",
-      tolerance: { abs: 0.03 },
       headline: true,
     },
     "spreadDrop_*": {
       description: "within-mode spread at w = 0 minus at the largest w",
-      tolerance: { abs: 0.02 },
     },
     finalLoss: {
       description: "mean training loss of the noise predictor over the last epoch",
       better: "lower",
-      tolerance: { abs: 0.02 },
     },
     classifierLoss: {
       description: "mean cross-entropy of the classifier over its last epoch",
       better: "lower",
-      tolerance: { abs: 0.02 },
     },
   },
 

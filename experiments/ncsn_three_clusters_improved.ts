@@ -143,7 +143,7 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
     ...ncsnMetrics,
     sigmaMaxUsed: {
       description: "σ_1 used (computed from the data when sigmaMaxFromData)",
-      tolerance: { rel: 1e-6 },
+      gate: { exact: "float64" },
     },
   },
 
@@ -225,6 +225,7 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
           sigmas: Array.from(sigmas),
         },
         files: [{ name: "samples.csv", content: samplesCsv(learned.x) }],
+        probe: judge.probe(learned.x),
         charts: [
           {
             name: "samples",

@@ -79,7 +79,7 @@ export const nllOracle: Experiment<NllOracleConfig> = {
       description:
         "mean |NLL_ODE − (−log p(x0))| with the exact marginal at t = 1 as prior (the code check: ≤ 1e-3)",
       better: "lower",
-      tolerance: { abs: 2e-4 },
+      gate: { exact: "float32" },
       headline: true,
       unit: "nats",
     },
@@ -88,35 +88,33 @@ export const nllOracle: Experiment<NllOracleConfig> = {
         "the same with the usual N(0, I) prior: adds the prior's approximation (zero-mean-data mixtures " +
         "pay only at second order)",
       better: "lower",
-      tolerance: { abs: 2e-4 },
+      gate: { exact: "float32" },
       unit: "nats",
     },
     "nfe_*": {
       description: "function evaluations of the main adaptive solve (the batch shares its steps)",
-      tolerance: { rel: 0.1 },
     },
     "madRk4_*": {
       description: "mean error of RK4 with the given number of steps",
       better: "lower",
-      tolerance: { rel: 0.2, abs: 1e-4 },
+      gate: { exact: "float32" },
       unit: "nats",
     },
     "madHutchinson_*": {
       description:
         "mean |difference| between Hutchinson's estimate (Rademacher probes held for the solve) and the exact divergence",
       better: "lower",
-      tolerance: { rel: 0.2, abs: 1e-3 },
+      gate: { exact: "float32" },
       unit: "nats",
     },
     "madTol_*": {
       description: "mean error of the adaptive solve at the given rtol = atol",
       better: "lower",
-      tolerance: { rel: 0.3, abs: 1e-4 },
+      gate: { exact: "float32" },
       unit: "nats",
     },
     "nfeTol_*": {
       description: "function evaluations at the given rtol = atol",
-      tolerance: { rel: 0.1 },
     },
   },
 

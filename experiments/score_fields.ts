@@ -100,23 +100,19 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
     "fisher_s*": {
       description: "Fisher divergence E|s_θ − ∇log p_σ|² on samples of the noised law",
       better: "lower",
-      tolerance: { rel: 0.25, abs: 1e-3 },
     },
     "fisherRel_s*": {
       description: "the same, divided by E|∇log p_σ|² (0 = exact, 1 = as bad as predicting 0)",
       better: "lower",
-      tolerance: { abs: 0.02 },
       headline: true,
     },
     "fisherGrid_s*": {
       description: "Fisher divergence averaged over the quiver grid (far from the data too)",
       better: "lower",
-      tolerance: { rel: 0.25, abs: 1e-3 },
     },
     "finalLoss_s*": {
       description: "mean DSM loss over the last epoch",
       better: "lower",
-      tolerance: { rel: 0.05 },
     },
   },
 

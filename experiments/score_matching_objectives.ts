@@ -111,24 +111,20 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
       description:
         "Fisher divergence E|s_θ − ∇log p_data|² to the exact data score, on data drawn from p",
       better: "lower",
-      tolerance: { rel: 0.25, abs: 0.05 },
     },
     "fisherRel_*": {
       description: "the same divided by E|∇log p_data|²",
       better: "lower",
-      tolerance: { abs: 0.03 },
       headline: true,
     },
     "fisherNoised_*": {
       description:
         "DSM only: Fisher divergence to its own target, the score of p convolved with N(0, σ²I)",
       better: "lower",
-      tolerance: { rel: 0.25, abs: 0.05 },
     },
     "finalLoss_*": {
       description:
         "mean loss over the last epoch (objectives differ by constants: compare within one)",
-      tolerance: { abs: 0.05, rel: 0.05 },
     },
   },
 

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../core/harness/cli.ts";
 import { task } from "./tools/task.ts";
+import { independentFigures } from "./tools/independent.ts";
 
 Deno.test({
   name:
@@ -59,7 +60,6 @@ Deno.test({
         (await Deno.stat(join(PROJECT_ROOT, dirs[0], "index.html"))).isFile,
         "index.html at the --out root",
       );
-      await independentCheck(join(a, "samples.csv"), join(a, "metrics.json"), "ring8");
     } finally {
       for (const d of dirs) {
         await Deno.remove(join(PROJECT_ROOT, d), { recursive: true }).catch(() => {});
@@ -131,37 +131,46 @@ Deno.test("bad flags and configs exit with code 2 and write nothing", async () =
   );
 });
 
-/**
- * The metrics recomputed from samples.csv by an independent implementation (Python + numpy, own
- * code and random numbers): coverage figures must agree exactly, MMD² up to reference noise.
- */
-async function independentCheck(samples: string, metricsJson: string, mixture: string) {
-  let out;
+/** The experiments whose samples.csv the sample-quality metrics are computed from. */
+const WITH_SAMPLES = [
+  "ddpm-ring8",
+  "ddpm-1d",
+  "langevin-mcmc",
+  "ncsn-three-clusters",
+  "ncsn-three-clusters-improved",
+  "sde-vs-ode",
+  "conditional-onehot",
+];
+
+Deno.test("independent check: numpy recomputes every sample metric of every experiment with samples (MMD² to 1e-9)", async () => {
+  const out = "reports/test-independent";
   try {
-    out = await new Deno.Command("/usr/bin/python3", {
-      args: [join(PROJECT_ROOT, "tests/independent/check_samples.py"), samples, mixture],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch {
-    console.warn("SKIPPED independent metric check: /usr/bin/python3 not found");
-    return;
+    const r = await task([
+      "reproduce",
+      "--profile",
+      "quick",
+      "--only",
+      WITH_SAMPLES.join(","),
+      "--out",
+      out,
+      "--ci=true",
+    ]);
+    assert.equal(r.code, 0, `reproduce failed:\n${r.stdout}\n${r.stderr}`);
+    for (const name of WITH_SAMPLES) {
+      const f = await independentFigures(join(PROJECT_ROOT, out, name));
+      if (!f) return; // skipped outside CI (no python3 or numpy)
+      const { ours, theirs } = f;
+      for (const k of ["nonFinite", "modesCovered", "modesCoveredStrict"]) {
+        assert.equal(ours[k], theirs[k], `${name}: ${k}`);
+      }
+      for (const k of ["highQualityFraction", "modeKl", "meanLogDensity", "mmd2"]) {
+        assert.ok(
+          Math.abs(ours[k] - theirs[k]) <= 1e-9,
+          `${name}: ${k} ${ours[k]} vs independent ${theirs[k]}`,
+        );
+      }
+    }
+  } finally {
+    await Deno.remove(join(PROJECT_ROOT, out), { recursive: true }).catch(() => {});
   }
-  const err = new TextDecoder().decode(out.stderr);
-  if (!out.success && /No module named 'numpy'/.test(err)) {
-    console.warn("SKIPPED independent metric check: numpy missing (apt-get install python3-numpy)");
-    return;
-  }
-  assert.ok(out.success, err);
-  const theirs = JSON.parse(new TextDecoder().decode(out.stdout));
-  const ours = JSON.parse(await Deno.readTextFile(metricsJson)).metrics;
-  for (const k of ["modesCovered", "modesCoveredStrict", "highQualityFraction"]) {
-    assert.equal(ours[k], theirs[k], k);
-  }
-  assert.ok(Math.abs(ours.modeKl - theirs.modeKl) < 1e-9, "modeKl");
-  assert.ok(Math.abs(ours.meanLogDensity - theirs.meanLogDensity) < 1e-5, "meanLogDensity");
-  assert.ok(
-    Math.abs(ours.mmd2 - theirs.mmd2) < 0.01,
-    `mmd2 ${ours.mmd2} vs independent ${theirs.mmd2}`,
-  );
-}
+});

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { mmd2, mmdPermutationTest, MmdReference } from "../core/metrics/mmd.ts";
 import { modeCoverage } from "../core/metrics/modes.ts";
 import { MetricInputError } from "../core/metrics/points.ts";
-import { ring8Mixture, sampleMixture } from "../core/data/mixtures.ts";
+import { ring8Mixture, sampleMixture, twoComponent1dMixture } from "../core/data/mixtures.ts";
+import { DATASETS } from "../core/data/datasets.ts";
+import { QualityJudge } from "../core/metrics/quality.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { near } from "./helpers.ts";
 
@@ -66,7 +68,7 @@ Deno.test("mode coverage on constructed samples", () => {
   // strict: at least 0.2 * 20 / 8 = 0.5 high-quality samples: both covered modes count.
   assert.equal(c.coveredStrict, 2);
   near(
-    c.klFromUniform,
+    c.klFromWeights,
     (10 / 15) * Math.log((10 / 15) * 8) + (5 / 15) * Math.log((5 / 15) * 8),
     1e-12,
     "KL",
@@ -74,11 +76,48 @@ Deno.test("mode coverage on constructed samples", () => {
   // One sample per mode exactly: uniform, KL 0.
   const u = modeCoverage(m.means.flat(), m.means, m.std);
   assert.equal(u.covered, 8);
-  near(u.klFromUniform, 0, 1e-12, "uniform KL");
+  near(u.klFromWeights, 0, 1e-12, "uniform KL");
   // No high-quality sample: KL is log K, coverage 0.
   const none = modeCoverage([0, 0, 0.1, 0], m.means, m.std);
   assert.equal(none.covered, 0);
-  near(none.klFromUniform, Math.log(8), 1e-12, "empty histogram KL");
+  near(none.klFromWeights, Math.log(8), 1e-12, "empty histogram KL");
+});
+
+Deno.test("mode KL is to the law's own weights: drifting toward 50/50 on a 0.3/0.7 law is worse", () => {
+  const m = twoComponent1dMixture();
+  const at = (n0: number, n1: number) => [...Array(n0).fill(-2), ...Array(n1).fill(1.5)];
+  const right = modeCoverage(at(30, 70), m.means, m.std, m.weights);
+  near(right.klFromWeights, 0, 1e-12, "true weights: KL 0");
+  const even = modeCoverage(at(50, 50), m.means, m.std, m.weights);
+  near(even.klFromWeights, 0.5 * Math.log(0.5 / 0.3) + 0.5 * Math.log(0.5 / 0.7), 1e-12, "50/50");
+  assert.ok(even.klFromWeights > right.klFromWeights);
+  // Strict coverage asks 0.2 N w_k per mode: 6 of 100 on the 0.3 mode is below 0.2 * 100 * 0.3.
+  assert.equal(modeCoverage(at(5, 95), m.means, m.std, m.weights).coveredStrict, 1);
+});
+
+Deno.test("quality: non-finite samples are counted and count as not high quality; the log-density gap is two-sided", () => {
+  const judge = new QualityJudge(DATASETS.ring8, {
+    referenceSize: 500,
+    permutations: 5,
+    permutationSize: 50,
+  });
+  const good = DATASETS.ring8.sample(400, new Streams(3).get("q")).x;
+  const bad = Float32Array.from(good);
+  for (let i = 0; i < 40; i++) bad[2 * i] = NaN;
+  const q = judge.measure(bad).quality;
+  assert.equal(q.nonFinite, 40);
+  assert.ok(
+    q.highQualityFraction! <= 0.9,
+    `HQ ${q.highQualityFraction} counts the 40 as not high quality`,
+  );
+  assert.equal(judge.measure(good).quality.nonFinite, 0);
+  // Collapse onto the means raises the mean log-density above the truth's: the gap grows.
+  const collapsed = Float32Array.from(good, (_, i) => ring.means[Math.floor(i / 2) % 8][i % 2]);
+  const qc = judge.measure(collapsed).quality;
+  assert.ok(qc.meanLogDensity! > qc.meanLogDensityTrue!);
+  assert.ok(qc.logDensityGap! > 0.5, `collapse gap ${qc.logDensityGap}`);
+  assert.ok(judge.measure(good).quality.logDensityGap! < 0.2);
+  assert.throws(() => judge.measure(new Float32Array(8).fill(NaN)), /finite rows/);
 });
 
 Deno.test("metrics refuse degenerate input with a clear error, never NaN", () => {
@@ -96,5 +135,5 @@ Deno.test("metrics refuse degenerate input with a clear error, never NaN", () =>
   assert.ok(Number.isFinite(v));
   const c = modeCoverage(same, ring.means, ring.std);
   assert.equal(c.covered, 1);
-  near(c.klFromUniform, Math.log(8), 1e-12);
+  near(c.klFromWeights, Math.log(8), 1e-12);
 });

@@ -288,7 +288,7 @@ async function resultOf(dir: string, exp: string) {
   };
 }
 
-Deno.test("resume: a run interrupted at a random step and resumed gives byte-identical outputs", async () => {
+Deno.test("resume: a run interrupted right after its second checkpoint resumes from it and gives byte-identical outputs", async () => {
   const ref = "reports/test-resume-ref", dir = "reports/test-resume";
   const common = [
     "--profile",
@@ -300,42 +300,39 @@ Deno.test("resume: a run interrupted at a random step and resumed gives byte-ide
     "--checkpoint-every",
     "50",
   ];
-  assert.equal((await task(["reproduce", ...common, "--out", ref])).code, 0, "uninterrupted run");
-  const a = start([...common, "--out", dir]);
-  // Interrupt at a random moment after the first complete checkpoint (a kill before it leaves
-  // nothing to resume from, and the rerun rightly starts over).
-  const checkpoints = join(PROJECT_ROOT, dir, ".checkpoints", "ddpm-ring8");
-  await until(() => {
-    try {
-      return [...Deno.readDirSync(checkpoints)].some((e) => e.name.endsWith(".json"));
-    } catch {
-      return false;
-    }
-  }, "the first checkpoint");
-  const delay = Math.floor(Math.random() * 2000);
-  await new Promise((r) => setTimeout(r, delay));
-  a.proc.kill("SIGTERM");
-  const code = (await a.proc.status).code;
-  await a.done;
-  const resumed = await task(["reproduce", ...common, "--out", dir, "--resume"]);
-  assert.equal(resumed.code, 0, resumed.stderr);
-  if (code === 143) {
-    assert.match(
-      resumed.stderr,
-      /resumed/,
-      `interrupted after ${delay} ms, resumed from a checkpoint`,
+  try {
+    assert.equal((await task(["reproduce", ...common, "--out", ref])).code, 0, "uninterrupted run");
+    // The hook interrupts exactly as SIGTERM does, right after the second checkpoint (step 100).
+    const cut = await task([
+      "reproduce",
+      ...common,
+      "--out",
+      dir,
+      "--fault-interrupt-after-checkpoint",
+      "2",
+    ]);
+    assert.equal(cut.code, 143, `interrupted as by SIGTERM: ${cut.stderr}`);
+    assert.match(cut.stderr, /interrupted \(SIGTERM\)/);
+    const checkpoints = join(PROJECT_ROOT, dir, ".checkpoints", "ddpm-ring8");
+    assert.ok([...Deno.readDirSync(checkpoints)].length > 0, "the checkpoint is kept");
+    await assert.rejects(Deno.stat(join(PROJECT_ROOT, dir, "ddpm-ring8")), Deno.errors.NotFound);
+    const resumed = await task(["reproduce", ...common, "--out", dir, "--resume"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, /resumed from the checkpoint at step 100\b/, "it did resume");
+    assert.deepEqual(
+      await resultOf(join(PROJECT_ROOT, dir), "ddpm-ring8"),
+      await resultOf(join(PROJECT_ROOT, ref), "ddpm-ring8"),
     );
+    await assert.rejects(
+      Deno.stat(checkpoints),
+      Deno.errors.NotFound,
+      "checkpoints removed on success",
+    );
+  } finally {
+    for (const d of [ref, dir]) {
+      await Deno.remove(join(PROJECT_ROOT, d), { recursive: true }).catch(() => {});
+    }
   }
-  assert.deepEqual(
-    await resultOf(join(PROJECT_ROOT, dir), "ddpm-ring8"),
-    await resultOf(join(PROJECT_ROOT, ref), "ddpm-ring8"),
-  );
-  await assert.rejects(
-    Deno.stat(join(PROJECT_ROOT, dir, ".checkpoints", "ddpm-ring8")),
-    Deno.errors.NotFound,
-    "checkpoints removed on success",
-  );
-  for (const d of [ref, dir]) await Deno.remove(join(PROJECT_ROOT, d), { recursive: true });
 });
 
 Deno.test("the reproduce task's permissions are enforced by the runtime, not only by our checks", async () => {

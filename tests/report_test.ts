@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { requireTool } from "./tools/require.ts";
 import { PROJECT_ROOT } from "../core/harness/cli.ts";
 import { Chromium, type PageReport } from "./tools/chromium.ts";
 import { task } from "./tools/task.ts";
@@ -89,10 +90,7 @@ Deno.test({
   async fn() {
     const names = await site();
     const browser = await Chromium.launch();
-    if (!browser) {
-      console.warn(
-        "SKIPPED browser test: /usr/bin/chromium is not installed (apt-get install chromium)",
-      );
+    if (!requireTool(browser, "/usr/bin/chromium (apt-get install chromium)", "the browser test")) {
       return;
     }
     const shots = join(PROJECT_ROOT, "reports", "test-screenshots");

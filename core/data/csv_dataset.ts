@@ -7,8 +7,9 @@
  *
  * The data set is the empirical law of the rows: `sample(n)` draws n rows with replacement.
  */
-import { isAbsolute, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Stream } from "../runtime/random.ts";
+import { isInside, realPath } from "../runtime/sandbox.ts";
 import type { Dataset } from "./datasets.ts";
 
 /** A user data file that cannot be used; names the file, line and column. */
@@ -23,9 +24,20 @@ export interface CsvData {
   rows: number;
 }
 
-/** Parse CSV text (`name` for messages). Minimum `minRows` data rows. */
+/** A number in decimal notation (no hex, binary, octal, Infinity or NaN spellings). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A cell or line quoted in a message: at most 40 characters. */
+function quote(s: string): string {
+  return JSON.stringify(s.length > 40 ? s.slice(0, 37) + "..." : s);
+}
+
+/**
+ * Parse CSV text (`name` for messages). Minimum `minRows` data rows. Lines end in LF, CRLF or CR;
+ * numbers are decimal and must stay finite once stored as float32 (the precision of training).
+ */
 export function parseDataCsv(text: string, name: string, minRows = 2): CsvData {
-  const lines = text.split(/\r?\n/);
+  const lines = text.split(/\r\n|\r|\n/);
   while (lines.length && lines[lines.length - 1].trim() === "") lines.pop();
   if (lines.length === 0) {
     throw new DataError(
@@ -36,7 +48,9 @@ export function parseDataCsv(text: string, name: string, minRows = 2): CsvData {
   const ok = header.length >= 2 && header.length <= 3 && header[0] === "x" && header[1] === "y" &&
     (header.length === 2 || header[2] === "label");
   if (!ok) {
-    throw new DataError(`${name}:1: the header is "${lines[0]}"; allowed: "x,y" or "x,y,label"`);
+    throw new DataError(
+      `${name}:1: the header is ${quote(lines[0])}; allowed: "x,y" or "x,y,label"`,
+    );
   }
   const withLabels = header.length === 3;
   const rows = lines.length - 1;
@@ -58,10 +72,19 @@ export function parseDataCsv(text: string, name: string, minRows = 2): CsvData {
     }
     for (let c = 0; c < 2; c++) {
       const raw = fields[c].trim();
-      const v = raw === "" ? NaN : Number(raw);
+      const v = DECIMAL.test(raw) ? Number(raw) : NaN;
       if (!Number.isFinite(v)) {
         throw new DataError(
-          `${name}:${i + 1}:${c + 1}: column ${header[c]} is "${raw}"; allowed: a finite number`,
+          `${name}:${i + 1}:${c + 1}: column ${header[c]} is ${
+            quote(raw)
+          }; allowed: a finite number in decimal notation`,
+        );
+      }
+      if (!Number.isFinite(Math.fround(v))) {
+        throw new DataError(
+          `${name}:${i + 1}:${c + 1}: column ${header[c]} is ${
+            quote(raw)
+          }; allowed: a number whose magnitude fits float32 (below 3.4e38)`,
         );
       }
       x[2 * (i - 1) + c] = v;
@@ -70,7 +93,7 @@ export function parseDataCsv(text: string, name: string, minRows = 2): CsvData {
       const raw = fields[2].trim();
       if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
         throw new DataError(
-          `${name}:${i + 1}:3: column label is "${raw}"; allowed: a non-negative integer`,
+          `${name}:${i + 1}:3: column label is ${quote(raw)}; allowed: a non-negative integer`,
         );
       }
       labels[i - 1] = Number(raw);
@@ -79,16 +102,20 @@ export function parseDataCsv(text: string, name: string, minRows = 2): CsvData {
   return { x, labels, rows };
 }
 
-/** The path of a data file named in a config, checked to lie inside the project. */
+/**
+ * The real path of a data file named in a config, checked to lie inside the project once every
+ * symbolic link is followed (a link out of the project is refused before anything is read).
+ */
 export function dataPath(root: string, file: string): string {
-  const p = resolve(root, file);
-  const rel = relative(root, p);
-  if (file.split(/[\\/]/).includes("..") || rel.startsWith("..") || isAbsolute(rel)) {
+  const real = realPath(resolve(root, file));
+  if (file.split(/[\\/]/).includes("..") || !isInside(real, realPath(root))) {
     throw new DataError(
-      `${file}: the data file lies outside the project; allowed: a path inside ${root}`,
+      `${
+        quote(file)
+      }: the data file lies outside the project (symbolic links are followed); allowed: a file inside the project`,
     );
   }
-  return p;
+  return real;
 }
 
 /** Read and parse a project data file (synchronously: configs are validated before any work). */
@@ -98,8 +125,8 @@ export function readDataCsv(root: string, file: string): CsvData {
   try {
     text = Deno.readTextFileSync(path);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new DataError(`${file}: no such file`);
-    throw new DataError(`${file}: cannot be read (${(e as Error).message})`);
+    if (e instanceof Deno.errors.NotFound) throw new DataError(`${quote(file)}: no such file`);
+    throw new DataError(`${quote(file)}: cannot be read (${(e as Error).name})`);
   }
   return parseDataCsv(text, file);
 }

@@ -24,6 +24,8 @@ export interface CheckpointConfig {
   every: number;
   resume: boolean;
   identity: CheckpointIdentity;
+  /** Called after each checkpoint is saved, with how many this run has saved (testing hook). */
+  onSaved?: (count: number) => void;
 }
 
 /** One training run's checkpoint: load what was saved (if resuming) and save new states. */
@@ -33,11 +35,11 @@ export interface CheckpointSlot {
   save(state: Record<string, unknown>): Promise<void>;
 }
 
-let current: { config: CheckpointConfig; next: number } | null = null;
+let current: { config: CheckpointConfig; next: number; saved: number } | null = null;
 
 /** Checkpoint the experiment about to run in this thread (null: no checkpointing). */
 export function beginCheckpointing(config: CheckpointConfig | null): void {
-  current = config ? { config, next: 0 } : null;
+  current = config ? { config, next: 0, saved: 0 } : null;
 }
 
 /** The experiment finished: on success its checkpoints are no longer needed. */
@@ -53,7 +55,8 @@ export function endCheckpointing(success: boolean): void {
 /** The slot of the next training run of the current experiment, or null when not checkpointing. */
 export function nextCheckpointSlot(label: string): CheckpointSlot | null {
   if (!current) return null;
-  const { config } = current;
+  const run = current;
+  const { config } = run;
   const path = join(
     config.dir,
     `${current.next++}-${label.replace(/[^A-Za-z0-9._=-]/g, "_")}.json`,
@@ -68,7 +71,7 @@ export function nextCheckpointSlot(label: string): CheckpointSlot | null {
       } catch {
         return null;
       }
-      const same = JSON.stringify(saved.identity) === JSON.stringify(config.identity);
+      const same = JSON.stringify(saved?.identity) === JSON.stringify(config.identity);
       if (!same) {
         console.error(
           `[${config.identity.experiment}] ignoring checkpoint ${path}: it belongs to another config or seed`,
@@ -77,7 +80,10 @@ export function nextCheckpointSlot(label: string): CheckpointSlot | null {
       }
       return saved.state;
     },
-    save: (state) => writeJsonAtomic(path, { identity: config.identity, state }),
+    save: async (state) => {
+      await writeJsonAtomic(path, { identity: config.identity, state });
+      config.onSaved?.(++run.saved);
+    },
   };
 }
 

@@ -14,35 +14,36 @@ export type ProfileName = "full" | "quick";
 /** Profile names (for validation messages). */
 export const PROFILE_NAMES: ProfileName[] = ["full", "quick"];
 
-/** What `reproduce --profile` selects: one of the two profiles, or every experiment's sweep. */
-export type RunProfile = ProfileName | "sweep";
+/**
+ * How many seeds of a profile the golden's seed-to-seed distribution holds: seeds 0..n-1 (the
+ * experiment's own seed among them). `reproduce --sweep` runs them; `update-golden` renews them.
+ */
+export type SeedCounts = Record<ProfileName, number>;
 
-/** Profiles `--profile` accepts. */
-export const RUN_PROFILES: RunProfile[] = ["full", "quick", "sweep"];
+/** Seed counts unless an experiment says otherwise: 10 for quick, 5 for full. */
+export const DEFAULT_SEED_COUNTS: SeedCounts = { quick: 10, full: 5 };
+
+/** The numerical precision an exact metric is computed in (sets its band, see `gate.ts`). */
+export type Precision = "float64" | "float32";
 
 /**
- * A sweep: the runs of a grid, each a point (a seed, and a value for each grid field) of a base
- * profile's config, with its own folder; the experiment's page aggregates them.
+ * How the quality layer of the golden check judges a metric (the reproducibility layer asks every
+ * metric to come back bit for bit, whatever its gate):
+ * - "seeds": it depends on the run's seed (training, sampling noise): judged against the golden's
+ *   seed-to-seed distribution in its `better` direction;
+ * - { exact }: deterministic given the seed (a closed form, an oracle computation): judged against
+ *   the same seed's golden value within a band of its precision's rounding;
+ * - "report": reported and reproduced, never judged (p-values, diagnostics, descriptive figures).
  */
-export interface SweepSpec {
-  base: ProfileName;
-  seeds: number[];
-  /** Config fields (dotted paths) and the values they take. */
-  grid?: Record<string, unknown[]>;
-}
+export type Gate = "seeds" | { exact: Precision } | "report";
 
-/** How far a metric may move from its golden value: |got - golden| <= abs + rel |golden|. */
-export interface Tolerance {
-  abs?: number;
-  rel?: number;
-}
-
-/** A reported metric: what it means, which way is better, and its golden tolerance. */
+/** A reported metric: what it means, which way is better, and how the golden check judges it. */
 export interface MetricSpec {
   description: string;
   /** Which direction is better ("lower" for MMD, "higher" for coverage); none for diagnostics. */
   better?: "lower" | "higher";
-  tolerance: Tolerance;
+  /** The quality gate (default: "seeds" when `better` is set, else "report"). */
+  gate?: Gate;
   /** Shown in the summary table and the report index. */
   headline?: boolean;
   unit?: string;
@@ -83,6 +84,23 @@ export interface RunOutput {
 
   /** Paragraphs for the report page: what the numbers mean. */
   notes?: string[];
+  /** The primary samples and how their metrics are measured (for the sensitivity analysis). */
+  probe?: SampleProbe;
+}
+
+/**
+ * A run's primary samples and how its sample-derived metrics are computed from them. The golden's
+ * sensitivity analysis degrades these samples in controlled ways (blur, mass moved between modes,
+ * a mode dropped, the law scaled) and measures them again, to learn what the gate can see.
+ */
+export interface SampleProbe {
+  /** The samples (flat, `dim` per row), as written to samples.csv. */
+  x: Float32Array;
+  dim: number;
+  /** The law's modes (mixtures only): degradations that move mass between modes need them. */
+  modes?: { means: readonly (readonly number[])[]; weights: readonly number[] };
+  /** The sample-derived metrics of a sample set: a subset of the run's metrics, same names. */
+  measure(x: Float32Array): Record<string, number>;
 }
 
 /** Everything a run needs from the harness. */
@@ -104,8 +122,8 @@ export interface Experiment<C> {
   /** The seed used unless `--seed` says otherwise. */
   seed: number;
   profiles: Record<ProfileName, C>;
-  /** The `sweep` profile, when the experiment has one. */
-  sweep?: SweepSpec;
+  /** Seeds of each profile's golden distribution (default {@link DEFAULT_SEED_COUNTS}). */
+  seeds?: Partial<SeedCounts>;
 
   schema: Schema<C>;
   checks?: Check<C>[];
@@ -120,6 +138,11 @@ export interface Experiment<C> {
 /** An experiment of any config type (the registry's element type). */
 // deno-lint-ignore no-explicit-any
 export type AnyExperiment = Experiment<any>;
+
+/** The gate of a metric: its own, or "seeds" when it has a direction, else "report". */
+export function gateOf(spec: MetricSpec): Gate {
+  return spec.gate ?? (spec.better ? "seeds" : "report");
+}
 
 /** The spec of metric `name`: its own key, or the longest `prefix*` key that matches. */
 export function metricSpec(

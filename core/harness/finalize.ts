@@ -4,10 +4,17 @@
  * the same summaries in the same order, so both produce the same site.
  */
 import { join } from "node:path";
-import type { AnyExperiment, RunProfile } from "./experiment.ts";
+import type { AnyExperiment, ProfileName } from "./experiment.ts";
 import { metricSpec } from "./experiment.ts";
 import type { Selection, Shard } from "./plan.ts";
+import { goldenPath, isFailing, readGolden, worstVerdict } from "./golden.ts";
+import { judgeSweep, type QualityJudgement } from "./gate.ts";
+import { summary } from "../metrics/statistics.ts";
 import { stageDirectory, writeFileAtomic, writeJsonAtomic } from "../runtime/io.ts";
+
+import { renderSvg } from "../report/render.ts";
+import { type Row, sweepChart } from "../report/charts.ts";
+import { indexPage, type IndexRow, sweepPage } from "../report/site.ts";
 
 function existsSync(path: string): boolean {
   try {
@@ -17,35 +24,42 @@ function existsSync(path: string): boolean {
     return false;
   }
 }
-import { renderSvg } from "../report/render.ts";
-import { type Row, sweepChart } from "../report/charts.ts";
-import { indexPage, type IndexRow, sweepPage } from "../report/site.ts";
 
 /** One run's outcome, as the summary table, the index and the merge use it. */
 export interface RunSummary {
   name: string;
   title: string;
-  /** "" for a profile's single run; the grid point in a sweep. */
+  /** "" for a profile's single run; "seed-3" in a sweep. */
   runId: string;
   /** Output folder relative to the site root. */
   folder: string;
-  profile: RunProfile;
+  profile: ProfileName;
   seed: number;
   configHash: string;
   wallSeconds: number;
   metrics: Record<string, number>;
   headline: string[];
+  /** The golden check's verdict (both layers, see `golden.ts`). */
   verdict: string;
+  /** The quality layer's own verdict ("ok", "regressed", "not judged"). */
+  quality?: string;
+  /** Why this verdict, in one line. */
+  detail?: string;
   failing: string[];
   error?: string;
   /** Chart shown in the index, relative to the site root. */
   thumbnail?: string;
   /** Live tensors after the run (must equal the count before it: no leak). */
   tensorsAfter?: number;
+  samplesSha256: string | null;
+  /** Metrics of the degraded samples (golden renewals only). */
+  sensitivity?: Record<string, Record<string, number> | null>;
 }
 
 /** What a site's summary.json records besides its runs. */
 export interface SiteMeta {
+  /** Project root: sweeps are judged against its goldens. */
+  root: string;
   commit: string | null;
   generated: string;
   peakRssMiB: number;
@@ -56,39 +70,59 @@ export interface SiteMeta {
   versions: Record<string, string>;
 }
 
-const SEVERITY = [
-  "failed",
-  "regressed",
-  "changed",
-  "no golden",
-  "not compared",
-  "within tolerance",
-  "bit-exact",
-  "updated",
-];
-
-function worst(verdicts: string[]): string {
-  return verdicts.reduce((a, b) => (SEVERITY.indexOf(b) < SEVERITY.indexOf(a) ? b : a), "updated");
+/** The sweep gate's verdict on one experiment's sweep. */
+export interface SweepVerdict {
+  name: string;
+  verdict: "ok" | "regressed" | "not judged";
+  detail?: string;
+  checks: QualityJudgement["checks"];
 }
 
 function stats(values: number[]) {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const min = Math.min(...values), max = Math.max(...values);
-  // Equal values have no spread (the rounding of their sum must not invent one).
-  const std = n > 1 && min !== max
-    ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1))
-    : 0;
-  return { mean: min === max ? min : mean, std, min, max, n };
+  const s = summary(values);
+  return { mean: s.mean, std: s.sd, min: s.min, max: s.max, n: s.n };
 }
 
-/** Write the sweep pages, the index and summary.json of the site in `outDir`. */
+/** The sweep gate on one experiment's sweep runs (their golden is the profile's). */
+async function judgeSweepRuns(root: string, runs: RunSummary[]): Promise<SweepVerdict> {
+  const name = runs[0].name;
+  const ok = runs.filter((r) => !r.error);
+  if (ok.length < runs.length) {
+    return { name, verdict: "regressed", detail: "a run of the sweep failed", checks: [] };
+  }
+  let golden;
+  try {
+    golden = await readGolden(goldenPath(root, name, runs[0].profile), name, runs[0].profile, root);
+  } catch (e) {
+    return { name, verdict: "not judged", detail: (e as Error).message, checks: [] };
+  }
+  if (!golden) return { name, verdict: "not judged", detail: "no golden", checks: [] };
+  if (golden.configHash !== runs[0].configHash) {
+    return {
+      name,
+      verdict: "not judged",
+      detail: "the config differs from the golden's",
+      checks: [],
+    };
+  }
+  const j = judgeSweep(
+    golden,
+    ok.map((r) => ({ seed: r.seed, metrics: r.metrics, samplesSha256: r.samplesSha256 })),
+  );
+  return { name, verdict: j.verdict, detail: j.reason, checks: j.checks };
+}
+
+/**
+ * Write the sweep pages, the index and summary.json of the site in `outDir`; returns the sweep
+ * gate's verdict on each sweep.
+ */
 export async function finalizeSite(
   outDir: string,
   summaries: RunSummary[],
   experiments: AnyExperiment[],
   meta: SiteMeta,
-): Promise<void> {
+): Promise<SweepVerdict[]> {
+  const sweeps: SweepVerdict[] = [];
   const groups = new Map<string, RunSummary[]>();
   for (const s of summaries) groups.set(s.name, [...(groups.get(s.name) ?? []), s]);
   const rows: IndexRow[] = [];
@@ -146,6 +180,8 @@ export async function finalizeSite(
       }),
     };
     const headline = runs[0].headline;
+    const gate = await judgeSweepRuns(meta.root, runs);
+    sweeps.push(gate);
     // The sweep's folder is rebuilt whole: its files are staged, then this selection's run folders
     // move in and the folder replaces the old one (stale files of an earlier run go with it). The
     // moves and the swap are synchronous, so an interrupt cannot land between them.
@@ -162,6 +198,7 @@ export async function finalizeSite(
           metrics: r.metrics,
         })),
         metrics,
+        sweepGate: gate,
       });
       await writeFileAtomic(
         join(stage.dir, "index.html"),
@@ -169,8 +206,9 @@ export async function finalizeSite(
           name,
           title: exp?.title ?? name,
           description: exp?.description ?? "",
-          base: exp?.sweep?.base ?? "",
+          base: runs[0].profile,
           metrics,
+          gate,
           runs: runs.map((r) => ({
             runId: r.runId,
             seed: r.seed,
@@ -194,13 +232,14 @@ export async function finalizeSite(
       if (existsSync(from)) Deno.renameSync(from, join(stage.dir, "runs", r.runId));
     }
     stage.commit();
-    const failingRuns = runs.filter((r) => ["failed", "regressed", "changed"].includes(r.verdict))
-      .map((r) => r.runId);
+    const failingRuns = runs.filter((r) => isFailing(r.verdict, false)).map((r) => r.runId);
     rows.push({
       name,
-      title: `${exp?.title ?? name} (${runs.length}-run sweep)`,
-      profile: "sweep",
-      verdict: worst(runs.map((r) => r.verdict)),
+      title: `${exp?.title ?? name} (${runs.length}-seed sweep)`,
+      profile: `${runs[0].profile} sweep`,
+      verdict: gate.verdict === "regressed"
+        ? "regressed"
+        : worstVerdict(runs.map((r) => r.verdict)),
       failing: failingRuns,
       wallSeconds: runs.reduce((a, r) => a + r.wallSeconds, 0),
       headline: metrics.filter((m) => headline.includes(m.name)).map((m) => ({
@@ -228,7 +267,9 @@ export async function finalizeSite(
     plan: meta.plan,
     ...(meta.shard ? { shard: meta.shard } : {}),
     experiments: summaries,
+    ...(sweeps.length ? { sweeps } : {}),
   });
+  return sweeps;
 }
 
 /** Does `path` exist? */

@@ -1,182 +1,311 @@
 /**
- * Golden files: `fixtures/golden/<experiment>.<profile>.json` holds each metric with its tolerance
- * and the sha256 of `samples.csv`. A run is "bit-exact" when the hash and every metric are
- * identical, "within tolerance" when every metric is inside its band, and fails otherwise
- * ("regressed" when a metric moved the worse way, "changed" when it moved out of band the better way
- * or has no direction: the numbers no longer come back, so the golden must be renewed on purpose).
+ * Golden files: `fixtures/golden/<experiment>.<profile>.json` is the contract of an experiment and
+ * profile. It holds, for every seed of the profile's sweep (seeds 0..n-1), every metric and the
+ * sha256 of `samples.csv`, plus each metric's gate and the sensitivity analysis; the experiment's
+ * own seed is the default run's reference.
+ *
+ * Two layers judge a run (this file holds the first; `gate.ts` the second):
+ * - reproducibility: a run of the profile's own config comes back bit for bit ("bit-exact") or not
+ *   ("changed", with the metrics that moved); a run of the default plan whose config differs from
+ *   the golden's is "stale" (the golden must be renewed on purpose); runs with `--set` overrides or
+ *   a seed the golden lacks are "not compared";
+ * - quality: the run against the seed-to-seed distribution (`gate.ts`).
  */
-import { join } from "node:path";
-import { type MetricSpec, metricSpec, type ProfileName, type Tolerance } from "./experiment.ts";
+import { join, relative } from "node:path";
+import type { ProfileName } from "./experiment.ts";
+import type { GoldenGate, QualityJudgement } from "./gate.ts";
+import { canonicalJson } from "../runtime/io.ts";
+
+/** One seed's figures in a golden. */
+export interface GoldenRun {
+  seed: number;
+  metrics: Record<string, number>;
+  samplesSha256: string | null;
+  /** The sample metrics of each degradation of this seed's samples (null: not applicable). */
+  sensitivity?: Record<string, Record<string, number> | null>;
+}
+
+/** Why and how a golden was last renewed. */
+export interface Renewal {
+  /** The reason given for a renewal whose quality regressed (null when it did not). */
+  reason: string | null;
+  /** The quality verdict against the previous golden ("ok", "regressed", "no previous golden"). */
+  quality: string;
+}
 
 /** A golden file's content. */
 export interface Golden {
+  format: 2;
   experiment: string;
   profile: ProfileName;
+  /** The default run's seed (the experiment's own). */
   seed: number;
   configHash: string;
-  samplesSha256: string | null;
-  metrics: Record<string, { value: number; tolerance: Tolerance; better?: "lower" | "higher" }>;
+  gates: Record<string, GoldenGate>;
+  /** Every seed of the profile's sweep, in seed order. */
+  runs: GoldenRun[];
+  renewal: Renewal;
 }
 
-/** One metric compared with its golden value. */
-export interface MetricCheck {
-  metric: string;
-  golden: number;
-  got: number;
-  tolerance: Tolerance;
-  ok: boolean;
-  /** Set when out of band: "worse", "better" or "changed". */
-  direction?: "worse" | "better" | "changed";
+/** A golden file that cannot be used; names the file. */
+export class GoldenFileError extends Error {
+  override name = "GoldenFileError";
 }
 
-/** The verdict of a golden check. */
-export type Verdict =
+/** Path of the golden of an experiment and profile. */
+export function goldenPath(root: string, experiment: string, profile: ProfileName): string {
+  return join(root, "fixtures", "golden", `${experiment}.${profile}.json`);
+}
+
+const isNum = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Check a parsed golden's shape; returns what is wrong, or null. */
+function problem(g: unknown, experiment: string, profile: ProfileName): string | null {
+  if (!isObj(g)) return "not a JSON object";
+  if (g.format !== 2) return `format ${JSON.stringify(g.format)} (expected 2: renew it)`;
+  if (g.experiment !== experiment) return `it is for experiment ${JSON.stringify(g.experiment)}`;
+  if (g.profile !== profile) return `it is for profile ${JSON.stringify(g.profile)}`;
+  if (!Number.isSafeInteger(g.seed)) return "no integer seed";
+  if (typeof g.configHash !== "string") return "no configHash";
+  if (!isObj(g.gates)) return "no gates";
+  for (const [k, v] of Object.entries(g.gates)) {
+    if (!isObj(v) || !["seeds", "exact", "report"].includes(v.kind as string)) {
+      return `gate of ${k} is not one of seeds, exact, report`;
+    }
+  }
+  if (!Array.isArray(g.runs) || g.runs.length === 0) return "no runs";
+  for (const r of g.runs) {
+    if (!isObj(r) || !Number.isSafeInteger(r.seed) || !isObj(r.metrics)) {
+      return "a run lacks seed or metrics";
+    }
+    for (const [k, v] of Object.entries(r.metrics)) {
+      if (!isNum(v)) return `seed ${r.seed}: metric ${k} is not a finite number`;
+    }
+    if (r.samplesSha256 !== null && typeof r.samplesSha256 !== "string") {
+      return `seed ${r.seed}: samplesSha256 is not a string`;
+    }
+  }
+  if (!g.runs.some((r) => (r as GoldenRun).seed === g.seed)) {
+    return `no run of its own seed ${g.seed}`;
+  }
+  if (!isObj(g.renewal)) return "no renewal record";
+  return null;
+}
+
+/** Read and check a golden; null when there is none; a {@link GoldenFileError} when unusable. */
+export async function readGolden(
+  path: string,
+  experiment: string,
+  profile: ProfileName,
+  root?: string,
+): Promise<Golden | null> {
+  const where = root ? relative(root, path) : path;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw new GoldenFileError(`golden file ${where} is unreadable (${(e as Error).name})`);
+  }
+  let g: unknown;
+  try {
+    g = JSON.parse(text);
+  } catch {
+    throw new GoldenFileError(
+      `golden file ${where} is not valid JSON (truncated or edited by hand?): restore it with git or renew it with update-golden`,
+    );
+  }
+  const p = problem(g, experiment, profile);
+  if (p) throw new GoldenFileError(`golden file ${where} is unusable: ${p}`);
+  return g as Golden;
+}
+
+/** The golden's run of `seed`, if it has one. */
+export function goldenRun(g: Golden, seed: number): GoldenRun | undefined {
+  return g.runs.find((r) => r.seed === seed);
+}
+
+/** The reproducibility layer's verdict. */
+export type Reproducibility =
   | "bit-exact"
-  | "within tolerance"
-  | "regressed"
   | "changed"
+  | "stale"
   | "no golden"
   | "not compared"
   | "updated";
 
-/** Verdicts that fail the run. */
-export const FAILING_VERDICTS: Verdict[] = ["regressed", "changed"];
+/** A metric whose value is not the golden's. */
+export interface MetricDiff {
+  metric: string;
+  /** NaN when the golden lacks it. */
+  golden: number;
+  /** NaN when the run lacks it. */
+  got: number;
+}
 
-/** Result of comparing a run with its golden. */
-export interface GoldenReport {
-  verdict: Verdict;
-  /** Why the run was not compared, or what was written. */
+/** The reproducibility layer's result. */
+export interface ReproCheck {
+  verdict: Reproducibility;
   reason?: string;
-  checks: MetricCheck[];
+  diffs: MetricDiff[];
+  samplesChanged?: boolean;
 }
 
-/**
- * Path of the golden of an experiment, profile and seed: `<experiment>.<profile>.json` for the
- * experiment's own seed, `<experiment>.<profile>.seed<N>.json` for any other.
- */
-export function goldenPath(
-  root: string,
-  experiment: string,
-  profile: ProfileName,
-  seed?: number,
-  defaultSeed?: number,
-): string {
-  const suffix = seed === undefined || seed === defaultSeed ? "" : `.seed${seed}`;
-  return join(root, "fixtures", "golden", `${experiment}.${profile}${suffix}.json`);
+/** What identifies a run for the comparison. */
+export interface RunIdentity {
+  seed: number;
+  configHash: string;
+  /** The run has `--set` overrides: its config is not the profile's. */
+  overridden: boolean;
+  /**
+   * The gates the experiment's metric specs give the golden's metrics today (a change of gate is a
+   * change of contract).
+   */
+  gates?: Record<string, GoldenGate>;
 }
 
-/** Read a golden, or null when there is none. */
-export async function readGolden(path: string): Promise<Golden | null> {
-  try {
-    return JSON.parse(await Deno.readTextFile(path)) as Golden;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw new Error(`golden file ${path} is unreadable: ${(e as Error).message}`);
-  }
-}
-
-/** The golden of a finished run. */
-export function makeGolden(
-  experiment: string,
-  profile: ProfileName,
-  seed: number,
-  configHash: string,
-  samplesSha256: string | null,
+/** Compare a run's numbers with the golden (reproducibility layer). */
+export function compareRun(
+  golden: Golden | null,
+  id: RunIdentity,
   metrics: Record<string, number>,
-  specs: Record<string, MetricSpec>,
-): Golden {
-  const out: Golden["metrics"] = {};
-  for (const [name, value] of Object.entries(metrics)) {
-    const spec = metricSpec(specs, name);
-    if (!spec) throw new Error(`metric "${name}" of ${experiment} has no MetricSpec (tolerance)`);
-    out[name] = {
-      value,
-      tolerance: spec.tolerance,
-      ...(spec.better ? { better: spec.better } : {}),
+  samplesSha256: string | null,
+): ReproCheck {
+  if (!golden) return { verdict: "no golden", reason: "no golden file", diffs: [] };
+  if (id.overridden) {
+    return {
+      verdict: "not compared",
+      reason: "--set overrides: the golden is for the profile's own config",
+      diffs: [],
     };
   }
-  return { experiment, profile, seed, configHash, samplesSha256, metrics: out };
-}
-
-/** Is `got` within the band of `golden`? */
-export function withinTolerance(got: number, golden: number, t: Tolerance): boolean {
-  return Math.abs(got - golden) <= (t.abs ?? 0) + (t.rel ?? 0) * Math.abs(golden);
-}
-
-/** Compare a run with its golden (which must be for the same seed and config). */
-export function compareGolden(
-  golden: Golden,
-  metrics: Record<string, number>,
-  samplesSha256: string | null,
-): GoldenReport {
-  const checks: MetricCheck[] = [];
-  for (const [metric, g] of Object.entries(golden.metrics)) {
+  if (id.configHash !== golden.configHash) {
+    return {
+      verdict: "stale",
+      reason:
+        "stale golden: the config changed since the golden was written; renew it with update-golden and say why",
+      diffs: [],
+    };
+  }
+  if (id.gates && canonicalJson(id.gates) !== canonicalJson(golden.gates)) {
+    const changed = [...new Set([...Object.keys(id.gates), ...Object.keys(golden.gates)])].filter(
+      (k) => canonicalJson(id.gates![k]) !== canonicalJson(golden.gates[k]),
+    );
+    return {
+      verdict: "stale",
+      reason: `stale golden: the gates of ${changed.slice(0, 5).join(", ")}${
+        changed.length > 5 ? ", ..." : ""
+      } changed since it was written; renew it with update-golden and say why`,
+      diffs: [],
+    };
+  }
+  const ref = goldenRun(golden, id.seed);
+  if (!ref) {
+    return {
+      verdict: "not compared",
+      reason: `seed ${id.seed} is not among the golden's seeds (${
+        golden.runs.map((r) => r.seed).join(", ")
+      })`,
+      diffs: [],
+    };
+  }
+  const diffs: MetricDiff[] = [];
+  for (const [metric, g] of Object.entries(ref.metrics)) {
     const got = metrics[metric];
-    if (got === undefined) {
-      checks.push({
-        metric,
-        golden: g.value,
-        got: NaN,
-        tolerance: g.tolerance,
-        ok: false,
-        direction: "changed",
-      });
-      continue;
-    }
-    const ok = withinTolerance(got, g.value, g.tolerance);
-    const check: MetricCheck = { metric, golden: g.value, got, tolerance: g.tolerance, ok };
-    if (!ok) {
-      const up = got > g.value;
-      check.direction = !g.better ? "changed" : (g.better === "higher") === up ? "better" : "worse";
-    }
-    checks.push(check);
+    if (!Object.is(got, g)) diffs.push({ metric, golden: g, got: got ?? NaN });
   }
   for (const metric of Object.keys(metrics)) {
-    if (!(metric in golden.metrics)) {
-      checks.push({
-        metric,
-        golden: NaN,
-        got: metrics[metric],
-        tolerance: {},
-        ok: false,
-        direction: "changed",
-      });
-    }
+    if (!(metric in ref.metrics)) diffs.push({ metric, golden: NaN, got: metrics[metric] });
   }
-  const failed = checks.filter((c) => !c.ok);
-  const exact = failed.length === 0 && samplesSha256 === golden.samplesSha256 &&
-    checks.every((c) => c.got === c.golden);
-  const verdict: Verdict = failed.some((c) => c.direction === "worse")
-    ? "regressed"
-    : failed.length > 0
-    ? "changed"
-    : exact
-    ? "bit-exact"
-    : "within tolerance";
-  return { verdict, checks };
+  const samplesChanged = samplesSha256 !== ref.samplesSha256;
+  if (diffs.length === 0 && !samplesChanged) return { verdict: "bit-exact", diffs };
+  return {
+    verdict: "changed",
+    reason: `the numbers no longer come back (${
+      diffs.length ? `${diffs.length} metric${diffs.length === 1 ? "" : "s"}` : "only samples.csv"
+    }${diffs.length && samplesChanged ? " and samples.csv" : ""}); renew the golden on purpose`,
+    diffs,
+    samplesChanged,
+  };
 }
 
-/** A readable table of the metrics out of band (or all, with `all`). */
-export function formatDiff(report: GoldenReport, all = false): string {
-  const rows = report.checks.filter((c) => all || !c.ok);
-  if (rows.length === 0) return "";
-  const fmt = (v: number) => (Number.isNaN(v) ? "-" : Number(v.toPrecision(6)).toString());
-  const tol = (t: Tolerance) =>
-    [t.abs !== undefined ? `abs ${t.abs}` : "", t.rel !== undefined ? `rel ${t.rel}` : ""]
-      .filter(Boolean).join(" + ") || "exact";
-  const table = [["metric", "golden", "got", "tolerance", ""]].concat(
-    rows.map((
-      c,
-    ) => [
-      c.metric,
-      fmt(c.golden),
-      fmt(c.got),
-      tol(c.tolerance),
-      c.ok ? "ok" : `OUT (${c.direction})`,
-    ]),
+/** The verdict of a run as tables and the index show it, from both layers. */
+export type Verdict =
+  | "bit-exact"
+  | "changed"
+  | "regressed"
+  | "stale golden"
+  | "no golden"
+  | "not compared"
+  | "updated"
+  | "failed";
+
+/** Both layers in one word: quality regression first, then the reproducibility verdict. */
+export function combinedVerdict(repro: ReproCheck, quality: QualityJudgement): Verdict {
+  if (quality.verdict === "regressed") return "regressed";
+  switch (repro.verdict) {
+    case "stale":
+      return "stale golden";
+    default:
+      return repro.verdict;
+  }
+}
+
+/** Verdicts that fail the run (with CI, "no golden" too). */
+export function isFailing(v: Verdict | string, ci: boolean): boolean {
+  return ["failed", "regressed", "changed", "stale golden"].includes(v) ||
+    (ci && v === "no golden");
+}
+
+/** Severity order of verdicts (worst first), for aggregates. */
+export const SEVERITY: Verdict[] = [
+  "failed",
+  "regressed",
+  "stale golden",
+  "changed",
+  "no golden",
+  "not compared",
+  "bit-exact",
+  "updated",
+];
+
+/** The worst of some verdicts. */
+export function worstVerdict(verdicts: string[]): string {
+  return verdicts.reduce(
+    (a, b) => (SEVERITY.indexOf(b as Verdict) < SEVERITY.indexOf(a as Verdict) ? b : a),
+    "updated",
   );
-  const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  return table.map((r) => "  " + r.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd()).join(
+}
+
+function fmt(v: number): string {
+  return Number.isNaN(v) ? "-" : Number(v.toPrecision(8)).toString();
+}
+
+/** A readable table of the metrics that changed, with the quality rule each was held to. */
+export function formatDiff(repro: ReproCheck, quality: QualityJudgement): string {
+  const rule = new Map(quality.checks.map((c) => [c.metric, c]));
+  const rows = [["metric", "golden", "got", "quality rule", ""]];
+  const seen = new Set<string>();
+  for (const d of repro.diffs) {
+    const c = rule.get(d.metric);
+    seen.add(d.metric);
+    rows.push([
+      d.metric,
+      fmt(d.golden),
+      fmt(d.got),
+      c?.rule ?? "reported",
+      c ? (c.ok ? "ok" : "REGRESSED") : "",
+    ]);
+  }
+  for (const c of quality.checks) {
+    if (!c.ok && !seen.has(c.metric)) rows.push([c.metric, "-", fmt(c.got), c.rule, "REGRESSED"]);
+  }
+  if (repro.samplesChanged) rows.push(["samples.csv", "sha256", "differs", "", ""]);
+  if (rows.length === 1) return "";
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => "  " + r.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd()).join(
     "\n",
   );
 }

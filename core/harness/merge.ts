@@ -8,7 +8,8 @@ import { join, relative } from "node:path";
 import type { AnyExperiment } from "./experiment.ts";
 import { finalizeSite, type RunSummary, type SiteMeta } from "./finalize.ts";
 import { runKey } from "./plan.ts";
-import { isFailure, summaryTable } from "./runner.ts";
+import { summaryTable } from "./runner.ts";
+import { isFailing } from "./golden.ts";
 import { canonicalJson, stageDirectory } from "../runtime/io.ts";
 import { writeSiteAssets } from "../report/assets.ts";
 
@@ -31,12 +32,33 @@ async function readShard(dir: string, root: string): Promise<ShardSummary> {
   } catch {
     throw new MergeError(`${where}: no summary.json (not the --out folder of a finished shard)`);
   }
-  const s = JSON.parse(text) as ShardSummary;
+  let s: ShardSummary;
+  try {
+    s = JSON.parse(text);
+  } catch {
+    throw new MergeError(`${where}: summary.json is not valid JSON (truncated or corrupt)`);
+  }
+  if (typeof s !== "object" || s === null || Array.isArray(s)) {
+    throw new MergeError(`${where}: summary.json is not a JSON object`);
+  }
   if (!s.shard) {
     throw new MergeError(`${where}: not a shard (its run had no --shard); nothing to merge`);
   }
-  if (!Array.isArray(s.plan) || !Array.isArray(s.experiments) || !s.selection) {
+  const shardOk = typeof s.shard === "object" && Number.isSafeInteger(s.shard.index) &&
+    Number.isSafeInteger(s.shard.count) && s.shard.index >= 0 && s.shard.index < s.shard.count;
+  if (!shardOk) throw new MergeError(`${where}: summary.json has no valid shard index and count`);
+  if (
+    !Array.isArray(s.plan) || !s.plan.every((k) => typeof k === "string") ||
+    !Array.isArray(s.experiments) || typeof s.selection !== "object" || s.selection === null
+  ) {
     throw new MergeError(`${where}: summary.json lacks the plan or selection (an older harness?)`);
+  }
+  for (const e of s.experiments) {
+    const ok = typeof e === "object" && e !== null && typeof e.name === "string" &&
+      typeof e.runId === "string" && typeof e.folder === "string" &&
+      typeof e.verdict === "string" &&
+      !e.folder.split("/").includes("..") && typeof e.metrics === "object" && e.metrics !== null;
+    if (!ok) throw new MergeError(`${where}: summary.json has a malformed run entry`);
   }
   return s;
 }
@@ -168,7 +190,8 @@ export async function merge(o: {
     }
   }
   await writeSiteAssets(o.outDir);
-  await finalizeSite(o.outDir, summaries, o.experiments, {
+  const sweeps = await finalizeSite(o.outDir, summaries, o.experiments, {
+    root: o.root,
     commit: first.s.commit,
     generated: new Date().toISOString(),
     peakRssMiB: Math.max(...shards.map(({ s }) => s.peakRssMiB)),
@@ -176,10 +199,16 @@ export async function merge(o: {
     plan,
     versions: first.s.versions,
   });
-  const exitCode = summaries.some((s) => isFailure(s, o.ci ?? false)) ? 1 : 0;
+  const exitCode = summaries.some((s) => isFailing(s.verdict, o.ci ?? false)) ||
+      sweeps.some((s) => s.verdict === "regressed")
+    ? 1
+    : 0;
   if (o.print ?? true) {
     console.log(`merged ${count} shards: ${plan.length} runs into ${name(o.outDir)}/\n`);
     console.log(summaryTable(summaries));
+    for (const s of sweeps) {
+      console.log(`sweep ${s.name}: ${s.verdict}${s.detail ? ` (${s.detail})` : ""}`);
+    }
   }
   return { summaries, exitCode };
 }

@@ -1,11 +1,11 @@
 /**
  * Planning: the runs a `reproduce` invocation performs, each validated before any work starts.
- * A profile gives one run per experiment; the `sweep` profile gives one run per point of each
- * experiment's grid (seeds x grid fields), each with its own folder and golden. A shard is a
+ * A profile gives one run per experiment (its own seed); `--sweep` gives one run per seed of the
+ * profile's golden distribution (seeds 0..n-1), each with its own folder. A shard is a
  * deterministic part of all runs, balanced by recorded costs.
  */
 import { join } from "node:path";
-import type { AnyExperiment, ProfileName, RunProfile } from "./experiment.ts";
+import { type AnyExperiment, DEFAULT_SEED_COUNTS, type ProfileName } from "./experiment.ts";
 import { ConfigError, validateConfig } from "./schema.ts";
 import { goldenPath } from "./golden.ts";
 import { canonicalJson, sha256 } from "../runtime/io.ts";
@@ -16,14 +16,15 @@ export interface Plan {
   config: unknown;
   seed: number;
   configHash: string;
-  /** "" for a profile's single run; the grid point ("seed-3", "seed-3_lr-0.01") in a sweep. */
+  /** "" for a profile's single run; "seed-3" in a sweep. */
   runId: string;
   /** Output folder, relative to the out dir: `<exp>` or `<exp>/runs/<runId>`. */
   folder: string;
   /** The golden file this run is checked against. */
   goldenFile: string;
-  /** The profile whose config the run uses. */
-  baseProfile: ProfileName;
+  profile: ProfileName;
+  /** The config has `--set` overrides (it is not the profile's own). */
+  overridden: boolean;
 }
 
 /** The key of a run across shards: `<exp>` or `<exp>/<runId>`. */
@@ -34,10 +35,17 @@ export function runKey(p: { exp?: AnyExperiment; name?: string; runId: string })
 
 /** What selects the runs (recorded by shards so a merge can check they agree). */
 export interface Selection {
-  profile: RunProfile;
+  profile: ProfileName;
+  sweep: boolean;
   experiments: string[];
   seed?: number;
   overrides?: Record<string, Record<string, unknown>>;
+}
+
+/** The seeds of an experiment's golden distribution for a profile: 0..n-1. */
+export function seedsOf(exp: AnyExperiment, profile: ProfileName): number[] {
+  const n = exp.seeds?.[profile] ?? DEFAULT_SEED_COUNTS[profile];
+  return Array.from({ length: n }, (_, i) => i);
 }
 
 /** Apply `field.path = value` overrides to a config copy. */
@@ -65,86 +73,64 @@ export function applyOverrides(
   return out;
 }
 
-/** The points of a sweep's grid: a seed and the grid fields' values, with their run id. */
-function gridPoints(
-  exp: AnyExperiment,
-): { runId: string; seed: number; values: Record<string, unknown> }[] {
-  const s = exp.sweep!;
-  let points: { parts: string[]; values: Record<string, unknown> }[] = [{ parts: [], values: {} }];
-  for (const [field, values] of Object.entries(s.grid ?? {})) {
-    points = points.flatMap((p) =>
-      values.map((v) => ({
-        parts: [...p.parts, `${field}-${String(v)}`],
-        values: { ...p.values, [field]: v },
-      }))
-    );
-  }
-  return s.seeds.flatMap((seed) =>
-    points.map((p) => ({ runId: [`seed-${seed}`, ...p.parts].join("_"), seed, values: p.values }))
-  );
+/** Options of {@link plan}. */
+export interface PlanOptions {
+  /** One run per seed of the profile's golden distribution. */
+  sweep?: boolean;
+  /** Seed override (not with `sweep`). */
+  seed?: number;
+  /** Config overrides: experiment name -> dotted field path -> value. */
+  overrides?: Record<string, Record<string, unknown>>;
 }
 
 /** Every run of the selection, validated (throws ConfigError before any work). */
 export async function plan(
   root: string,
   experiments: AnyExperiment[],
-  profile: RunProfile,
-  seed?: number,
-  overrides?: Record<string, Record<string, unknown>>,
+  profile: ProfileName,
+  o: PlanOptions = {},
 ): Promise<Plan[]> {
+  if (o.sweep && o.seed !== undefined) {
+    throw new ConfigError(
+      "--seed",
+      o.seed,
+      "no --seed with --sweep (the sweep runs the golden's seeds)",
+    );
+  }
   const plans: Plan[] = [];
-  const validated = async (
-    exp: AnyExperiment,
-    base: ProfileName,
-    extra: Record<string, unknown>,
-  ) => {
-    const raw = applyOverrides(exp.name, exp.profiles[base], {
-      ...extra,
-      ...(overrides?.[exp.name] ?? {}),
-    });
+  for (const exp of experiments) {
+    const own = o.overrides?.[exp.name] ?? {};
+    const raw = applyOverrides(exp.name, exp.profiles[profile], own);
     const config = validateConfig(exp.name, exp.schema, exp.checks ?? [], raw);
-    return { config, configHash: await sha256(canonicalJson(config)) };
-  };
-  if (profile === "sweep") {
-    if (seed !== undefined) {
-      throw new ConfigError(
-        "--seed",
-        seed,
-        "no --seed with --profile sweep (the sweep sets the seeds)",
+    const configHash = await sha256(canonicalJson(config));
+    const common = {
+      exp,
+      config,
+      configHash,
+      goldenFile: goldenPath(root, exp.name, profile),
+      profile,
+      overridden: Object.keys(own).length > 0,
+    };
+    const seeds = seedsOf(exp, profile);
+    if (!seeds.includes(exp.seed)) {
+      throw new Error(
+        `${exp.name}: its seed ${exp.seed} is not among its ${profile} seeds 0..${
+          seeds.length - 1
+        }`,
       );
     }
-    const withSweep = experiments.filter((e) => e.sweep);
-    if (withSweep.length === 0) {
-      throw new ConfigError("--profile", "sweep", `experiments with a sweep: none selected`);
-    }
-    for (const exp of withSweep) {
-      for (const point of gridPoints(exp)) {
-        const v = await validated(exp, exp.sweep!.base, point.values);
+    if (o.sweep) {
+      for (const seed of seeds) {
         plans.push({
-          exp,
-          ...v,
-          seed: point.seed,
-          runId: point.runId,
-          folder: `${exp.name}/runs/${point.runId}`,
-          goldenFile: join(root, "fixtures", "golden", `${exp.name}.sweep`, `${point.runId}.json`),
-          baseProfile: exp.sweep!.base,
+          ...common,
+          seed,
+          runId: `seed-${seed}`,
+          folder: `${exp.name}/runs/seed-${seed}`,
         });
       }
+    } else {
+      plans.push({ ...common, seed: o.seed ?? exp.seed, runId: "", folder: exp.name });
     }
-    return plans;
-  }
-  for (const exp of experiments) {
-    const v = await validated(exp, profile, {});
-    const s = seed ?? exp.seed;
-    plans.push({
-      exp,
-      ...v,
-      seed: s,
-      runId: "",
-      folder: exp.name,
-      goldenFile: goldenPath(root, exp.name, profile, s, exp.seed),
-      baseProfile: profile,
-    });
   }
   return plans;
 }
@@ -179,12 +165,42 @@ export function partition(
   return shards.map((s) => s.keys.sort((a, b) => a.i - b.i).map((r) => r.k));
 }
 
-/** Recorded cost estimates (`fixtures/costs.json`): seconds per run of each experiment and profile. */
-export async function costModel(root: string, plans: Plan[]): Promise<(key: string) => number> {
+/**
+ * Recorded cost estimates (`fixtures/costs.json`): seconds per run of each experiment and profile.
+ * A missing or unusable file, or a run without an estimate, gives a warning (shards are then
+ * balanced by run count for those runs), never a silent change of the partition.
+ */
+export async function costModel(
+  root: string,
+  plans: Plan[],
+): Promise<{ cost: (key: string) => number; warning?: string }> {
+  const file = join(root, "fixtures", "costs.json");
   let costs: Record<string, Partial<Record<ProfileName, number>>> = {};
+  let warning: string | undefined;
   try {
-    costs = JSON.parse(await Deno.readTextFile(join(root, "fixtures", "costs.json"))).costs;
-  } catch { /* no estimates: every run costs 1 */ }
-  const byKey = new Map(plans.map((p) => [runKey(p), costs[p.exp.name]?.[p.baseProfile] ?? 1]));
-  return (k) => byKey.get(k) ?? 1;
+    const parsed = JSON.parse(await Deno.readTextFile(file))?.costs;
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new Error('no "costs" object');
+    }
+    costs = parsed;
+  } catch (e) {
+    warning = e instanceof Deno.errors.NotFound
+      ? "fixtures/costs.json is missing: every run is costed 1 s when shards are balanced"
+      : `fixtures/costs.json is unusable (${
+        e instanceof SyntaxError ? "not valid JSON" : (e as Error).message
+      }): every run is costed 1 s when shards are balanced`;
+  }
+  const missing: string[] = [];
+  const byKey = new Map(plans.map((p) => {
+    const c = costs[p.exp.name]?.[p.profile];
+    const ok = typeof c === "number" && Number.isFinite(c) && c > 0;
+    if (!ok && !warning) missing.push(`${p.exp.name} (${p.profile})`);
+    return [runKey(p), ok ? c : 1];
+  }));
+  if (!warning && missing.length) {
+    warning = `fixtures/costs.json has no usable cost for ${
+      [...new Set(missing)].join(", ")
+    }: costed 1 s`;
+  }
+  return { cost: (k) => byKey.get(k) ?? 1, warning };
 }

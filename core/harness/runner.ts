@@ -1,33 +1,28 @@
 /**
- * The runner: plan every run (configs validated before any work), start the backend, run each
- * planned run, write its folder atomically (metrics.json, timing.json, files, chart specs and SVGs,
- * page), check it against its golden; then finish the site (sweep pages, index, summary.json) and
- * print the summary table. With a shard, only that shard's part of the plan runs; `merge` joins
- * the shards' folders into the site a serial run writes.
+ * The runner: plan every run (configs and goldens checked before any work), run each planned run
+ * (in this thread or on Deno workers, each with its own tfjs), and for each: execute it
+ * (`execute.ts`), check it against its golden (`check.ts`), write its folder (`run_folder.ts`).
+ * Then finish the site (`finalize.ts`) and print the summary table. With a shard, only that shard's
+ * part of the plan runs; `merge` joins the shards' folders into the site a serial run writes.
  */
-import { join, relative } from "node:path";
-import { type AnyExperiment, metricSpec, type RunOutput, type RunProfile } from "./experiment.ts";
-import { createProgress, type ProgressMode } from "./progress.ts";
-import {
-  compareGolden,
-  FAILING_VERDICTS,
-  formatDiff,
-  type GoldenReport,
-  makeGolden,
-  readGolden,
-} from "./golden.ts";
+import { relative } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { type AnyExperiment, metricSpec, type ProfileName } from "./experiment.ts";
+import type { ProgressMode } from "./progress.ts";
+import { formatDiff, type Golden, GoldenFileError, isFailing, readGolden } from "./golden.ts";
 import { gitCommit, runtimeVersions } from "./provenance.ts";
-import { beginCheckpointing, endCheckpointing } from "./checkpoint.ts";
+import { endCheckpointing } from "./checkpoint.ts";
 import { costModel, partition, type Plan, plan, runKey, type Shard } from "./plan.ts";
 import { finalizeSite, type RunSummary } from "./finalize.ts";
-import { type BackendInfo, initBackend } from "../runtime/backend.ts";
-import { Streams } from "../runtime/random.ts";
-import { sha256, stageDirectory, writeFileAtomic, writeJsonAtomic } from "../runtime/io.ts";
-import { renderSvg } from "../report/render.ts";
+import { type ExecuteOptions, executeRun } from "./execute.ts";
+import { checkRun } from "./check.ts";
+import { writeRunFolder } from "./run_folder.ts";
+import { sensitivityTable } from "./sensitivity.ts";
+import { ConfigError } from "./schema.ts";
+import { initBackend } from "../runtime/backend.ts";
+import { requestInterrupt } from "./interrupt.ts";
 import { writeSiteAssets } from "../report/assets.ts";
 import { peakMemoryMiB, sampleMemory } from "./memory.ts";
-import * as tf from "@tensorflow/tfjs";
-import { experimentPage, type PageChart, type PageMetric } from "../report/site.ts";
 
 export type { RunSummary };
 
@@ -38,14 +33,15 @@ export interface ReproduceOptions {
   /** Folder the outputs go to (`reports/` or a folder under it). */
   outDir: string;
   experiments: AnyExperiment[];
-  profile: RunProfile;
+  profile: ProfileName;
+  /** Run every seed of each experiment's golden distribution instead of its single run. */
+  sweep?: boolean;
   /** Seed override; each experiment's own seed otherwise. */
   seed?: number;
   /** Config overrides: experiment name -> dotted field path -> value. */
   overrides?: Record<string, Record<string, unknown>>;
   /** Run only this part of the plan (its folder is then one shard of a `merge`). */
   shard?: Shard;
-  updateGolden?: boolean;
   /** Under CI a missing golden fails the run. */
   ci?: boolean;
   progress?: ProgressMode;
@@ -61,270 +57,128 @@ export interface ReproduceOptions {
   resume?: boolean;
   /** Steps between checkpoints of a training run (default 1000). */
   checkpointEvery?: number;
+  /** Testing hook: interrupt (as SIGTERM) right after this many checkpoints of a run. */
+  faultInterruptAfterCheckpoint?: number;
 }
 
-function checkMetrics(name: string, out: RunOutput, specs: AnyExperiment["metrics"]): void {
-  for (const [k, v] of Object.entries(out.metrics)) {
-    if (!metricSpec(specs, k)) throw new Error(`${name}: metric "${k}" has no MetricSpec`);
-    if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new Error(`${name}: metric "${k}" is ${v}, not a finite number`);
-    }
-  }
-}
-
-function toleranceText(t: { abs?: number; rel?: number }): string {
-  const parts = [];
-  if (t.abs !== undefined) parts.push(`±${t.abs}`);
-  if (t.rel !== undefined) parts.push(`±${t.rel * 100}%`);
-  return parts.join(" + ") || "exact";
-}
-
-/** The golden check of a finished run (or the golden's update). */
-async function checkGolden(
-  p: Plan,
-  o: WorkerOptions,
-  out: RunOutput,
-  samplesSha256: string | null,
-): Promise<GoldenReport> {
-  const { exp } = p;
-  const where = relative(o.root, p.goldenFile);
-  if (o.updateGolden) {
-    const g = makeGolden(
-      exp.name,
-      p.baseProfile,
-      p.seed,
-      p.configHash,
-      samplesSha256,
-      out.metrics,
-      exp.metrics,
-    );
-    await writeJsonAtomic(p.goldenFile, g);
-    return { verdict: "updated", reason: `wrote ${where}`, checks: [] };
-  }
-  const g = await readGolden(p.goldenFile);
-  if (!g) return { verdict: "no golden", reason: `no ${where}`, checks: [] };
-  if (g.seed !== p.seed) {
-    return {
-      verdict: "not compared",
-      reason: `the golden is for seed ${g.seed}, this run used ${p.seed}`,
-      checks: [],
-    };
-  }
-  if (g.configHash !== p.configHash) {
-    return {
-      verdict: "not compared",
-      reason: "the config differs from the golden's (overridden fields)",
-      checks: [],
-    };
-  }
-  return compareGolden(g, out.metrics, samplesSha256);
-}
-
-/** Run one planned run and write its folder; never throws for a failed run. */
-async function runOne(
-  p: Plan,
-  o: WorkerOptions,
-  backend: BackendInfo,
-  commit: string | null,
-): Promise<RunSummary> {
-  const { exp } = p;
-  const label = runKey(p);
-  const base = {
-    name: exp.name,
-    title: exp.title,
-    runId: p.runId,
-    folder: p.folder,
-    profile: p.baseProfile,
-    seed: p.seed,
-    configHash: p.configHash,
-    headline: Object.entries(exp.metrics).filter(([, s]) => s.headline).map(([k]) => k),
-  };
-  const progress = createProgress(label, o.progress ?? "lines");
-  const start = performance.now();
-  let out: RunOutput;
-  beginCheckpointing({
-    dir: join(o.outDir, ".checkpoints", p.folder.replaceAll("/", "__")),
-    every: o.checkpointEvery ?? 1000,
-    resume: o.resume ?? false,
-    identity: {
-      experiment: label,
-      profile: p.baseProfile,
-      seed: p.seed,
-      configHash: p.configHash,
-    },
-  });
-  try {
-    out = await exp.run({
-      config: p.config,
-      profile: p.baseProfile,
-      seed: p.seed,
-      streams: new Streams(p.seed),
-      progress,
-    });
-    checkMetrics(exp.name, out, exp.metrics);
-  } catch (e) {
-    endCheckpointing(false);
-    const err = e as Error;
-    console.error(`\n[${label}] FAILED: ${err.message}`);
-    if (!(err.name === "DivergenceError" || err.name === "MetricInputError")) {
-      console.error(err.stack?.split("\n").slice(1, 6).join("\n"));
-    }
-    const wallSeconds = (performance.now() - start) / 1000;
-    return {
-      ...base,
-      wallSeconds,
-      metrics: {},
-      verdict: "failed",
-      failing: [],
-      error: err.message,
-    };
-  }
-  const wallSeconds = (performance.now() - start) / 1000;
-  // Headline metrics: the flagged keys, with a `prefix*` key standing for every metric it covers.
-  base.headline = Object.keys(out.metrics).filter((k) => metricSpec(exp.metrics, k)?.headline);
-  const samples = out.files.find((f) => f.name === "samples.csv");
-  const samplesSha256 = samples ? await sha256(samples.content) : null;
-
-  const golden = await checkGolden(p, o, out, samplesSha256);
-  const failing = golden.checks.filter((c) => !c.ok).map((c) => c.metric);
-  if (FAILING_VERDICTS.includes(golden.verdict as never)) {
-    console.error(`\n[${label}] golden check: ${golden.verdict}\n${formatDiff(golden)}`);
-  }
-
-  // Write the run's folder as a whole. Everything but timing.json and the page's timing section is
-  // a function of the code, config and seed: the same bytes from any worker, shard or machine.
-  const final = join(o.outDir, p.folder);
-  const stage = await stageDirectory(final);
-  try {
-    const timing = {
-      date: new Date().toISOString(),
-      wallSeconds,
-      phases: progress.timings(),
-      measured: out.timings ?? {},
-    };
-    const metricsJson = {
-      experiment: exp.name,
-      title: exp.title,
-      runId: p.runId,
-      profile: p.baseProfile,
-      seed: p.seed,
-      configHash: p.configHash,
-      config: p.config,
-      metrics: out.metrics,
-      details: out.details ?? {},
-      provenance: { versions: backend, gitCommit: commit, samplesSha256 },
-    };
-    const pause = () =>
-      o.writeDelayMs ? new Promise((r) => setTimeout(r, o.writeDelayMs)) : Promise.resolve();
-    await writeJsonAtomic(join(stage.dir, "metrics.json"), metricsJson);
-    await writeJsonAtomic(join(stage.dir, "timing.json"), timing);
-    await pause();
-    for (const f of out.files) {
-      await writeFileAtomic(join(stage.dir, f.name), f.content);
-      await pause();
-    }
-    const charts: PageChart[] = [], timingCharts: PageChart[] = [];
-    for (const c of out.charts) {
-      const name = c.timing ? `timing-${c.name}` : c.name;
-      const svg = await renderSvg(c.spec);
-      await writeJsonAtomic(join(stage.dir, `${name}.vl.json`), c.spec);
-      await writeFileAtomic(join(stage.dir, `${name}.svg`), svg);
-      await pause();
-      (c.timing ? timingCharts : charts).push({
-        name,
-        title: c.title,
-        caption: c.caption,
-        spec: c.spec,
-      });
-    }
-    const checkOf = new Map(golden.checks.map((c) => [c.metric, c]));
-    const metrics: PageMetric[] = Object.entries(out.metrics).map(([name, value]) => {
-      const spec = metricSpec(exp.metrics, name)!;
-      const c = checkOf.get(name);
-      return {
-        name,
-        value,
-        description: spec.description,
-        unit: spec.unit,
-        better: spec.better,
-        golden: c?.golden,
-        tolerance: toleranceText(spec.tolerance),
-        status: c ? (c.ok ? "ok" : "out") : undefined,
-      };
-    });
-    const html = experimentPage({
-      name: exp.name,
-      title: p.runId ? `${exp.title}: ${p.runId}` : exp.title,
-      description: exp.description,
-      profile: p.runId ? `sweep run of ${p.baseProfile}` : p.baseProfile,
-      verdict: golden.verdict,
-      verdictDetail: golden.reason ??
-        (failing.length ? `out of tolerance: ${failing.join(", ")}` : undefined),
-      metrics,
-      charts,
-      notes: out.notes ?? [],
-      files: ["metrics.json", "timing.json", ...out.files.map((f) => f.name)],
-      config: p.config,
-      root: "../".repeat(p.folder.split("/").length),
-      provenance: {
-        seed: p.seed,
-        "config hash": p.configHash,
-        "git commit": commit ?? "not a git checkout",
-        deno: backend.deno,
-        tfjs: backend.tfjs,
-        backend: `${backend.backend} (SIMD ${
-          backend.simd ? "on" : "off"
-        }, ${backend.threads} thread)`,
-        "samples.csv sha256": samplesSha256 ?? "–",
-      },
-      timing: {
-        date: timing.date,
-        "wall time": `${wallSeconds.toFixed(1)} s`,
-        phases: Object.entries(timing.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", "),
-      },
-      timingCharts,
-    });
-    await writeFileAtomic(join(stage.dir, "index.html"), html);
-    stage.commit();
-    endCheckpointing(true);
-    return {
-      ...base,
-      wallSeconds,
-      metrics: out.metrics,
-      verdict: golden.verdict,
-      failing,
-      thumbnail: thumbnailOf(p.folder, out.charts),
-    };
-  } catch (e) {
-    stage.abort();
-    throw e;
-  }
-}
-
-/** Does this verdict fail the run? */
-export function isFailure(s: RunSummary, ci: boolean): boolean {
-  return s.verdict === "failed" || FAILING_VERDICTS.includes(s.verdict as never) ||
-    (ci && s.verdict === "no golden");
+/** The options a run needs in its thread: plain data, no functions. */
+export interface WorkerOptions extends ExecuteOptions {
+  root: string;
+  ci?: boolean;
+  writeDelayMs?: number;
 }
 
 /** A plan as it crosses to a worker: plain data (the worker looks the experiment up by name). */
 export type PlanMessage = Omit<Plan, "exp"> & { name: string };
 
-/** The options a worker needs: plain data, no functions. */
-export type WorkerOptions = Omit<ReproduceOptions, "experiments" | "workerModule" | "workers">;
+/** What a worker is sent for one run. */
+export interface RunMessage {
+  plan: PlanMessage;
+  options: WorkerOptions;
+  commit: string | null;
+  golden: Golden | null;
+}
 
 /**
- * Run one planned run in this thread's tfjs, checking that it leaves no tensor behind (a leak
- * fails the run).
+ * The goldens of the planned runs, read and checked before any work: a corrupt golden is a
+ * {@link ConfigError} naming the file (exit 2).
+ */
+export async function loadGoldens(
+  root: string,
+  plans: Plan[],
+): Promise<Map<string, Golden | null>> {
+  const out = new Map<string, Golden | null>();
+  for (const p of plans) {
+    if (out.has(p.goldenFile)) continue;
+    try {
+      out.set(p.goldenFile, await readGolden(p.goldenFile, p.exp.name, p.profile, root));
+    } catch (e) {
+      if (e instanceof GoldenFileError) {
+        throw new ConfigError(relative(root, p.goldenFile), "", "", e.message);
+      }
+      throw e;
+    }
+  }
+  return out;
+}
+
+function failedSummary(
+  p: Plan | PlanMessage,
+  title: string,
+  error: string,
+  wallSeconds: number,
+): RunSummary {
+  return {
+    name: "exp" in p ? p.exp.name : p.name,
+    title,
+    runId: p.runId,
+    folder: p.folder,
+    profile: p.profile,
+    seed: p.seed,
+    configHash: p.configHash,
+    wallSeconds,
+    metrics: {},
+    headline: [],
+    verdict: "failed",
+    failing: [],
+    error,
+    samplesSha256: null,
+  };
+}
+
+/**
+ * Run one planned run in this thread's tfjs: execute, check against its golden, write its folder;
+ * a leaked tensor fails the run. Never throws for a failing run.
  */
 export async function runChecked(
   p: Plan,
   o: WorkerOptions,
   commit: string | null,
+  golden: Golden | null,
 ): Promise<RunSummary> {
   const backend = await initBackend();
   const before = tf.memory().numTensors;
-  const s = await runOne(p, o, backend, commit);
+  const r = await executeRun(p, o);
+  let s: RunSummary;
+  if (!r.ok) {
+    s = failedSummary(p, p.exp.title, r.error, r.wallSeconds);
+  } else {
+    const check = checkRun(golden, p, r.out.metrics, r.samplesSha256);
+    if (isFailing(check.verdict, o.ci ?? false)) {
+      console.error(
+        `\n[${runKey(p)}] golden check: ${check.verdict}${
+          check.detail ? ` (${check.detail})` : ""
+        }\n${formatDiff(check.repro, check.quality)}`,
+      );
+    }
+    await writeRunFolder(p, r, check, {
+      outDir: o.outDir,
+      backend,
+      commit,
+      power: golden ? sensitivityTable(golden) : undefined,
+      writeDelayMs: o.writeDelayMs,
+    });
+    endCheckpointing(true);
+    s = {
+      name: p.exp.name,
+      title: p.exp.title,
+      runId: p.runId,
+      folder: p.folder,
+      profile: p.profile,
+      seed: p.seed,
+      configHash: p.configHash,
+      wallSeconds: r.wallSeconds,
+      metrics: r.out.metrics,
+      headline: Object.keys(r.out.metrics).filter((k) => metricSpec(p.exp.metrics, k)?.headline),
+      verdict: check.verdict,
+      quality: check.quality.verdict,
+      detail: check.detail,
+      failing: check.failing,
+      thumbnail: thumbnailOf(p.folder, r.out.charts),
+      samplesSha256: r.samplesSha256,
+      sensitivity: r.sensitivity,
+    };
+  }
   s.tensorsAfter = tf.memory().numTensors;
   if (s.tensorsAfter !== before && !s.error) {
     s.error = `tensor leak: ${before} live tensors before the run, ${s.tensorsAfter} after`;
@@ -342,71 +196,65 @@ export function terminateWorkers(): void {
   activeWorkers.clear();
 }
 
-/** Run the plans on `n` workers, each with its own tfjs, longest first; results in plan order. */
-async function runInWorkers(
+/** Run plans on `n` workers (longest first), or in this thread with n = 0; results in plan order. */
+export async function runPlans(
   plans: Plan[],
-  o: ReproduceOptions,
+  o: WorkerOptions,
+  goldens: Map<string, Golden | null>,
   commit: string | null,
-  n: number,
+  workers: { count: number; module?: string },
   cost: (key: string) => number,
 ): Promise<RunSummary[]> {
+  if (workers.count === 0 || !workers.module || plans.length === 0) {
+    const out: RunSummary[] = [];
+    for (const p of plans) {
+      out.push(await runChecked(p, o, commit, goldens.get(p.goldenFile) ?? null));
+    }
+    return out;
+  }
+  const n = workers.count;
   const results: RunSummary[] = new Array(plans.length);
   const queue = plans.map((_, i) => i).sort((a, b) =>
     cost(runKey(plans[b])) - cost(runKey(plans[a])) || a - b
   );
   const options: WorkerOptions = {
-    root: o.root,
-    outDir: o.outDir,
-    profile: o.profile,
-    updateGolden: o.updateGolden,
-    ci: o.ci,
+    ...o,
     progress: n > 1 && o.progress === "bar" ? "lines" : o.progress,
-    writeDelayMs: o.writeDelayMs,
-    resume: o.resume,
-    checkpointEvery: o.checkpointEvery,
   };
   const run = (worker: Worker, i: number) =>
     new Promise<void>((resolve) => {
       const { exp, ...rest } = plans[i];
-      const message: PlanMessage = { ...rest, name: exp.name };
+      const message: RunMessage = {
+        plan: { ...rest, name: exp.name },
+        options,
+        commit,
+        golden: goldens.get(rest.goldenFile) ?? null,
+      };
       worker.onmessage = (e) => {
+        if (e.data?.interrupt) return requestInterrupt();
         results[i] = e.data;
         resolve();
       };
       worker.onerror = (e) => {
         e.preventDefault();
-        results[i] = {
-          name: exp.name,
-          title: exp.title,
-          runId: rest.runId,
-          folder: rest.folder,
-          profile: rest.baseProfile,
-          seed: rest.seed,
-          configHash: rest.configHash,
-          wallSeconds: 0,
-          metrics: {},
-          headline: [],
-          verdict: "failed",
-          failing: [],
-          error: `worker crashed: ${e.message}`,
-        };
+        results[i] = failedSummary(plans[i], exp.title, `worker crashed: ${e.message}`, 0);
         resolve();
       };
-      worker.postMessage({ plan: message, options, commit });
+      worker.postMessage(message);
     });
-  const workers = Array.from({ length: Math.min(n, plans.length) }, () => {
-    const w = new Worker(o.workerModule!, { type: "module" });
+  const pool = Array.from({ length: Math.min(n, plans.length) }, () => {
+    const w = new Worker(workers.module!, { type: "module" });
     activeWorkers.add(w);
     return w;
   });
   const sampler = setInterval(sampleMemory, 200);
   try {
-    await Promise.all(workers.map(async (w) => {
+    await Promise.all(pool.map(async (w) => {
       for (let i = queue.shift(); i !== undefined; i = queue.shift()) await run(w, i);
     }));
   } finally {
     clearInterval(sampler);
-    for (const w of workers) {
+    for (const w of pool) {
       w.terminate();
       activeWorkers.delete(w);
     }
@@ -415,37 +263,54 @@ async function runInWorkers(
 }
 
 /**
- * Run the planned runs (or a shard's part of them), on `workers` Deno workers (each with its own
- * tfjs; runs are independent, so results do not depend on the number of workers) or, with 0, in
- * this thread; then finish the site. Returns the summaries and the exit code (0 or 1).
+ * Run the planned runs (or a shard's part of them), then finish the site. Returns the summaries
+ * and the exit code (0 or 1).
  */
 export async function reproduce(
   o: ReproduceOptions,
 ): Promise<{ summaries: RunSummary[]; exitCode: number }> {
-  const plans = await plan(o.root, o.experiments, o.profile, o.seed, o.overrides);
+  const plans = await plan(o.root, o.experiments, o.profile, {
+    sweep: o.sweep,
+    seed: o.seed,
+    overrides: o.overrides,
+  });
+  const goldens = await loadGoldens(o.root, plans);
   const keys = plans.map(runKey);
-  const cost = await costModel(o.root, plans);
+  const { cost, warning } = await costModel(o.root, plans);
   let selected = plans;
   if (o.shard) {
+    if (warning) console.error(`warning: ${warning}`);
     const mine = new Set(partition(keys, cost, o.shard.count)[o.shard.index]);
     selected = plans.filter((p) => mine.has(runKey(p)));
   }
   await writeSiteAssets(o.outDir);
   const commit = await gitCommit(o.root);
-  const workers = o.workers ?? 0;
-  let summaries: RunSummary[] = [];
-  if (workers > 0 && o.workerModule && selected.length > 0) {
-    summaries = await runInWorkers(selected, o, commit, workers, cost);
-  } else {
-    for (const p of selected) summaries.push(await runChecked(p, o, commit));
-  }
+  const summaries = await runPlans(
+    selected,
+    {
+      root: o.root,
+      outDir: o.outDir,
+      ci: o.ci,
+      progress: o.progress,
+      writeDelayMs: o.writeDelayMs,
+      resume: o.resume,
+      checkpointEvery: o.checkpointEvery,
+      faultInterruptAfterCheckpoint: o.faultInterruptAfterCheckpoint,
+    },
+    goldens,
+    commit,
+    { count: o.workers ?? 0, module: o.workerModule },
+    cost,
+  );
   const peakRssMiB = Math.round(peakMemoryMiB());
-  await finalizeSite(o.outDir, summaries, o.experiments, {
+  const sweeps = await finalizeSite(o.outDir, summaries, o.experiments, {
+    root: o.root,
     commit,
     generated: new Date().toISOString(),
     peakRssMiB,
     selection: {
       profile: o.profile,
+      sweep: o.sweep ?? false,
       experiments: o.experiments.map((e) => e.name),
       ...(o.seed === undefined ? {} : { seed: o.seed }),
       ...(o.overrides && Object.keys(o.overrides).length ? { overrides: o.overrides } : {}),
@@ -461,14 +326,25 @@ export async function reproduce(
       );
     }
     console.log("\n" + summaryTable(summaries));
+    for (const s of sweeps) {
+      console.log(`sweep ${s.name}: ${s.verdict}${s.detail ? ` (${s.detail})` : ""}`);
+    }
+    const notCompared = summaries.filter((s) => s.verdict === "not compared");
+    if (notCompared.length) {
+      console.log(
+        `not compared with their goldens (user overrides): ${notCompared.map(runKey).join(", ")}`,
+      );
+    }
     console.log(
       `peak RSS ${peakRssMiB} MiB · live tensors after each run: ${
         summaries.map((s) => s.tensorsAfter).join(", ")
       }`,
     );
   }
-  const exitCode = summaries.some((s) => isFailure(s, o.ci ?? false)) ? 1 : 0;
-  return { summaries, exitCode };
+  const ci = o.ci ?? false;
+  const failed = summaries.some((s) => isFailing(s.verdict, ci)) ||
+    sweeps.some((s) => s.verdict === "regressed");
+  return { summaries, exitCode: failed ? 1 : 0 };
 }
 
 /** The summary table: run, wall time, key metrics, golden verdict. */
@@ -485,7 +361,12 @@ export function summaryTable(summaries: RunSummary[]): string {
     s.error
       ? `error: ${s.error.slice(0, 60)}`
       : s.headline.filter((h) => h in s.metrics).map((h) => `${h}=${fmt(s.metrics[h])}`).join(" "),
-    s.verdict + (s.failing.length ? ` (${s.failing.join(", ")})` : ""),
+    s.verdict + (s.failing.length
+      ? ` (${s.failing.slice(0, 6).join(", ")}${s.failing.length > 6 ? ", ..." : ""})`
+      : "") +
+    (s.verdict === "changed" && s.quality
+      ? ` · quality ${s.quality === "ok" ? "within seed spread" : s.quality}`
+      : ""),
   ]));
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((v, i) => v.padEnd(w[i])).join("  ").trimEnd();
@@ -495,7 +376,10 @@ export function summaryTable(summaries: RunSummary[]): string {
 }
 
 /** Path (from the site root) of the chart shown as a run's thumbnail. */
-function thumbnailOf(folder: string, charts: RunOutput["charts"]): string | undefined {
+function thumbnailOf(
+  folder: string,
+  charts: { name: string; timing?: boolean; thumbnail?: boolean }[],
+): string | undefined {
   const shown = charts.filter((c) => !c.timing);
   const c = shown.find((c) => c.thumbnail) ?? shown.find((c) => c.name === "samples") ?? shown[0];
   return c ? `${folder}/${c.name}.svg` : undefined;

@@ -3,8 +3,9 @@
  *
  * Each sample goes to its nearest mode mean (Euclidean). It is high quality if that distance is
  * below `threshold` std (3 by default). A mode is covered if at least one high-quality sample is
- * assigned to it; the stricter count asks for at least 0.2 N / K high-quality samples. The per-mode
- * histogram of high-quality samples is compared with uniform by KL(p || uniform) in nats.
+ * assigned to it; the stricter count asks for at least 0.2 N w_k high-quality samples. The per-mode
+ * histogram p of high-quality samples is compared with the law's own weights w by
+ * KL(p || w) = sum_k p_k log(p_k / w_k) in nats (w uniform unless given).
  */
 import { nearestMode } from "../data/mixtures.ts";
 import { checkPoints } from "./points.ts";
@@ -13,7 +14,7 @@ import { checkPoints } from "./points.ts";
 export interface ModeCoverage {
   /** Number of modes with at least one high-quality sample. */
   covered: number;
-  /** Number of modes with at least 0.2 N / K high-quality samples. */
+  /** Number of modes with at least 0.2 N w_k high-quality samples (0.2 N / K for equal weights). */
   coveredStrict: number;
   /** Number of modes K. */
   modes: number;
@@ -22,17 +23,19 @@ export interface ModeCoverage {
   /** High-quality samples assigned to each mode. */
   perMode: number[];
   /**
-   * KL(p || uniform) of the per-mode histogram p of high-quality samples, in nats. With no
-   * high-quality sample at all it is log K, its value when all mass sits on one mode.
+   * KL(p || w) of the per-mode histogram p of high-quality samples from the law's weights w, in
+   * nats. With no high-quality sample at all it is log(1 / min w), its value when all mass sits on
+   * the lightest mode.
    */
-  klFromUniform: number;
+  klFromWeights: number;
 }
 
-/** Mode coverage of rows of x against the given means and std. */
+/** Mode coverage of rows of x against the given means, std and weights (uniform by default). */
 export function modeCoverage(
   x: ArrayLike<number>,
   means: readonly (readonly number[])[],
   std: number,
+  weights?: readonly number[],
   threshold = 3,
 ): ModeCoverage {
   const dim = means[0].length;
@@ -47,17 +50,20 @@ export function modeCoverage(
       hq++;
     }
   }
-  let kl = Math.log(K);
+  const w = weights ?? new Array<number>(K).fill(1 / K);
+  let kl = Math.log(1 / Math.min(...w));
   if (hq > 0) {
     kl = 0;
-    for (const c of perMode) if (c > 0) kl += (c / hq) * Math.log((c / hq) * K);
+    perMode.forEach((c, k) => {
+      if (c > 0) kl += (c / hq) * Math.log(c / hq / w[k]);
+    });
   }
   return {
     covered: perMode.filter((c) => c > 0).length,
-    coveredStrict: perMode.filter((c) => c >= (0.2 * n) / K).length,
+    coveredStrict: perMode.filter((c, k) => c >= 0.2 * n * w[k]).length,
     modes: K,
     highQualityFraction: hq / n,
     perMode,
-    klFromUniform: kl,
+    klFromWeights: kl,
   };
 }

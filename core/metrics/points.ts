@@ -29,6 +29,14 @@ export function checkPoints(what: string, x: ArrayLike<number>, dim: number, min
   return n;
 }
 
+/** Check that `x` holds whole rows of `dim` numbers (finite or not). Returns the number of rows. */
+export function checkRows(what: string, x: ArrayLike<number>, dim: number): number {
+  if (x.length % dim !== 0) {
+    throw new MetricInputError(`${what}: ${x.length} numbers do not form rows of ${dim}`);
+  }
+  return x.length / dim;
+}
+
 /** Number of rows with a non-finite coordinate. */
 export function countNonFinite(x: ArrayLike<number>, dim: number): number {
   let bad = 0;

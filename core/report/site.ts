@@ -37,10 +37,22 @@ export interface PageMetric {
   description: string;
   unit?: string;
   better?: "lower" | "higher";
+  /** The golden's value for this run's seed. */
   golden?: number;
-  tolerance?: string;
-  /** "ok", "out" or undefined (not compared). */
+  /** The quality rule the metric was held to ("reported, not judged" for the rest). */
+  gate?: string;
+  /** "ok", "out" or undefined (not judged). */
   status?: "ok" | "out";
+}
+
+/** One row of an experiment's power table: a degradation and the gates that catch it. */
+export interface PowerRow {
+  label: string;
+  applies: boolean;
+  before: Record<string, number>;
+  after: Record<string, number>;
+  singleRun: string[];
+  sweep: string[];
 }
 
 /** A chart of an experiment page: its files `<name>.svg` and `<name>.vl.json` sit beside the page. */
@@ -73,6 +85,35 @@ export interface ExperimentPageModel {
    */
   timing?: Record<string, string>;
   timingCharts?: PageChart[];
+  /** What the golden check can see: the golden's sensitivity table. */
+  power?: PowerRow[];
+}
+
+/** The power table: each degradation, what it does to the metrics, and which gate catches it. */
+export function powerTable(rows: PowerRow[]): string {
+  const applied = rows.filter((r) => r.applies);
+  if (!applied.length) return "";
+  const body = rows.map((r) => {
+    if (!r.applies) {
+      return `<tr><td>${
+        escapeHtml(r.label)
+      }</td><td colspan="3" class="muted">does not apply to these samples</td></tr>`;
+    }
+    const moved = Object.keys(r.after).filter((k) => r.after[k] !== r.before[k]).map((k) =>
+      `<code>${escapeHtml(k)}</code> ${escapeHtml(formatValue(r.before[k]))} → ${
+        escapeHtml(formatValue(r.after[k]))
+      }`
+    ).join("<br>");
+    const seen = (m: string[]) =>
+      m.length
+        ? `<span class="ok">caught</span> <span class="muted">(${escapeHtml(m.join(", "))})</span>`
+        : `<span class="out">not seen</span>`;
+    return `<tr><td>${escapeHtml(r.label)}</td><td class="headline">${moved || "–"}</td><td>${
+      seen(r.singleRun)
+    }</td><td>${seen(r.sweep)}</td></tr>`;
+  }).join("\n");
+  return `<table class="power"><thead><tr><th>degradation of the default seed's samples</th><th>metrics (before → after)</th><th>single-run gate</th><th>sweep gate (every seed degraded)</th></tr></thead>
+<tbody>${body}</tbody></table>`;
 }
 
 const STYLE = `
@@ -88,8 +129,8 @@ th { font-weight: 600; font-size: 13px; color: var(--muted); }
 td.num { text-align: right; white-space: nowrap; }
 .verdict { display: inline-block; padding: 1px 10px; border-radius: 12px; font-size: 13px; font-weight: 600;
   border: 1px solid currentColor; white-space: nowrap; }
-.v-bit-exact, .v-within-tolerance, .v-updated { color: var(--ok); }
-.v-regressed, .v-changed, .v-failed { color: var(--bad); }
+.v-bit-exact, .v-ok, .v-updated { color: var(--ok); }
+.v-regressed, .v-changed, .v-failed, .v-stale-golden { color: var(--bad); }
 .v-no-golden, .v-not-compared { color: var(--warn); }
 .out { color: var(--bad); font-weight: 600; } .ok { color: var(--ok); }
 figure { margin: 18px 0 30px; } figcaption { color: var(--muted); font-size: 14px; max-width: 780px; }
@@ -131,7 +172,7 @@ export function experimentPage(m: ExperimentPageModel): string {
       escapeHtml(formatValue(r.value))
     }${r.unit ? ` ${escapeHtml(r.unit)}` : ""}</td><td class="num">${
       r.golden === undefined ? "–" : escapeHtml(formatValue(r.golden))
-    }</td><td>${escapeHtml(r.tolerance ?? "–")}</td><td class="${r.status ?? ""}">${
+    }</td><td class="headline">${escapeHtml(r.gate ?? "–")}</td><td class="${r.status ?? ""}">${
       r.status ?? ""
     }</td><td>${escapeHtml(r.description)}${
       r.better ? ` <span class="muted">(${escapeHtml(r.better)} is better)</span>` : ""
@@ -167,8 +208,14 @@ export function experimentPage(m: ExperimentPageModel): string {
 <p>${escapeHtml(m.description)}</p>
 ${notes}
 <h2>Metrics</h2>
-<table><thead><tr><th>metric</th><th>value</th><th>golden</th><th>tolerance</th><th></th><th>meaning</th></tr></thead>
-<tbody>${metricRows}</tbody></table>
+<table><thead><tr><th>metric</th><th>value</th><th>golden (this seed)</th><th>quality gate</th><th></th><th>meaning</th></tr></thead>
+<tbody>${metricRows}</tbody></table>${
+      m.power && powerTable(m.power)
+        ? `\n<h2>What the golden check can see</h2>\n<p class="muted">The golden's own samples degraded in controlled ways and measured again: which degradations the single-run gate (this seed against the seed spread) and the sweep gate (every seed degraded, Welch + Holm) catch.</p>\n${
+          powerTable(m.power)
+        }`
+        : ""
+    }
 <h2>Charts</h2>
 ${charts}
 <h2>Files</h2>
@@ -283,6 +330,12 @@ export function sweepPage(m: {
   metrics: SweepMetric[];
   runs: SweepRun[];
   chart: PageChart;
+  /** The sweep gate's verdict against the golden's seed distribution. */
+  gate?: {
+    verdict: string;
+    detail?: string;
+    checks: { metric: string; ok: boolean; rule: string }[];
+  };
 }): string {
   const metricRows = m.metrics.map((r) =>
     `<tr><td><code>${escapeHtml(r.name)}</code></td><td class="num">${
@@ -313,6 +366,23 @@ export function sweepPage(m: {
       escapeHtml(m.base)
     } profile</p>
 <p>${escapeHtml(m.description)}</p>
+${
+      m.gate
+        ? `<h2>Sweep gate</h2>\n<p>${verdictBadge(m.gate.verdict)}${
+          m.gate.detail ? ` <span class="muted">${escapeHtml(m.gate.detail)}</span>` : ""
+        }</p>${
+          m.gate.checks.length
+            ? `\n<table><thead><tr><th>metric</th><th>against the golden's seeds</th><th></th></tr></thead><tbody>${
+              m.gate.checks.map((c) =>
+                `<tr><td><code>${escapeHtml(c.metric)}</code></td><td class="headline">${
+                  escapeHtml(c.rule)
+                }</td><td class="${c.ok ? "ok" : "out"}">${c.ok ? "ok" : "out"}</td></tr>`
+              ).join("")
+            }</tbody></table>`
+            : ""
+        }`
+        : ""
+    }
 <h2>Spread across runs</h2>
 <table><thead><tr><th>metric</th><th>mean</th><th>std</th><th>min</th><th>max</th><th>runs</th><th>meaning</th></tr></thead>
 <tbody>${metricRows}</tbody></table>

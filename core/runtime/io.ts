@@ -7,6 +7,7 @@
  * them before the process exits.
  */
 import { dirname } from "node:path";
+import { checkWrite } from "./sandbox.ts";
 
 const inFlight = new Set<string>();
 let counter = 0;
@@ -28,7 +29,9 @@ export function removeTempFiles(): void {
 
 /** Write `data` to `path` atomically (temp file in the same folder, then rename). */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  checkWrite(path, "output file");
   await Deno.mkdir(dirname(path), { recursive: true });
+  checkWrite(path, "output file");
   const tmp = `${path}.${Deno.pid}.${counter++}.tmp`;
   inFlight.add(tmp);
   try {
@@ -88,6 +91,7 @@ export function removeStagedDirectories(): void {
 export async function stageDirectory(
   final: string,
 ): Promise<{ dir: string; commit(): void; abort(): void }> {
+  checkWrite(final, "output folder");
   const parent = dirname(final);
   const base = final.slice(parent.length + 1);
   const dir = `${parent}/.${base}.staging-${Deno.pid}-${counter++}`;

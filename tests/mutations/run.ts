@@ -1,18 +1,31 @@
 /**
- * `deno task test:mutations [--only id,...] [--jobs N]`: planted regressions, black box.
+ * `deno task test:mutations [--only id,...] [--jobs N]`: planted bugs, judged by both layers of
+ * the golden check, black box.
  *
  * For each mutation of `mutations.json` (a file, an exact text that must occur once, its
- * replacement, what it breaks, the experiments it affects), the project is copied to a temporary
- * folder (node_modules as hard links), the mutation applied to the real source, and
- * `reproduce --profile quick` run on the affected experiments. The golden check must fail. First
- * the unmutated project must pass the same runs, or a "caught" would mean nothing. Results go to
- * reports/mutations.json: which mutation was caught by which metrics.
+ * replacement, what it breaks, the experiments it affects, its kind), the project is copied to a
+ * temporary folder (node_modules as hard links), the mutation applied to the real source, and:
+ *
+ * 1. `reproduce --profile quick --ci=true` on the affected experiments (with the mutation's
+ *    `--seed` if it has one): does the reproducibility layer flag it (changed, stale golden,
+ *    regressed)? A compile error or a failed run is reported as such, never as a catch.
+ * 2. The quality layer, as `update-golden` would judge the mutant: the single-run gate of step 1;
+ *    if it lets the mutant through, `reproduce --sweep` (every quick seed) and the sweep gate.
+ * 3. For `metric` mutations (bugs in the instrument itself, which the quality layer reads through
+ *    the broken metric): the independent numpy check of the mutant's samples must disagree.
+ *
+ * A mutation passes when it is flagged by the reproducibility layer, refused by the quality layer
+ * when it degrades quality (`method` and `config` kinds, unless `degrades` is false), and (metric
+ * kind) contradicted by the independent check. First the unmutated project must come back
+ * bit-exact on every run the mutations use. Results: reports/mutations.json and a table.
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../core/harness/cli.ts";
+import { PROJECT_ROOT } from "../../core/harness/root.ts";
 import { writeJsonAtomic } from "../../core/runtime/io.ts";
+import { independentFigures } from "../tools/independent.ts";
 
+/** A planted bug. */
 interface Mutation {
   id: string;
   file: string;
@@ -20,15 +33,32 @@ interface Mutation {
   replace: string;
   breaks: string;
   experiments: string[];
+  /** Run with this seed (it must be one of the golden's quick seeds). */
   seed?: number;
+  /** method (default): a bug in the method; config: an edit of a profile; metric: the instrument. */
+  kind?: "method" | "config" | "metric";
+  /** Does it make the samples or the method's figures worse? (default: true but for metric kind) */
+  degrades?: boolean;
 }
 
+/** What became of one mutation. */
 interface Outcome {
   id: string;
   breaks: string;
-  caught: boolean;
-  error?: string;
-  verdicts: Record<string, { verdict: string; failing: string[] }>;
+  kind: string;
+  /** "compile error" or "crash" when the mutant did not run through; else "ran". */
+  ran: "ran" | "compile error" | "crash";
+  problem?: string;
+  /** Reproducibility layer: each experiment's verdict. */
+  reproducibility: Record<string, string>;
+  flagged: boolean;
+  /** Quality layer: "refused by the single-run gate", "refused by the sweep gate", "accepted". */
+  quality: string;
+  /** The metrics that decided the quality verdict. */
+  qualityMetrics: string[];
+  /** Metric kind: does the independent check contradict the mutant's metrics? */
+  independent?: string;
+  pass: boolean;
   seconds: number;
 }
 
@@ -55,7 +85,6 @@ async function workspace(mutate?: Mutation): Promise<string> {
       `could not copy node_modules into ${dir}: ${new TextDecoder().decode(cp.stderr)}`,
     );
   }
-
   if (mutate) {
     const path = join(dir, mutate.file);
     const src = await Deno.readTextFile(path);
@@ -70,8 +99,21 @@ async function workspace(mutate?: Mutation): Promise<string> {
   return dir;
 }
 
-/** Run the quick golden check of `experiments` in `dir`; returns the exit code and the verdicts. */
-async function check(dir: string, experiments: string[], seed?: number) {
+interface RunRecord {
+  name: string;
+  verdict: string;
+  quality?: string;
+  failing: string[];
+  error?: string;
+}
+
+/** `reproduce --profile quick` of `experiments` in `dir` (a sweep with `sweep`). */
+async function reproduce(
+  dir: string,
+  experiments: string[],
+  o: { seed?: number; sweep?: boolean },
+) {
+  const out = o.sweep ? "reports/mutant-sweep" : "reports/mutant";
   const args = [
     "task",
     "-q",
@@ -82,53 +124,134 @@ async function check(dir: string, experiments: string[], seed?: number) {
     experiments.join(","),
     "--ci=true",
     "--out",
-    "reports/mutant",
+    out,
+    ...(o.sweep ? ["--sweep"] : []),
+    ...(o.seed !== undefined ? ["--seed", String(o.seed)] : []),
   ];
-  if (seed !== undefined) args.push("--seed", String(seed));
-  const out = await new Deno.Command(Deno.execPath(), {
+  const res = await new Deno.Command(Deno.execPath(), {
     args,
     cwd: dir,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", CI: "" },
   }).output();
-  const verdicts: Outcome["verdicts"] = {};
+  const stderr = new TextDecoder().decode(res.stderr);
+  let summary: {
+    experiments: RunRecord[];
+    sweeps?: { name: string; verdict: string; checks: { metric: string; ok: boolean }[] }[];
+  } | null = null;
   try {
-    const summary = JSON.parse(
-      await Deno.readTextFile(join(dir, "reports", "mutant", "summary.json")),
-    );
-    for (const e of summary.experiments) {
-      verdicts[e.name] = { verdict: e.verdict, failing: e.failing };
-    }
-  } catch { /* no summary: the run stopped before writing it */ }
-  return { code: out.code, verdicts, stderr: new TextDecoder().decode(out.stderr) };
+    summary = JSON.parse(await Deno.readTextFile(join(dir, out, "summary.json")));
+  } catch { /* the run stopped before writing it */ }
+  return { code: res.code, stderr, summary, outDir: join(dir, out) };
 }
 
-async function run(m: Mutation): Promise<Outcome> {
+/** Compile error, crash, or null when every run went through. */
+function failure(
+  r: Awaited<ReturnType<typeof reproduce>>,
+): Pick<Outcome, "ran" | "problem"> | null {
+  if (!r.summary) {
+    const compile = /TS\d{4}|Type checking failed|SyntaxError|Module not found/.test(r.stderr);
+    const line = r.stderr.split("\n").find((l) => /error/i.test(l)) ?? r.stderr.slice(0, 200);
+    return { ran: compile ? "compile error" : "crash", problem: `exit ${r.code}: ${line.trim()}` };
+  }
+  const failed = r.summary.experiments.filter((e) => e.verdict === "failed");
+  if (failed.length) {
+    return { ran: "crash", problem: failed.map((e) => `${e.name}: ${e.error}`).join("; ") };
+  }
+  return null;
+}
+
+async function judge(m: Mutation): Promise<Outcome> {
   const start = performance.now();
+  const kind = m.kind ?? "method";
+  const degrades = m.degrades ?? kind !== "metric";
+  const base: Outcome = {
+    id: m.id,
+    breaks: m.breaks,
+    kind,
+    ran: "ran",
+    reproducibility: {},
+    flagged: false,
+    quality: "not judged",
+    qualityMetrics: [],
+    pass: false,
+    seconds: 0,
+  };
   let dir: string | undefined;
   try {
     dir = await workspace(m);
-    const r = await check(dir, m.experiments, m.seed);
-    const failed = Object.values(r.verdicts).some((v) =>
-      ["regressed", "changed", "failed"].includes(v.verdict)
+    const r = await reproduce(dir, m.experiments, { seed: m.seed });
+    const fail = failure(r);
+    if (fail) return { ...base, ...fail, seconds: (performance.now() - start) / 1000 };
+    const runs = r.summary!.experiments;
+    const reproducibility = Object.fromEntries(
+      runs.map((
+        e,
+      ) => [
+        e.name,
+        e.verdict + (e.failing.length ? ` (${e.failing.slice(0, 4).join(", ")})` : ""),
+      ]),
     );
+    const flagged = runs.some((e) => ["changed", "regressed", "stale golden"].includes(e.verdict));
+    let quality = "accepted";
+    let qualityMetrics: string[] = [];
+    const single = runs.filter((e) => e.quality === "regressed");
+    if (single.length) {
+      quality = "refused by the single-run gate";
+      qualityMetrics = single.flatMap((e) => e.failing.map((f) => `${e.name}: ${f}`));
+    } else {
+      const s = await reproduce(dir, m.experiments, { sweep: true });
+      const sfail = failure(s);
+      if (sfail) {
+        return {
+          ...base,
+          ...sfail,
+          reproducibility,
+          flagged,
+          seconds: (performance.now() - start) / 1000,
+        };
+      }
+      const bad = (s.summary!.sweeps ?? []).filter((v) => v.verdict === "regressed");
+      if (bad.length) {
+        quality = "refused by the sweep gate";
+        qualityMetrics = bad.flatMap((v) =>
+          v.checks.filter((c) => !c.ok).map((c) => `${v.name}: ${c.metric}`)
+        );
+      }
+    }
+    let independent: string | undefined;
+    if (kind === "metric") {
+      independent = "no samples to check";
+      for (const e of runs) {
+        const f = await independentFigures(join(r.outDir, e.name)).catch(() => null);
+        if (!f) continue;
+        const off = Object.keys(f.theirs).filter((k) =>
+          !(k in f.ours) || Math.abs(f.ours[k] - f.theirs[k]) > 1e-9
+        );
+        independent = off.length ? `disagrees (${e.name}: ${off.join(", ")})` : "agrees";
+        if (off.length) break;
+      }
+    }
+    const refused = quality !== "accepted";
+    const pass = flagged && (!degrades || refused) &&
+      (kind !== "metric" || !independent?.startsWith("agrees"));
     return {
-      id: m.id,
-      breaks: m.breaks,
-      caught: r.code === 1 && failed,
-      error: r.code === 2 ? `usage error: ${r.stderr.trim().split("\n")[0]}` : undefined,
-      verdicts: r.verdicts,
+      ...base,
+      reproducibility,
+      flagged,
+      quality,
+      qualityMetrics,
+      independent,
+      pass,
       seconds: (performance.now() - start) / 1000,
     };
   } catch (e) {
     return {
-      id: m.id,
-      breaks: m.breaks,
-      caught: false,
-      error: (e as Error).message,
-      verdicts: {},
-      seconds: 0,
+      ...base,
+      ran: "crash",
+      problem: (e as Error).message,
+      seconds: (performance.now() - start) / 1000,
     };
   } finally {
     if (dir) await Deno.remove(dir, { recursive: true });
@@ -157,53 +280,73 @@ if (values.only) {
   mutations = mutations.filter((m) => ids.includes(m.id));
 }
 const jobs = Number(values.jobs ?? 2);
+if (!Number.isSafeInteger(jobs) || jobs < 1 || jobs > 16) {
+  console.error(`error: --jobs: got ${values.jobs}; allowed: an integer in [1, 16]`);
+  Deno.exit(2);
+}
 
-// The unmutated project must pass every check the mutations will run.
-console.log("baseline: the unmutated project's quick golden checks");
+// The unmutated project must come back bit-exact on every run the mutations use.
+console.log("baseline: the unmutated project's quick runs must come back bit-exact");
 const groups = new Map<string, string[]>();
 for (const m of mutations) {
   const key = String(m.seed ?? "");
   groups.set(key, [...new Set([...(groups.get(key) ?? []), ...m.experiments])]);
 }
-const base = await workspace();
+const baseDir = await workspace();
 try {
   for (const [seed, exps] of groups) {
-    const r = await check(base, exps, seed === "" ? undefined : Number(seed));
-    if (r.code !== 0) {
+    const r = await reproduce(baseDir, exps, { seed: seed === "" ? undefined : Number(seed) });
+    const bad = r.summary?.experiments.filter((e) => e.verdict !== "bit-exact") ?? [];
+    if (r.code !== 0 || !r.summary || bad.length) {
       console.error(
-        `baseline failed (seed ${seed || "default"}): ${JSON.stringify(r.verdicts)}\n${r.stderr}`,
+        `baseline failed (seed ${seed || "default"}): ${JSON.stringify(bad)}\n${r.stderr}`,
       );
       Deno.exit(1);
     }
   }
 } finally {
-  await Deno.remove(base, { recursive: true });
+  await Deno.remove(baseDir, { recursive: true });
 }
 
 const outcomes: Outcome[] = [];
 const queue = [...mutations];
 await Promise.all(Array.from({ length: jobs }, async () => {
   for (let m = queue.shift(); m; m = queue.shift()) {
-    const o = await run(m);
+    const o = await judge(m);
     outcomes.push(o);
-    const how = o.error ??
-      Object.entries(o.verdicts).map(([e, v]) =>
-        `${e}: ${v.verdict}${v.failing.length ? ` (${v.failing.join(", ")})` : ""}`
-      ).join("; ");
-    console.log(`${o.caught ? "caught  " : "SURVIVED"} ${o.id.padEnd(30)} ${how}`);
+    const repro = o.ran !== "ran"
+      ? `${o.ran.toUpperCase()}: ${o.problem}`
+      : `${o.flagged ? "flagged" : "NOT FLAGGED"} [${
+        Object.entries(o.reproducibility).map(([e, v]) => `${e}: ${v}`).join("; ")
+      }]`;
+    const q = o.ran === "ran"
+      ? ` · quality: ${o.quality}${
+        o.qualityMetrics.length ? ` (${o.qualityMetrics.slice(0, 4).join(", ")})` : ""
+      }${o.independent ? ` · independent check ${o.independent}` : ""}`
+      : "";
+    console.log(`${o.pass ? "pass    " : "FAIL    "} ${o.id.padEnd(28)} ${repro}${q}`);
   }
 }));
 outcomes.sort((a, b) =>
   mutations.findIndex((m) => m.id === a.id) - mutations.findIndex((m) => m.id === b.id)
 );
 await writeJsonAtomic(join(PROJECT_ROOT, "reports", "mutations.json"), outcomes);
-const survived = outcomes.filter((o) => !o.caught);
+const failed = outcomes.filter((o) => !o.pass);
+const count = (f: (o: Outcome) => boolean) => outcomes.filter(f).length;
 console.log(
-  `\n${
-    outcomes.length - survived.length
-  }/${outcomes.length} planted regressions caught; results in reports/mutations.json`,
+  `\n${outcomes.length} planted bugs: ${
+    count((o) => o.flagged)
+  } flagged by the reproducibility layer; ` +
+    `${
+      count((o) => o.quality.startsWith("refused by the single"))
+    } refused by the single-run gate, ` +
+    `${count((o) => o.quality.startsWith("refused by the sweep"))} only by the sweep gate, ` +
+    `${count((o) => o.ran === "ran" && o.quality === "accepted")} accepted by the quality layer; ` +
+    `${
+      count((o) => o.ran !== "ran")
+    } crashed or failed to compile. Results: reports/mutations.json`,
 );
-if (survived.length) {
-  console.error(`survived: ${survived.map((o) => o.id).join(", ")}`);
+if (failed.length) {
+  console.error(`failed: ${failed.map((o) => o.id).join(", ")}`);
   Deno.exit(1);
 }

@@ -1,0 +1,277 @@
+/**
+ * The golden check's two layers, against hand-built goldens: statistics with known values, the
+ * single-run band, the sweep test, exact bands, stale goldens, and the degradations.
+ */
+import assert from "node:assert/strict";
+import {
+  holmRejects,
+  incompleteBeta,
+  studentTCdf,
+  studentTQuantile,
+  summary,
+  welchGreater,
+} from "../core/metrics/statistics.ts";
+import {
+  exactBand,
+  judgeRun,
+  judgeSweep,
+  leaveOneOutAlarms,
+  NUMERIC_BANDS,
+  predictiveP,
+  RUN_ALPHA,
+} from "../core/harness/gate.ts";
+import { compareRun, type Golden } from "../core/harness/golden.ts";
+import { checkRun } from "../core/harness/check.ts";
+import { blur, dropMode, moveMass, scaleLaw } from "../core/metrics/degrade.ts";
+import { nearestMode, ring8Mixture } from "../core/data/mixtures.ts";
+import { Streams } from "../core/runtime/random.ts";
+import type { MetricSpec } from "../core/harness/experiment.ts";
+import { DATASETS } from "../core/data/datasets.ts";
+import { mixtureLogDensity, MixtureOracle } from "../core/data/mixtures.ts";
+import { scoreFromMixtureAtTime } from "../core/models.ts";
+import { vpSde } from "../core/noise/sde.ts";
+import { nll } from "../core/likelihood.ts";
+import { backend } from "./helpers.ts";
+
+const near = (a: number, b: number, tol: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+
+Deno.test("Student's t: CDF and quantiles match tables; incomplete beta closed forms", () => {
+  // Tables (two-sided 0.05 and one-sided 0.01 critical values).
+  near(studentTQuantile(0.975, 1), 12.7062, 1e-3, "t_.975,1");
+  near(studentTQuantile(0.975, 9), 2.2622, 1e-4, "t_.975,9");
+  near(studentTQuantile(0.99, 4), 3.7469, 1e-4, "t_.99,4");
+  near(studentTQuantile(0.99, 9), 2.8214, 1e-4, "t_.99,9");
+  near(studentTQuantile(0.5, 7), 0, 1e-6, "median");
+  near(studentTQuantile(0.975, 1e6), 1.95996, 1e-4, "normal limit");
+  near(studentTCdf(-2.2622, 9), 0.025, 1e-5, "lower tail");
+  // I_x(1, 1) = x; I_x(a, 1) = x^a; I_x(1, b) = 1 - (1-x)^b.
+  near(incompleteBeta(0.3, 1, 1), 0.3, 1e-12, "I(1,1)");
+  near(incompleteBeta(0.3, 2.5, 1), 0.3 ** 2.5, 1e-12, "I(a,1)");
+  near(incompleteBeta(0.3, 1, 4), 1 - 0.7 ** 4, 1e-12, "I(1,b)");
+});
+
+Deno.test("Welch's test and Holm's correction", () => {
+  const a = [1, 2, 3, 4, 5], b = [3, 4, 5, 6, 7];
+  const w = welchGreater(a, b);
+  // Equal variances 2.5, n 5: t = 2 / 1 = 2, df = 8, p = 1 - F(2; 8) = 0.04025.
+  near(w.t, 2, 1e-12, "t");
+  near(w.df, 8, 1e-12, "df");
+  near(w.p, 0.040258, 1e-5, "p");
+  assert.ok(welchGreater(b, a).p > 0.9, "the other direction is not significant");
+  assert.equal(welchGreater([1, 1, 1], [2, 2, 2]).p, 0, "constants: exact");
+  assert.equal(welchGreater([1, 1, 1], [1, 1, 1]).p, 1, "equal constants");
+  assert.deepEqual(holmRejects([0.001, 0.04, 0.02, 0.5], 0.05), [true, false, false, false]);
+  assert.deepEqual(holmRejects([0.001, 0.012, 0.02, 0.5], 0.05), [true, true, true, false]);
+  assert.deepEqual(summary([2, 2, 2]), { n: 3, mean: 2, sd: 0, min: 2, max: 2 });
+});
+
+/** A golden with seeds 0..n-1 of one lower-is-better metric `m` and one exact metric `e`. */
+function golden(values: number[], extra: Partial<Golden> = {}): Golden {
+  return {
+    format: 2,
+    experiment: "x",
+    profile: "quick",
+    seed: 0,
+    configHash: "h",
+    gates: {
+      m: { kind: "seeds", better: "lower" },
+      e: { kind: "exact", precision: "float64" },
+      r: { kind: "report" },
+    },
+    runs: values.map((v, seed) => ({
+      seed,
+      metrics: { m: v, e: 10 + seed, r: seed },
+      samplesSha256: `hash-${seed}`,
+    })),
+    renewal: { reason: null, quality: "test" },
+    ...extra,
+  };
+}
+
+Deno.test("single-run gate: Holm-rejected and beyond the worst seed is regressed", () => {
+  const values = [1.0, 1.2, 0.9, 1.1, 1.05, 0.95, 1.0, 1.15, 0.85, 1.1];
+  const s = summary(values);
+  // The predictive p-value is Student's t of the standardized distance.
+  const x = 1.6;
+  const z = (x - s.mean) / (s.sd * Math.sqrt(1 + 1 / 10));
+  near(predictiveP(values, x, "lower"), 1 - studentTCdf(z, 9), 1e-15, "p");
+  near(predictiveP(values, 2 * s.mean - x, "higher"), 1 - studentTCdf(z, 9), 1e-12, "mirrored");
+  const g = golden(values);
+  // One gated metric: Holm is the plain level. The edge is where p = RUN_ALPHA.
+  const edge = s.mean + studentTQuantile(1 - RUN_ALPHA, 9) * s.sd * Math.sqrt(1.1);
+  assert.equal(judgeRun(g, 0, { m: edge * 0.999, e: 10, r: 0 }).verdict, "ok", "inside the edge");
+  const bad = judgeRun(g, 0, { m: edge * 1.001, e: 10, r: 0 });
+  assert.equal(bad.verdict, "regressed");
+  assert.deepEqual(bad.checks.filter((c) => !c.ok).map((c) => c.metric), ["m"]);
+  assert.equal(judgeRun(g, 0, { m: 0.1, e: 10, r: 999 }).verdict, "ok", "better and report-only");
+  assert.equal(judgeRun(g, 0, { e: 10, r: 0 }).verdict, "regressed", "a gated metric missing");
+  assert.equal(judgeRun(g, 0, { m: NaN, e: 10, r: 0 }).verdict, "regressed", "not finite");
+  // Far beyond the bound but not beyond the worst seed: not regressed (one wild golden seed).
+  const wild = golden([1, 1.01, 0.99, 1, 1.02, 0.98, 1, 1.01, 0.99, 5]);
+  assert.equal(judgeRun(wild, 0, { m: 4.9, e: 10, r: 0 }).verdict, "ok");
+  // No spread: anything worse than the constant is regressed.
+  assert.equal(predictiveP([8, 8, 8, 8, 8], 7, "higher"), 0);
+  assert.equal(predictiveP([8, 8, 8, 8, 8], 8, "higher"), 1);
+  // Holm over several metrics: a p just under RUN_ALPHA is not enough when there are two.
+  const two: Golden = {
+    ...g,
+    gates: { ...g.gates, m2: { kind: "seeds", better: "lower" } },
+    runs: g.runs.map((r) => ({ ...r, metrics: { ...r.metrics, m2: r.metrics.m } })),
+  };
+  const justOver = s.mean + studentTQuantile(1 - 0.8 * RUN_ALPHA, 9) * s.sd * Math.sqrt(1.1);
+  assert.ok(justOver > 1.2, "beyond the worst seed");
+  assert.equal(judgeRun(two, 0, { m: justOver, m2: s.mean, e: 10, r: 0 }).verdict, "ok");
+  assert.equal(judgeRun(g, 0, { m: justOver, e: 10, r: 0 }).verdict, "regressed");
+});
+
+Deno.test("exact metrics: the same seed's value within the precision band, both ways when undirected", () => {
+  const g = golden([1, 1.1, 0.9, 1, 1]);
+  const band = exactBand(13, "float64");
+  assert.equal(band, NUMERIC_BANDS.float64.abs + NUMERIC_BANDS.float64.rel * 13);
+  assert.equal(judgeRun(g, 3, { m: 1, e: 13 + band / 2, r: 0 }).verdict, "ok");
+  assert.equal(judgeRun(g, 3, { m: 1, e: 13 + 2 * band, r: 0 }).verdict, "regressed");
+  assert.equal(judgeRun(g, 3, { m: 1, e: 13 - 2 * band, r: 0 }).verdict, "regressed");
+  // A seed the golden lacks: an undirected exact metric is not judged.
+  assert.equal(judgeRun(g, 42, { m: 1, e: 99, r: 0 }).verdict, "ok");
+});
+
+Deno.test("sweep gate: a shifted mean is caught, noise is not, a seed that changes nothing is", () => {
+  const rng = new Streams(7).get("t");
+  const draw = (mu: number) => Array.from({ length: 10 }, () => mu + 0.1 * rng.normal());
+  const g = golden(draw(1));
+  const runs = (values: number[], hashes = true) =>
+    values.map((v, seed) => ({
+      seed,
+      metrics: { m: v, e: 10 + seed, r: 0 },
+      samplesSha256: hashes ? `new-${seed}` : "same",
+    }));
+  assert.equal(judgeSweep(g, runs(draw(1))).verdict, "ok", "same law");
+  const worse = judgeSweep(g, runs(draw(1.3)));
+  assert.equal(worse.verdict, "regressed", "mean up by 3 sd");
+  assert.ok(worse.checks.find((c) => c.metric === "m")!.p! < 1e-4);
+  assert.equal(judgeSweep(g, runs(draw(0.7))).verdict, "ok", "better is not a regression");
+  const frozen = judgeSweep(g, runs(draw(1), false));
+  assert.equal(frozen.verdict, "regressed");
+  assert.ok(frozen.checks.some((c) => c.metric === "samples.csv"));
+  // An exact metric that moved on one seed.
+  const moved = runs(draw(1));
+  moved[2].metrics.e += 1;
+  assert.equal(judgeSweep(g, moved).verdict, "regressed");
+});
+
+Deno.test("the single-run gate's false-alarm rate on pure noise is near its design rate", () => {
+  // Many goldens of ten normal seeds, a fresh seed each: alarms at most ~RUN_ALPHA (the worst-seed
+  // condition makes it lower).
+  const rng = new Streams(11).get("alarms");
+  let alarms = 0;
+  const trials = 4000;
+  for (let i = 0; i < trials; i++) {
+    const values = Array.from({ length: 10 }, () => rng.normal());
+    if (judgeRun(golden(values), 0, { m: rng.normal(), e: 10, r: 0 }).verdict === "regressed") {
+      alarms++;
+    }
+  }
+  const rate = alarms / trials;
+  assert.ok(rate <= 1.5 * RUN_ALPHA, `false-alarm rate ${rate}`);
+  assert.ok(rate >= 0.2 * RUN_ALPHA, `false-alarm rate ${rate} (the gate is not dead)`);
+  const loo = leaveOneOutAlarms(golden([1, 1.1, 0.9, 1.05, 0.95, 1, 1.02, 0.98, 1.01, 0.99]));
+  assert.deepEqual(loo, { alarms: 0, seeds: 10 });
+});
+
+Deno.test("reproducibility layer: bit-exact, changed, stale config, stale gates, not compared", () => {
+  const g = golden([1, 1.1, 0.9, 1, 1]);
+  const id = { seed: 0, configHash: "h", overridden: false };
+  const same = { m: 1, e: 10, r: 0 };
+  assert.equal(compareRun(g, id, same, "hash-0").verdict, "bit-exact");
+  const changed = compareRun(g, id, { ...same, r: 0.5 }, "hash-0");
+  assert.equal(changed.verdict, "changed");
+  assert.deepEqual(changed.diffs, [{ metric: "r", golden: 0, got: 0.5 }]);
+  assert.equal(compareRun(g, id, same, "other").verdict, "changed", "samples only");
+  assert.equal(compareRun(g, { ...id, configHash: "h2" }, same, "hash-0").verdict, "stale");
+  assert.equal(compareRun(g, { ...id, overridden: true }, same, "x").verdict, "not compared");
+  assert.equal(compareRun(g, { ...id, seed: 77 }, same, "x").verdict, "not compared");
+  assert.equal(compareRun(null, id, same, "x").verdict, "no golden");
+  const specs: Record<string, MetricSpec> = {
+    m: { description: "", better: "lower" },
+    e: { description: "", gate: { exact: "float64" } },
+    r: { description: "" },
+  };
+  const exp = { metrics: specs };
+  assert.equal(checkRun(g, { ...id, exp }, same, "hash-0").verdict, "bit-exact");
+  // A spec whose gate changed makes the golden stale, as a config change does.
+  const looser = { metrics: { ...specs, m: { description: "" } } };
+  assert.equal(checkRun(g, { ...id, exp: looser }, same, "hash-0").verdict, "stale golden");
+  // Changed numbers, quality inside the spread, and outside it.
+  const c = checkRun(g, { ...id, exp }, { ...same, m: 1.05 }, "x");
+  assert.equal(c.verdict, "changed");
+  assert.equal(c.quality.verdict, "ok");
+  assert.equal(checkRun(g, { ...id, exp }, { ...same, m: 5 }, "x").verdict, "regressed");
+  assert.equal(
+    checkRun(g, { ...id, configHash: "other", exp }, { ...same, m: 5 }, "x").verdict,
+    "regressed",
+    "a stale golden still judges quality",
+  );
+});
+
+Deno.test("degradations: blur, mass moved, mode dropped, law scaled do what they say", () => {
+  const ring = ring8Mixture();
+  const modes = { means: ring.means, weights: ring.weights };
+  const x = Float32Array.from(
+    ring.means.flatMap((m) => [m[0], m[1]]).concat(
+      ...Array.from({ length: 9 }, () => ring.means.flatMap((m) => [m[0], m[1]])),
+    ),
+  ); // 10 points on each mode
+  const count = (y: Float32Array) => {
+    const c = new Array(8).fill(0);
+    for (const k of nearestMode(ring.means, y).mode) c[k]++;
+    return c;
+  };
+  assert.deepEqual(count(x), new Array(8).fill(10));
+  const moved = count(moveMass(x, 2, modes, 0.2));
+  assert.equal(moved[0], 8);
+  assert.equal(moved.reduce((a, b) => a + b), 80);
+  assert.equal(count(moveMass(x, 2, modes, 0.5))[0], 5);
+  const dropped = count(dropMode(x, 2, modes));
+  assert.equal(dropped[0], 0);
+  assert.equal(dropped.reduce((a, b) => a + b), 80);
+  const scaled = scaleLaw(x, 2, 0.95, modes);
+  near(Math.hypot(scaled[0], scaled[1]), 0.95 * 3, 1e-6, "radius scaled about the law's mean");
+  const b = blur(x, 0.1);
+  let s2 = 0;
+  for (let i = 0; i < x.length; i++) s2 += (b[i] - x[i]) ** 2;
+  near(Math.sqrt(s2 / x.length), 0.1, 0.02, "blur sd");
+  assert.deepEqual(blur(x, 0.1), b, "the same noise every time");
+});
+
+Deno.test("the float32 band of exact metrics covers float32 rounding: a one-ulp nudge of the inputs moves the oracle NLL far less", async () => {
+  await backend();
+  const sde = vpSde();
+  const m = DATASETS.ring8.mixture!;
+  const x = DATASETS.ring8.sample(100, new Streams(5).get("points")).x;
+  const nudged = Float32Array.from(x, (v) => v * (1 + 2 ** -23));
+  const oracle = new MixtureOracle(m);
+  const closed = (y: Float32Array) => mixtureLogDensity(m, y).map((v) => -v);
+  const figures = (y: Float32Array) => {
+    const r = nll(sde, scoreFromMixtureAtTime(oracle, sde), y, 2).nll;
+    const c = closed(y);
+    let meanNll = 0, mad = 0;
+    r.forEach((v, i) => {
+      meanNll += v / r.length;
+      mad += Math.abs(v - c[i]) / r.length;
+    });
+    return { meanNll, mad };
+  };
+  const a = figures(x), b = figures(nudged);
+  oracle.dispose();
+  for (const k of ["meanNll", "mad"] as const) {
+    const moved = Math.abs(a[k] - b[k]);
+    const band = exactBand(a[k], "float32");
+    console.log(
+      `${k}: ${a[k]} moved ${moved.toExponential(2)} by a one-ulp nudge; band ${
+        band.toExponential(2)
+      }`,
+    );
+    assert.ok(moved <= 0.1 * band, `${k} moved ${moved}, a tenth of the band is ${0.1 * band}`);
+  }
+});
