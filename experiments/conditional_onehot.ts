@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, betaOrder, rules } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, epochBudget, rules } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { Network, oneHot } from "../core/nn/network.ts";
 import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
@@ -88,13 +88,13 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
     dataset: rules.oneOf("ring8", "three_clusters", "grid25"),
     trainSize: rules.positiveInt(1_000_000),
     T: rules.int(2, 10_000),
-    betaStart: rules.positive(1),
-    betaEnd: rules.positive(1),
+    betaStart: rules.rate(),
+    betaEnd: rules.rate(),
     timeEmbedDim: rules.positiveInt(1024),
     hidden: rules.list(rules.positiveInt(4096), 1, 8),
-    batchSize: rules.positiveInt(),
-    epochs: rules.positiveInt(),
-    lr: rules.positive(1),
+    batchSize: rules.batchSize(),
+    epochs: rules.epochs(),
+    lr: rules.learningRate(),
     samplesPerLabel: rules.int(2, 100_000),
     variance: rules.oneOf("beta", "posterior"),
     quality: QUALITY_RULE,
@@ -102,6 +102,7 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
   checks: [
     betaOrder,
     batchFitsData,
+    epochBudget,
   ],
   metrics: {
     ...QUALITY_METRICS,

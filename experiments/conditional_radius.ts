@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, betaOrder, rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, epochBudget, rules, unless } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { Network } from "../core/nn/network.ts";
 import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
@@ -75,14 +75,14 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
     dataset: rules.oneOf("ring8"),
     trainSize: rules.positiveInt(1_000_000),
     T: rules.int(2, 10_000),
-    betaStart: rules.positive(1),
-    betaEnd: rules.positive(1),
+    betaStart: rules.rate(),
+    betaEnd: rules.rate(),
     timeEmbedDim: rules.positiveInt(1024),
     radiusEmbed: rules.list(rules.positiveInt(1024), 2, 6),
     hidden: rules.list(rules.positiveInt(4096), 1, 8),
-    batchSize: rules.positiveInt(),
-    epochs: rules.positiveInt(),
-    lr: rules.positive(1),
+    batchSize: rules.batchSize(),
+    epochs: rules.epochs(),
+    lr: rules.learningRate(),
     radii: rules.list(rules.number(0, 100), 1, 20),
     samplesPerRadius: rules.int(2, 100_000),
     variance: rules.oneOf("beta", "posterior"),
@@ -97,6 +97,7 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
       ),
     betaOrder,
     batchFitsData,
+    epochBudget,
   ],
   metrics: {
     "radiusMean_r*": {

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, betaOrder, rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, epochBudget, rules, unless } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { marginal, mixtureLogDensity, MixtureOracle } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -83,13 +83,13 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
   schema: {
     trainSize: rules.positiveInt(1_000_000),
     T: rules.int(2, 10_000),
-    betaStart: rules.positive(1),
-    betaEnd: rules.positive(1),
+    betaStart: rules.rate(),
+    betaEnd: rules.rate(),
     timeEmbedDim: rules.positiveInt(1024),
     hidden: rules.list(rules.positiveInt(4096), 1, 8),
-    batchSize: rules.positiveInt(),
-    epochs: rules.positiveInt(),
-    lr: rules.positive(1),
+    batchSize: rules.batchSize(),
+    epochs: rules.epochs(),
+    lr: rules.learningRate(),
     samples: rules.int(2, 1_000_000),
     scoreSteps: rules.list(rules.int(0), 1, 10),
     densityFloor: rules.positive(1),
@@ -105,6 +105,7 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
         `time indices in [0, ${c.T - 1}]`,
       ),
     batchFitsData,
+    epochBudget,
   ],
   metrics: {
     ...QUALITY_METRICS,

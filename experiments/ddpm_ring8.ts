@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment } from "../core/harness/experiment.ts";
-import { batchFitsData, betaOrder, rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, epochBudget, rules, unless } from "../core/harness/schema.ts";
 import { DATASET_NAMES, type DatasetRef, DATASETS, resolveDataset } from "../core/data/datasets.ts";
 import { PROJECT_ROOT } from "../core/harness/root.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
@@ -113,13 +113,13 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
 
     trainSize: rules.positiveInt(1_000_000),
     T: rules.int(2, 10_000),
-    betaStart: rules.positive(1),
-    betaEnd: rules.positive(1),
+    betaStart: rules.rate(),
+    betaEnd: rules.rate(),
     timeEmbedDim: rules.positiveInt(1024),
     hidden: rules.list(rules.positiveInt(4096), 1, 8),
-    batchSize: rules.positiveInt(),
-    epochs: rules.positiveInt(),
-    lr: rules.positive(1e6),
+    batchSize: rules.batchSize(),
+    epochs: rules.epochs(),
+    lr: rules.learningRate(),
     samples: rules.int(2, 1_000_000),
     sampleBatch: rules.positiveInt(1_000_000),
     variance: rules.oneOf("beta", "posterior"),
@@ -131,6 +131,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
   checks: [
     betaOrder,
     batchFitsData,
+    epochBudget,
     (c) =>
       unless(
         c.figureSteps.every((t) => t < c.T),

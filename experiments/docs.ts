@@ -6,10 +6,14 @@ import { join } from "node:path";
 import { PROJECT_ROOT } from "../core/harness/root.ts";
 import { readmeBlocks, replaceBlocks } from "../core/harness/docs.ts";
 import { EXPERIMENTS } from "./mod.ts";
+import { refusalsMarkdown } from "../tests/hostile_cases.ts";
 
 const path = join(PROJECT_ROOT, "README.md");
 const readme = await Deno.readTextFile(path);
-const next = replaceBlocks(readme, await readmeBlocks(PROJECT_ROOT, EXPERIMENTS));
+const next = replaceBlocks(
+  readme,
+  await readmeBlocks(PROJECT_ROOT, EXPERIMENTS, { refusals: refusalsMarkdown() }),
+);
 if (next === readme) console.log("README.md is current");
 else {
   await Deno.writeTextFile(path, next);

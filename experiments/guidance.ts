@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, betaOrder, rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, epochBudget, rules, unless } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { MixtureOracle, sampleMixture } from "../core/data/mixtures.ts";
 import { Network, oneHot } from "../core/nn/network.ts";
@@ -116,19 +116,19 @@ export const guidance: Experiment<GuidanceConfig> = {
     dataset: rules.oneOf("ring8", "three_clusters", "grid25"),
     trainSize: rules.positiveInt(1_000_000),
     T: rules.int(2, 10_000),
-    betaStart: rules.positive(1),
-    betaEnd: rules.positive(1),
+    betaStart: rules.rate(),
+    betaEnd: rules.rate(),
     timeEmbedDim: rules.positiveInt(1024),
     hidden: rules.list(rules.positiveInt(4096), 1, 8),
-    batchSize: rules.positiveInt(),
-    epochs: rules.positiveInt(),
-    lr: rules.positive(1),
+    batchSize: rules.batchSize(),
+    epochs: rules.epochs(),
+    lr: rules.learningRate(),
     pUncond: rules.number(0, 1),
-    ema: rules.number(0, 0.999999),
+    ema: rules.emaRate(),
     classifier: rules.object({
       hidden: rules.list(rules.positiveInt(4096), 1, 8),
-      epochs: rules.positiveInt(),
-      lr: rules.positive(1),
+      epochs: rules.epochs(),
+      lr: rules.learningRate(),
     }),
     weights: rules.list(rules.number(0, 100), 1, 12),
     samplesPerLabel: rules.int(2, 100_000),
@@ -145,6 +145,8 @@ export const guidance: Experiment<GuidanceConfig> = {
       ),
     betaOrder,
     batchFitsData,
+    epochBudget,
+    (c) => epochBudget({ ...c, epochs: c.classifier.epochs }, "classifier.epochs"),
   ],
   metrics: {
     "accuracy_*": {

@@ -90,7 +90,7 @@ export const langevinMcmc: Experiment<LangevinMcmcConfig> = {
     stepSizes: rules.list(rules.positive(10), 1, 8),
     form: rules.oneOf("half", "full"),
     steps: rules.positiveInt(1_000_000),
-    checkpoints: rules.list(rules.positiveInt(), 1, 20),
+    checkpoints: rules.list(rules.positiveInt(1_000_000), 1, 20),
     annealed: rules.object({
       sigmaMax: rules.positive(100),
       sigmaMin: rules.positive(100),

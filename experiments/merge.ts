@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { PROJECT_ROOT, underReports } from "../core/harness/cli.ts";
 import { ConfigError, USAGE_EXIT } from "../core/harness/schema.ts";
 import { merge, MergeError } from "../core/harness/merge.ts";
+import { confine, SandboxError } from "../core/runtime/sandbox.ts";
 import { EXPERIMENTS } from "./mod.ts";
 
 const USAGE = `usage: deno task merge <shard folder>... [--out DIR]
@@ -31,6 +32,7 @@ try {
     throw new ConfigError("shard folders", [], "one or more folders under reports/");
   }
   const shardDirs = positionals.map((p) => underReports("shard folder", p));
+  confine({ read: [PROJECT_ROOT], write: [join(PROJECT_ROOT, "reports")], shown: PROJECT_ROOT });
   const outDir = v.out === undefined ? join(PROJECT_ROOT, "reports") : underReports("--out", v.out);
   const { exitCode } = await merge({
     root: PROJECT_ROOT,
@@ -41,7 +43,7 @@ try {
   });
   Deno.exit(exitCode);
 } catch (e) {
-  if (e instanceof ConfigError || e instanceof MergeError) {
+  if (e instanceof ConfigError || e instanceof MergeError || e instanceof SandboxError) {
     console.error(`error: ${e.message}\n\n${USAGE}`);
     Deno.exit(USAGE_EXIT);
   }

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/harness/schema.ts";
+import { MAX_TRAINING_STEPS, rules, unless } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -82,9 +82,9 @@ export const ncsnRules = {
   dataset: rules.oneOf("three_clusters", "ring8", "grid25"),
   trainSize: rules.positiveInt(1_000_000),
   hidden: rules.list(rules.positiveInt(4096), 1, 8),
-  steps: rules.positiveInt(),
-  batchSize: rules.positiveInt(),
-  lr: rules.positive(1),
+  steps: rules.positiveInt(MAX_TRAINING_STEPS),
+  batchSize: rules.batchSize(),
+  lr: rules.learningRate(),
   sigmaMin: rules.positive(100),
   samples: rules.int(2, 1_000_000),
   levels: rules.int(1, 10_000),

@@ -128,7 +128,7 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
     trainSigmas: rules.oneOf("levels", "logUniform"),
     alpha: rules.positive(1),
     denoise: rules.bool(),
-    ema: rules.number(0, 0.999999),
+    ema: rules.emaRate(),
   },
   checks: [
     (c) =>

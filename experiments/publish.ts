@@ -4,20 +4,11 @@
  * reports/.
  */
 import { parseArgs } from "node:util";
-import { isAbsolute, join, relative, resolve } from "node:path";
-import { PROJECT_ROOT } from "../core/harness/cli.ts";
+import { join, relative } from "node:path";
+import { PROJECT_ROOT, underReports } from "../core/harness/cli.ts";
+import { ConfigError } from "../core/harness/schema.ts";
 import { publishSite } from "../core/report/publish.ts";
-
-const reports = join(PROJECT_ROOT, "reports");
-function underReports(flag: string, value: string): string {
-  const p = resolve(PROJECT_ROOT, value);
-  const rel = relative(reports, p);
-  if (value.split(/[\\/]/).includes("..") || rel.startsWith("..") || isAbsolute(rel)) {
-    console.error(`error: ${flag}: got "${value}"; allowed: a folder under reports/, without '..'`);
-    Deno.exit(2);
-  }
-  return p;
-}
+import { confine } from "../core/runtime/sandbox.ts";
 
 let v;
 try {
@@ -30,8 +21,16 @@ try {
   console.error(`error: ${(e as Error).message}; allowed flags: --from DIR, --to DIR`);
   Deno.exit(2);
 }
-const from = underReports("--from", v.from ?? "reports");
-const to = underReports("--to", v.to ?? "reports/site");
+let from: string, to: string;
+try {
+  from = underReports("--from", v.from ?? "reports");
+  to = underReports("--to", v.to ?? "reports/site");
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(`error: ${e.message}`);
+  Deno.exit(2);
+}
+confine({ read: [PROJECT_ROOT], write: [join(PROJECT_ROOT, "reports")], shown: PROJECT_ROOT });
 if (from === to || relative(from, to) === "") {
   console.error("error: --to: must differ from --from");
   Deno.exit(2);

@@ -5,7 +5,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, rules, unless } from "../core/harness/schema.ts";
+import {
+  batchFitsData,
+  epochBudget,
+  MAX_TRAINING_STEPS,
+  rules,
+  unless,
+} from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { marginal, MixtureOracle, sampleMixture } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -78,16 +84,17 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
     trainSize: rules.positiveInt(1_000_000),
     sigmas: rules.list(rules.positive(100), 1, 8),
     hidden: rules.list(rules.positiveInt(4096), 1, 8),
-    batchSize: rules.positiveInt(),
-    epochs: rules.positiveInt(),
-    lr: rules.positive(1),
+    batchSize: rules.batchSize(),
+    epochs: rules.epochs(),
+    lr: rules.learningRate(),
     weightDecay: rules.number(0, 1),
-    fisherEvery: rules.positiveInt(),
+    fisherEvery: rules.positiveInt(MAX_TRAINING_STEPS),
     fisherPoints: rules.int(1, 1_000_000),
     grid: rules.int(2, 100),
   },
   checks: [
     batchFitsData,
+    epochBudget,
     (c) =>
       unless(
         new Set(c.sigmas.map(sigmaLabel)).size === c.sigmas.length,

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, rules } from "../core/harness/schema.ts";
+import { batchFitsData, epochBudget, MAX_TRAINING_STEPS, rules } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { marginal, MixtureOracle, sampleMixture } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -96,15 +96,16 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
     dsmSigma: rules.positive(10),
     trainSize: rules.positiveInt(1_000_000),
     hidden: rules.list(rules.positiveInt(4096), 1, 8),
-    batchSize: rules.positiveInt(),
-    epochs: rules.positiveInt(),
-    lr: rules.positive(1),
-    fisherEvery: rules.positiveInt(),
+    batchSize: rules.batchSize(),
+    epochs: rules.epochs(),
+    lr: rules.learningRate(),
+    fisherEvery: rules.positiveInt(MAX_TRAINING_STEPS),
     fisherPoints: rules.int(1, 1_000_000),
     grid: rules.int(2, 100),
   },
   checks: [
     batchFitsData,
+    epochBudget,
   ],
   metrics: {
     "fisher_*": {

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, epochBudget, rules, unless } from "../core/harness/schema.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { mixtureEntropy, MixtureOracle } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -122,15 +122,15 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
     hidden: rules.list(rules.positiveInt(4096), 1, 8),
     frequencies: rules.positiveInt(256),
     maxFrequency: rules.positive(1e5),
-    batchSize: rules.positiveInt(),
-    epochs: rules.positiveInt(),
-    lr: rules.positive(1),
+    batchSize: rules.batchSize(),
+    epochs: rules.epochs(),
+    lr: rules.learningRate(),
     trainEps: rules.positive(0.5),
-    ema: rules.number(0, 0.999999),
+    ema: rules.emaRate(),
     sampleEps: rules.positive(0.5),
     samplers: rules.list(rules.oneOf(...SDE_SAMPLERS), 1, 7),
     nfes: rules.list(rules.int(2, 100_000), 1, 12),
-    tolerances: rules.list(rules.positive(1), 1, 12),
+    tolerances: rules.list(rules.tolerance(), 1, 12),
     samples: rules.int(2, 1_000_000),
     headlineNfe: rules.int(2, 100_000),
     nllPoints: rules.int(1, 100_000),
@@ -153,6 +153,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
         `one of nfes (${c.nfes.join(", ")})`,
       ),
     batchFitsData,
+    epochBudget,
   ],
   metrics: {
     ...QUALITY_METRICS,

@@ -13,8 +13,11 @@ const validate = (c: unknown) =>
 
 Deno.test("config validation names the field and the allowed values", () => {
   const cases: [Record<string, unknown>, RegExp][] = [
-    [{ epochs: 0 }, /ddpm-ring8\.epochs: got 0; allowed: an integer >= 1/],
-    [{ lr: -1e-3 }, /ddpm-ring8\.lr: got -0\.001; allowed: a finite number > 0/],
+    [{ epochs: 0 }, /ddpm-ring8\.epochs: got 0; allowed: an integer in \[1, 1000000\]/],
+    [{ lr: -1e-3 }, /ddpm-ring8\.lr: got -0\.001; allowed: a learning rate: a finite number > 0/],
+    [{ betaEnd: 1 }, /ddpm-ring8\.betaEnd: got 1; allowed: a per-step noise rate/],
+    [{ hidden: [128, , 128] }, /ddpm-ring8\.hidden\[1\]: got nothing/],
+    [{ epochs: 900000 }, /ddpm-ring8\.epochs: got 900000; allowed: an integer <= 526315/],
     [{ lr: NaN }, /ddpm-ring8\.lr: got NaN/],
     [{ T: 0 }, /ddpm-ring8\.T: got 0; allowed: an integer in \[2, 10000\]/],
     [

@@ -7,8 +7,14 @@
  * A checkpoint is used only by a run of the same experiment, profile, seed and config; the folder
  * is removed when the experiment succeeds.
  */
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { writeJsonAtomic } from "../runtime/io.ts";
+import { checkRead } from "../runtime/sandbox.ts";
+
+/** The checkpoint folder of the run whose outputs go to `folder` under `outDir`. */
+export function checkpointDir(outDir: string, folder: string): string {
+  return join(outDir, ".checkpoints", folder.replaceAll("/", "__"));
+}
 
 /** Whom a checkpoint belongs to. */
 export interface CheckpointIdentity {
@@ -67,8 +73,13 @@ export function nextCheckpointSlot(label: string): CheckpointSlot | null {
       if (!config.resume) return null;
       let saved: { identity: CheckpointIdentity; state: Record<string, unknown> };
       try {
-        saved = JSON.parse(Deno.readTextFileSync(path));
-      } catch {
+        saved = JSON.parse(Deno.readTextFileSync(checkRead(path, "checkpoint")));
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return null;
+        // Checked before the run started (`unusableCheckpoints`); broken since: say so, start over.
+        console.error(
+          `[${config.identity.experiment}] checkpoint ${path} is unreadable: training starts over`,
+        );
         return null;
       }
       const same = JSON.stringify(saved?.identity) === JSON.stringify(config.identity);
@@ -85,6 +96,36 @@ export function nextCheckpointSlot(label: string): CheckpointSlot | null {
       config.onSaved?.(++run.saved);
     },
   };
+}
+
+/**
+ * The checkpoints `--resume` would use, checked before any work: each must be a JSON object with an
+ * identity and a state. Returns the unusable ones (relative to `shownFrom`), never their content.
+ */
+export function unusableCheckpoints(dirs: string[], shownFrom: string): string[] {
+  const bad: string[] = [];
+  for (const dir of dirs) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(dir)];
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      if (!e.name.endsWith(".json")) continue;
+      const path = join(dir, e.name);
+      try {
+        const saved = JSON.parse(Deno.readTextFileSync(checkRead(path, "checkpoint")));
+        if (
+          typeof saved !== "object" || saved === null || typeof saved.identity !== "object" ||
+          saved.identity === null || typeof saved.state !== "object" || saved.state === null
+        ) throw new Error("no identity or state");
+      } catch {
+        bad.push(relative(shownFrom, path));
+      }
+    }
+  }
+  return bad;
 }
 
 /** Float32Array <-> base64 (checkpoints carry weights exactly, compactly). */

@@ -316,7 +316,7 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
   }
   const overrides: Record<string, Record<string, unknown>> = {};
   for (const s of (v.set as string[] | undefined) ?? []) {
-    const m = /^([a-z0-9-]+)\.([A-Za-z0-9_.[\]]+)=(.*)$/s.exec(s);
+    const m = /^([a-z0-9-]+)\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)=(.*)$/s.exec(s);
     const allowed = `experiment.field=JSON value, with experiment one of ${names.join(", ")}`;
     if (!m) throw new ConfigError("--set", s, allowed);
     if (!names.includes(m[1])) throw new ConfigError("--set", s, allowed);

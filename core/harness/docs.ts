@@ -12,6 +12,7 @@ import { powerMatrix } from "./sensitivity.ts";
 export async function readmeBlocks(
   root: string,
   experiments: AnyExperiment[],
+  extra: Record<string, string> = {},
 ): Promise<Record<string, string>> {
   const goldens = [];
   for (const profile of ["full", "quick"] as const) {
@@ -22,7 +23,7 @@ export async function readmeBlocks(
       if (g?.runs.some((r) => r.sensitivity)) goldens.push(g);
     }
   }
-  return { flags: flagsMarkdown(), power: powerMatrix(goldens) };
+  return { flags: flagsMarkdown(), power: powerMatrix(goldens), ...extra };
 }
 
 /** `text` with each named block's content replaced. */

@@ -3,12 +3,11 @@
  * checkpoints, its metrics checked (every one has a spec and is finite), the sha256 of its samples,
  * and, for a golden renewal, its sensitivity figures. Nothing is written here.
  */
-import { join } from "node:path";
 import { metricSpec, type RunOutput } from "./experiment.ts";
 import type { Plan } from "./plan.ts";
 import { runKey } from "./plan.ts";
 import { createProgress, type Progress, type ProgressMode } from "./progress.ts";
-import { beginCheckpointing, endCheckpointing } from "./checkpoint.ts";
+import { beginCheckpointing, checkpointDir, endCheckpointing } from "./checkpoint.ts";
 import { measureDegradations } from "./sensitivity.ts";
 import { requestInterrupt } from "./interrupt.ts";
 import { Streams } from "../runtime/random.ts";
@@ -58,7 +57,7 @@ export async function executeRun(
   const progress = createProgress(label, o.progress ?? "lines");
   const start = performance.now();
   beginCheckpointing({
-    dir: join(o.outDir, ".checkpoints", p.folder.replaceAll("/", "__")),
+    dir: checkpointDir(o.outDir, p.folder),
     every: o.checkpointEvery ?? 1000,
     resume: o.resume ?? false,
     identity: { experiment: label, profile: p.profile, seed: p.seed, configHash: p.configHash },

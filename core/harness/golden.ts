@@ -15,6 +15,7 @@ import { join, relative } from "node:path";
 import type { ProfileName } from "./experiment.ts";
 import type { GoldenGate, QualityJudgement } from "./gate.ts";
 import { canonicalJson } from "../runtime/io.ts";
+import { checkRead, SandboxError } from "../runtime/sandbox.ts";
 
 /** One seed's figures in a golden. */
 export interface GoldenRun {
@@ -104,8 +105,9 @@ export async function readGolden(
   const where = root ? relative(root, path) : path;
   let text: string;
   try {
-    text = await Deno.readTextFile(path);
+    text = await Deno.readTextFile(checkRead(path, "golden file"));
   } catch (e) {
+    if (e instanceof SandboxError) throw new GoldenFileError(e.message);
     if (e instanceof Deno.errors.NotFound) return null;
     throw new GoldenFileError(`golden file ${where} is unreadable (${(e as Error).name})`);
   }

@@ -12,6 +12,7 @@ import { summaryTable } from "./runner.ts";
 import { isFailing } from "./golden.ts";
 import { canonicalJson, stageDirectory } from "../runtime/io.ts";
 import { writeSiteAssets } from "../report/assets.ts";
+import { checkRead, SandboxError } from "../runtime/sandbox.ts";
 
 /** Shards that cannot be merged: the message says which folder and why. */
 export class MergeError extends Error {
@@ -28,8 +29,9 @@ async function readShard(dir: string, root: string): Promise<ShardSummary> {
   const where = relative(root, dir) || dir;
   let text: string;
   try {
-    text = await Deno.readTextFile(join(dir, "summary.json"));
-  } catch {
+    text = await Deno.readTextFile(checkRead(join(dir, "summary.json"), "shard summary"));
+  } catch (e) {
+    if (e instanceof SandboxError) throw new MergeError(`${where}: ${e.message}`);
     throw new MergeError(`${where}: no summary.json (not the --out folder of a finished shard)`);
   }
   let s: ShardSummary;

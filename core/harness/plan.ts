@@ -48,7 +48,11 @@ export function seedsOf(exp: AnyExperiment, profile: ProfileName): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** Apply `field.path = value` overrides to a config copy. */
+/**
+ * Apply `field.path = value` overrides to a config copy. A path names fields that exist (a list
+ * item by its index, within the list): a new field, an index past the end (which would leave a
+ * hole) or a name of JavaScript's object machinery (`__proto__`, `constructor`) is refused.
+ */
 export function applyOverrides(
   name: string,
   config: unknown,
@@ -57,18 +61,30 @@ export function applyOverrides(
   const out = structuredClone(config) as Record<string, unknown>;
   for (const [path, value] of Object.entries(overrides)) {
     const keys = path.split(".");
-    let node: Record<string, unknown> = out;
-    for (const k of keys.slice(0, -1)) {
-      if (typeof node[k] !== "object" || node[k] === null) {
+    let node: unknown = out;
+    keys.forEach((k, i) => {
+      const at = `${name}.${keys.slice(0, i + 1).join(".")}`;
+      const here = node as Record<string, unknown>;
+      if (Array.isArray(here)) {
+        if (!/^\d+$/.test(k) || Number(k) >= here.length) {
+          throw new ConfigError(at, value, `an index of the list in [0, ${here.length - 1}]`);
+        }
+      } else if (
+        typeof here !== "object" || here === null || !Object.hasOwn(here, k) ||
+        ["__proto__", "constructor", "prototype"].includes(k)
+      ) {
+        const known = typeof here === "object" && here !== null ? Object.keys(here).join(", ") : "";
         throw new ConfigError(
-          `${name}.${path}`,
+          at,
           value,
-          `a field of the config; "${k}" is not an object`,
+          known
+            ? `no such field; known fields: ${known}`
+            : "a field of an object (this is a value)",
         );
       }
-      node = node[k] as Record<string, unknown>;
-    }
-    node[keys[keys.length - 1]] = value;
+      if (i === keys.length - 1) here[k] = value;
+      else node = here[k];
+    });
   }
   return out;
 }

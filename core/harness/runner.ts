@@ -11,7 +11,7 @@ import { type AnyExperiment, metricSpec, type ProfileName } from "./experiment.t
 import type { ProgressMode } from "./progress.ts";
 import { formatDiff, type Golden, GoldenFileError, isFailing, readGolden } from "./golden.ts";
 import { gitCommit, runtimeVersions } from "./provenance.ts";
-import { endCheckpointing } from "./checkpoint.ts";
+import { checkpointDir, endCheckpointing, unusableCheckpoints } from "./checkpoint.ts";
 import { costModel, partition, type Plan, plan, runKey, type Shard } from "./plan.ts";
 import { finalizeSite, type RunSummary } from "./finalize.ts";
 import { type ExecuteOptions, executeRun } from "./execute.ts";
@@ -275,6 +275,22 @@ export async function reproduce(
     overrides: o.overrides,
   });
   const goldens = await loadGoldens(o.root, plans);
+  if (o.resume) {
+    const bad = unusableCheckpoints(
+      plans.map((p) => checkpointDir(o.outDir, p.folder)),
+      o.root,
+    );
+    if (bad.length) {
+      throw new ConfigError(
+        "--resume",
+        bad.join(", "),
+        "",
+        `corrupt checkpoint ${
+          bad.join(", ")
+        }: remove it to start that training over, or run without --resume`,
+      );
+    }
+  }
   const keys = plans.map(runKey);
   const { cost, warning } = await costModel(o.root, plans);
   let selected = plans;

@@ -9,7 +9,15 @@ import { PROJECT_ROOT } from "./root.ts";
 /** A rule for one config field. */
 export type Rule =
   | { type: "int"; min?: number; max?: number }
-  | { type: "number"; min?: number; max?: number; exclusiveMin?: boolean }
+  | {
+    type: "number";
+    min?: number;
+    max?: number;
+    exclusiveMin?: boolean;
+    exclusiveMax?: boolean;
+    /** What the range means, shown with it ("a per-step noise rate"). */
+    meaning?: string;
+  }
   | { type: "enum"; values: readonly (string | number)[] }
   | { type: "bool" }
   | { type: "list"; of: Rule; minLength?: number; maxLength?: number }
@@ -60,6 +68,28 @@ export function batchFitsData(c: { batchSize: number; trainSize: number }): Viol
   );
 }
 
+/**
+ * The most optimizer steps a run may plan (10^7, about 8 hours of the largest step here): more
+ * cannot finish, and its loss record could not be allocated.
+ */
+export const MAX_TRAINING_STEPS = 10_000_000;
+
+/** The check that epochs of full batches stay within {@link MAX_TRAINING_STEPS}. */
+export function epochBudget(
+  c: { epochs: number; trainSize: number; batchSize: number },
+  field = "epochs",
+): Violation | null {
+  const perEpoch = Math.floor(c.trainSize / c.batchSize);
+  return unless(
+    c.epochs * perEpoch <= MAX_TRAINING_STEPS,
+    field,
+    c.epochs,
+    `an integer <= ${
+      Math.floor(MAX_TRAINING_STEPS / Math.max(perEpoch, 1))
+    } (${perEpoch} steps per epoch, at most ${MAX_TRAINING_STEPS} steps)`,
+  );
+}
+
 /** Exit code of a usage or config error (nothing was run or written). */
 export const USAGE_EXIT = 2;
 
@@ -91,10 +121,15 @@ export function describe(r: Rule): string {
   switch (r.type) {
     case "int":
       return `an integer${range(r.min, r.max)}`;
-    case "number":
-      return `a finite number${r.exclusiveMin && r.min !== undefined ? ` > ${r.min}` : ""}${
-        range(r.exclusiveMin ? undefined : r.min, r.max)
-      }`;
+    case "number": {
+      const lo = r.min === undefined ? "" : `${r.exclusiveMin ? ">" : ">="} ${r.min}`;
+      const hi = r.max === undefined ? "" : `${r.exclusiveMax ? "<" : "<="} ${r.max}`;
+      const bounds =
+        r.min !== undefined && r.max !== undefined && !r.exclusiveMin && !r.exclusiveMax
+          ? ` in [${r.min}, ${r.max}]`
+          : [lo, hi].filter(Boolean).map((b) => ` ${b}`).join(" and");
+      return `${r.meaning ? `${r.meaning}: ` : ""}a finite number${bounds}`;
+    }
     case "enum":
       return `one of ${r.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "bool":
@@ -134,7 +169,7 @@ export function checkRule(rule: Rule, value: unknown, field: string): void {
       if (typeof value !== "number" || !Number.isFinite(value)) fail();
       const v = value as number;
       if (rule.min !== undefined && (rule.exclusiveMin ? v <= rule.min : v < rule.min)) fail();
-      if (rule.max !== undefined && v > rule.max) fail();
+      if (rule.max !== undefined && (rule.exclusiveMax ? v >= rule.max : v > rule.max)) fail();
       return;
     }
     case "enum":
@@ -148,7 +183,15 @@ export function checkRule(rule: Rule, value: unknown, field: string): void {
       const a = value as unknown[];
       if (rule.minLength !== undefined && a.length < rule.minLength) fail();
       if (rule.maxLength !== undefined && a.length > rule.maxLength) fail();
-      a.forEach((v, i) => checkRule(rule.of, v, `${field}[${i}]`));
+      for (let i = 0; i < a.length; i++) {
+        if (!(i in a)) throw new ConfigError(`${field}[${i}]`, undefined, describe(rule.of));
+        checkRule(rule.of, a[i], `${field}[${i}]`);
+      }
+      for (const k of Object.keys(a)) {
+        if (!/^\d+$/.test(k)) {
+          throw new ConfigError(`${field}.${k}`, a[k as never], "list items only");
+        }
+      }
       return;
     }
     case "object":
@@ -173,8 +216,15 @@ function checkFields(fields: Record<string, Rule>, value: unknown, field: string
     throw new ConfigError(field, value, `an object with fields ${Object.keys(fields).join(", ")}`);
   }
   const obj = value as Record<string, unknown>;
+  if (Object.getPrototypeOf(obj) !== Object.prototype && Object.getPrototypeOf(obj) !== null) {
+    throw new ConfigError(
+      field,
+      value,
+      `a plain object with fields ${Object.keys(fields).join(", ")}`,
+    );
+  }
   for (const key of Object.keys(obj)) {
-    if (!(key in fields)) {
+    if (!Object.hasOwn(fields, key)) {
       throw new ConfigError(
         `${field}.${key}`,
         obj[key],
@@ -205,6 +255,42 @@ export const rules = {
   int: (min?: number, max?: number): Rule => ({ type: "int", min, max }),
   positiveInt: (max?: number): Rule => ({ type: "int", min: 1, max }),
   positive: (max?: number): Rule => ({ type: "number", min: 0, exclusiveMin: true, max }),
+  /** A per-step noise rate beta: in (0, 1) (at 1 a step keeps no signal). */
+  rate: (): Rule => ({
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    exclusiveMax: true,
+    meaning: "a per-step noise rate",
+  }),
+  /** An optimizer's learning rate: in (0, 1e4]. */
+  learningRate: (): Rule => ({
+    type: "number",
+    min: 0,
+    exclusiveMin: true,
+    max: 1e4,
+    meaning: "a learning rate",
+  }),
+  /** A solver tolerance: in [1e-10, 1] (below 1e-10 float32 steps cannot meet it). */
+  tolerance: (): Rule => ({
+    type: "number",
+    min: 1e-10,
+    max: 1,
+    meaning: "a solver tolerance",
+  }),
+  /** An EMA decay rate: in [0, 1) (at 1 the average never moves). */
+  emaRate: (): Rule => ({
+    type: "number",
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+    meaning: "an EMA decay rate",
+  }),
+  /** A batch size: 1 to 65536. */
+  batchSize: (): Rule => ({ type: "int", min: 1, max: 65_536 }),
+  /** Epochs: 1 to 10^6 (with the step budget checked across fields by `epochBudget`). */
+  epochs: (): Rule => ({ type: "int", min: 1, max: 1_000_000 }),
   number: (min?: number, max?: number): Rule => ({ type: "number", min, max }),
   oneOf: (...values: (string | number)[]): Rule => ({ type: "enum", values }),
   bool: (): Rule => ({ type: "bool" }),

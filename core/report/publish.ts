@@ -6,10 +6,14 @@
  */
 import { join, relative } from "node:path";
 import { stageDirectory } from "../runtime/io.ts";
+import { checkRead } from "../runtime/sandbox.ts";
 
-/** Copy a file or folder tree. */
+/** Copy a file or folder tree; a symbolic link in it is refused (it could point anywhere). */
 async function copyTree(from: string, to: string): Promise<void> {
-  const info = await Deno.stat(from);
+  const info = await Deno.lstat(from);
+  if (info.isSymlink) {
+    throw new Error(`${from} is a symbolic link; the site is published from plain files only`);
+  }
   if (info.isFile) {
     await Deno.copyFile(from, to);
     return;
@@ -22,10 +26,16 @@ async function copyTree(from: string, to: string): Promise<void> {
 export async function publishSite(from: string, to: string): Promise<string[]> {
   let summary: { experiments: { name: string }[] };
   try {
-    summary = JSON.parse(await Deno.readTextFile(join(from, "summary.json")));
+    summary = JSON.parse(await Deno.readTextFile(checkRead(join(from, "summary.json"), "summary")));
   } catch {
     throw new Error(
-      `${from} holds no summary.json: run \`deno task reproduce\` (with the same --out) first`,
+      `${from} holds no usable summary.json: run \`deno task reproduce\` (with the same --out) first`,
+    );
+  }
+  const names = Array.isArray(summary?.experiments) ? summary.experiments.map((e) => e?.name) : [];
+  if (!names.length || names.some((n) => typeof n !== "string" || !/^[a-z0-9-]+$/.test(n))) {
+    throw new Error(
+      `${from}/summary.json lists no experiments, or names that are not experiment names`,
     );
   }
   const entries = [
