@@ -5,10 +5,12 @@
  *   p <- p - lr wd p   (AdamW's decoupled weight decay, wd = 0 for Adam),
  *   p <- p - (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  *
- * which is PyTorch's formulation (torch.optim.Adam / AdamW).
+ * which is PyTorch's formulation (torch.optim.Adam / AdamW), computed by one kernel call
+ * (`core/kernels/`) on the buffers where tfjs keeps them.
  */
 import * as tf from "@tensorflow/tfjs";
-import { type Params, variableOf } from "./params.ts";
+import type { Params } from "./params.ts";
+import { exclusive, heapView, kernels, ptr } from "../kernels/kernels.ts";
 
 /** Adam's hyper-parameters (PyTorch defaults). */
 export interface AdamOptions {
@@ -27,7 +29,7 @@ export interface AdamState {
   v: Float32Array;
 }
 
-/** Adam on one flat parameter buffer. */
+/** Adam on one flat parameter buffer, updated in place by one kernel call. */
 export class Adam {
   readonly lr: number;
   readonly beta1: number;
@@ -35,8 +37,8 @@ export class Adam {
   readonly eps: number;
   readonly weightDecay: number;
   #step = 0;
-  readonly #m: tf.Variable<tf.Rank.R1>;
-  readonly #v: tf.Variable<tf.Rank.R1>;
+  readonly #m: tf.Tensor1D;
+  readonly #v: tf.Tensor1D;
 
   constructor(readonly params: Params, options: AdamOptions) {
     this.lr = options.lr;
@@ -44,8 +46,8 @@ export class Adam {
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
-    this.#m = variableOf(tf.zeros([params.size]), false);
-    this.#v = variableOf(tf.zeros([params.size]), false);
+    this.#m = tf.keep(tf.zeros([params.size]));
+    this.#v = tf.keep(tf.zeros([params.size]));
   }
 
   /** Number of updates taken. */
@@ -57,18 +59,26 @@ export class Adam {
   update(g: tf.Tensor1D): void {
     this.#step++;
     const t = this.#step;
-    const { beta1: b1, beta2: b2 } = this;
-    tf.tidy(() => {
-      const m = tf.add(tf.mul(this.#m, b1), tf.mul(g, 1 - b1)) as tf.Tensor1D;
-      const v = tf.add(tf.mul(this.#v, b2), tf.mul(tf.square(g), 1 - b2)) as tf.Tensor1D;
-      this.#m.assign(m);
-      this.#v.assign(v);
-      const p = this.weightDecay > 0
-        ? tf.mul(this.params.flat, 1 - this.lr * this.weightDecay)
-        : this.params.flat;
-      const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(1 - b2 ** t)), this.eps);
-      this.params.flat.assign(tf.sub(p, tf.div(tf.mul(m, this.lr / (1 - b1 ** t)), denom)));
-    });
+    const flat = this.params.flat;
+    // The update writes the parameters in place: first make sure no other tensor shares their
+    // memory (a clone taken earlier, an EMA started from them).
+    if (!exclusive(flat)) tf.tidy(() => flat.assign(tf.add(flat, 0)));
+    kernels().adam(
+      ptr(flat),
+      ptr(g),
+      ptr(this.#m),
+      ptr(this.#v),
+      this.params.size,
+      this.beta1,
+      1 - this.beta1,
+      this.beta2,
+      1 - this.beta2,
+      this.lr / (1 - this.beta1 ** t),
+      Math.sqrt(1 - this.beta2 ** t),
+      this.eps,
+      1 - this.lr * this.weightDecay,
+      this.weightDecay > 0 ? 1 : 0,
+    );
   }
 
   /** A copy of the state (step and moments). */
@@ -83,10 +93,8 @@ export class Adam {
   /** Restore a saved state. */
   load(s: AdamState): void {
     this.#step = s.step;
-    tf.tidy(() => {
-      this.#m.assign(tf.tensor1d(s.m));
-      this.#v.assign(tf.tensor1d(s.v));
-    });
+    heapView(this.#m).set(s.m);
+    heapView(this.#v).set(s.v);
   }
 
   dispose(): void {

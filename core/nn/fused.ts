@@ -1,19 +1,20 @@
 /**
- * The network's forward pass with a hand-written backward pass, as one differentiable op.
+ * The network's forward pass with a hand-written backward pass, as one differentiable tfjs op,
+ * computed by our WebAssembly kernels (`core/kernels/`) in place on tfjs-wasm's heap.
  *
- * Autodiff through {@link forward} records every small op (slices of the flat buffer, each bias add
- * and activation, its tape bookkeeping) and differentiates each on its own. On the WASM backend the
- * fewer, larger ops win, so for training (a loss of the network's output, differentiated once) the
- * whole MLP is one `tf.customGrad` op of the flat parameter buffer and x:
+ * Autodiff through {@link forward} records every small op and differentiates each on its own; on
+ * the WASM backend an op costs ~10 us whatever its size, so for training (a loss of the network's
+ * output, differentiated once) the whole MLP is one op of the flat parameter buffer and x:
  *
- *   forward   z_l = h_{l-1} W_l + b_l (one fused matmul + bias, and the activation fused when it is
- *             relu), h_l = act(z_l);
+ *   forward   z_l = b_l + h_{l-1} W_l (SIMD matmul, the bias as the sums' start), h_l = act(z_l);
  *   backward  dz_l = dh_l act'(z_l),  dW_l = h_{l-1}^T dz_l,  db_l = sum_rows dz_l,
  *             dh_{l-1} = dz_l W_l^T,
  *
  * with every weight's gradient written into one flat vector (the layout of `Params`). The first
- * layer takes x and every per-row feature as one concatenated input; a feature shared by the batch
- * ([1, width], the sampler's t) folds into the bias.
+ * layer is b + x W_x + sum_f feature_f W_f, one block per input; a feature shared by the batch
+ * ([1, width], the sampler's t) folds into the bias. A learned embedding fed one-hot (or two-hot)
+ * rows skips the zeros of its rows. Every output row is computed by the same operations whatever
+ * the batch, so samples do not depend on the batch they were drawn in.
  *
  * Limits, each enforced loudly: the gradient is first order (differentiating it again, as exact
  * score matching does, throws: use the autodiff weights `params.views()`), and features are data
@@ -24,6 +25,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Activation, Feature, NetworkSpec } from "./network.ts";
 import { featureWidth, paramSpecs, sinusoidal } from "./network.ts";
 import type { Weights } from "./params.ts";
+import { ACTIVATION_CODE, allocate, incRef, kernels, ptr } from "../kernels/kernels.ts";
 
 /** The key under which {@link fusedWeights} carries the flat buffer. */
 const FLAT = "__flat__";
@@ -49,10 +51,9 @@ export function isFused(w: Weights): boolean {
   return FLAT in w;
 }
 
-/** Offsets of a spec's weights in the flat buffer. */
+/** Byte offsets of a spec's weights in the flat buffer, and their shapes. */
 interface Layout {
   slot: Map<string, { offset: number; shape: number[]; size: number }>;
-  order: string[];
   size: number;
 }
 
@@ -68,7 +69,7 @@ function layoutOf(spec: NetworkSpec): Layout {
       slot.set(p.name, { offset, shape: p.shape, size });
       offset += size;
     }
-    l = { slot, order: [...slot.keys()], size: offset };
+    l = { slot, size: offset };
     layouts.set(spec, l);
   }
   return l;
@@ -96,139 +97,169 @@ function tracedFrom(t: tf.Tensor, source: tf.Tensor): boolean {
   return false;
 }
 
-/** z -> act(z), and what the backward pass needs. */
-function activateForward(a: Activation, z: tf.Tensor2D): { h: tf.Tensor2D; keep: tf.Tensor2D[] } {
-  switch (a) {
-    case "relu": {
-      const h = tf.relu(z);
-      return { h, keep: [h] };
-    }
-    case "softplus":
-      // softplus(z) = relu(z) - log(sigmoid(|z|)): the same function (within an ulp, no overflow:
-      // sigmoid(|z|) is in [0.5, 1]) at half the cost of tfjs-wasm's scalar Softplus kernel.
-      return { h: tf.sub(tf.relu(z), tf.log(tf.sigmoid(tf.abs(z)))), keep: [z] };
-    case "silu": {
-      const s = tf.sigmoid(z);
-      return { h: tf.mul(z, s), keep: [z, s] };
-    }
-  }
+/** One linear layer of a forward pass: its input, pre-activation and output rows. */
+interface LayerRun {
+  /** Weight and bias names. */
+  w: string;
+  b: string;
+  input: tf.Tensor;
+  z: tf.Tensor;
+  /** act(z), or z itself for a layer without activation. */
+  h: tf.Tensor;
+  act: Activation | "identity";
 }
 
-/** dh -> dz = dh act'(z), from what {@link activateForward} kept. */
-function activateBackward(a: Activation, dh: tf.Tensor2D, keep: tf.Tensor[]): tf.Tensor2D {
-  switch (a) {
-    case "relu":
-      return tf.mul(dh, tf.step(keep[0]));
-    case "softplus":
-      return tf.mul(dh, tf.sigmoid(keep[0]));
-    case "silu": {
-      // silu'(z) = s (1 + z (1 - s)), s = sigmoid(z)
-      const [z, s] = keep;
-      return tf.mul(dh, tf.mul(s, tf.add(1, tf.mul(z, tf.sub(1, s)))));
-    }
-  }
+/** A feature's forward pass: its input, value and (mlp features) layers. */
+interface FeatureRun {
+  f: Feature;
+  /** One row per sample, or one row shared by the batch. */
+  rows: boolean;
+  input: tf.Tensor2D;
+  value: tf.Tensor;
+  layers: LayerRun[];
 }
 
-/**
- * The forward pass, recording (in `keep`, in order) every tensor the backward pass reads, and
- * (in `plan`) how to read them.
- */
+/** Everything a forward pass computed that the backward pass reads. */
+interface ForwardRun {
+  n: number;
+  x: tf.Tensor2D;
+  feats: FeatureRun[];
+  /** Hidden layers then the output layer; the first takes x and the features. */
+  layers: LayerRun[];
+  out: tf.Tensor;
+}
+
+/** Pointer of a named weight inside the flat buffer. */
+function at(l: Layout, flatPtr: number, name: string): number {
+  return flatPtr + 4 * l.slot.get(name)!.offset;
+}
+
+/** z = bias + h W (rows m), then act; returns the layer run. */
+function linear(
+  l: Layout,
+  flatPtr: number,
+  input: tf.Tensor,
+  m: number,
+  w: string,
+  b: string,
+  act: Activation | "identity",
+): LayerRun {
+  const k = kernels();
+  const [kIn, nOut] = l.slot.get(w)!.shape;
+  const z = allocate([m, nOut]);
+  k.gemm(ptr(input), at(l, flatPtr, w), ptr(z), m, kIn, nOut, 2, at(l, flatPtr, b));
+  let h = z;
+  if (act !== "identity") {
+    h = allocate([m, nOut]);
+    k.activateInto(ptr(z), ptr(h), m * nOut, ACTIVATION_CODE[act]);
+  }
+  return { w, b, input, z, h, act };
+}
+
 function run(
   spec: NetworkSpec,
   l: Layout,
   flat: tf.Tensor1D,
   x: tf.Tensor2D,
   features: tf.Tensor2D[],
-) {
-  const keep: tf.Tensor[] = [];
-  const at = (t: tf.Tensor) => keep.push(t) - 1;
-  const view = (name: string) => {
-    const s = l.slot.get(name)!;
-    return tf.slice(flat, s.offset, s.size).reshape(s.shape) as tf.Tensor2D;
-  };
+): ForwardRun {
+  const k = kernels();
+  const flatPtr = ptr(flat);
   const n = x.shape[0];
-
-  // Feature values (embeddings and small MLPs have weights of their own).
-  type FeatureRun = { f: Feature; rows: boolean; value: tf.Tensor2D; steps: number[] };
   const feats: FeatureRun[] = spec.features.map((f, i) => {
     const input = features[i];
-    const rows = input.shape[0] === n;
-    if (!rows && input.shape[0] !== 1) {
-      throw new Error(`network input "${f.name}" has ${input.shape[0]} rows; expected ${n} or 1`);
+    const m = input.shape[0];
+    if (m !== n && m !== 1) {
+      throw new Error(`network input "${f.name}" has ${m} rows; expected ${n} or 1`);
     }
-    const steps: number[] = [];
-    let value: tf.Tensor2D;
+    const run: FeatureRun = { f, rows: m === n, input, value: input, layers: [] };
     switch (f.kind) {
       case "input":
-        value = input;
         break;
       case "sinusoidal":
-        value = sinusoidal(input, f.frequencies, f.maxFrequency);
+        run.value = sinusoidal(input, f.frequencies, f.maxFrequency);
         break;
-      case "embedding":
-        steps.push(at(input));
-        value = tf.matMul(input, view(`${f.name}.table`));
+      case "embedding": {
+        const table = l.slot.get(`${f.name}.table`)!;
+        run.value = allocate([m, f.dim]);
+        k.sparseRowsGemm(
+          ptr(input),
+          flatPtr + 4 * table.offset,
+          ptr(run.value),
+          m,
+          f.classes,
+          f.dim,
+        );
         break;
+      }
       case "mlp": {
-        let h = input;
-        for (let k = 0; k + 1 < f.sizes.length; k++) {
-          if (k > 0) {
-            const a = activateForward(f.activation, h);
-            steps.push(...a.keep.map(at));
-            h = a.h;
-          }
-          steps.push(at(h));
-          h = tf.fused.matMul({
-            a: h,
-            b: view(`${f.name}.${k}.w`),
-            bias: view(`${f.name}.${k}.b`),
-          }) as tf.Tensor2D;
+        let h: tf.Tensor = input;
+        for (let j = 0; j + 1 < f.sizes.length; j++) {
+          const last = j + 2 === f.sizes.length;
+          const layer = linear(
+            l,
+            flatPtr,
+            h,
+            m,
+            `${f.name}.${j}.w`,
+            `${f.name}.${j}.b`,
+            last ? "identity" : f.activation,
+          );
+          run.layers.push(layer);
+          h = layer.h;
         }
-        value = h;
+        run.value = h;
         break;
       }
     }
-    return { f, rows, value, steps };
+    return run;
   });
 
-  // First layer: [x, per-row features] W_rows + (b + sum of shared features' rows).
-  const rowFeats = feats.filter((r) => r.rows);
+  // First layer: z0 = (b + sum of shared features' rows) + x W_x + sum of row features' blocks.
+  const h0 = spec.hidden[0];
+  let bias = at(l, flatPtr, "in.b");
   const shared = feats.filter((r) => !r.rows);
-  const input0 = rowFeats.length ? tf.concat([x, ...rowFeats.map((r) => r.value)], 1) : x;
-  const w0 = rowFeats.length
-    ? tf.concat([view("in.x"), ...rowFeats.map((r) => view(`in.${r.f.name}`))], 0)
-    : view("in.x");
-  let bias0: tf.Tensor = view("in.b");
-  for (const r of shared) {
-    bias0 = tf.add(bias0, tf.reshape(tf.matMul(r.value, view(`in.${r.f.name}`)), [-1]));
+  if (shared.length) {
+    const be = allocate([1, h0]);
+    shared.forEach((r, i) => {
+      const w = featureWidth(r.f);
+      k.gemm(
+        ptr(r.value),
+        at(l, flatPtr, `in.${r.f.name}`),
+        ptr(be),
+        1,
+        w,
+        h0,
+        i === 0 ? 2 : 1,
+        bias,
+      );
+    });
+    bias = ptr(be);
   }
-  const layers: { input: number; act: number[] }[] = [];
-  let h = input0;
-  const ws = [w0, ...spec.hidden.slice(1).map((_, i) => view(`h${i + 1}.w`)), view("out.w")];
-  const bs = [
-    bias0,
-    ...spec.hidden.slice(1).map((_, i) => view(`h${i + 1}.b`)),
-    view("out.b"),
-  ];
-  for (let i = 0; i < ws.length; i++) {
-    const input = at(h);
-    const last = i === ws.length - 1;
-    if (!last && spec.activation === "relu") {
-      h = tf.fused.matMul({ a: h, b: ws[i], bias: bs[i], activation: "relu" }) as tf.Tensor2D;
-      layers.push({ input, act: [at(h)] });
-    } else {
-      const z = tf.fused.matMul({ a: h, b: ws[i], bias: bs[i] }) as tf.Tensor2D;
-      if (last) {
-        h = z;
-        layers.push({ input, act: [] });
-      } else {
-        const a = activateForward(spec.activation, z);
-        layers.push({ input, act: a.keep.map(at) });
-        h = a.h;
-      }
-    }
+  const z0 = allocate([n, h0]);
+  k.gemm(ptr(x), at(l, flatPtr, "in.x"), ptr(z0), n, spec.inputDim, h0, 2, bias);
+  for (const r of feats.filter((r) => r.rows)) {
+    k.gemm(ptr(r.value), at(l, flatPtr, `in.${r.f.name}`), ptr(z0), n, featureWidth(r.f), h0, 1, 0);
   }
-  return { out: h, keep, feats: feats.map((r) => ({ ...r, value: at(r.value) })), layers };
+  const hidden0 = allocate([n, h0]);
+  k.activateInto(ptr(z0), ptr(hidden0), n * h0, ACTIVATION_CODE[spec.activation]);
+  const layers: LayerRun[] = [{
+    w: "in.x",
+    b: "in.b",
+    input: x,
+    z: z0,
+    h: hidden0,
+    act: spec.activation,
+  }];
+  let h: tf.Tensor = hidden0;
+  for (let i = 1; i < spec.hidden.length; i++) {
+    const layer = linear(l, flatPtr, h, n, `h${i}.w`, `h${i}.b`, spec.activation);
+    layers.push(layer);
+    h = layer.h;
+  }
+  const out = linear(l, flatPtr, h, n, "out.w", "out.b", "identity");
+  layers.push(out);
+  return { n, x, feats, layers, out: out.z };
 }
 
 /**
@@ -259,130 +290,179 @@ export function fusedForward(
     return v;
   });
   // A custom op whose gradients are computed lazily, per input: taking d/dx (a likelihood's
-  // divergence, a guidance gradient) skips every weight gradient, and training skips d/dx. (tfjs's
-  // customGrad would compute all of them.)
-  let r: ReturnType<typeof run> | undefined;
+  // divergence, a guidance gradient) skips every weight gradient, and training skips d/dx.
   const firstOrder = () => {
-    // deno-lint-ignore no-explicit-any
-    if ((tf.engine() as any).isTapeOn()) {
+    if (engine().isTapeOn()) {
       throw new Error(
         "the fused network gradient is first order, and this loss differentiates it again " +
           "(as exact or sliced score matching do): use the autodiff weights (params.views())",
       );
     }
   };
-  // deno-lint-ignore no-explicit-any
-  return (tf.engine() as any).runKernelFunc({
-    inputs: { flat, x },
-    forwardFunc: (_: unknown, save: (t: tf.Tensor[]) => void) => {
-      r = run(spec, l, flat, x, feats);
-      save([flat, ...r.keep]);
-      return r.out;
-    },
-    backwardsFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+  const e = engine();
+  const recording = e.isTapeOn();
+  // Inner tfjs ops (the sinusoidal features) are not recorded: the op is one tape node.
+  e.state.kernelDepth++;
+  let r: ForwardRun;
+  try {
+    r = run(spec, l, flat, x, feats);
+  } finally {
+    e.state.kernelDepth--;
+  }
+  const intermediates = new Set<tf.Tensor>();
+  for (const f of r.feats) {
+    if (f.value !== f.input) intermediates.add(f.value);
+    for (const q of f.layers) intermediates.add(q.z).add(q.h);
+  }
+  for (const q of r.layers) intermediates.add(q.z).add(q.h);
+  intermediates.delete(r.out);
+  if (!recording) {
+    tf.dispose([...intermediates]);
+    return r.out as tf.Tensor2D;
+  }
+  // The backward pass reads the forward pass's buffers where they are: the tape holds them (and
+  // aliases of the inputs, which their owners may dispose first) and disposes them once the
+  // gradients are taken. No copies.
+  const inputs = [flat, x, ...r.feats.map((f) => f.input)];
+  const saved = [...[...intermediates].map((t) => tf.keep(t)), ...inputs.map(alias)];
+  e.addTapeNode(
+    "ScorelabMlp",
+    { flat, x },
+    [r.out],
+    (dy: tf.Tensor2D) => {
       const grad = (want: "flat" | "x") => () => {
         firstOrder();
-        return backward(spec, l, saved[0] as tf.Tensor1D, saved.slice(1), r!, dy, want);
+        return backward(spec, l, flat, r, dy, want);
       };
       return { flat: grad("flat"), x: grad("x") };
     },
-  }) as tf.Tensor2D;
+    saved,
+    {},
+  );
+  return r.out as tf.Tensor2D;
 }
 
-/** The gradient (d flat or d x) of the module doc, from the tensors the forward pass kept. */
+/** The tfjs engine's internals the op uses (tape nodes, kernel depth). */
+interface Engine {
+  isTapeOn(): boolean;
+  state: { kernelDepth: number };
+  addTapeNode(
+    name: string,
+    inputs: Record<string, tf.Tensor>,
+    outputs: tf.Tensor[],
+    grad: (dy: tf.Tensor2D) => Record<string, () => tf.Tensor>,
+    saved: tf.Tensor[],
+    attrs: Record<string, unknown>,
+  ): void;
+  makeTensorFromDataId(dataId: unknown, shape: number[], dtype: string): tf.Tensor;
+}
+
+function engine(): Engine {
+  return tf.engine() as unknown as Engine;
+}
+
+/** A kept second handle on `t`'s data (no copy): its data lives until both are disposed. */
+function alias(t: tf.Tensor): tf.Tensor {
+  incRef(t);
+  return tf.keep(engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype));
+}
+
+/** dh of a layer's input from dz: dz W^T (W transposed once into scratch). */
+function backInput(l: Layout, flatPtr: number, dz: tf.Tensor, m: number, w: string): tf.Tensor {
+  const k = kernels();
+  const [kIn, nOut] = l.slot.get(w)!.shape;
+  const wt = allocate([nOut, kIn]);
+  k.transpose(at(l, flatPtr, w), ptr(wt), kIn, nOut);
+  const dh = allocate([m, kIn]);
+  k.gemm(ptr(dz), ptr(wt), ptr(dh), m, nOut, kIn, 0, 0);
+  return dh;
+}
+
+/** dz = dh act'(z). */
+function backActivation(dh: tf.Tensor, layer: LayerRun, count: number): tf.Tensor {
+  if (layer.act === "identity") return dh;
+  const dz = allocate(dh.shape);
+  kernels().activateBackward(ptr(dh), ptr(layer.z), ptr(dz), count, ACTIVATION_CODE[layer.act]);
+  return dz;
+}
+
+/** The gradient (d flat or d x) of the module doc, from the forward run `r`. */
 function backward(
   spec: NetworkSpec,
   l: Layout,
   flat: tf.Tensor1D,
-  kept: tf.Tensor[],
-  r: ReturnType<typeof run>,
+  r: ForwardRun,
   dy: tf.Tensor2D,
   want: "flat" | "x",
 ): tf.Tensor {
-  const view = (name: string) => {
-    const s = l.slot.get(name)!;
-    return tf.slice(flat, s.offset, s.size).reshape(s.shape) as tf.Tensor2D;
-  };
-  const grads = new Map<string, tf.Tensor>();
-  const dense = (input: tf.Tensor2D, dz: tf.Tensor2D) => ({
-    dW: tf.matMul(tf.transpose(input), dz),
-    db: tf.sum(dz, 0),
-  });
-  const back = (dz: tf.Tensor2D, w: tf.Tensor2D) => tf.matMul(dz, tf.transpose(w)) as tf.Tensor2D;
-
-  // Hidden and output layers, last to first.
-  const names = [
-    ...spec.hidden.slice(1).map((_, i) => `h${i + 1}`),
-    "out",
-  ];
-  let dz = dy;
-  for (let i = r.layers.length - 1; i >= 1; i--) {
-    if (want === "flat") {
-      const { dW, db } = dense(kept[r.layers[i].input] as tf.Tensor2D, dz);
-      grads.set(`${names[i - 1]}.w`, dW);
-      grads.set(`${names[i - 1]}.b`, db);
+  return tf.tidy(() => {
+    const k = kernels();
+    const flatPtr = ptr(flat);
+    const n = r.n;
+    const dflat = want === "flat" ? allocate([l.size]) : null;
+    if (dflat) k.zero(ptr(dflat), l.size);
+    const g = (name: string) => ptr(dflat!) + 4 * l.slot.get(name)!.offset;
+    const dense = (layer: LayerRun, dz: tf.Tensor, m: number) => {
+      const [kIn, nOut] = l.slot.get(layer.w)!.shape;
+      k.gemmTN(ptr(layer.input), ptr(dz), g(layer.w), m, kIn, nOut, 0);
+      k.colsum(ptr(dz), g(layer.b), m, nOut, 0);
+    };
+    // Output and hidden layers, last to first.
+    let dz: tf.Tensor = dy;
+    for (let i = r.layers.length - 1; i >= 1; i--) {
+      const layer = r.layers[i];
+      if (dflat) dense(layer, dz, n);
+      const dh = backInput(l, flatPtr, dz, n, layer.w);
+      const below = r.layers[i - 1];
+      dz = backActivation(dh, below, n * below.z.shape[1]!);
     }
-    const dh = back(dz, view(`${names[i - 1]}.w`));
-    const prev = r.layers[i - 1];
-    dz = activateBackward(spec.activation, dh, prev.act.map((k) => kept[k]));
-  }
+    if (want === "x") return backInput(l, flatPtr, dz, n, "in.x");
 
-  if (want === "x") return back(dz, view("in.x"));
-
-  // First layer: split the gradient of the stacked weight into its blocks.
-  const input0 = kept[r.layers[0].input] as tf.Tensor2D;
-  const db0 = tf.sum(dz, 0);
-  grads.set("in.b", db0);
-  const rowFeats = r.feats.filter((f) => f.rows);
-  const dW0 = tf.matMul(tf.transpose(input0), dz);
-  const widths = [spec.inputDim, ...rowFeats.map((f) => featureWidth(f.f))];
-  const blocks = tf.split(dW0, widths, 0);
-  grads.set("in.x", blocks[0]);
-  rowFeats.forEach((f, i) => grads.set(`in.${f.f.name}`, blocks[i + 1]));
-
-  // Features: their first-layer block, then their own weights.
-  for (const f of r.feats) {
-    const value = kept[f.value] as tf.Tensor2D;
-    const wf = view(`in.${f.f.name}`);
-    let dValue: tf.Tensor2D | undefined;
-    if (!f.rows) {
-      const dRow = tf.reshape(db0, [1, -1]) as tf.Tensor2D;
-      grads.set(`in.${f.f.name}`, tf.matMul(tf.transpose(value), dRow));
-      if (f.f.kind === "embedding" || f.f.kind === "mlp") dValue = back(dRow, wf);
-    } else if (f.f.kind === "embedding" || f.f.kind === "mlp") {
-      dValue = back(dz, wf);
-    }
-    if (!dValue) continue;
-    if (f.f.kind === "embedding") {
-      const onehot = kept[f.steps[0]] as tf.Tensor2D;
-      grads.set(`${f.f.name}.table`, tf.matMul(tf.transpose(onehot), dValue));
-    } else if (f.f.kind === "mlp") {
-      // steps: for layer k: [activation keeps (k > 0)..., layer input]
-      const perLayer: { act: number[]; input: number }[] = [];
-      const actSize = f.f.activation === "silu" ? 2 : 1;
-      let s = 0;
-      for (let k = 0; k + 1 < f.f.sizes.length; k++) {
-        const act = k > 0 ? f.steps.slice(s, s + actSize) : [];
-        s += act.length;
-        perLayer.push({ act, input: f.steps[s++] });
+    // First layer: its bias, x's block and each feature's block.
+    const h0 = spec.hidden[0];
+    k.colsum(ptr(dz), g("in.b"), n, h0, 0);
+    k.gemmTN(ptr(r.x), ptr(dz), g("in.x"), n, spec.inputDim, h0, 0);
+    for (const f of r.feats) {
+      const name = `in.${f.f.name}`;
+      const w = featureWidth(f.f);
+      // A shared row saw the column sums of dz (it was added to every row's bias).
+      const dzF = f.rows ? dz : null;
+      if (dzF) k.gemmTN(ptr(f.value), ptr(dzF), g(name), n, w, h0, 0);
+      else k.gemmTN(ptr(f.value), g("in.b"), g(name), 1, w, h0, 0);
+      if (f.f.kind !== "embedding" && f.f.kind !== "mlp") continue;
+      const m = f.rows ? n : 1;
+      let dValue: tf.Tensor;
+      if (dzF) dValue = backInput(l, flatPtr, dzF, n, name);
+      else {
+        const db = allocate([1, h0]);
+        k.colsum(ptr(dz), ptr(db), n, h0, 0);
+        dValue = backInput(l, flatPtr, db, 1, name);
+      }
+      if (f.f.kind === "embedding") {
+        k.sparseRowsGemmTN(
+          ptr(f.input),
+          ptr(dValue),
+          g(`${f.f.name}.table`),
+          m,
+          f.f.classes,
+          f.f.dim,
+        );
+        continue;
       }
       let d = dValue;
-      for (let k = perLayer.length - 1; k >= 0; k--) {
-        const { dW, db } = dense(kept[perLayer[k].input] as tf.Tensor2D, d);
-        grads.set(`${f.f.name}.${k}.w`, dW);
-        grads.set(`${f.f.name}.${k}.b`, db);
-        if (k > 0) {
-          const dh = back(d, view(`${f.f.name}.${k}.w`));
-          d = activateBackward(f.f.activation, dh, perLayer[k].act.map((i) => kept[i]));
+      for (let j = f.layers.length - 1; j >= 0; j--) {
+        const layer = f.layers[j];
+        dense(layer, d, m);
+        if (j > 0) {
+          const dh = backInput(l, flatPtr, d, m, layer.w);
+          const below = f.layers[j - 1];
+          d = backActivation(dh, below, m * below.z.shape[1]!);
         }
       }
     }
-  }
-  const dFlat = tf.concat(
-    l.order.map((name) => {
-      const g = grads.get(name);
-      return g ? tf.reshape(g, [-1]) : tf.zeros([l.slot.get(name)!.size]);
-    }),
-  );
-  return dFlat;
+    return dflat!;
+  });
 }
+
+/** The activation of `a` (re-exported for the kernels' tests). */
+export type { Activation };

@@ -1,0 +1,542 @@
+// The MLP kernels of scorelab, in AssemblyScript, built by `deno task build:kernels` into
+// core/kernels/mlp_wasm.ts (relaxed-SIMD and plain-SIMD builds). The module imports tfjs-wasm's
+// memory: every pointer is a byte offset of a float32 tensor or scratch buffer in that heap, so
+// the kernels read and write tensors in place, without copies.
+//
+// Determinism: every output element is computed by the same sequence of operations whatever the
+// number of rows (the batch) and wherever it falls in the SIMD tiling: sums run over their index
+// in order, and the tails of rows and columns go through the same vector code on partly filled
+// vectors. A sample's bytes therefore never depend on the batch it was computed in.
+//
+// Nothing here allocates: no data segment, no runtime, no memory.grow.
+
+// --- helpers ------------------------------------------------------------------------------------
+
+// a * b + c: fused (one rounding) in the relaxed-SIMD build where the CPU has FMA, else two.
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+// @ts-ignore: decorator
+@inline function at(base: usize, index: i32): usize {
+  return base + (<usize>index << 2);
+}
+
+// The first `count` (1-3) floats at `p` in the low lanes, zeros above.
+// @ts-ignore: decorator
+@inline function loadPart(p: usize, count: i32): v128 {
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (count > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (count > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+// Store the low `count` (1-3) lanes of v at `p`.
+// @ts-ignore: decorator
+@inline function storePart(p: usize, v: v128, count: i32): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (count > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (count > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
+}
+
+// Initial value of output row segment [j, j+4) for gemm's init mode:
+// 0 zeros, 1 the output's own values (accumulate), 2 the bias row.
+// @ts-ignore: decorator
+@inline function initAt(mode: i32, c: usize, bias: usize, j: i32): v128 {
+  if (mode == 1) return v128.load(c);
+  if (mode == 2) return v128.load(at(bias, j));
+  return f32x4.splat(0);
+}
+
+// @ts-ignore: decorator
+@inline function initPart(mode: i32, c: usize, bias: usize, j: i32, count: i32): v128 {
+  if (mode == 1) return loadPart(c, count);
+  if (mode == 2) return loadPart(at(bias, j), count);
+  return f32x4.splat(0);
+}
+
+// --- matrix products ----------------------------------------------------------------------------
+
+/**
+ * C[m x n] = init + A[m x k] B[k x n], all row-major; init by `mode`: 0 zeros, 1 C itself
+ * (accumulate), 2 the row `bias[n]`. C[i][j] = init + sum_{p=0}^{k-1} A[i][p] B[p][j], the sum
+ * taken in order of p with one madd per term.
+ */
+export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mode: i32, bias: usize): void {
+  let i = 0;
+  for (; i + 4 <= m; i += 4) gemmRows4(a, b, c, i, k, n, mode, bias);
+  for (; i < m; i++) gemmRow1(a, b, c, i, k, n, mode, bias);
+}
+
+function gemmRows4(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i32, bias: usize): void {
+  const a0 = at(a, i * k), a1 = at(a, (i + 1) * k), a2 = at(a, (i + 2) * k), a3 = at(a, (i + 3) * k);
+  const c0 = at(c, i * n), c1 = at(c, (i + 1) * n), c2 = at(c, (i + 2) * n), c3 = at(c, (i + 3) * n);
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    let s00 = initAt(mode, at(c0, j), bias, j), s01 = initAt(mode, at(c0, j + 4), bias, j + 4);
+    let s10 = initAt(mode, at(c1, j), bias, j), s11 = initAt(mode, at(c1, j + 4), bias, j + 4);
+    let s20 = initAt(mode, at(c2, j), bias, j), s21 = initAt(mode, at(c2, j + 4), bias, j + 4);
+    let s30 = initAt(mode, at(c3, j), bias, j), s31 = initAt(mode, at(c3, j + 4), bias, j + 4);
+    let bp = at(b, j);
+    for (let p = 0; p < k; p++) {
+      const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+      const off = <usize>p << 2;
+      let x = f32x4.splat(load<f32>(a0 + off));
+      s00 = madd(x, b0, s00);
+      s01 = madd(x, b1, s01);
+      x = f32x4.splat(load<f32>(a1 + off));
+      s10 = madd(x, b0, s10);
+      s11 = madd(x, b1, s11);
+      x = f32x4.splat(load<f32>(a2 + off));
+      s20 = madd(x, b0, s20);
+      s21 = madd(x, b1, s21);
+      x = f32x4.splat(load<f32>(a3 + off));
+      s30 = madd(x, b0, s30);
+      s31 = madd(x, b1, s31);
+      bp += <usize>n << 2;
+    }
+    v128.store(at(c0, j), s00);
+    v128.store(at(c0, j + 4), s01);
+    v128.store(at(c1, j), s10);
+    v128.store(at(c1, j + 4), s11);
+    v128.store(at(c2, j), s20);
+    v128.store(at(c2, j + 4), s21);
+    v128.store(at(c3, j), s30);
+    v128.store(at(c3, j + 4), s31);
+  }
+  for (; j + 4 <= n; j += 4) {
+    let s0 = initAt(mode, at(c0, j), bias, j), s1 = initAt(mode, at(c1, j), bias, j);
+    let s2 = initAt(mode, at(c2, j), bias, j), s3 = initAt(mode, at(c3, j), bias, j);
+    let bp = at(b, j);
+    for (let p = 0; p < k; p++) {
+      const b0 = v128.load(bp);
+      const off = <usize>p << 2;
+      s0 = madd(f32x4.splat(load<f32>(a0 + off)), b0, s0);
+      s1 = madd(f32x4.splat(load<f32>(a1 + off)), b0, s1);
+      s2 = madd(f32x4.splat(load<f32>(a2 + off)), b0, s2);
+      s3 = madd(f32x4.splat(load<f32>(a3 + off)), b0, s3);
+      bp += <usize>n << 2;
+    }
+    v128.store(at(c0, j), s0);
+    v128.store(at(c1, j), s1);
+    v128.store(at(c2, j), s2);
+    v128.store(at(c3, j), s3);
+  }
+  if (j < n) {
+    const t = n - j;
+    let s0 = initPart(mode, at(c0, j), bias, j, t), s1 = initPart(mode, at(c1, j), bias, j, t);
+    let s2 = initPart(mode, at(c2, j), bias, j, t), s3 = initPart(mode, at(c3, j), bias, j, t);
+    let bp = at(b, j);
+    for (let p = 0; p < k; p++) {
+      const b0 = loadPart(bp, t);
+      const off = <usize>p << 2;
+      s0 = madd(f32x4.splat(load<f32>(a0 + off)), b0, s0);
+      s1 = madd(f32x4.splat(load<f32>(a1 + off)), b0, s1);
+      s2 = madd(f32x4.splat(load<f32>(a2 + off)), b0, s2);
+      s3 = madd(f32x4.splat(load<f32>(a3 + off)), b0, s3);
+      bp += <usize>n << 2;
+    }
+    storePart(at(c0, j), s0, t);
+    storePart(at(c1, j), s1, t);
+    storePart(at(c2, j), s2, t);
+    storePart(at(c3, j), s3, t);
+  }
+}
+
+function gemmRow1(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i32, bias: usize): void {
+  const a0 = at(a, i * k);
+  const c0 = at(c, i * n);
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    let s00 = initAt(mode, at(c0, j), bias, j), s01 = initAt(mode, at(c0, j + 4), bias, j + 4);
+    let bp = at(b, j);
+    for (let p = 0; p < k; p++) {
+      const x = f32x4.splat(load<f32>(a0 + (<usize>p << 2)));
+      s00 = madd(x, v128.load(bp), s00);
+      s01 = madd(x, v128.load(bp, 16), s01);
+      bp += <usize>n << 2;
+    }
+    v128.store(at(c0, j), s00);
+    v128.store(at(c0, j + 4), s01);
+  }
+  for (; j + 4 <= n; j += 4) {
+    let s0 = initAt(mode, at(c0, j), bias, j);
+    let bp = at(b, j);
+    for (let p = 0; p < k; p++) {
+      s0 = madd(f32x4.splat(load<f32>(a0 + (<usize>p << 2))), v128.load(bp), s0);
+      bp += <usize>n << 2;
+    }
+    v128.store(at(c0, j), s0);
+  }
+  if (j < n) {
+    const t = n - j;
+    let s0 = initPart(mode, at(c0, j), bias, j, t);
+    let bp = at(b, j);
+    for (let p = 0; p < k; p++) {
+      s0 = madd(f32x4.splat(load<f32>(a0 + (<usize>p << 2))), loadPart(bp, t), s0);
+      bp += <usize>n << 2;
+    }
+    storePart(at(c0, j), s0, t);
+  }
+}
+
+/**
+ * C[k x n] = init + A[m x k]^T B[m x n] (a weight gradient h^T dz): C[i][j] = init +
+ * sum_{r=0}^{m-1} A[r][i] B[r][j], in order of r; init 0 zeros or 1 accumulate.
+ */
+export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mode: i32): void {
+  let i = 0;
+  for (; i + 4 <= k; i += 4) {
+    const c0 = at(c, i * n), c1 = at(c, (i + 1) * n), c2 = at(c, (i + 2) * n), c3 = at(c, (i + 3) * n);
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      let s00 = initAt(mode, at(c0, j), 0, j), s01 = initAt(mode, at(c0, j + 4), 0, j);
+      let s10 = initAt(mode, at(c1, j), 0, j), s11 = initAt(mode, at(c1, j + 4), 0, j);
+      let s20 = initAt(mode, at(c2, j), 0, j), s21 = initAt(mode, at(c2, j + 4), 0, j);
+      let s30 = initAt(mode, at(c3, j), 0, j), s31 = initAt(mode, at(c3, j + 4), 0, j);
+      for (let r = 0; r < m; r++) {
+        const bp = at(b, r * n + j);
+        const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+        const ap = at(a, r * k + i);
+        let x = f32x4.splat(load<f32>(ap));
+        s00 = madd(x, b0, s00);
+        s01 = madd(x, b1, s01);
+        x = f32x4.splat(load<f32>(ap, 4));
+        s10 = madd(x, b0, s10);
+        s11 = madd(x, b1, s11);
+        x = f32x4.splat(load<f32>(ap, 8));
+        s20 = madd(x, b0, s20);
+        s21 = madd(x, b1, s21);
+        x = f32x4.splat(load<f32>(ap, 12));
+        s30 = madd(x, b0, s30);
+        s31 = madd(x, b1, s31);
+      }
+      v128.store(at(c0, j), s00);
+      v128.store(at(c0, j + 4), s01);
+      v128.store(at(c1, j), s10);
+      v128.store(at(c1, j + 4), s11);
+      v128.store(at(c2, j), s20);
+      v128.store(at(c2, j + 4), s21);
+      v128.store(at(c3, j), s30);
+      v128.store(at(c3, j + 4), s31);
+    }
+    for (; j < n; j += 4) {
+      const t = min(4, n - j);
+      let s0 = initPart4(mode, at(c0, j), t), s1 = initPart4(mode, at(c1, j), t);
+      let s2 = initPart4(mode, at(c2, j), t), s3 = initPart4(mode, at(c3, j), t);
+      for (let r = 0; r < m; r++) {
+        const b0 = t == 4 ? v128.load(at(b, r * n + j)) : loadPart(at(b, r * n + j), t);
+        const ap = at(a, r * k + i);
+        s0 = madd(f32x4.splat(load<f32>(ap)), b0, s0);
+        s1 = madd(f32x4.splat(load<f32>(ap, 4)), b0, s1);
+        s2 = madd(f32x4.splat(load<f32>(ap, 8)), b0, s2);
+        s3 = madd(f32x4.splat(load<f32>(ap, 12)), b0, s3);
+      }
+      storePart4(at(c0, j), s0, t);
+      storePart4(at(c1, j), s1, t);
+      storePart4(at(c2, j), s2, t);
+      storePart4(at(c3, j), s3, t);
+    }
+  }
+  for (; i < k; i++) {
+    const c0 = at(c, i * n);
+    for (let j = 0; j < n; j += 4) {
+      const t = min(4, n - j);
+      let s0 = initPart4(mode, at(c0, j), t);
+      for (let r = 0; r < m; r++) {
+        const b0 = t == 4 ? v128.load(at(b, r * n + j)) : loadPart(at(b, r * n + j), t);
+        s0 = madd(f32x4.splat(load<f32>(at(a, r * k + i))), b0, s0);
+      }
+      storePart4(at(c0, j), s0, t);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function initPart4(mode: i32, c: usize, t: i32): v128 {
+  if (mode != 1) return f32x4.splat(0);
+  return t == 4 ? v128.load(c) : loadPart(c, t);
+}
+
+// @ts-ignore: decorator
+@inline function storePart4(p: usize, v: v128, t: i32): void {
+  if (t == 4) v128.store(p, v);
+  else storePart(p, v, t);
+}
+
+/** dst[cols x rows] = src[rows x cols]^T. */
+export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) store<f32>(at(dst, c * rows + r), load<f32>(at(src, r * cols + c)));
+  }
+}
+
+/**
+ * V[m x d] = O[m x T] E[T x d] for rows of O that are mostly zeros (one-hot or two-hot time
+ * rows): the zero entries are skipped, the others taken in order of t with one madd each.
+ */
+export function sparseRowsGemm(o: usize, e: usize, v: usize, m: i32, T: i32, d: i32): void {
+  for (let i = 0; i < m; i++) {
+    const orow = at(o, i * T), vrow = at(v, i * d);
+    for (let j = 0; j < d; j += 4) {
+      const t4 = min(4, d - j);
+      let s = f32x4.splat(0);
+      for (let t = 0; t < T; t++) {
+        const w = load<f32>(at(orow, t));
+        if (w == 0) continue;
+        const ep = at(e, t * d + j);
+        s = madd(f32x4.splat(w), t4 == 4 ? v128.load(ep) : loadPart(ep, t4), s);
+      }
+      storePart4(at(vrow, j), s, t4);
+    }
+  }
+}
+
+/** G[T x d] += O[m x T]^T D[m x d], skipping the zero entries of O (rows in order). */
+export function sparseRowsGemmTN(o: usize, dv: usize, g: usize, m: i32, T: i32, d: i32): void {
+  for (let i = 0; i < m; i++) {
+    const orow = at(o, i * T), drow = at(dv, i * d);
+    for (let t = 0; t < T; t++) {
+      const w = load<f32>(at(orow, t));
+      if (w == 0) continue;
+      const ws = f32x4.splat(w);
+      for (let j = 0; j < d; j += 4) {
+        const t4 = min(4, d - j);
+        const gp = at(g, t * d + j);
+        const cur = t4 == 4 ? v128.load(gp) : loadPart(gp, t4);
+        const dd = t4 == 4 ? v128.load(at(drow, j)) : loadPart(at(drow, j), t4);
+        storePart4(gp, madd(ws, dd, cur), t4);
+      }
+    }
+  }
+}
+
+/** out[n] = (mode 1: out +) sum over the m rows of D[m x n], rows in order. */
+export function colsum(d: usize, out: usize, m: i32, n: i32, mode: i32): void {
+  for (let j = 0; j < n; j += 4) {
+    const t = min(4, n - j);
+    let s = initPart4(mode, at(out, j), t);
+    for (let r = 0; r < m; r++) {
+      const p = at(d, r * n + j);
+      s = f32x4.add(s, t == 4 ? v128.load(p) : loadPart(p, t));
+    }
+    storePart4(at(out, j), s, t);
+  }
+}
+
+/** dst[count] = 0. */
+export function zero(dst: usize, count: i32): void {
+  memory.fill(dst, 0, <usize>count << 2);
+}
+
+// --- transcendentals (float32, SIMD) ------------------------------------------------------------
+
+const LOG2E: f32 = 1.44269504088896341;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.12194440e-4;
+const EXP_MAX: f32 = 88.72283;
+const EXP_MIN: f32 = -87.33654;
+
+/**
+ * e^x: x = k ln2 + r with |r| <= ln2/2 (ln2 split in two parts so k ln2 is exact), e^r by a
+ * degree-6 polynomial, times 2^k built in the exponent bits (in two factors, so that k = 128 works).
+ * Above 88.72 it is +Infinity; below
+ * -87.34 (where float32 turns subnormal) it is 0.
+ */
+// @ts-ignore: decorator
+@inline export function vexp(x: v128): v128 {
+  const big = f32x4.gt(x, f32x4.splat(EXP_MAX));
+  const small = f32x4.lt(x, f32x4.splat(EXP_MIN));
+  const xc = f32x4.min(f32x4.max(x, f32x4.splat(EXP_MIN)), f32x4.splat(EXP_MAX));
+  const k = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+  let r = f32x4.sub(xc, f32x4.mul(k, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const r2 = f32x4.mul(r, r);
+  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
+  // 2^k as 2^k1 2^k2 (k1 = k >> 1): each factor stays a normal float for k in [-126, 128].
+  const ki = i32x4.trunc_sat_f32x4_s(k);
+  const k1 = i32x4.shr_s(ki, 1);
+  const k2 = i32x4.sub(ki, k1);
+  const bias = i32x4.splat(127);
+  let y = f32x4.mul(f32x4.mul(p, i32x4.shl(i32x4.add(k1, bias), 23)), i32x4.shl(i32x4.add(k2, bias), 23));
+  y = v128.bitselect(f32x4.splat(Infinity), y, big);
+  return v128.andnot(y, small);
+}
+
+/**
+ * log x for x > 0: x = m 2^e with m in [sqrt(1/2), sqrt(2)), f = m - 1, log(1 + f) = f - f^2/2 +
+ * f^3 P(f) (degree-8 polynomial), plus e ln2 in two parts. log 0 = -Infinity, log of a negative
+ * number or NaN is NaN, log Infinity = Infinity. Subnormal inputs are not supported (treated as 0).
+ */
+// @ts-ignore: decorator
+@inline export function vlog(x: v128): v128 {
+  const bits = x;
+  // Exponent and mantissa: m in [0.5, 1).
+  let e = i32x4.sub(i32x4.shr_u(i32x4.shl(bits, 1), 24), i32x4.splat(126));
+  let m = v128.or(v128.and(bits, i32x4.splat(0x007fffff)), i32x4.splat(0x3f000000));
+  // m < sqrt(1/2): m <- 2m, e <- e - 1; then f = m - 1.
+  const lo = f32x4.lt(m, f32x4.splat(0.707106781186547524));
+  e = i32x4.add(e, lo); // lo lanes are -1
+  m = f32x4.add(m, v128.and(m, lo));
+  const f = f32x4.sub(m, f32x4.splat(1));
+  const z = f32x4.mul(f, f);
+  let p = f32x4.splat(7.0376836292e-2);
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-1.1514610310e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.1676998740e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-1.2420140846e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.4249322787e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-1.6668057665e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(2.0000714765e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(-2.4999993993e-1));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(3.3333331174e-1));
+  const ef = f32x4.convert_i32x4_s(e);
+  let y = f32x4.mul(f32x4.mul(p, z), f);
+  y = f32x4.add(y, f32x4.mul(ef, f32x4.splat(LN2_LO)));
+  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
+  let r = f32x4.add(f32x4.add(f, y), f32x4.mul(ef, f32x4.splat(LN2_HI)));
+  // Special values.
+  const zero = f32x4.le(x, f32x4.splat(1.17549435e-38)); // 0 and subnormals
+  const neg = f32x4.lt(x, f32x4.splat(0));
+  const nan = f32x4.ne(x, x);
+  const inf = f32x4.eq(x, f32x4.splat(Infinity));
+  r = v128.bitselect(f32x4.splat(-Infinity), r, zero);
+  r = v128.bitselect(f32x4.splat(NaN), r, v128.or(neg, nan));
+  return v128.bitselect(f32x4.splat(Infinity), r, inf);
+}
+
+/** log(1 + u) for u >= 0, accurate for small u: log(v) - ((v - 1) - u) / v with v = 1 + u. */
+// @ts-ignore: decorator
+@inline function vlog1p(u: v128): v128 {
+  const v = f32x4.add(f32x4.splat(1), u);
+  const corr = f32x4.div(f32x4.sub(f32x4.sub(v, f32x4.splat(1)), u), v);
+  const r = f32x4.sub(vlog(v), corr);
+  // log1p(Infinity) = Infinity (the correction would be NaN).
+  return v128.bitselect(u, r, f32x4.eq(u, f32x4.splat(Infinity)));
+}
+
+/** 1 / (1 + e^-x): from e = e^-|x|, 1/(1+e) for x >= 0 and e/(1+e) below. */
+// @ts-ignore: decorator
+@inline function vsigmoid(x: v128): v128 {
+  const e = vexp(f32x4.neg(f32x4.abs(x)));
+  const s = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
+  return v128.bitselect(s, f32x4.mul(e, s), f32x4.ge(x, f32x4.splat(0)));
+}
+
+/** log(1 + e^x) = max(x, 0) + log1p(e^-|x|). */
+// @ts-ignore: decorator
+@inline function vsoftplus(x: v128): v128 {
+  return f32x4.add(f32x4.max(x, f32x4.splat(0)), vlog1p(vexp(f32x4.neg(f32x4.abs(x)))));
+}
+
+// --- activations --------------------------------------------------------------------------------
+
+// Activation codes: 0 relu, 1 softplus, 2 silu, 3 identity.
+
+// @ts-ignore: decorator
+@inline function activate(z: v128, act: i32): v128 {
+  if (act == 0) return f32x4.max(z, f32x4.splat(0));
+  if (act == 1) return vsoftplus(z);
+  if (act == 2) return f32x4.mul(z, vsigmoid(z));
+  return z;
+}
+
+// d act / dz at z.
+// @ts-ignore: decorator
+@inline function slope(z: v128, act: i32): v128 {
+  if (act == 0) return v128.and(f32x4.gt(z, f32x4.splat(0)), f32x4.splat(1));
+  if (act == 1) return vsigmoid(z);
+  if (act == 2) {
+    // s (1 + z (1 - s))
+    const s = vsigmoid(z);
+    return f32x4.mul(s, f32x4.add(f32x4.splat(1), f32x4.mul(z, f32x4.sub(f32x4.splat(1), s))));
+  }
+  return f32x4.splat(1);
+}
+
+/** h[i] = act(z[i]) for `count` floats. */
+export function activateInto(z: usize, h: usize, count: i32, act: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) v128.store(at(h, i), activate(v128.load(at(z, i)), act));
+  if (i < count) storePart(at(h, i), activate(loadPart(at(z, i), count - i), act), count - i);
+}
+
+/** dz[i] = dh[i] act'(z[i]) for `count` floats. */
+export function activateBackward(dh: usize, z: usize, dz: usize, count: i32, act: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    v128.store(at(dz, i), f32x4.mul(v128.load(at(dh, i)), slope(v128.load(at(z, i)), act)));
+  }
+  if (i < count) {
+    const t = count - i;
+    storePart(at(dz, i), f32x4.mul(loadPart(at(dh, i), t), slope(loadPart(at(z, i), t), act)), t);
+  }
+}
+
+/** The transcendentals on their own (tests): fn 0 exp, 1 log, 2 sigmoid, 3 softplus, 4 log1p. */
+export function mapFloat(x: usize, y: usize, count: i32, fn: i32): void {
+  for (let i = 0; i < count; i += 4) {
+    const t = min(4, count - i);
+    const v = t == 4 ? v128.load(at(x, i)) : loadPart(at(x, i), t);
+    let r: v128;
+    if (fn == 0) r = vexp(v);
+    else if (fn == 1) r = vlog(v);
+    else if (fn == 2) r = vsigmoid(v);
+    else if (fn == 3) r = vsoftplus(v);
+    else r = vlog1p(v);
+    storePart4(at(y, i), r, t);
+  }
+}
+
+// --- optimizer ----------------------------------------------------------------------------------
+
+/**
+ * One Adam (AdamW) update of `count` parameters in place, PyTorch's formulation:
+ * m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2, p <- p (1 - lr wd) when decaying,
+ * p <- p - (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps), with bc = 1 - beta^t. The scalars that
+ * combine hyper-parameters (1 - b1, lr / bc1, sqrt(bc2), 1 - lr wd) come in computed in float64.
+ */
+export function adam(
+  p: usize,
+  g: usize,
+  m: usize,
+  v: usize,
+  count: i32,
+  b1: f32,
+  b1c: f32,
+  b2: f32,
+  b2c: f32,
+  stepSize: f32,
+  sqrtBc2: f32,
+  eps: f32,
+  decay: f32,
+  decaying: i32,
+): void {
+  const vb1 = f32x4.splat(b1), vb1c = f32x4.splat(b1c);
+  const vb2 = f32x4.splat(b2), vb2c = f32x4.splat(b2c);
+  const step = f32x4.splat(stepSize), sbc2 = f32x4.splat(sqrtBc2);
+  const vdecay = f32x4.splat(decay), veps = f32x4.splat(eps);
+  for (let i = 0; i < count; i += 4) {
+    const t = min(4, count - i);
+    const gi = t == 4 ? v128.load(at(g, i)) : loadPart(at(g, i), t);
+    let mi = t == 4 ? v128.load(at(m, i)) : loadPart(at(m, i), t);
+    let vi = t == 4 ? v128.load(at(v, i)) : loadPart(at(v, i), t);
+    let pi = t == 4 ? v128.load(at(p, i)) : loadPart(at(p, i), t);
+    mi = f32x4.add(f32x4.mul(mi, vb1), f32x4.mul(gi, vb1c));
+    vi = f32x4.add(f32x4.mul(vi, vb2), f32x4.mul(f32x4.mul(gi, gi), vb2c));
+    if (decaying) pi = f32x4.mul(pi, vdecay);
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vi), sbc2), veps);
+    pi = f32x4.sub(pi, f32x4.div(f32x4.mul(mi, step), denom));
+    storePart4(at(m, i), mi, t);
+    storePart4(at(v, i), vi, t);
+    storePart4(at(p, i), pi, t);
+  }
+}

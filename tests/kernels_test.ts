@@ -1,0 +1,264 @@
+/**
+ * Our WebAssembly kernels: the committed bytes are what the source builds; every kernel against a
+ * reference (tfjs's ops, Math in float64) within float32 bounds on random shapes with odd sizes,
+ * in both builds; the transcendentals at many points and in their tails; rows that do not depend
+ * on the batch they are computed in.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import asc from "assemblyscript/asc";
+import { RELAXED_SIMD_WASM, SIMD_WASM } from "../core/kernels/mlp_wasm.ts";
+import { encodeBase64, wasmBuilds } from "../core/kernels/source.ts";
+import {
+  allocate,
+  heapView,
+  type KernelBuild,
+  kernels,
+  ptr,
+  selectKernelBuild,
+} from "../core/kernels/kernels.ts";
+import { Network } from "../core/nn/network.ts";
+import { ddpmNoisePredictor, scoreNet2d } from "../core/nn/architectures.ts";
+import { oneHot } from "../core/nn/network.ts";
+import { Streams } from "../core/runtime/random.ts";
+import { backend } from "./helpers.ts";
+
+const BUILDS: KernelBuild[] = ["relaxed-simd", "simd"];
+
+Deno.test("the committed kernel modules are exactly what the AssemblyScript source builds", async () => {
+  const builds = await wasmBuilds(asc);
+  const committed: Record<string, string> = { RELAXED_SIMD_WASM, SIMD_WASM };
+  for (const b of builds) {
+    assert.equal(
+      encodeBase64(b.bytes),
+      committed[b.name],
+      `${b.name}: run \`deno task build:kernels\``,
+    );
+  }
+  // Nothing in them may touch tfjs's heap on its own: no data segment, no memory.grow.
+  for (const b of builds) {
+    const m = new WebAssembly.Module(b.bytes as Uint8Array<ArrayBuffer>);
+    assert.deepEqual(WebAssembly.Module.imports(m).map((i) => `${i.module}.${i.name}:${i.kind}`), [
+      "env.memory:memory",
+    ]);
+    assert.ok(WebAssembly.Module.customSections(m, "name").length >= 0);
+    assert.ok(
+      !WebAssembly.Module.exports(m).some((e) => e.kind === "memory"),
+      "no exported memory",
+    );
+  }
+});
+
+/** Random float32 data in [-s, s]. */
+function rand(n: number, stream: ReturnType<Streams["get"]>, s = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => s * (2 * stream.uniform() - 1));
+}
+
+/** A tensor holding `data` (so kernels can read it by pointer). */
+function tensor(data: Float32Array, shape: number[]): tf.Tensor {
+  return tf.tensor(data, shape);
+}
+
+const EPS32 = 2 ** -23;
+
+Deno.test("matrix kernels equal the float64 product within float32 reassociation bounds, odd sizes, both builds", async () => {
+  await backend();
+  const s = new Streams(7).get("gemm");
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    const k = kernels();
+    for (let trial = 0; trial < 40; trial++) {
+      const m = 1 + s.int(37), kk = 1 + s.int(37), n = 1 + s.int(37);
+      tf.tidy(() => {
+        const a = rand(m * kk, s), b = rand(kk * n, s), bias = rand(n, s), g = rand(m * n, s);
+        const ta = tensor(a, [m, kk]), tb = tensor(b, [kk, n]), tbias = tensor(bias, [n]);
+        const tg = tensor(g, [m, n]);
+        const c = allocate([m, n]);
+        k.gemm(ptr(ta), ptr(tb), ptr(c), m, kk, n, 2, ptr(tbias));
+        const got = heapView(c).slice();
+        // C = bias + A B, and its accumulate mode on top of it.
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            let exact = bias[j], bound = Math.abs(bias[j]);
+            for (let p = 0; p < kk; p++) {
+              exact += a[i * kk + p] * b[p * n + j];
+              bound += Math.abs(a[i * kk + p] * b[p * n + j]);
+            }
+            assert.ok(
+              Math.abs(got[i * n + j] - exact) <= (kk + 2) * EPS32 * bound,
+              `${build} gemm ${m}x${kk}x${n} [${i},${j}]: ${got[i * n + j]} vs ${exact}`,
+            );
+          }
+        }
+        k.gemm(ptr(ta), ptr(tb), ptr(c), m, kk, n, 1, 0);
+        const twice = heapView(c);
+        for (let q = 0; q < m * n; q++) {
+          const want = got[q] + (got[q] - bias[q % n]);
+          assert.ok(Math.abs(twice[q] - want) <= 4 * (kk + 2) * EPS32 * (Math.abs(want) + kk));
+        }
+        // C = A^T G (a weight gradient), and the column sums.
+        const ctn = allocate([kk, n]);
+        k.gemmTN(ptr(ta), ptr(tg), ptr(ctn), m, kk, n, 0);
+        const tn = heapView(ctn).slice();
+        const cs = allocate([n]);
+        k.colsum(ptr(tg), ptr(cs), m, n, 0);
+        const sums = heapView(cs).slice();
+        for (let i = 0; i < kk; i++) {
+          for (let j = 0; j < n; j++) {
+            let exact = 0, bound = 0;
+            for (let r = 0; r < m; r++) {
+              exact += a[r * kk + i] * g[r * n + j];
+              bound += Math.abs(a[r * kk + i] * g[r * n + j]);
+            }
+            assert.ok(
+              Math.abs(tn[i * n + j] - exact) <= (m + 2) * EPS32 * bound,
+              `${build} gemmTN`,
+            );
+          }
+        }
+        for (let j = 0; j < n; j++) {
+          let exact = 0, bound = 0;
+          for (let r = 0; r < m; r++) {
+            [exact, bound] = [exact + g[r * n + j], bound + Math.abs(g[r * n + j])];
+          }
+          assert.ok(Math.abs(sums[j] - exact) <= (m + 2) * EPS32 * bound, `${build} colsum`);
+        }
+        // Transpose, exactly.
+        const tt = allocate([n, kk]);
+        k.transpose(ptr(tb), ptr(tt), kk, n);
+        const t = heapView(tt);
+        for (let p = 0; p < kk; p++) {
+          for (let j = 0; j < n; j++) assert.equal(t[j * kk + p], b[p * n + j]);
+        }
+      });
+    }
+  }
+  selectKernelBuild(null);
+});
+
+/** ulps between two float32 values. */
+function ulps(a: number, b: number): number {
+  if (Object.is(a, b) || a === b) return 0;
+  const f = new Float32Array([a, b]);
+  const i = new Int32Array(f.buffer);
+  const key = (v: number) => (v < 0 ? 0x80000000 - v : v);
+  return Math.abs(key(i[0]) - key(i[1]));
+}
+
+Deno.test("exp, log, log1p, sigmoid, softplus: within 2 ulp of float64 Math at many points, tails included", async () => {
+  await backend();
+  const s = new Streams(8).get("math");
+  const points: number[] = [0, -0, 1, -1, 0.5, 1e-8, -1e-8, 1e-30, 88.7, -87.3, 30, -30, 100, -100];
+  for (let i = 0; i < 4000; i++) points.push((2 * s.uniform() - 1) * 90);
+  for (let i = 0; i < 1000; i++) points.push(Math.exp((2 * s.uniform() - 1) * 80));
+  const x = Float32Array.from(points);
+  const fns: [string, number, (v: number) => number][] = [
+    ["exp", 0, Math.exp],
+    ["log", 1, Math.log],
+    ["sigmoid", 2, (v) => 1 / (1 + Math.exp(-v))],
+    ["softplus", 3, (v) => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)))],
+    ["log1p", 4, Math.log1p],
+  ];
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    for (const [name, code, ref] of fns) {
+      tf.tidy(() => {
+        const tx = tensor(x, [x.length]);
+        const ty = allocate([x.length]);
+        kernels().mapFloat(ptr(tx), ptr(ty), x.length, code);
+        const y = heapView(ty);
+        let worst = 0;
+        x.forEach((v, i) => {
+          if ((name === "log" || name === "log1p") && v < 0) return;
+          const want = Math.fround(ref(v));
+          // float32 subnormals are flushed: the results below 2^-126 may be 0.
+          if (Math.abs(want) < 1.2e-38) {
+            assert.ok(Math.abs(y[i]) < 1.2e-38, `${build} ${name}(${v}) = ${y[i]}, want ${want}`);
+            return;
+          }
+          const u = ulps(y[i], want);
+          worst = Math.max(worst, u);
+          assert.ok(u <= 2, `${build} ${name}(${v}) = ${y[i]}, float64 gives ${want} (${u} ulp)`);
+        });
+      });
+    }
+    // Special values.
+    const special = (code: number, v: number) =>
+      tf.tidy(() => {
+        const tx = tensor(Float32Array.of(v), [1]);
+        const ty = allocate([1]);
+        kernels().mapFloat(ptr(tx), ptr(ty), 1, code);
+        return heapView(ty)[0];
+      });
+    assert.equal(special(0, 89), Infinity);
+    assert.equal(special(0, -200), 0);
+    assert.equal(special(0, -Infinity), 0);
+    assert.ok(Number.isNaN(special(0, NaN)));
+    assert.equal(special(1, 0), -Infinity);
+    assert.ok(Number.isNaN(special(1, -1)));
+    assert.equal(special(1, Infinity), Infinity);
+    assert.equal(special(2, 200), 1);
+    assert.equal(special(2, -200), 0);
+    assert.equal(special(3, 200), 200);
+    assert.equal(special(4, Infinity), Infinity);
+  }
+  selectKernelBuild(null);
+});
+
+Deno.test("a network's rows do not depend on the batch: every row of 37 equals the same row computed among 5 or alone", async () => {
+  await backend();
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    for (
+      const spec of [
+        ddpmNoisePredictor({ T: 11, timeEmbedDim: 5, hidden: [13, 9] }),
+        scoreNet2d([7, 10, 6]),
+      ]
+    ) {
+      const s = new Streams(9).get(`rows-${build}`);
+      const net = new Network(spec, s);
+      const n = 37;
+      const x = s.normals(2 * n);
+      const t = Array.from({ length: n }, (_, i) => (i * 5) % 11);
+      const out = (rows: number[]) =>
+        tf.tidy(() => {
+          const xx = tf.tensor2d(rows.flatMap((r) => [x[2 * r], x[2 * r + 1]]), [rows.length, 2]);
+          const feats: Record<string, tf.Tensor2D> = spec.features.length
+            ? { t: oneHot(rows.map((r) => t[r]), 11) }
+            : {};
+          const w = net.params.fused();
+          return net.apply(w, xx, feats).dataSync() as Float32Array;
+        });
+      const all = out([...Array(n).keys()]);
+      for (const group of [[0, 1, 2, 3, 4], [36], [7, 8, 9, 10, 11], [33, 34, 35, 36]]) {
+        const some = out(group);
+        group.forEach((r, i) => {
+          assert.equal(some[2 * i], all[2 * r], `${build} row ${r}`);
+          assert.equal(some[2 * i + 1], all[2 * r + 1], `${build} row ${r}`);
+        });
+      }
+      net.dispose();
+    }
+  }
+  selectKernelBuild(null);
+});
+
+Deno.test("the two builds agree to float32 rounding, and the relaxed build is the one used here", async () => {
+  await backend();
+  const s = new Streams(10).get("builds");
+  const net = new Network(scoreNet2d([32, 32]), s);
+  const x = tf.tensor2d(s.normals(200), [100, 2]);
+  const run = (b: KernelBuild) => {
+    selectKernelBuild(b);
+    return tf.tidy(() => net.apply(net.params.fused(), x).dataSync() as Float32Array);
+  };
+  const a = run("relaxed-simd"), b = run("simd");
+  a.forEach((v, i) =>
+    assert.ok(Math.abs(v - b[i]) <= 1e-5 * Math.max(1, Math.abs(v)), `${v} vs ${b[i]}`)
+  );
+  selectKernelBuild(null);
+  const { kernelBuild } = await import("../core/kernels/kernels.ts");
+  assert.equal(kernelBuild(), "relaxed-simd", "Deno 2.9's V8 validates relaxed SIMD");
+  x.dispose();
+  net.dispose();
+});
