@@ -64,6 +64,18 @@ const full: ScoreFieldsConfig = {
   grid: 21,
 };
 
+/** What training the network of one noise level gives the assembly. */
+type ScoreFieldPart = {
+  metrics: Record<string, number>;
+  /** Fisher divergence during training, per epoch. */
+  track: { epoch: number; fisher: string | number }[];
+  /** Mean loss per epoch. */
+  curve: number[];
+  /** The learned and exact fields on the quiver grid. */
+  learned: Float32Array;
+  truth: Float32Array;
+};
+
 /** Short label of a noise level, used in metric names ("0.532"). */
 export function sigmaLabel(sigma: number): string {
   return String(Number(sigma.toPrecision(3)));
@@ -123,120 +135,130 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
     },
   },
 
-  async run({ config: c, streams, progress }): Promise<RunOutput> {
+  // One network per noise level, each its own job (its streams are the level's own).
+  parts: (c) => c.sigmas.map(sigmaLabel),
+
+  async runPart({ config: c, streams, progress }, part): Promise<ScoreFieldPart> {
+    const sigma = c.sigmas.find((s) => sigmaLabel(s) === part)!;
     const dataset = DATASETS[c.dataset];
     const mixture = dataset.mixture!;
     const data = dataset.sample(c.trainSize, streams.get("data"));
     const oracle = new MixtureOracle(mixture);
     const win = dataWindow(c.dataset);
     const grid = gridPoints(win[0], win[1], c.grid);
-    const spacing = (win[1] - win[0]) / c.grid;
     const batchesPerEpoch = stepsOf(
       { kind: "epochs", batchSize: c.batchSize, epochs: 1 },
       c.trainSize,
     );
+    const sub = streams.child(`sigma=${part}`);
+    const net = new Network(scoreNet2d(c.hidden), sub.get("init"));
+    const noise = sub.get("train");
+    const exact = (x: tf.Tensor2D) => oracle.score(x, 1, sigma);
+    const noised = sampleMixture(marginal(mixture, 1, sigma), c.fisherPoints, sub.get("fisher")).x;
+    const fisherOf = (pts: Float32Array) => {
+      const w = net.params.fused();
+      const f = fisherDivergence((x) => net.apply(w, x), exact, pts, 2);
+      tf.dispose(w);
+      return f;
+    };
+    try {
+      const { losses, track } = await trainOnData({
+        net,
+        x: data.x,
+        dim: 2,
+        batching: { kind: "epochs", batchSize: c.batchSize, epochs: c.epochs },
+        optimizer: { lr: c.lr, weightDecay: c.weightDecay },
+        streams: sub,
+        progress,
+        label: `σ=${part}`,
+        loss: (w, x0) =>
+          dsmLoss(
+            (x) => net.apply(w, x),
+            x0,
+            sigma,
+            tf.tensor2d(noise.normals(x0.shape[0] * 2), x0.shape),
+          ),
+        every: c.fisherEvery * batchesPerEpoch,
+        track: () => ({ fisher: fisherOf(noised) }),
+      });
+      const curve = blockMeans(losses, batchesPerEpoch);
+      const fisher = fisherOf(noised);
+      const [learned, truth] = tf.tidy(() => {
+        const w = net.params.fused();
+        const g = tf.tensor2d(grid, [grid.length / 2, 2]);
+        return [net.apply(w, g).dataSync(), exact(g).dataSync()] as Float32Array[];
+      });
+      return {
+        metrics: {
+          [`fisher_s${part}`]: fisher,
+          [`fisherRel_s${part}`]: fisher / fisherDivergence(tf.zerosLike, exact, noised, 2),
+          [`fisherGrid_s${part}`]: fisherOf(grid),
+          [`finalLoss_s${part}`]: curve[curve.length - 1],
+        },
+        track: track.map((r) => ({
+          epoch: (r.step as number) / batchesPerEpoch,
+          fisher: r.fisher,
+        })),
+        curve,
+        learned,
+        truth,
+      };
+    } finally {
+      net.dispose();
+      oracle.dispose();
+    }
+  },
+
+  run({ config: c, streams, parts }): Promise<RunOutput> {
+    const data = DATASETS[c.dataset].sample(c.trainSize, streams.get("data"));
+    const win = dataWindow(c.dataset);
+    const grid = gridPoints(win[0], win[1], c.grid);
+    const spacing = (win[1] - win[0]) / c.grid;
     const metrics: Record<string, number> = {};
     const fisherTrack: Row[] = [];
     const lossRows: Row[] = [];
     const charts: RunOutput["charts"] = [];
-    try {
-      for (const sigma of c.sigmas) {
-        const label = sigmaLabel(sigma);
-        const sub = streams.child(`sigma=${label}`);
-        const net = new Network(scoreNet2d(c.hidden), sub.get("init"));
-        const noise = sub.get("train");
-        const exact = (x: tf.Tensor2D) => oracle.score(x, 1, sigma);
-        const noised =
-          sampleMixture(marginal(mixture, 1, sigma), c.fisherPoints, sub.get("fisher")).x;
-        const fisherOf = (pts: Float32Array) => {
-          const w = net.params.fused();
-          const f = fisherDivergence((x) => net.apply(w, x), exact, pts, 2);
-          tf.dispose(w);
-          return f;
-        };
-        try {
-          const { losses, track: tracked } = await trainOnData({
-            net,
-            x: data.x,
-            dim: 2,
-            batching: { kind: "epochs", batchSize: c.batchSize, epochs: c.epochs },
-            optimizer: { lr: c.lr, weightDecay: c.weightDecay },
-            streams: sub,
-            progress,
-            label: `σ=${label}`,
-            loss: (w, x0) =>
-              dsmLoss(
-                (x) => net.apply(w, x),
-                x0,
-                sigma,
-                tf.tensor2d(noise.normals(x0.shape[0] * 2), x0.shape),
-              ),
-            every: c.fisherEvery * batchesPerEpoch,
-            track: () => ({ fisher: fisherOf(noised) }),
-          });
-          for (const r of tracked) {
-            fisherTrack.push({
-              epoch: (r.step as number) / batchesPerEpoch,
-              fisher: r.fisher,
-              sigma: label,
-            });
-          }
-
-          const curve = blockMeans(losses, batchesPerEpoch);
-          curve.forEach((l, e) => lossRows.push({ epoch: e + 1, loss: l, sigma: label }));
-          const fisher = fisherOf(noised);
-          metrics[`fisher_s${label}`] = fisher;
-          metrics[`fisherRel_s${label}`] = fisher /
-            fisherDivergence(tf.zerosLike, exact, noised, 2);
-          metrics[`fisherGrid_s${label}`] = fisherOf(grid);
-          metrics[`finalLoss_s${label}`] = curve[curve.length - 1];
-
-          const [learned, truth] = tf.tidy(() => {
-            const w = net.params.fused();
-            const g = tf.tensor2d(grid, [grid.length / 2, 2]);
-            return [net.apply(w, g).dataSync(), exact(g).dataSync()];
-          });
-          const arrows = (field: ArrayLike<number>, panel: string): Arrow[] =>
-            Array.from({ length: grid.length / 2 }, (_, i) => ({
-              x: grid[2 * i],
-              y: grid[2 * i + 1],
-              u: field[2 * i],
-              v: field[2 * i + 1],
-              panel,
-            }));
-          const mags = Array.from(
-            { length: grid.length / 2 },
-            (_, i) => Math.hypot(truth[2 * i], truth[2 * i + 1]),
-          )
-            .sort((a, b) => a - b);
-          const panels = [`learned s_θ (σ = ${label})`, `exact ∇log p_σ (σ = ${label})`];
-          charts.push({
-            name: `field_s${label}`,
-            thumbnail: sigma === c.sigmas[c.sigmas.length - 2],
-            title: `Score field at σ = ${label}`,
-            caption:
-              `Left: the network trained by DSM at σ = ${label}; right: the exact score of ring8 convolved ` +
-              "with N(0, σ²I), on the same arrow scale (an arrow of the exact field's 90th-percentile magnitude " +
-              "spans one grid cell; longer arrows are capped). Grey: training data.",
-            spec: quiverPanels({
-              title: `Learned vs exact score, σ = ${label}`,
-              arrows: [...arrows(learned, panels[0]), ...arrows(truth, panels[1])],
-              panelOrder: panels,
-              window: win,
-              spacing,
-              unit: mags[Math.floor(0.9 * (mags.length - 1))] || 1,
-              colorOf: (p) => (p === panels[0] ? COLORS.samples : COLORS.oracle),
-              background: pointRows(data.x, {}, 1000),
-            }),
-          });
-        } finally {
-          net.dispose();
-        }
-      }
-    } finally {
-      oracle.dispose();
+    for (const sigma of c.sigmas) {
+      const label = sigmaLabel(sigma);
+      const part = parts![label] as ScoreFieldPart;
+      Object.assign(metrics, part.metrics);
+      for (const r of part.track) fisherTrack.push({ ...r, sigma: label });
+      part.curve.forEach((l, e) => lossRows.push({ epoch: e + 1, loss: l, sigma: label }));
+      const arrows = (field: ArrayLike<number>, panel: string): Arrow[] =>
+        Array.from({ length: grid.length / 2 }, (_, i) => ({
+          x: grid[2 * i],
+          y: grid[2 * i + 1],
+          u: field[2 * i],
+          v: field[2 * i + 1],
+          panel,
+        }));
+      const truth = part.truth;
+      const mags = Array.from(
+        { length: grid.length / 2 },
+        (_, i) => Math.hypot(truth[2 * i], truth[2 * i + 1]),
+      ).sort((a, b) => a - b);
+      const panels = [`learned s_θ (σ = ${label})`, `exact ∇log p_σ (σ = ${label})`];
+      charts.push({
+        name: `field_s${label}`,
+        thumbnail: sigma === c.sigmas[c.sigmas.length - 2],
+        title: `Score field at σ = ${label}`,
+        caption:
+          `Left: the network trained by DSM at σ = ${label}; right: the exact score of ring8 convolved ` +
+          "with N(0, σ²I), on the same arrow scale (an arrow of the exact field's 90th-percentile magnitude " +
+          "spans one grid cell; longer arrows are capped). Grey: training data.",
+        spec: quiverPanels({
+          title: `Learned vs exact score, σ = ${label}`,
+          arrows: [...arrows(part.learned, panels[0]), ...arrows(truth, panels[1])],
+          panelOrder: panels,
+          window: win,
+          spacing,
+          unit: mags[Math.floor(0.9 * (mags.length - 1))] || 1,
+          colorOf: (p) => (p === panels[0] ? COLORS.samples : COLORS.oracle),
+          background: pointRows(data.x, {}, 1000),
+        }),
+      });
     }
-    return {
+    return Promise.resolve({
       metrics,
       details: { fisherDuringTraining: fisherTrack },
       files: [],
@@ -277,6 +299,6 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
         "sharp near each mode and large far from the data, and the network fits it well only where data are: " +
         "compare the Fisher divergence on samples of p_σ with the grid average.",
       ],
-    };
+    });
   },
 };

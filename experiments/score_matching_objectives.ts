@@ -69,6 +69,17 @@ const full: ObjectivesConfig = {
   grid: 17,
 };
 
+/** What training one network by one objective gives the assembly. */
+type ObjectivePart = {
+  metrics: Record<string, number>;
+  track: { epoch: number; fisher: string | number }[];
+  curve: number[];
+  /** The learned field on the quiver grid. */
+  field: Float32Array;
+  /** Wall milliseconds per training step (timing only). */
+  msPerStep: number;
+};
+
 const TITLES: Record<ObjectiveName, string> = {
   exact: "exact SM",
   sliced: "sliced SM",
@@ -129,120 +140,135 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
     },
   },
 
-  async run({ config: c, streams, progress }): Promise<RunOutput> {
+  // One network per data set and objective, each its own job (with its own named streams).
+  parts: (c) => c.datasets.flatMap((d) => c.objectives.map((o) => `${d}/${o}`)),
+
+  async runPart({ config: c, streams, progress }, part): Promise<ObjectivePart> {
+    const [name, objective] = part.split("/") as [
+      ObjectivesConfig["datasets"][number],
+      ObjectiveName,
+    ];
+    const batchesPerEpoch = stepsOf(
+      { kind: "epochs", batchSize: c.batchSize, epochs: 1 },
+      c.trainSize,
+    );
+    const dataset = DATASETS[name];
+    const data = dataset.sample(c.trainSize, streams.get(`data/${name}`));
+    const oracle = dataset.mixture ? new MixtureOracle(dataset.mixture) : undefined;
+    const exact = oracle && ((x: tf.Tensor2D) => oracle.score(x));
+    const onData = dataset.mixture &&
+      sampleMixture(dataset.mixture, c.fisherPoints, streams.get(`fisher/${name}`)).x;
+    const win = dataWindow(name);
+    const grid = gridPoints(win[0], win[1], c.grid);
+    const sub = streams.child(`${name}/${objective}`);
+    const net = new Network(scoreNet2d(c.hidden), sub.get("init"));
+    const draws = sub.get("train");
+    const fisherOf = (target: (x: tf.Tensor2D) => tf.Tensor2D, pts: Float32Array) => {
+      const w = net.params.fused();
+      const f = fisherDivergence((x) => net.apply(w, x), target, pts, 2);
+      tf.dispose(w);
+      return f;
+    };
+    try {
+      const start = performance.now();
+      const { losses, track } = await trainOnData({
+        net,
+        x: data.x,
+        dim: 2,
+        batching: { kind: "epochs", batchSize: c.batchSize, epochs: c.epochs },
+        optimizer: { lr: c.lr },
+        streams: sub,
+        progress,
+        label: `${name} ${objective}`,
+        // Exact and sliced score matching differentiate the network inside the loss
+        // (forward mode, then autodiff of that).
+        gradient: objective === "dsm" ? "fused" : "autodiff",
+        loss: (w, x0) => {
+          const s = scoreFunctionOf(net, w);
+          const shape = x0.shape;
+          if (objective === "exact") return exactScoreMatchingLoss(s, x0);
+          if (objective === "sliced") {
+            return slicedScoreMatchingLoss(
+              s,
+              x0,
+              tf.tensor2d(drawProjections(shape[0], 2, c.projection, draws), shape),
+            );
+          }
+          return dsmLoss(s, x0, c.dsmSigma, tf.tensor2d(draws.normals(shape[0] * 2), shape));
+        },
+        every: exact ? c.fisherEvery * batchesPerEpoch : undefined,
+        track: exact ? () => ({ fisher: fisherOf(exact, onData!) }) : undefined,
+      });
+      const msPerStep = (performance.now() - start) / losses.length;
+      const curve = blockMeans(losses, batchesPerEpoch);
+      const metrics: Record<string, number> = {
+        [`finalLoss_${name}_${objective}`]: curve[curve.length - 1],
+      };
+      if (exact) {
+        const f = fisherOf(exact, onData!);
+        metrics[`fisher_${name}_${objective}`] = f;
+        metrics[`fisherRel_${name}_${objective}`] = f /
+          fisherDivergence(tf.zerosLike, exact, onData!, 2);
+        if (objective === "dsm") {
+          const noisedTarget = (x: tf.Tensor2D) => oracle!.score(x, 1, c.dsmSigma);
+          const pts = sampleMixture(
+            marginal(dataset.mixture!, 1, c.dsmSigma),
+            c.fisherPoints,
+            sub.get("fisher"),
+          ).x;
+          metrics[`fisherNoised_${name}_${objective}`] = fisherOf(noisedTarget, pts);
+        }
+      }
+      const field = tf.tidy(() => {
+        const w = net.params.fused();
+        return net.apply(w, tf.tensor2d(grid, [grid.length / 2, 2])).dataSync() as Float32Array;
+      });
+      return {
+        metrics,
+        track: track.map((r) => ({
+          epoch: (r.step as number) / batchesPerEpoch,
+          fisher: r.fisher,
+        })),
+        curve,
+        field,
+        msPerStep,
+      };
+    } finally {
+      net.dispose();
+      oracle?.dispose();
+    }
+  },
+
+  run({ config: c, streams, parts }): Promise<RunOutput> {
     const metrics: Record<string, number> = {};
     const lossRows: Row[] = [];
     const fisherRows: Row[] = [];
     const timeRows: Row[] = [];
     const charts: RunOutput["charts"] = [];
-    const batchesPerEpoch = stepsOf(
-      { kind: "epochs", batchSize: c.batchSize, epochs: 1 },
-      c.trainSize,
-    );
     for (const name of c.datasets) {
       const dataset = DATASETS[name];
       const data = dataset.sample(c.trainSize, streams.get(`data/${name}`));
-      const oracle = dataset.mixture ? new MixtureOracle(dataset.mixture) : undefined;
-      const exact = oracle && ((x: tf.Tensor2D) => oracle.score(x));
-      const onData = dataset.mixture &&
-        sampleMixture(dataset.mixture, c.fisherPoints, streams.get(`fisher/${name}`)).x;
       const win = dataWindow(name);
       const grid = gridPoints(win[0], win[1], c.grid);
       const fields: { panel: string; field: ArrayLike<number> }[] = [];
-      try {
-        for (const objective of c.objectives) {
-          const sub = streams.child(`${name}/${objective}`);
-          const net = new Network(scoreNet2d(c.hidden), sub.get("init"));
-          const draws = sub.get("train");
-          const fisherOf = (target: (x: tf.Tensor2D) => tf.Tensor2D, pts: Float32Array) => {
-            const w = net.params.fused();
-            const f = fisherDivergence((x) => net.apply(w, x), target, pts, 2);
-            tf.dispose(w);
-            return f;
-          };
-          try {
-            const start = performance.now();
-            const { losses, track: tracked } = await trainOnData({
-              net,
-              x: data.x,
-              dim: 2,
-              batching: { kind: "epochs", batchSize: c.batchSize, epochs: c.epochs },
-              optimizer: { lr: c.lr },
-              streams: sub,
-              progress,
-              label: `${name} ${objective}`,
-              // Exact and sliced score matching differentiate the network inside the loss
-              // (forward mode, then autodiff of that).
-              gradient: objective === "dsm" ? "fused" : "autodiff",
-              loss: (w, x0) => {
-                const s = scoreFunctionOf(net, w);
-                const shape = x0.shape;
-                if (objective === "exact") return exactScoreMatchingLoss(s, x0);
-                if (objective === "sliced") {
-                  return slicedScoreMatchingLoss(
-                    s,
-                    x0,
-                    tf.tensor2d(drawProjections(shape[0], 2, c.projection, draws), shape),
-                  );
-                }
-                return dsmLoss(s, x0, c.dsmSigma, tf.tensor2d(draws.normals(shape[0] * 2), shape));
-              },
-              every: exact ? c.fisherEvery * batchesPerEpoch : undefined,
-              track: exact ? () => ({ fisher: fisherOf(exact, onData!) }) : undefined,
-            });
-            for (const r of tracked) {
-              fisherRows.push({
-                epoch: (r.step as number) / batchesPerEpoch,
-                fisher: r.fisher,
-                objective: TITLES[objective],
-              });
-            }
-
-            const steps = losses.length;
-            timeRows.push({
-              objective: TITLES[objective],
-              dataset: name,
-              msPerStep: (performance.now() - start) / steps,
-            });
-            const curve = blockMeans(losses, batchesPerEpoch);
-            curve.forEach((l, e) =>
-              lossRows.push({ epoch: e + 1, loss: l, objective: TITLES[objective], dataset: name })
-            );
-            metrics[`finalLoss_${name}_${objective}`] = curve[curve.length - 1];
-            if (exact) {
-              const f = fisherOf(exact, onData!);
-              metrics[`fisher_${name}_${objective}`] = f;
-              metrics[`fisherRel_${name}_${objective}`] = f /
-                fisherDivergence(tf.zerosLike, exact, onData!, 2);
-              if (objective === "dsm") {
-                const noisedTarget = (x: tf.Tensor2D) => oracle!.score(x, 1, c.dsmSigma);
-                const pts = sampleMixture(
-                  marginal(dataset.mixture!, 1, c.dsmSigma),
-                  c.fisherPoints,
-                  sub.get("fisher"),
-                ).x;
-                metrics[`fisherNoised_${name}_${objective}`] = fisherOf(noisedTarget, pts);
-              }
-            }
-            fields.push({
-              panel: TITLES[objective],
-              field: tf.tidy(() => {
-                const w = net.params.fused();
-                return net.apply(w, tf.tensor2d(grid, [grid.length / 2, 2])).dataSync();
-              }),
-            });
-          } finally {
-            net.dispose();
-          }
-        }
-        if (exact) {
-          fields.push({
-            panel: "exact ∇log p",
-            field: tf.tidy(() => exact(tf.tensor2d(grid, [grid.length / 2, 2])).dataSync()),
-          });
-        }
-      } finally {
-        oracle?.dispose();
+      for (const objective of c.objectives) {
+        const part = parts![`${name}/${objective}`] as ObjectivePart;
+        Object.assign(metrics, part.metrics);
+        for (const r of part.track) fisherRows.push({ ...r, objective: TITLES[objective] });
+        timeRows.push({ objective: TITLES[objective], dataset: name, msPerStep: part.msPerStep });
+        part.curve.forEach((l, e) =>
+          lossRows.push({ epoch: e + 1, loss: l, objective: TITLES[objective], dataset: name })
+        );
+        fields.push({ panel: TITLES[objective], field: part.field });
+      }
+      const exact = dataset.mixture !== undefined;
+      if (dataset.mixture) {
+        const oracle = new MixtureOracle(dataset.mixture);
+        fields.push({
+          panel: "exact ∇log p",
+          field: tf.tidy(() => oracle.score(tf.tensor2d(grid, [grid.length / 2, 2])).dataSync()),
+        });
+        oracle.dispose();
       }
       const arrows: Arrow[] = fields.flatMap(({ panel, field }) =>
         Array.from({ length: grid.length / 2 }, (_, i) => ({
@@ -326,12 +352,12 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
         color: { field: "dataset", title: "data set" },
       }),
     });
-    return {
+    return Promise.resolve({
       metrics,
       details: { fisherDuringTraining: fisherRows },
       timings: { timePerStep: timeRows },
       files: [],
       charts,
-    };
+    });
   },
 };

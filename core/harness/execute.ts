@@ -1,9 +1,10 @@
 /**
- * Executing one planned run in this thread: the experiment's `run` with its streams, progress and
- * checkpoints, its metrics checked (every one has a spec and is finite), the sha256 of its samples,
- * and, for a golden renewal, its sensitivity figures. Nothing is written here.
+ * Executing one job in this thread: a part of a run (`runPart`) or a whole run (`run`, given its
+ * parts' outputs when it has parts), with its streams, progress and checkpoints; a run's metrics
+ * are checked (every one has a spec and is finite), its samples hashed, and, for a golden renewal,
+ * its sensitivity figures measured. Nothing is written here.
  */
-import { metricSpec, type RunOutput } from "./experiment.ts";
+import { metricSpec, type PartOutput, type RunContext, type RunOutput } from "./experiment.ts";
 import type { Plan } from "./plan.ts";
 import { runKey } from "./plan.ts";
 import { createProgress, type Progress, type ProgressMode } from "./progress.ts";
@@ -37,27 +38,40 @@ export interface Executed {
   sensitivity?: Record<string, Record<string, number> | null>;
 }
 
-/** A run that stopped with an error. */
+/** A part that finished. */
+export interface PartExecuted {
+  ok: true;
+  output: PartOutput;
+  wallSeconds: number;
+  /** Seconds of each progress phase. */
+  phases: Record<string, number>;
+}
+
+/** A job that stopped with an error. */
 export interface ExecutionFailure {
   ok: false;
   error: string;
   wallSeconds: number;
 }
 
-/**
- * Run `p`'s experiment; never throws for a failing run (the error is returned). On success the
- * caller ends the checkpointing once the run's folder is written (`endCheckpointing(true)`), so an
- * interrupt before that still finds the checkpoints.
- */
-export async function executeRun(
+/** The label of a part in progress lines and errors: `<run>[<part>]`. */
+export function partLabel(p: Plan, part: string): string {
+  return `${runKey(p)}[${part}]`;
+}
+
+/** Run `body` with the context of `p`, its checkpointing set for `label`; errors are returned. */
+async function withContext<T>(
   p: Plan,
   o: ExecuteOptions,
-): Promise<Executed | ExecutionFailure> {
-  const label = runKey(p);
+  label: string,
+  folder: string,
+  body: (ctx: RunContext<unknown>, progress: Progress) => Promise<T>,
+  parts?: Record<string, PartOutput>,
+): Promise<{ ok: true; value: T; wallSeconds: number; progress: Progress } | ExecutionFailure> {
   const progress = createProgress(label, o.progress ?? "lines");
   const start = performance.now();
   beginCheckpointing({
-    dir: checkpointDir(o.outDir, p.folder),
+    dir: checkpointDir(o.outDir, folder),
     every: o.checkpointEvery ?? 1000,
     resume: o.resume ?? false,
     identity: { experiment: label, profile: p.profile, seed: p.seed, configHash: p.configHash },
@@ -66,30 +80,16 @@ export async function executeRun(
     },
   });
   try {
-    const out = await p.exp.run({
+    const ctx: RunContext<unknown> = {
       config: p.config,
       profile: p.profile,
       seed: p.seed,
       streams: new Streams(p.seed),
       progress,
-    });
-    for (const [k, v] of Object.entries(out.metrics)) {
-      if (!metricSpec(p.exp.metrics, k)) throw new Error(`metric "${k}" has no MetricSpec`);
-      if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new Error(`metric "${k}" is ${v}, not a finite number`);
-      }
-    }
-    const samples = out.files.find((f) => f.name === "samples.csv");
-    const samplesSha256 = samples ? await sha256(samples.content) : null;
-    const sensitivity = o.sensitivity && out.probe ? measureDegradations(out.probe) : undefined;
-    return {
-      ok: true,
-      out,
-      wallSeconds: (performance.now() - start) / 1000,
-      progress,
-      samplesSha256,
-      sensitivity,
+      ...(parts ? { parts } : {}),
     };
+    const value = await body(ctx, progress);
+    return { ok: true, value, wallSeconds: (performance.now() - start) / 1000, progress };
   } catch (e) {
     endCheckpointing(false);
     const err = e as Error;
@@ -99,4 +99,60 @@ export async function executeRun(
     }
     return { ok: false, error: err.message, wallSeconds: (performance.now() - start) / 1000 };
   }
+}
+
+/**
+ * Run one part of `p`; never throws (the error is returned). Its checkpoints are its own, ended
+ * here: the part's output goes back to the run, which is written as a whole later.
+ */
+export async function executePart(
+  p: Plan,
+  part: string,
+  o: ExecuteOptions,
+): Promise<PartExecuted | ExecutionFailure> {
+  const r = await withContext(
+    p,
+    o,
+    partLabel(p, part),
+    `${p.folder}/part-${part}`,
+    (ctx) => p.exp.runPart!(ctx, part),
+  );
+  if (!r.ok) return r;
+  endCheckpointing(true);
+  return { ok: true, output: r.value, wallSeconds: r.wallSeconds, phases: r.progress.timings() };
+}
+
+/**
+ * Run `p`'s experiment (assembling `parts` when it has parts); never throws for a failing run (the
+ * error is returned). On success the caller ends the checkpointing once the run's folder is
+ * written (`endCheckpointing(true)`), so an interrupt before that still finds the checkpoints.
+ */
+export async function executeRun(
+  p: Plan,
+  o: ExecuteOptions,
+  parts?: Record<string, PartOutput>,
+): Promise<Executed | ExecutionFailure> {
+  const r = await withContext(p, o, runKey(p), p.folder, async (ctx) => {
+    const out = await p.exp.run(ctx);
+    for (const [k, v] of Object.entries(out.metrics)) {
+      if (!metricSpec(p.exp.metrics, k)) throw new Error(`metric "${k}" has no MetricSpec`);
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new Error(`metric "${k}" is ${v}, not a finite number`);
+      }
+    }
+    return out;
+  }, parts);
+  if (!r.ok) return r;
+  const out = r.value;
+  const samples = out.files.find((f) => f.name === "samples.csv");
+  const samplesSha256 = samples ? await sha256(samples.content) : null;
+  const sensitivity = o.sensitivity && out.probe ? measureDegradations(out.probe) : undefined;
+  return {
+    ok: true,
+    out,
+    wallSeconds: r.wallSeconds,
+    progress: r.progress,
+    samplesSha256,
+    sensitivity,
+  };
 }

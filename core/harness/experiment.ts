@@ -110,7 +110,15 @@ export interface RunContext<C> {
   seed: number;
   streams: Streams;
   progress: Progress;
+  /** The outputs of the run's parts, by part name (experiments with `parts`). */
+  parts?: Record<string, PartOutput>;
 }
+
+/**
+ * What one part of a run returns: plain data (it crosses between workers), which the run's
+ * `run` assembles into metrics, charts and files.
+ */
+export type PartOutput = Record<string, unknown>;
 
 /** An experiment of the harness. */
 export interface Experiment<C> {
@@ -132,6 +140,13 @@ export interface Experiment<C> {
    * (a family named after config values, such as one Fisher divergence per sigma).
    */
   metrics: Record<string, MetricSpec>;
+  /**
+   * Independent parts of a run (one network per noise level, say): each is its own job, so a run
+   * spreads over the workers; `runPart` computes one from its own named streams (the same result
+   * on any worker), and `run` then assembles them from `ctx.parts`.
+   */
+  parts?: (config: C) => string[];
+  runPart?: (ctx: RunContext<C>, part: string) => Promise<PartOutput>;
   run(ctx: RunContext<C>): Promise<RunOutput>;
 }
 

@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { AnyExperiment, ProfileName } from "./experiment.ts";
 import { metricSpec } from "./experiment.ts";
-import type { Selection, Shard } from "./plan.ts";
+import { runKey, type Selection, type Shard } from "./plan.ts";
 import { goldenPath, isFailing, readGolden, worstVerdict } from "./golden.ts";
 import { judgeSweep, type QualityJudgement } from "./gate.ts";
 import { summary } from "../metrics/statistics.ts";
@@ -36,7 +36,11 @@ export interface RunSummary {
   profile: ProfileName;
   seed: number;
   configHash: string;
+  /** Seconds of work the run took (its parts and their assembly together). */
   wallSeconds: number;
+  /** A run with parts: the seconds of each part, and of the assembly after them. */
+  partSeconds?: Record<string, number>;
+  assemblySeconds?: number;
   metrics: Record<string, number>;
   headline: string[];
   /** The golden check's verdict (both layers, see `golden.ts`). */
@@ -68,6 +72,40 @@ export interface SiteMeta {
   plan: string[];
   shard?: Shard;
   versions: Record<string, string>;
+}
+
+/**
+ * How the work of some runs spreads: its total, its longest single job (a part, or a run without
+ * parts), and its critical path (a run's longest part plus its assembly): the least wall time with
+ * as many workers as jobs.
+ */
+export function workSpread(summaries: RunSummary[]): {
+  workSeconds: number;
+  longestJob: { job: string; seconds: number };
+  criticalPath: { run: string; seconds: number };
+} {
+  let longestJob = { job: "", seconds: 0 }, criticalPath = { run: "", seconds: 0 };
+  for (const s of summaries) {
+    const parts = Object.entries(s.partSeconds ?? {});
+    const jobs: [string, number][] = parts.length
+      ? [...parts.map(([k, v]) => [`${runKey(s)}[${k}]`, v] as [string, number]), [
+        runKey(s),
+        s.assemblySeconds ?? 0,
+      ]]
+      : [[runKey(s), s.wallSeconds]];
+    for (const [job, seconds] of jobs) {
+      if (seconds > longestJob.seconds) longestJob = { job, seconds };
+    }
+    const span = parts.length
+      ? Math.max(...parts.map(([, v]) => v)) + (s.assemblySeconds ?? 0)
+      : s.wallSeconds;
+    if (span > criticalPath.seconds) criticalPath = { run: runKey(s), seconds: span };
+  }
+  return {
+    workSeconds: summaries.reduce((a, s) => a + s.wallSeconds, 0),
+    longestJob,
+    criticalPath,
+  };
 }
 
 /** The sweep gate's verdict on one experiment's sweep. */
@@ -266,6 +304,7 @@ export async function finalizeSite(
     selection: meta.selection,
     plan: meta.plan,
     ...(meta.shard ? { shard: meta.shard } : {}),
+    work: workSpread(summaries),
     experiments: summaries,
     ...(sweeps.length ? { sweeps } : {}),
   });

@@ -25,6 +25,8 @@ export interface Plan {
   profile: ProfileName;
   /** The config has `--set` overrides (it is not the profile's own). */
   overridden: boolean;
+  /** The run's independent parts (each its own job), or none. */
+  parts: string[];
 }
 
 /** The key of a run across shards: `<exp>` or `<exp>/<runId>`. */
@@ -126,6 +128,7 @@ export async function plan(
       goldenFile: goldenPath(root, exp.name, profile),
       profile,
       overridden: Object.keys(own).length > 0,
+      parts: exp.parts?.(config) ?? [],
     };
     const seeds = seedsOf(exp, profile);
     if (!seeds.includes(exp.seed)) {

@@ -24,6 +24,9 @@ export interface FolderContext {
   power?: SensitivityRow[];
   /** Testing hook: pause this long after each file written into the staging folder. */
   writeDelayMs?: number;
+  /** A run with parts: the seconds each part took, and its phases' (they show in the timing). */
+  partSeconds?: Record<string, number>;
+  partPhases?: Record<string, Record<string, number>>;
 }
 
 /** Write the folder of a finished run. */
@@ -39,10 +42,21 @@ export async function writeRunFolder(
   const pause = () =>
     o.writeDelayMs ? new Promise((res) => setTimeout(res, o.writeDelayMs)) : Promise.resolve();
   try {
+    const partTotal = Object.values(o.partSeconds ?? {}).reduce((a, b) => a + b, 0);
     const timing = {
       date: new Date().toISOString(),
-      wallSeconds: r.wallSeconds,
-      phases: r.progress.timings(),
+      wallSeconds: partTotal + r.wallSeconds,
+      phases: {
+        ...Object.fromEntries(
+          Object.entries(o.partPhases ?? {}).flatMap(([part, phases]) =>
+            Object.entries(phases).map(([k, v]) => [`${part}: ${k}`, v])
+          ),
+        ),
+        ...r.progress.timings(),
+      },
+      ...(o.partSeconds && Object.keys(o.partSeconds).length
+        ? { parts: o.partSeconds, assemblySeconds: r.wallSeconds }
+        : {}),
       measured: out.timings ?? {},
     };
     await writeJsonAtomic(join(stage.dir, "metrics.json"), {
@@ -103,7 +117,13 @@ export async function writeRunFolder(
       },
       timing: {
         date: timing.date,
-        "wall time": `${r.wallSeconds.toFixed(1)} s`,
+        "wall time": `${timing.wallSeconds.toFixed(1)} s${
+          o.partSeconds && Object.keys(o.partSeconds).length
+            ? ` (parts: ${
+              Object.entries(o.partSeconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", ")
+            }; assembly ${r.wallSeconds.toFixed(1)} s)`
+            : ""
+        }`,
         phases: Object.entries(timing.phases).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(", "),
       },
       timingCharts,

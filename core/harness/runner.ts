@@ -6,25 +6,28 @@
  * part of the plan runs; `merge` joins the shards' folders into the site a serial run writes.
  */
 import { relative } from "node:path";
-import * as tf from "@tensorflow/tfjs";
-import { type AnyExperiment, metricSpec, type ProfileName } from "./experiment.ts";
+import type { AnyExperiment, PartOutput, ProfileName } from "./experiment.ts";
 import type { ProgressMode } from "./progress.ts";
-import { formatDiff, type Golden, GoldenFileError, isFailing, readGolden } from "./golden.ts";
+import { type Golden, GoldenFileError, isFailing, readGolden } from "./golden.ts";
 import { gitCommit, runtimeVersions } from "./provenance.ts";
-import { checkpointDir, endCheckpointing, unusableCheckpoints } from "./checkpoint.ts";
+import { checkpointDir, unusableCheckpoints } from "./checkpoint.ts";
 import { costModel, partition, type Plan, plan, runKey, type Shard } from "./plan.ts";
-import { finalizeSite, type RunSummary } from "./finalize.ts";
-import { type ExecuteOptions, executeRun } from "./execute.ts";
-import { checkRun } from "./check.ts";
-import { writeRunFolder } from "./run_folder.ts";
-import { sensitivityTable } from "./sensitivity.ts";
+import { finalizeSite, type RunSummary, workSpread } from "./finalize.ts";
+import {
+  failedSummary,
+  type JobMessage,
+  type PartResult,
+  type PlanMessage,
+  runPartJob,
+  runRunJob,
+  type WorkerOptions,
+} from "./job.ts";
 import { ConfigError } from "./schema.ts";
-import { initBackend } from "../runtime/backend.ts";
 import { requestInterrupt } from "./interrupt.ts";
 import { writeSiteAssets } from "../report/assets.ts";
 import { peakMemoryMiB, sampleMemory } from "./memory.ts";
 
-export type { RunSummary };
+export type { RunSummary, WorkerOptions };
 
 /** What to run and how. */
 export interface ReproduceOptions {
@@ -61,24 +64,6 @@ export interface ReproduceOptions {
   faultInterruptAfterCheckpoint?: number;
 }
 
-/** The options a run needs in its thread: plain data, no functions. */
-export interface WorkerOptions extends ExecuteOptions {
-  root: string;
-  ci?: boolean;
-  writeDelayMs?: number;
-}
-
-/** A plan as it crosses to a worker: plain data (the worker looks the experiment up by name). */
-export type PlanMessage = Omit<Plan, "exp"> & { name: string };
-
-/** What a worker is sent for one run. */
-export interface RunMessage {
-  plan: PlanMessage;
-  options: WorkerOptions;
-  commit: string | null;
-  golden: Golden | null;
-}
-
 /**
  * The goldens of the planned runs, read and checked before any work: a corrupt golden is a
  * {@link ConfigError} naming the file (exit 2).
@@ -102,92 +87,6 @@ export async function loadGoldens(
   return out;
 }
 
-function failedSummary(
-  p: Plan | PlanMessage,
-  title: string,
-  error: string,
-  wallSeconds: number,
-): RunSummary {
-  return {
-    name: "exp" in p ? p.exp.name : p.name,
-    title,
-    runId: p.runId,
-    folder: p.folder,
-    profile: p.profile,
-    seed: p.seed,
-    configHash: p.configHash,
-    wallSeconds,
-    metrics: {},
-    headline: [],
-    verdict: "failed",
-    failing: [],
-    error,
-    samplesSha256: null,
-  };
-}
-
-/**
- * Run one planned run in this thread's tfjs: execute, check against its golden, write its folder;
- * a leaked tensor fails the run. Never throws for a failing run.
- */
-export async function runChecked(
-  p: Plan,
-  o: WorkerOptions,
-  commit: string | null,
-  golden: Golden | null,
-): Promise<RunSummary> {
-  const backend = await initBackend();
-  const before = tf.memory().numTensors;
-  const r = await executeRun(p, o);
-  let s: RunSummary;
-  if (!r.ok) {
-    s = failedSummary(p, p.exp.title, r.error, r.wallSeconds);
-  } else {
-    const check = checkRun(golden, p, r.out.metrics, r.samplesSha256);
-    if (isFailing(check.verdict, o.ci ?? false)) {
-      console.error(
-        `\n[${runKey(p)}] golden check: ${check.verdict}${
-          check.detail ? ` (${check.detail})` : ""
-        }\n${formatDiff(check.repro, check.quality)}`,
-      );
-    }
-    await writeRunFolder(p, r, check, {
-      outDir: o.outDir,
-      backend,
-      commit,
-      power: golden ? sensitivityTable(golden) : undefined,
-      writeDelayMs: o.writeDelayMs,
-    });
-    endCheckpointing(true);
-    s = {
-      name: p.exp.name,
-      title: p.exp.title,
-      runId: p.runId,
-      folder: p.folder,
-      profile: p.profile,
-      seed: p.seed,
-      configHash: p.configHash,
-      wallSeconds: r.wallSeconds,
-      metrics: r.out.metrics,
-      headline: Object.keys(r.out.metrics).filter((k) => metricSpec(p.exp.metrics, k)?.headline),
-      verdict: check.verdict,
-      quality: check.quality.verdict,
-      detail: check.detail,
-      failing: check.failing,
-      thumbnail: thumbnailOf(p.folder, r.out.charts),
-      samplesSha256: r.samplesSha256,
-      sensitivity: r.sensitivity,
-    };
-  }
-  s.tensorsAfter = tf.memory().numTensors;
-  if (s.tensorsAfter !== before && !s.error) {
-    s.error = `tensor leak: ${before} live tensors before the run, ${s.tensorsAfter} after`;
-    s.verdict = "failed";
-    console.error(`\n[${runKey(s)}] ${s.error}`);
-  }
-  return s;
-}
-
 const activeWorkers = new Set<Worker>();
 
 /** Stop every worker of this process at once (interrupts: V8 stops even a tight loop). */
@@ -196,7 +95,18 @@ export function terminateWorkers(): void {
   activeWorkers.clear();
 }
 
-/** Run plans on `n` workers (longest first), or in this thread with n = 0; results in plan order. */
+/** A job of the scheduler: one part of a run, or a run (after its parts). */
+type Job = { kind: "part"; plan: number; part: string; cost: number } | {
+  kind: "run";
+  plan: number;
+  cost: number;
+};
+
+/**
+ * Run the plans' jobs on `n` workers, or in this thread with n = 0: every part of every run
+ * (longest first), and each run as soon as its parts are done, its parts' outputs handed to it.
+ * Results in plan order.
+ */
 export async function runPlans(
   plans: Plan[],
   o: WorkerOptions,
@@ -205,52 +115,120 @@ export async function runPlans(
   workers: { count: number; module?: string },
   cost: (key: string) => number,
 ): Promise<RunSummary[]> {
-  if (workers.count === 0 || !workers.module || plans.length === 0) {
-    const out: RunSummary[] = [];
-    for (const p of plans) {
-      out.push(await runChecked(p, o, commit, goldens.get(p.goldenFile) ?? null));
-    }
-    return out;
-  }
-  const n = workers.count;
+  const partsOf = plans.map((p) => p.parts);
   const results: RunSummary[] = new Array(plans.length);
-  const queue = plans.map((_, i) => i).sort((a, b) =>
-    cost(runKey(plans[b])) - cost(runKey(plans[a])) || a - b
-  );
+  const outputs = plans.map(() => ({} as Record<string, PartOutput>));
+  const seconds = plans.map(() => ({} as Record<string, number>));
+  const phases = plans.map(() => ({} as Record<string, Record<string, number>>));
+  const failures = plans.map(() => [] as string[]);
+  const waiting = partsOf.map((parts) => parts.length);
+  const ready: Job[] = [];
+  plans.forEach((p, i) => {
+    const c = cost(runKey(p));
+    if (partsOf[i].length === 0) ready.push({ kind: "run", plan: i, cost: c });
+    for (const part of partsOf[i]) {
+      ready.push({ kind: "part", plan: i, part, cost: c / partsOf[i].length });
+    }
+  });
+  // Longest first; a run whose parts are done goes to the front (it writes the folder).
+  ready.sort((a, b) => b.cost - a.cost || a.plan - b.plan);
+  const golden = (i: number) => goldens.get(plans[i].goldenFile) ?? null;
+  const partDone = (i: number, part: string, r: PartResult) => {
+    seconds[i][part] = r.wallSeconds;
+    if (r.ok) {
+      outputs[i][part] = r.output;
+      phases[i][part] = r.phases;
+    } else failures[i].push(`part ${part}: ${r.error}`);
+    if (--waiting[i] > 0) return;
+    if (failures[i].length) {
+      const total = Object.values(seconds[i]).reduce((a, b) => a + b, 0);
+      results[i] = failedSummary(plans[i], plans[i].exp.title, failures[i].join("; "), total);
+    } else ready.unshift({ kind: "run", plan: i, cost: 0 });
+  };
+
+  if (workers.count === 0 || !workers.module || plans.length === 0) {
+    for (let job = ready.shift(); job; job = ready.shift()) {
+      const p = plans[job.plan];
+      if (job.kind === "part") partDone(job.plan, job.part, await runPartJob(p, job.part, o));
+      else {
+        results[job.plan] = await runRunJob(
+          p,
+          o,
+          commit,
+          golden(job.plan),
+          partsOf[job.plan].length ? outputs[job.plan] : undefined,
+          seconds[job.plan],
+          phases[job.plan],
+        );
+      }
+    }
+    return results;
+  }
+  const n = Math.min(workers.count, ready.length);
   const options: WorkerOptions = {
     ...o,
     progress: n > 1 && o.progress === "bar" ? "lines" : o.progress,
   };
-  const run = (worker: Worker, i: number) =>
+  const send = (worker: Worker, job: Job) =>
     new Promise<void>((resolve) => {
-      const { exp, ...rest } = plans[i];
-      const message: RunMessage = {
-        plan: { ...rest, name: exp.name },
-        options,
-        commit,
-        golden: goldens.get(rest.goldenFile) ?? null,
-      };
+      const { exp, ...rest } = plans[job.plan];
+      const plan: PlanMessage = { ...rest, name: exp.name };
       worker.onmessage = (e) => {
         if (e.data?.interrupt) return requestInterrupt();
-        results[i] = e.data;
+        if (job.kind === "part") partDone(job.plan, job.part, e.data as PartResult);
+        else results[job.plan] = e.data as RunSummary;
         resolve();
       };
       worker.onerror = (e) => {
         e.preventDefault();
-        results[i] = failedSummary(plans[i], exp.title, `worker crashed: ${e.message}`, 0);
+        const error = `worker crashed: ${e.message}`;
+        if (job.kind === "part") partDone(job.plan, job.part, { ok: false, error, wallSeconds: 0 });
+        else results[job.plan] = failedSummary(plans[job.plan], exp.title, error, 0);
         resolve();
       };
+      const message: JobMessage = job.kind === "part"
+        ? { kind: "part", plan, part: job.part, options }
+        : {
+          kind: "run",
+          plan,
+          options,
+          commit,
+          golden: golden(job.plan),
+          ...(partsOf[job.plan].length
+            ? {
+              parts: outputs[job.plan],
+              partSeconds: seconds[job.plan],
+              partPhases: phases[job.plan],
+            }
+            : {}),
+        };
       worker.postMessage(message);
     });
-  const pool = Array.from({ length: Math.min(n, plans.length) }, () => {
+  const pool = Array.from({ length: n }, () => {
     const w = new Worker(workers.module!, { type: "module" });
     activeWorkers.add(w);
     return w;
   });
+  // A worker with nothing ready waits for another job to finish (it may release a run).
+  let wake: (() => void)[] = [];
+  const remaining = () => results.filter((r) => r !== undefined).length < plans.length;
   const sampler = setInterval(sampleMemory, 200);
   try {
     await Promise.all(pool.map(async (w) => {
-      for (let i = queue.shift(); i !== undefined; i = queue.shift()) await run(w, i);
+      while (remaining()) {
+        const job = ready.shift();
+        if (!job) {
+          await new Promise<void>((r) => wake.push(r));
+          continue;
+        }
+        await send(w, job);
+        const waiters = wake;
+        wake = [];
+        waiters.forEach((r) => r());
+      }
+      const waiters = wake;
+      wake = [];
+      waiters.forEach((r) => r());
     }));
   } finally {
     clearInterval(sampler);
@@ -277,7 +255,10 @@ export async function reproduce(
   const goldens = await loadGoldens(o.root, plans);
   if (o.resume) {
     const bad = unusableCheckpoints(
-      plans.map((p) => checkpointDir(o.outDir, p.folder)),
+      plans.flatMap((p) => [
+        checkpointDir(o.outDir, p.folder),
+        ...p.parts.map((part) => checkpointDir(o.outDir, `${p.folder}/part-${part}`)),
+      ]),
       o.root,
     );
     if (bad.length) {
@@ -351,6 +332,13 @@ export async function reproduce(
         `not compared with their goldens (user overrides): ${notCompared.map(runKey).join(", ")}`,
       );
     }
+    const w = workSpread(summaries);
+    console.log(
+      `work ${w.workSeconds.toFixed(0)} s · longest job ${w.longestJob.job} ${
+        w.longestJob.seconds.toFixed(1)
+      } s · critical path ${w.criticalPath.run} ${w.criticalPath.seconds.toFixed(1)} s ` +
+        "(the least wall time with a worker per job)",
+    );
     console.log(
       `peak RSS ${peakRssMiB} MiB · live tensors after each run: ${
         summaries.map((s) => s.tensorsAfter).join(", ")
@@ -389,14 +377,4 @@ export function summaryTable(summaries: RunSummary[]): string {
   return [line(rows[0]), w.map((n) => "-".repeat(n)).join("  "), ...rows.slice(1).map(line)].join(
     "\n",
   );
-}
-
-/** Path (from the site root) of the chart shown as a run's thumbnail. */
-function thumbnailOf(
-  folder: string,
-  charts: { name: string; timing?: boolean; thumbnail?: boolean }[],
-): string | undefined {
-  const shown = charts.filter((c) => !c.timing);
-  const c = shown.find((c) => c.thumbnail) ?? shown.find((c) => c.name === "samples") ?? shown[0];
-  return c ? `${folder}/${c.name}.svg` : undefined;
 }
