@@ -113,3 +113,28 @@ Deno.test("data-parallel training on two workers: serial bytes, run after run", 
   init.dispose();
   assert.ok(serial.some((v, i) => v !== w0[i]));
 });
+
+Deno.test("a data-parallel step is the whole batch's step: shard gradients weighted by their share add up to it", async () => {
+  await backend();
+  const streams = new Streams(5);
+  const spec = ddpmNoisePredictor({ T, timeEmbedDim: 8, hidden: [32, 32] });
+  const init = streams.get("init");
+  const a = new Network(spec, init);
+  const b = new Network(spec, a.params.read());
+  const optA = new Adam(a.params, { lr: 1e-2 }), optB = new Adam(b.params, { lr: 1e-2 });
+  const data = DATASETS.ring8.sample(500, streams.get("data"));
+  const { t, eps } = drawTimesAndNoise(B, 2, T, streams.get("train"));
+  const x0 = gatherRows(data.x, 2, Int32Array.from({ length: B }, (_, i) => i));
+  // Sharded over 2 and over 3: both against one whole-batch step of the same loss.
+  const lossSharded = await ddpmDataParallelStep(null, 3, a, optA, betas, { x0, t, eps, dim: 2 });
+  const lossWhole = await ddpmDataParallelStep(null, 1, b, optB, betas, { x0, t, eps, dim: 2 });
+  assert.ok(Math.abs(lossSharded - lossWhole) <= 1e-6 * Math.abs(lossWhole), `${lossSharded} vs ${lossWhole}`);
+  const wa = a.params.read(), wb = b.params.read();
+  // One Adam step moves each weight by about lr; the same gradient up to rounding gives the same step.
+  let worst = 0;
+  wa.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - wb[i]))));
+  assert.ok(worst < 1e-5, `weights after one sharded and one whole step differ by ${worst}`);
+  for (const o of [optA, optB]) o.dispose();
+  a.dispose();
+  b.dispose();
+});

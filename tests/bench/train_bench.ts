@@ -49,6 +49,8 @@ const ddpmOf =
 interface Family {
   name: string;
   spec: NetworkSpec;
+  /** Rows per step (default B). */
+  batch?: number;
   loss: (net: Network, w: Weights, x0: tf.Tensor2D) => tf.Scalar;
   gradient?: GradientMode;
 }
@@ -119,6 +121,22 @@ const FAMILIES: Family[] = [
       ),
   },
   {
+    // The same step as torch_ref.py's "ncsn" (batch 128, the seed's).
+    name: "NCSN step as the seed (silu 128x3, batch 128)",
+    spec: noiseConditionalMlp([128, 128, 128]),
+    batch: 128,
+    loss: (net, w, x0) =>
+      ncsnLoss(
+        sigmaScoreFromNetwork(net, w),
+        x0,
+        tf.tensor2d(drawSigmas(x0.shape[0], { kind: "logUniform", min: 0.01, max: 1 }, draws), [
+          x0.shape[0],
+          1,
+        ]),
+        tf.tensor2d(draws.normals(x0.shape[0] * 2), x0.shape),
+      ),
+  },
+  {
     name: "time-conditional MLP, VP-SDE DSM",
     spec: timeConditionalMlp({ hidden: [128, 128, 128], frequencies: 16, maxFrequency: 200 }),
     loss: (net, w, x0) =>
@@ -135,7 +153,8 @@ const FAMILIES: Family[] = [
 for (const f of FAMILIES) {
   const net = new Network(f.spec, streams.get(`init ${f.name}`));
   const opt = new Adam(net.params, { lr: 1e-4 });
-  const batches = new Minibatches(5000, B, streams.get(`shuffle ${f.name}`));
+  const rows = f.batch ?? B;
+  const batches = new Minibatches(5000, rows, streams.get(`shuffle ${f.name}`));
   let step = 0;
   Deno.bench({
     name: `train step: ${f.name}`,
@@ -148,7 +167,7 @@ for (const f of FAMILIES) {
         net.params,
         opt,
         (w, s) => {
-          const x0 = tf.tensor2d(gatherRows(ring8.x, 2, batches.at(s)), [B, 2]);
+          const x0 = tf.tensor2d(gatherRows(ring8.x, 2, batches.at(s)), [rows, 2]);
           return f.loss(net, w, x0);
         },
         step++,

@@ -84,16 +84,16 @@ function gemmRows4(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i
     for (let p = 0; p < k; p++) {
       const b0 = v128.load(bp), b1 = v128.load(bp, 16);
       const off = <usize>p << 2;
-      let x = f32x4.splat(load<f32>(a0 + off));
+      let x = v128.load32_splat(a0 + off);
       s00 = madd(x, b0, s00);
       s01 = madd(x, b1, s01);
-      x = f32x4.splat(load<f32>(a1 + off));
+      x = v128.load32_splat(a1 + off);
       s10 = madd(x, b0, s10);
       s11 = madd(x, b1, s11);
-      x = f32x4.splat(load<f32>(a2 + off));
+      x = v128.load32_splat(a2 + off);
       s20 = madd(x, b0, s20);
       s21 = madd(x, b1, s21);
-      x = f32x4.splat(load<f32>(a3 + off));
+      x = v128.load32_splat(a3 + off);
       s30 = madd(x, b0, s30);
       s31 = madd(x, b1, s31);
       bp += <usize>n << 2;
@@ -114,10 +114,10 @@ function gemmRows4(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i
     for (let p = 0; p < k; p++) {
       const b0 = v128.load(bp);
       const off = <usize>p << 2;
-      s0 = madd(f32x4.splat(load<f32>(a0 + off)), b0, s0);
-      s1 = madd(f32x4.splat(load<f32>(a1 + off)), b0, s1);
-      s2 = madd(f32x4.splat(load<f32>(a2 + off)), b0, s2);
-      s3 = madd(f32x4.splat(load<f32>(a3 + off)), b0, s3);
+      s0 = madd(v128.load32_splat(a0 + off), b0, s0);
+      s1 = madd(v128.load32_splat(a1 + off), b0, s1);
+      s2 = madd(v128.load32_splat(a2 + off), b0, s2);
+      s3 = madd(v128.load32_splat(a3 + off), b0, s3);
       bp += <usize>n << 2;
     }
     v128.store(at(c0, j), s0);
@@ -133,10 +133,10 @@ function gemmRows4(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i
     for (let p = 0; p < k; p++) {
       const b0 = loadPart(bp, t);
       const off = <usize>p << 2;
-      s0 = madd(f32x4.splat(load<f32>(a0 + off)), b0, s0);
-      s1 = madd(f32x4.splat(load<f32>(a1 + off)), b0, s1);
-      s2 = madd(f32x4.splat(load<f32>(a2 + off)), b0, s2);
-      s3 = madd(f32x4.splat(load<f32>(a3 + off)), b0, s3);
+      s0 = madd(v128.load32_splat(a0 + off), b0, s0);
+      s1 = madd(v128.load32_splat(a1 + off), b0, s1);
+      s2 = madd(v128.load32_splat(a2 + off), b0, s2);
+      s3 = madd(v128.load32_splat(a3 + off), b0, s3);
       bp += <usize>n << 2;
     }
     storePart(at(c0, j), s0, t);
@@ -154,7 +154,7 @@ function gemmRow1(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i3
     let s00 = initAt(mode, at(c0, j), bias, j), s01 = initAt(mode, at(c0, j + 4), bias, j + 4);
     let bp = at(b, j);
     for (let p = 0; p < k; p++) {
-      const x = f32x4.splat(load<f32>(a0 + (<usize>p << 2)));
+      const x = v128.load32_splat(a0 + (<usize>p << 2));
       s00 = madd(x, v128.load(bp), s00);
       s01 = madd(x, v128.load(bp, 16), s01);
       bp += <usize>n << 2;
@@ -166,7 +166,7 @@ function gemmRow1(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i3
     let s0 = initAt(mode, at(c0, j), bias, j);
     let bp = at(b, j);
     for (let p = 0; p < k; p++) {
-      s0 = madd(f32x4.splat(load<f32>(a0 + (<usize>p << 2))), v128.load(bp), s0);
+      s0 = madd(v128.load32_splat(a0 + (<usize>p << 2)), v128.load(bp), s0);
       bp += <usize>n << 2;
     }
     v128.store(at(c0, j), s0);
@@ -176,7 +176,7 @@ function gemmRow1(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i3
     let s0 = initPart(mode, at(c0, j), bias, j, t);
     let bp = at(b, j);
     for (let p = 0; p < k; p++) {
-      s0 = madd(f32x4.splat(load<f32>(a0 + (<usize>p << 2))), loadPart(bp, t), s0);
+      s0 = madd(v128.load32_splat(a0 + (<usize>p << 2)), loadPart(bp, t), s0);
       bp += <usize>n << 2;
     }
     storePart(at(c0, j), s0, t);
@@ -201,16 +201,16 @@ export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mod
         const bp = at(b, r * n + j);
         const b0 = v128.load(bp), b1 = v128.load(bp, 16);
         const ap = at(a, r * k + i);
-        let x = f32x4.splat(load<f32>(ap));
+        let x = v128.load32_splat(ap);
         s00 = madd(x, b0, s00);
         s01 = madd(x, b1, s01);
-        x = f32x4.splat(load<f32>(ap, 4));
+        x = v128.load32_splat(ap, 4);
         s10 = madd(x, b0, s10);
         s11 = madd(x, b1, s11);
-        x = f32x4.splat(load<f32>(ap, 8));
+        x = v128.load32_splat(ap, 8);
         s20 = madd(x, b0, s20);
         s21 = madd(x, b1, s21);
-        x = f32x4.splat(load<f32>(ap, 12));
+        x = v128.load32_splat(ap, 12);
         s30 = madd(x, b0, s30);
         s31 = madd(x, b1, s31);
       }
@@ -230,10 +230,10 @@ export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mod
       for (let r = 0; r < m; r++) {
         const b0 = t == 4 ? v128.load(at(b, r * n + j)) : loadPart(at(b, r * n + j), t);
         const ap = at(a, r * k + i);
-        s0 = madd(f32x4.splat(load<f32>(ap)), b0, s0);
-        s1 = madd(f32x4.splat(load<f32>(ap, 4)), b0, s1);
-        s2 = madd(f32x4.splat(load<f32>(ap, 8)), b0, s2);
-        s3 = madd(f32x4.splat(load<f32>(ap, 12)), b0, s3);
+        s0 = madd(v128.load32_splat(ap), b0, s0);
+        s1 = madd(v128.load32_splat(ap, 4), b0, s1);
+        s2 = madd(v128.load32_splat(ap, 8), b0, s2);
+        s3 = madd(v128.load32_splat(ap, 12), b0, s3);
       }
       storePart4(at(c0, j), s0, t);
       storePart4(at(c1, j), s1, t);
@@ -248,7 +248,7 @@ export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mod
       let s0 = initPart4(mode, at(c0, j), t);
       for (let r = 0; r < m; r++) {
         const b0 = t == 4 ? v128.load(at(b, r * n + j)) : loadPart(at(b, r * n + j), t);
-        s0 = madd(f32x4.splat(load<f32>(at(a, r * k + i))), b0, s0);
+        s0 = madd(v128.load32_splat(at(a, r * k + i)), b0, s0);
       }
       storePart4(at(c0, j), s0, t);
     }
