@@ -182,13 +182,10 @@ export type { SamplerResult } from "./core/samplers/result.ts";
 export { mmd2, MMD_BANDWIDTHS, mmdPermutationTest, MmdReference } from "./core/metrics/mmd.ts";
 /** Mode coverage (GAN 2-D benchmark definition), high-quality fraction, histogram KL. */
 export { modeCoverage } from "./core/metrics/modes.ts";
-/** Sample quality against the true law, with the metric descriptions and golden tolerances. */
-export {
-  DEFAULT_QUALITY,
-  QUALITY_METRICS,
-  QualityJudge,
-  REFERENCE_SEED,
-} from "./core/metrics/quality.ts";
+/** Sample quality against the true law (MMD², modes, log-density gap, non-finite samples). */
+export { DEFAULT_QUALITY, QualityJudge, REFERENCE_SEED } from "./core/metrics/quality.ts";
+/** The quality section of a config, and the quality metrics' meanings and gates. */
+export { QUALITY_METRICS, QUALITY_RULE } from "./core/recipes/quality.ts";
 /** Fisher divergence of a score field against the exact score; grids for quiver charts. */
 export { fisherDivergence, gridPoints } from "./core/metrics/fisher.ts";
 /** Conditional accuracy, within-mode spread, radius statistics. */
@@ -200,15 +197,11 @@ export { checkPoints, MetricInputError } from "./core/metrics/points.ts";
 
 // Harness and reports
 /** The experiment contract: config, profiles, schema, metrics, run. */
-export type {
-  Chart,
-  Experiment,
-  MetricSpec,
-  RunContext,
-  RunOutput,
-} from "./core/harness/experiment.ts";
+export type { Chart, Experiment, RunContext, RunOutput } from "./core/harness/experiment.ts";
+/** A metric's meaning, direction and gate. */
+export type { Gate, MetricSpec } from "./core/spec/metrics.ts";
 /** Config rules and validation (errors name the field and the allowed values). */
-export { ConfigError, rules, unless, validateConfig } from "./core/harness/schema.ts";
+export { ConfigError, rules, unless, validateConfig } from "./core/spec/rules.ts";
 /** Run experiments, write reports, check goldens. */
 export { reproduce, summaryTable } from "./core/harness/runner.ts";
 /** Your own data: a CSV of x,y (and label) rows, checked with file, line and column in errors. */

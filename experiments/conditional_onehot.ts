@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, betaOrder, epochBudget, rules } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, epochBudget, rules } from "../core/spec/rules.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { Network, oneHot } from "../core/nn/network.ts";
 import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
@@ -16,13 +16,8 @@ import { blockMeans } from "../core/recipes/train.ts";
 import { sampleByCondition } from "../core/recipes/conditional.ts";
 import type { DdpmVariance } from "../core/samplers/ddpm.ts";
 import { conditionalAccuracy } from "../core/metrics/conditional.ts";
-import {
-  DEFAULT_QUALITY,
-  QUALITY_METRICS,
-  QUALITY_RULE,
-  QualityJudge,
-  type QualityOptions,
-} from "../core/metrics/quality.ts";
+import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import { QUALITY_METRICS, QUALITY_RULE } from "../core/recipes/quality.ts";
 import {
   barChart,
   dataWindow,

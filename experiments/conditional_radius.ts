@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, betaOrder, epochBudget, rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, epochBudget, rules, unless } from "../core/spec/rules.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { Network } from "../core/nn/network.ts";
 import { ddpmNoisePredictor } from "../core/nn/architectures.ts";

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, betaOrder, epochBudget, rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, epochBudget, rules, unless } from "../core/spec/rules.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { marginal, mixtureLogDensity, MixtureOracle } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -16,13 +16,8 @@ import { linearBetaSchedule } from "../core/noise/schedules.ts";
 import { forwardProcessError, trainDdpm } from "../core/recipes/ddpm.ts";
 import { blockMeans } from "../core/recipes/train.ts";
 import { ddpmSample } from "../core/samplers/ddpm.ts";
-import {
-  DEFAULT_QUALITY,
-  QUALITY_METRICS,
-  QUALITY_RULE,
-  QualityJudge,
-  type QualityOptions,
-} from "../core/metrics/quality.ts";
+import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import { QUALITY_METRICS, QUALITY_RULE } from "../core/recipes/quality.ts";
 import { COLORS, histogramWithDensity, lineChart, type Row } from "../core/report/charts.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 

@@ -5,9 +5,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment } from "../core/harness/experiment.ts";
-import { batchFitsData, betaOrder, epochBudget, rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, betaOrder, epochBudget, rules, unless } from "../core/spec/rules.ts";
 import { DATASET_NAMES, type DatasetRef, DATASETS, resolveDataset } from "../core/data/datasets.ts";
-import { PROJECT_ROOT } from "../core/harness/root.ts";
+import { PROJECT_ROOT } from "../core/runtime/root.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
 import { Network } from "../core/nn/network.ts";
 import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
@@ -23,13 +23,8 @@ import { forwardSample, trainDdpm } from "../core/recipes/ddpm.ts";
 import { blockMeans } from "../core/recipes/train.ts";
 import { ddpmSample, type DdpmVariance } from "../core/samplers/ddpm.ts";
 import { sampleInBatches } from "../core/samplers/batched.ts";
-import {
-  DEFAULT_QUALITY,
-  QUALITY_METRICS,
-  QUALITY_RULE,
-  QualityJudge,
-  type QualityOptions,
-} from "../core/metrics/quality.ts";
+import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import { QUALITY_METRICS, QUALITY_RULE } from "../core/recipes/quality.ts";
 import {
   dataExtent,
   dataWindow,

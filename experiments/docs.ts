@@ -3,7 +3,7 @@
  * table, the power matrix from the goldens). `tests/docs_test.ts` checks they are current.
  */
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../core/harness/root.ts";
+import { PROJECT_ROOT } from "../core/runtime/root.ts";
 import { readmeBlocks, replaceBlocks } from "../core/harness/docs.ts";
 import { EXPERIMENTS } from "./mod.ts";
 import { refusalsMarkdown } from "../tests/hostile_cases.ts";

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/harness/schema.ts";
+import { rules, unless } from "../core/spec/rules.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { scoreFromMixture } from "../core/models.ts";
@@ -16,13 +16,8 @@ import { mala } from "../core/samplers/mala.ts";
 import { annealedLangevin } from "../core/samplers/annealed_langevin.ts";
 import type { SamplerResult } from "../core/samplers/result.ts";
 import { modeCoverage } from "../core/metrics/modes.ts";
-import {
-  DEFAULT_QUALITY,
-  QUALITY_METRICS,
-  QUALITY_RULE,
-  QualityJudge,
-  type QualityOptions,
-} from "../core/metrics/quality.ts";
+import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import { QUALITY_METRICS, QUALITY_RULE } from "../core/recipes/quality.ts";
 import {
   dataWindow,
   lineChart,

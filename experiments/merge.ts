@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { PROJECT_ROOT, underReports } from "../core/harness/cli.ts";
-import { ConfigError, USAGE_EXIT } from "../core/harness/schema.ts";
+import { ConfigError, USAGE_EXIT } from "../core/spec/rules.ts";
 import { merge, MergeError } from "../core/harness/merge.ts";
 import { confine, SandboxError } from "../core/runtime/sandbox.ts";
 import { EXPERIMENTS } from "./mod.ts";

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { MAX_TRAINING_STEPS, rules, unless } from "../core/harness/schema.ts";
+import { MAX_TRAINING_STEPS, rules, unless } from "../core/spec/rules.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -17,13 +17,8 @@ import { fisherByLevel, sampleAnnealed, trainNcsn } from "../core/recipes/ncsn.t
 import { type LogWeightError, logWeightErrors } from "../core/metrics/path_integral.ts";
 import { blockMeans } from "../core/recipes/train.ts";
 import type { LangevinForm } from "../core/samplers/langevin.ts";
-import {
-  DEFAULT_QUALITY,
-  QUALITY_METRICS,
-  QUALITY_RULE,
-  QualityJudge,
-  type QualityOptions,
-} from "../core/metrics/quality.ts";
+import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import { QUALITY_METRICS, QUALITY_RULE } from "../core/recipes/quality.ts";
 import {
   barChart,
   dataWindow,

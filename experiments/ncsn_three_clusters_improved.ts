@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/harness/schema.ts";
+import { rules, unless } from "../core/spec/rules.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";

@@ -6,7 +6,7 @@
  * cost of the N(0, I) prior standing in for the exact marginal at t = 1.
  */
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { rules } from "../core/harness/schema.ts";
+import { rules } from "../core/spec/rules.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { marginal, mixtureLogDensity, MixtureOracle } from "../core/data/mixtures.ts";
 import { scoreFromMixtureAtTime } from "../core/models.ts";

@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { join, relative } from "node:path";
 import { PROJECT_ROOT, underReports } from "../core/harness/cli.ts";
-import { ConfigError } from "../core/harness/schema.ts";
+import { ConfigError } from "../core/spec/rules.ts";
 import { publishSite } from "../core/report/publish.ts";
 import { confine } from "../core/runtime/sandbox.ts";
 

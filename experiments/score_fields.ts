@@ -11,7 +11,7 @@ import {
   MAX_TRAINING_STEPS,
   rules,
   unless,
-} from "../core/harness/schema.ts";
+} from "../core/spec/rules.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { marginal, MixtureOracle, sampleMixture } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";

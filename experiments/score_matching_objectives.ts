@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, epochBudget, MAX_TRAINING_STEPS, rules } from "../core/harness/schema.ts";
+import { batchFitsData, epochBudget, MAX_TRAINING_STEPS, rules } from "../core/spec/rules.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { marginal, MixtureOracle, sampleMixture } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";

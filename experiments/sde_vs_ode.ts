@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment, RunOutput } from "../core/harness/experiment.ts";
-import { batchFitsData, epochBudget, rules, unless } from "../core/harness/schema.ts";
+import { batchFitsData, epochBudget, rules, unless } from "../core/spec/rules.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { mixtureEntropy, MixtureOracle } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
@@ -20,13 +20,8 @@ import { sampleSde, SDE_SAMPLERS, type SdeSamplerName } from "../core/recipes/sd
 import { nll } from "../core/likelihood.ts";
 import { modeCoverage } from "../core/metrics/modes.ts";
 import { countNonFinite, finiteRows } from "../core/metrics/points.ts";
-import {
-  DEFAULT_QUALITY,
-  QUALITY_METRICS,
-  QUALITY_RULE,
-  QualityJudge,
-  type QualityOptions,
-} from "../core/metrics/quality.ts";
+import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import { QUALITY_METRICS, QUALITY_RULE } from "../core/recipes/quality.ts";
 import {
   dataWindow,
   lineChart,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../core/harness/root.ts";
+import { PROJECT_ROOT } from "../core/runtime/root.ts";
 import { readmeBlocks, replaceBlocks } from "../core/harness/docs.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
 import { refusalsMarkdown } from "./hostile_cases.ts";

@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import type { Experiment } from "../core/harness/experiment.ts";
 import { reproduce } from "../core/harness/runner.ts";
 import { requireTool } from "./tools/require.ts";
-import { PROJECT_ROOT } from "../core/harness/root.ts";
+import { PROJECT_ROOT } from "../core/runtime/root.ts";
 import { lineChart } from "../core/report/charts.ts";
 import { Chromium } from "./tools/chromium.ts";
 

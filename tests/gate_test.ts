@@ -25,7 +25,7 @@ import { checkRun } from "../core/harness/check.ts";
 import { blur, dropMode, moveMass, scaleLaw } from "../core/metrics/degrade.ts";
 import { nearestMode, ring8Mixture } from "../core/data/mixtures.ts";
 import { Streams } from "../core/runtime/random.ts";
-import type { MetricSpec } from "../core/harness/experiment.ts";
+import type { MetricSpec } from "../core/spec/metrics.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { mixtureLogDensity, MixtureOracle } from "../core/data/mixtures.ts";
 import { scoreFromMixtureAtTime } from "../core/models.ts";

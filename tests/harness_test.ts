@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ConfigError, validateConfig } from "../core/harness/schema.ts";
+import { ConfigError, validateConfig } from "../core/spec/rules.ts";
 import { parseCli, PROJECT_ROOT } from "../core/harness/cli.ts";
 import { partition, plan, runKey } from "../core/harness/plan.ts";
 import { stageDirectory, tempFilesInFlight, writeFileAtomic } from "../core/runtime/io.ts";

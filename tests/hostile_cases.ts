@@ -5,7 +5,7 @@
  * (`deno task docs`).
  */
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../core/harness/root.ts";
+import { PROJECT_ROOT } from "../core/runtime/root.ts";
 
 /** Where the cases put what they set up (inside reports/, and outside the project). */
 export const HOSTILE_DIR = "reports/test-hostile";

@@ -5,16 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../core/harness/root.ts";
+import { PROJECT_ROOT } from "../core/runtime/root.ts";
 import { task } from "./tools/task.ts";
 import { HOSTILE_CASES, HOSTILE_DIR, OUTSIDE_DIR, SECRET, symlink } from "./hostile_cases.ts";
-import { ConfigError } from "../core/harness/schema.ts";
+import { ConfigError } from "../core/spec/rules.ts";
 import { parseCli } from "../core/harness/cli.ts";
 import { type Plan, plan } from "../core/harness/plan.ts";
 import { costModel } from "../core/harness/plan.ts";
 import { loadGoldens } from "../core/harness/runner.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
-import type { Rule } from "../core/harness/schema.ts";
+import type { Rule } from "../core/spec/rules.ts";
 import { Streams } from "../core/runtime/random.ts";
 
 /** Every file under `dir` with its size and mtime (nothing may change). */

@@ -128,7 +128,10 @@ Deno.test("a data-parallel step is the whole batch's step: shard gradients weigh
   // Sharded over 2 and over 3: both against one whole-batch step of the same loss.
   const lossSharded = await ddpmDataParallelStep(null, 3, a, optA, betas, { x0, t, eps, dim: 2 });
   const lossWhole = await ddpmDataParallelStep(null, 1, b, optB, betas, { x0, t, eps, dim: 2 });
-  assert.ok(Math.abs(lossSharded - lossWhole) <= 1e-6 * Math.abs(lossWhole), `${lossSharded} vs ${lossWhole}`);
+  assert.ok(
+    Math.abs(lossSharded - lossWhole) <= 1e-6 * Math.abs(lossWhole),
+    `${lossSharded} vs ${lossWhole}`,
+  );
   const wa = a.params.read(), wb = b.params.read();
   // One Adam step moves each weight by about lr; the same gradient up to rounding gives the same step.
   let worst = 0;

@@ -11,7 +11,7 @@ import {
   type Verdict,
 } from "./golden.ts";
 import { type GoldenGate, goldenGate, judgeRun, type QualityJudgement } from "./gate.ts";
-import { type MetricSpec, metricSpec } from "./experiment.ts";
+import { type MetricSpec, metricSpec } from "../spec/metrics.ts";
 
 /** Both layers' results for one run. */
 export interface GoldenCheck {

@@ -9,14 +9,14 @@ import { parseArgs } from "node:util";
 import { isAbsolute, join, resolve } from "node:path";
 import type { AnyExperiment, ProfileName } from "./experiment.ts";
 import { PROFILE_NAMES } from "./experiment.ts";
-import { ConfigError, USAGE_EXIT } from "./schema.ts";
+import { ConfigError, USAGE_EXIT } from "../spec/rules.ts";
 import { defaultProgressMode } from "./progress.ts";
 import { reproduce, type ReproduceOptions, terminateWorkers } from "./runner.ts";
 import { renewGoldens } from "./renew.ts";
 import type { Shard } from "./plan.ts";
 import { removeLeftovers, removeStagedDirectories, removeTempFiles } from "../runtime/io.ts";
 import { confine, isInside, realPath, SandboxError } from "../runtime/sandbox.ts";
-import { PROJECT_ROOT } from "./root.ts";
+import { PROJECT_ROOT } from "../runtime/root.ts";
 import { onInterruptRequest } from "./interrupt.ts";
 
 export { PROJECT_ROOT };

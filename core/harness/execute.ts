@@ -4,7 +4,8 @@
  * are checked (every one has a spec and is finite), its samples hashed, and, for a golden renewal,
  * its sensitivity figures measured. Nothing is written here.
  */
-import { metricSpec, type PartOutput, type RunContext, type RunOutput } from "./experiment.ts";
+import type { PartOutput, RunContext, RunOutput } from "./experiment.ts";
+import { metricSpec } from "../spec/metrics.ts";
 import type { Plan } from "./plan.ts";
 import { runKey } from "./plan.ts";
 import { createProgress, type Progress, type ProgressMode } from "./progress.ts";

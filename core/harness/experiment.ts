@@ -1,10 +1,12 @@
 /**
  * What an experiment is: a typed config with `full` and `quick` profiles, the rules that validate
- * it, the metrics it reports (with their golden tolerances), and a short `run` that calls into
+ * it, the metrics it reports (with their gates), and a short `run` that calls into
  * `core/` and returns metrics, charts and files. The harness does everything else: validation,
  * random streams, progress, atomic output, reports and the golden check.
  */
-import type { Check, Schema } from "./schema.ts";
+import type { Check, Schema } from "../spec/rules.ts";
+import type { MetricSpec } from "../spec/metrics.ts";
+import type { SampleProbe } from "../metrics/probe.ts";
 import type { Streams } from "../runtime/random.ts";
 import type { Progress } from "./progress.ts";
 
@@ -22,32 +24,6 @@ export type SeedCounts = Record<ProfileName, number>;
 
 /** Seed counts unless an experiment says otherwise: 10 for quick, 5 for full. */
 export const DEFAULT_SEED_COUNTS: SeedCounts = { quick: 10, full: 5 };
-
-/** The numerical precision an exact metric is computed in (sets its band, see `gate.ts`). */
-export type Precision = "float64" | "float32";
-
-/**
- * How the quality layer of the golden check judges a metric (the reproducibility layer asks every
- * metric to come back bit for bit, whatever its gate):
- * - "seeds": it depends on the run's seed (training, sampling noise): judged against the golden's
- *   seed-to-seed distribution in its `better` direction;
- * - { exact }: deterministic given the seed (a closed form, an oracle computation): judged against
- *   the same seed's golden value within a band of its precision's rounding;
- * - "report": reported and reproduced, never judged (p-values, diagnostics, descriptive figures).
- */
-export type Gate = "seeds" | { exact: Precision } | "report";
-
-/** A reported metric: what it means, which way is better, and how the golden check judges it. */
-export interface MetricSpec {
-  description: string;
-  /** Which direction is better ("lower" for MMD, "higher" for coverage); none for diagnostics. */
-  better?: "lower" | "higher";
-  /** The quality gate (default: "seeds" when `better` is set, else "report"). */
-  gate?: Gate;
-  /** Shown in the summary table and the report index. */
-  headline?: boolean;
-  unit?: string;
-}
 
 /** A Vega-Lite chart produced by an experiment. */
 export interface Chart {
@@ -86,21 +62,6 @@ export interface RunOutput {
   notes?: string[];
   /** The primary samples and how their metrics are measured (for the sensitivity analysis). */
   probe?: SampleProbe;
-}
-
-/**
- * A run's primary samples and how its sample-derived metrics are computed from them. The golden's
- * sensitivity analysis degrades these samples in controlled ways (blur, mass moved between modes,
- * a mode dropped, the law scaled) and measures them again, to learn what the gate can see.
- */
-export interface SampleProbe {
-  /** The samples (flat, `dim` per row), as written to samples.csv. */
-  x: Float32Array;
-  dim: number;
-  /** The law's modes (mixtures only): degradations that move mass between modes need them. */
-  modes?: { means: readonly (readonly number[])[]; weights: readonly number[] };
-  /** The sample-derived metrics of a sample set: a subset of the run's metrics, same names. */
-  measure(x: Float32Array): Record<string, number>;
 }
 
 /** Everything a run needs from the harness. */
@@ -153,23 +114,3 @@ export interface Experiment<C> {
 /** An experiment of any config type (the registry's element type). */
 // deno-lint-ignore no-explicit-any
 export type AnyExperiment = Experiment<any>;
-
-/** The gate of a metric: its own, or "seeds" when it has a direction, else "report". */
-export function gateOf(spec: MetricSpec): Gate {
-  return spec.gate ?? (spec.better ? "seeds" : "report");
-}
-
-/** The spec of metric `name`: its own key, or the longest `prefix*` key that matches. */
-export function metricSpec(
-  specs: Record<string, MetricSpec>,
-  name: string,
-): MetricSpec | undefined {
-  if (specs[name]) return specs[name];
-  let best: string | undefined;
-  for (const k of Object.keys(specs)) {
-    if (k.endsWith("*") && name.startsWith(k.slice(0, -1)) && (!best || k.length > best.length)) {
-      best = k;
-    }
-  }
-  return best ? specs[best] : undefined;
-}

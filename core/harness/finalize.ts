@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import type { AnyExperiment, ProfileName } from "./experiment.ts";
-import { metricSpec } from "./experiment.ts";
+import { metricSpec } from "../spec/metrics.ts";
 import { runKey, type Selection, type Shard } from "./plan.ts";
 import { goldenPath, isFailing, readGolden, worstVerdict } from "./golden.ts";
 import { judgeSweep, type QualityJudgement } from "./gate.ts";

@@ -20,7 +20,7 @@
  * - A sweep whose seeds all give the same samples, where the golden's seeds did not, is regressed
  *   ("the seed changes nothing").
  */
-import { type Gate, gateOf, type MetricSpec, metricSpec, type Precision } from "./experiment.ts";
+import { type Gate, gateOf, type MetricSpec, metricSpec, type Precision } from "../spec/metrics.ts";
 import {
   holmRejects,
   studentTCdf,

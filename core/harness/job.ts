@@ -4,7 +4,8 @@
  * tensor fails the job. Jobs cross to workers as plain-data messages.
  */
 import * as tf from "@tensorflow/tfjs";
-import { metricSpec, type PartOutput } from "./experiment.ts";
+import type { PartOutput } from "./experiment.ts";
+import { metricSpec } from "../spec/metrics.ts";
 import { formatDiff, type Golden, isFailing } from "./golden.ts";
 import { endCheckpointing } from "./checkpoint.ts";
 import { type Plan, runKey } from "./plan.ts";

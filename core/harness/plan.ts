@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { type AnyExperiment, DEFAULT_SEED_COUNTS, type ProfileName } from "./experiment.ts";
-import { ConfigError, validateConfig } from "./schema.ts";
+import { ConfigError, validateConfig } from "../spec/rules.ts";
 import { goldenPath } from "./golden.ts";
 import { canonicalJson, sha256 } from "../runtime/io.ts";
 

@@ -5,7 +5,7 @@
  * bytes from any worker, shard or machine.
  */
 import { join } from "node:path";
-import { metricSpec } from "./experiment.ts";
+import { metricSpec } from "../spec/metrics.ts";
 import type { Plan } from "./plan.ts";
 import type { Executed } from "./execute.ts";
 import type { GoldenCheck } from "./check.ts";

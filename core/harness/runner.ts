@@ -22,7 +22,7 @@ import {
   runRunJob,
   type WorkerOptions,
 } from "./job.ts";
-import { ConfigError } from "./schema.ts";
+import { ConfigError } from "../spec/rules.ts";
 import { requestInterrupt } from "./interrupt.ts";
 import { writeSiteAssets } from "../report/assets.ts";
 import { peakMemoryMiB, sampleMemory } from "./memory.ts";

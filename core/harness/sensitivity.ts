@@ -4,7 +4,7 @@
  * figures per seed. From them, for each degradation: does the single-run gate catch it on the
  * default seed, and does the sweep gate catch it when every seed is degraded?
  */
-import type { SampleProbe } from "./experiment.ts";
+import type { SampleProbe } from "../metrics/probe.ts";
 import type { Golden } from "./golden.ts";
 import { judgeRun, judgeSweep, type SeedDistribution } from "./gate.ts";
 import { DEGRADATIONS } from "../metrics/degrade.ts";

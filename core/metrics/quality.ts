@@ -8,8 +8,7 @@
  */
 import type { Dataset } from "../data/datasets.ts";
 import { mixtureLogDensity } from "../data/mixtures.ts";
-import type { MetricSpec, SampleProbe } from "../harness/experiment.ts";
-import { rules } from "../harness/schema.ts";
+import type { SampleProbe } from "./probe.ts";
 import { Streams } from "../runtime/random.ts";
 import { mmdPermutationTest, MmdReference } from "./mmd.ts";
 import { modeCoverage } from "./modes.ts";
@@ -32,13 +31,6 @@ export interface QualityOptions {
   /** Points per side in the permutation test (1000). */
   permutationSize: number;
 }
-
-/** The config rule of a {@link QualityOptions} field. */
-export const QUALITY_RULE = rules.object({
-  referenceSize: rules.int(2, 100_000),
-  permutations: rules.int(1, 10_000),
-  permutationSize: rules.int(2, 100_000),
-});
 
 /** Defaults of {@link QualityOptions}: 5000 reference points, 200 permutations of 1000 vs 1000. */
 export const DEFAULT_QUALITY: QualityOptions = {
@@ -63,63 +55,16 @@ export interface Quality {
   logDensityGap?: number;
 }
 
-/** Descriptions and gates of the {@link Quality} figures. */
-export const QUALITY_METRICS: Record<keyof Quality, MetricSpec> = {
-  mmd2: {
-    description:
-      "unbiased MMD² to 5000 true draws, RBF kernel summed over h ∈ {0.1, 0.2, 0.5, 1, 2}",
-    better: "lower",
-    headline: true,
-  },
-  mmd2NoiseFloor: {
-    description:
-      "the same MMD² for a second true sample of the same size: what a perfect model gets",
-    gate: { exact: "float64" },
-  },
-  mmdPValue: {
-    description:
-      "permutation-test p-value of 'samples and truth are one law' (1000 vs 1000, 200 permutations); reported, not gated",
-  },
-  nonFinite: {
-    description: "samples with a non-finite coordinate (a sampler that blew up); 0 for a sound run",
-    better: "lower",
-  },
-  modesCovered: {
-    description: "modes with at least one high-quality sample (within 3 std of its nearest mode)",
-    better: "higher",
-    headline: true,
-  },
-  modesCoveredStrict: {
-    description: "modes holding at least 0.2 N w_k high-quality samples (w_k the mode's weight)",
-    better: "higher",
-  },
-  highQualityFraction: {
-    description: "fraction of samples within 3 std of their nearest mode",
-    better: "higher",
-    headline: true,
-  },
-  modeKl: {
-    description:
-      "KL (nats) of the per-mode histogram of high-quality samples from the law's mode weights",
-    better: "lower",
-  },
-  meanLogDensity: {
-    description:
-      "mean true log-density of the samples (not gated: collapse onto the modes raises it)",
-    unit: "nats",
-  },
-  meanLogDensityTrue: {
-    description: "mean true log-density of a true sample of the same size (the reference value)",
-    gate: { exact: "float64" },
-    unit: "nats",
-  },
-  logDensityGap: {
-    description:
-      "|mean log p(samples) − mean log p(true sample)|: too high (collapse) or too low (spread) both count",
-    better: "lower",
-    unit: "nats",
-  },
-};
+/** The figures with a direction (the ones a probe measures again; the p-value is left out). */
+const GATED = new Set([
+  "mmd2",
+  "nonFinite",
+  "modesCovered",
+  "modesCoveredStrict",
+  "highQualityFraction",
+  "modeKl",
+  "logDensityGap",
+]);
 
 /** Measures samples of one data set against its true law. */
 export class QualityJudge {
@@ -228,7 +173,7 @@ export class QualityJudge {
       measure: (y) =>
         Object.fromEntries(
           Object.entries(this.figures(y).quality)
-            .filter(([k]) => QUALITY_METRICS[k as keyof Quality].better)
+            .filter(([k]) => GATED.has(k))
             .map(([k, v]) => [prefix + k, v as number]),
         ),
     };

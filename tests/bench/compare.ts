@@ -42,8 +42,7 @@ const PAIRS: Record<string, (t: TorchRef) => number> = {
 };
 
 /** Multiply-adds per row of an MLP's forward pass (x, features, layers). */
-const mlpMacs = (widths: number[]) =>
-  widths.slice(1).reduce((a, w, i) => a + widths[i] * w, 0);
+const mlpMacs = (widths: number[]) => widths.slice(1).reduce((a, w, i) => a + widths[i] * w, 0);
 
 /**
  * FLOPs of one training step (forward + backward, ~3 forward passes) where they are known: the
@@ -130,9 +129,7 @@ const rows = benches.map((b) => {
     torchMs: torch ? p(median(torch)) : null,
     torchSpread: torch ? [p(Math.min(...torch)), p(Math.max(...torch))] : null,
     ratio: ratio === null ? null : p(ratio),
-    ratioSpread: torch
-      ? [p(Math.min(...torch) / oursP75), p(Math.max(...torch) / oursMin)]
-      : null,
+    ratioSpread: torch ? [p(Math.min(...torch) / oursP75), p(Math.max(...torch) / oursMin)] : null,
     gflops: flops ? p(flops / (ours / 1000) / 1e9) : null,
     ceilingGflops: flops && ceiling ? p(ceiling) : null,
     target: target ?? null,
@@ -150,7 +147,9 @@ await writePage();
 
 const w = Math.max(...rows.map((r) => r.name.length));
 console.log(
-  `\n${"benchmark".padEnd(w)}  ours ms (min-p75)        torch ms (min-max)     torch/ours (range)    GFLOP/s  target`,
+  `\n${
+    "benchmark".padEnd(w)
+  }  ours ms (min-p75)        torch ms (min-max)     torch/ours (range)    GFLOP/s  target`,
 );
 for (const r of rows) {
   const range = (a: number[] | null) => (a ? `${a[0]}-${a[1]}` : "");
@@ -164,7 +163,9 @@ for (const r of rows) {
 }
 console.log(
   torchRuns.length
-    ? `\nPyTorch ${torchRuns[0].torch}, ${torchRuns[0].threads} thread, 3 runs, libblas.so.3 -> ${blas}`
+    ? `\nPyTorch ${torchRuns[0].torch}, ${
+      torchRuns[0].threads
+    } thread, 3 runs, libblas.so.3 -> ${blas}`
     : `\n${torchNote}`,
 );
 if (ceiling) console.log(`ceiling (our gemm alone, best iteration): ${ceiling.toFixed(1)} GFLOP/s`);
@@ -200,7 +201,9 @@ async function writePage() {
       title: "Roofline: GFLOP/s reached against the kernel's ceiling",
       caption:
         `GFLOP/s of each step (its FLOPs over its mean time; training steps counted as three forward ` +
-        `passes) against the ceiling, our matrix kernel alone at its best: ${ceiling.toFixed(1)} GFLOP/s.`,
+        `passes) against the ceiling, our matrix kernel alone at its best: ${
+          ceiling.toFixed(1)
+        } GFLOP/s.`,
       spec: barChart({
         title: "GFLOP/s reached",
         rows: [

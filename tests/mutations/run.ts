@@ -21,7 +21,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../core/harness/root.ts";
+import { PROJECT_ROOT } from "../../core/runtime/root.ts";
 import { writeJsonAtomic } from "../../core/runtime/io.ts";
 import { independentFigures } from "../tools/independent.ts";
 

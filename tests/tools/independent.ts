@@ -4,7 +4,7 @@
  * CI a missing python3 or numpy fails; elsewhere the check is skipped with a warning.
  */
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../core/harness/root.ts";
+import { PROJECT_ROOT } from "../../core/runtime/root.ts";
 import { resolveDataset } from "../../core/data/datasets.ts";
 import { QualityJudge } from "../../core/metrics/quality.ts";
 import { requireTool } from "./require.ts";

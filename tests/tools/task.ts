@@ -1,5 +1,5 @@
 /** Running the project's tasks from tests, as a user runs them. */
-import { PROJECT_ROOT } from "../../core/harness/root.ts";
+import { PROJECT_ROOT } from "../../core/runtime/root.ts";
 
 /** Run `deno task <args>` in the project; returns exit code and output. */
 export async function task(

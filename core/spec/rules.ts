@@ -4,7 +4,7 @@
  */
 
 import { DataError, readDataCsv } from "../data/csv_dataset.ts";
-import { PROJECT_ROOT } from "./root.ts";
+import { PROJECT_ROOT } from "../runtime/root.ts";
 
 /** A rule for one config field. */
 export type Rule =
