@@ -122,7 +122,7 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
     },
   },
 
-  async run({ config: c, streams, progress }): Promise<RunOutput> {
+  async run({ config: c, streams, progress, checkpoints }): Promise<RunOutput> {
     const dataset = DATASETS[c.dataset];
     const mixture = dataset.mixture!;
     const K = mixture.means.length;
@@ -147,6 +147,7 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
         lr: c.lr,
         streams,
         progress,
+        checkpoints,
         features: (idx) => ({ label: oneHot(Array.from(idx, (i) => labels[i]), K) }),
       });
       const phase = progress.phase("sample", 1);

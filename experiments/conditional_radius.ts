@@ -123,7 +123,7 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
     },
   },
 
-  async run({ config: c, streams, progress }): Promise<RunOutput> {
+  async run({ config: c, streams, progress, checkpoints }): Promise<RunOutput> {
     const data = DATASETS[c.dataset].sample(c.trainSize, streams.get("data"));
     const r = norms(data.x);
     const sorted = Float32Array.from(r).sort();
@@ -154,6 +154,7 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
         lr: c.lr,
         streams,
         progress,
+        checkpoints,
         features: (idx) => ({
           radius: tf.tensor2d(Float32Array.from(idx, (i) => r[i]), [idx.length, 1]),
         }),

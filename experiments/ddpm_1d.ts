@@ -124,7 +124,7 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
     },
   },
 
-  async run({ config: c, streams, progress }): Promise<RunOutput> {
+  async run({ config: c, streams, progress, checkpoints }): Promise<RunOutput> {
     const dataset = DATASETS.mixture1d;
     const mixture = dataset.mixture!;
     const data = dataset.sample(c.trainSize, streams.get("data"));
@@ -142,6 +142,7 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
         lr: c.lr,
         streams,
         progress,
+        checkpoints,
       });
       const w = net.params.fused();
       const eps = epsFromNetwork(net, w, c.T);

@@ -168,7 +168,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
     },
   },
 
-  async run({ config: c, streams, progress }) {
+  async run({ config: c, streams, progress, checkpoints }) {
     const dataset = resolveDataset(c.dataset, PROJECT_ROOT);
     const data = dataset.sample(c.trainSize, streams.get("data"));
     const schedule = linearBetaSchedule(c.T, c.betaStart, c.betaEnd);
@@ -184,6 +184,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
         lr: c.lr,
         streams,
         progress,
+        checkpoints,
       });
 
       const phase = progress.phase("sample", 1);

@@ -186,7 +186,7 @@ export const guidance: Experiment<GuidanceConfig> = {
     },
   },
 
-  async run({ config: c, streams, progress }): Promise<RunOutput> {
+  async run({ config: c, streams, progress, checkpoints }): Promise<RunOutput> {
     const dataset = DATASETS[c.dataset];
     const mixture = dataset.mixture!;
     const K = mixture.means.length;
@@ -214,6 +214,7 @@ export const guidance: Experiment<GuidanceConfig> = {
         lr: c.lr,
         streams,
         progress,
+        checkpoints,
         features: (idx) => ({
           label: oneHotWithDropout(Array.from(idx, (i) => labels[i]), K, c.pUncond, dropout),
         }),
@@ -234,6 +235,7 @@ export const guidance: Experiment<GuidanceConfig> = {
         optimizer: { lr: c.classifier.lr },
         streams: streams.child("classifier"),
         progress,
+        checkpoints,
       });
 
       const w = net.params.fused();

@@ -180,7 +180,7 @@ export const ncsnThreeClusters: Experiment<NcsnConfig> = {
   ],
   metrics: ncsnMetrics,
 
-  async run({ config: c, streams, progress }): Promise<RunOutput> {
+  async run({ config: c, streams, progress, checkpoints }): Promise<RunOutput> {
     const dataset = DATASETS[c.dataset];
     const data = dataset.sample(c.trainSize, streams.get("data"));
     const net = new Network(noiseConditionalMlp(c.hidden), streams.get("init"));
@@ -195,6 +195,7 @@ export const ncsnThreeClusters: Experiment<NcsnConfig> = {
         sigmas: { kind: "logUniform", min: c.sigmaMin, max: c.sigmaMax },
         streams,
         progress,
+        checkpoints,
       });
       const sigmas = geometricSigmas(c.samplerSigmaMax, c.samplerSigmaMin, c.levels);
       const opts = {

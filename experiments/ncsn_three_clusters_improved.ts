@@ -147,7 +147,7 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
     },
   },
 
-  async run({ config: c, streams, progress }): Promise<RunOutput> {
+  async run({ config: c, streams, progress, checkpoints }): Promise<RunOutput> {
     const dataset = DATASETS[c.dataset];
     const data = dataset.sample(c.trainSize, streams.get("data"));
     const sigmaMax = c.sigmaMaxFromData ? maxPairwiseDistance(data.x) : c.sigmaMax;
@@ -168,6 +168,7 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
         ema: c.ema > 0 ? c.ema : undefined,
         streams,
         progress,
+        checkpoints,
       });
       ema = trained.ema;
       if (ema) net.params.write(ema.read());

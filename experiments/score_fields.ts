@@ -138,7 +138,7 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
   // One network per noise level, each its own job (its streams are the level's own).
   parts: (c) => c.sigmas.map(sigmaLabel),
 
-  async runPart({ config: c, streams, progress }, part): Promise<ScoreFieldPart> {
+  async runPart({ config: c, streams, progress, checkpoints }, part): Promise<ScoreFieldPart> {
     const sigma = c.sigmas.find((s) => sigmaLabel(s) === part)!;
     const dataset = DATASETS[c.dataset];
     const mixture = dataset.mixture!;
@@ -170,6 +170,7 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
         optimizer: { lr: c.lr, weightDecay: c.weightDecay },
         streams: sub,
         progress,
+        checkpoints,
         label: `σ=${part}`,
         loss: (w, x0) =>
           dsmLoss(

@@ -143,7 +143,7 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
   // One network per data set and objective, each its own job (with its own named streams).
   parts: (c) => c.datasets.flatMap((d) => c.objectives.map((o) => `${d}/${o}`)),
 
-  async runPart({ config: c, streams, progress }, part): Promise<ObjectivePart> {
+  async runPart({ config: c, streams, progress, checkpoints }, part): Promise<ObjectivePart> {
     const [name, objective] = part.split("/") as [
       ObjectivesConfig["datasets"][number],
       ObjectiveName,
@@ -179,6 +179,7 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
         optimizer: { lr: c.lr },
         streams: sub,
         progress,
+        checkpoints,
         label: `${name} ${objective}`,
         // Exact and sliced score matching differentiate the network inside the loss
         // (forward mode, then autodiff of that).

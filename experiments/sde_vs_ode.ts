@@ -194,7 +194,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
     },
   },
 
-  async run({ config: c, streams, progress }): Promise<RunOutput> {
+  async run({ config: c, streams, progress, checkpoints }): Promise<RunOutput> {
     const dataset = DATASETS[c.dataset];
     const mixture = dataset.mixture!;
     const sde = vpSde(c.betaMin, c.betaMax);
@@ -214,6 +214,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
         ema: c.ema > 0 ? c.ema : undefined,
         streams,
         progress,
+        checkpoints,
       });
       if (trained.ema) {
         net.params.write(trained.ema.read());

@@ -9,7 +9,7 @@ import { metricSpec } from "../spec/metrics.ts";
 import type { Plan } from "./plan.ts";
 import { runKey } from "./plan.ts";
 import { createProgress, type Progress, type ProgressMode } from "./progress.ts";
-import { beginCheckpointing, checkpointDir, endCheckpointing } from "./checkpoint.ts";
+import { checkpointDir, RunCheckpoints } from "./checkpoint.ts";
 import { measureDegradations } from "./sensitivity.ts";
 import { requestInterrupt } from "./interrupt.ts";
 import { Streams } from "../runtime/random.ts";
@@ -37,6 +37,8 @@ export interface Executed {
   progress: Progress;
   samplesSha256: string | null;
   sensitivity?: Record<string, Record<string, number> | null>;
+  /** The run's checkpoints: `finish(true)` once its folder is written. */
+  checkpoints: RunCheckpoints;
 }
 
 /** A part that finished. */
@@ -68,10 +70,13 @@ async function withContext<T>(
   folder: string,
   body: (ctx: RunContext<unknown>, progress: Progress) => Promise<T>,
   parts?: Record<string, PartOutput>,
-): Promise<{ ok: true; value: T; wallSeconds: number; progress: Progress } | ExecutionFailure> {
+): Promise<
+  | { ok: true; value: T; wallSeconds: number; progress: Progress; checkpoints: RunCheckpoints }
+  | ExecutionFailure
+> {
   const progress = createProgress(label, o.progress ?? "lines");
   const start = performance.now();
-  beginCheckpointing({
+  const checkpoints = new RunCheckpoints({
     dir: checkpointDir(o.outDir, folder),
     every: o.checkpointEvery ?? 1000,
     resume: o.resume ?? false,
@@ -87,12 +92,19 @@ async function withContext<T>(
       seed: p.seed,
       streams: new Streams(p.seed),
       progress,
+      checkpoints,
       ...(parts ? { parts } : {}),
     };
     const value = await body(ctx, progress);
-    return { ok: true, value, wallSeconds: (performance.now() - start) / 1000, progress };
+    return {
+      ok: true,
+      value,
+      wallSeconds: (performance.now() - start) / 1000,
+      progress,
+      checkpoints,
+    };
   } catch (e) {
-    endCheckpointing(false);
+    checkpoints.finish(false);
     const err = e as Error;
     console.error(`\n[${label}] FAILED: ${err.message}`);
     if (!(err.name === "DivergenceError" || err.name === "MetricInputError")) {
@@ -119,14 +131,14 @@ export async function executePart(
     (ctx) => p.exp.runPart!(ctx, part),
   );
   if (!r.ok) return r;
-  endCheckpointing(true);
+  r.checkpoints.finish(true);
   return { ok: true, output: r.value, wallSeconds: r.wallSeconds, phases: r.progress.timings() };
 }
 
 /**
  * Run `p`'s experiment (assembling `parts` when it has parts); never throws for a failing run (the
- * error is returned). On success the caller ends the checkpointing once the run's folder is
- * written (`endCheckpointing(true)`), so an interrupt before that still finds the checkpoints.
+ * error is returned). On success the caller finishes its checkpoints once the run's folder is
+ * written (`checkpoints.finish(true)`), so an interrupt before that still finds them.
  */
 export async function executeRun(
   p: Plan,
@@ -155,5 +167,6 @@ export async function executeRun(
     progress: r.progress,
     samplesSha256,
     sensitivity,
+    checkpoints: r.checkpoints,
   };
 }

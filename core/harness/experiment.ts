@@ -8,7 +8,8 @@ import type { Check, Schema } from "../spec/rules.ts";
 import type { MetricSpec } from "../spec/metrics.ts";
 import type { SampleProbe } from "../metrics/probe.ts";
 import type { Streams } from "../runtime/random.ts";
-import type { Progress } from "./progress.ts";
+import type { Progress } from "../runtime/progress.ts";
+import type { Checkpoints } from "../runtime/checkpoints.ts";
 
 /** The two profiles every experiment has. */
 export type ProfileName = "full" | "quick";
@@ -71,6 +72,8 @@ export interface RunContext<C> {
   seed: number;
   streams: Streams;
   progress: Progress;
+  /** The job's checkpoints: hand them to every training loop (`trainOnData`). */
+  checkpoints: Checkpoints;
   /** The outputs of the run's parts, by part name (experiments with `parts`). */
   parts?: Record<string, PartOutput>;
 }

@@ -7,7 +7,6 @@ import * as tf from "@tensorflow/tfjs";
 import type { PartOutput } from "./experiment.ts";
 import { metricSpec } from "../spec/metrics.ts";
 import { formatDiff, type Golden, isFailing } from "./golden.ts";
-import { endCheckpointing } from "./checkpoint.ts";
 import { type Plan, runKey } from "./plan.ts";
 import type { RunSummary } from "./finalize.ts";
 import { type ExecuteOptions, executePart, executeRun, partLabel } from "./execute.ts";
@@ -129,7 +128,7 @@ export async function runRunJob(
       partSeconds,
       partPhases,
     });
-    endCheckpointing(true);
+    r.checkpoints.finish(true);
     s = {
       name: p.exp.name,
       title: p.exp.title,

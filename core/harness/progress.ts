@@ -4,23 +4,9 @@
  * (SIGINT, SIGTERM) run promptly even during long synchronous training.
  */
 import { sampleMemory } from "./memory.ts";
+import type { Phase, Progress } from "../runtime/progress.ts";
 
-/** One phase of work with a known number of units. */
-export interface Phase {
-  /** Advance by `n` units, with an optional short note (the current loss, say). */
-  tick(n?: number, note?: string): Promise<void>;
-  /** Report an event of the phase on a line of its own (a resume, say), whatever the milestones. */
-  note(text: string): void;
-  /** Mark the phase finished. */
-  done(): void;
-}
-
-/** Progress of one experiment: its phases and their wall times. */
-export interface Progress {
-  phase(name: string, total: number): Phase;
-  /** Seconds spent in each finished phase. */
-  timings(): Record<string, number>;
-}
+export type { Phase, Progress };
 
 /** How progress is shown. */
 export type ProgressMode = "bar" | "lines" | "silent";

@@ -12,7 +12,8 @@ import { type DiscreteSchedule, marginalCoefficients, qSample } from "../noise/s
 import { ddpmSample, type DdpmVariance } from "../samplers/ddpm.ts";
 import { crossEntropy } from "../guidance/classifier.ts";
 import type { Streams } from "../runtime/random.ts";
-import type { Progress } from "../harness/progress.ts";
+import type { Progress } from "../runtime/progress.ts";
+import type { Checkpoints } from "../runtime/checkpoints.ts";
 import { type Batching, type Trained, trainOnData } from "./train.ts";
 import type { AdamOptions } from "../nn/adam.ts";
 
@@ -28,6 +29,8 @@ export interface TrainClassifierOptions {
   optimizer: AdamOptions;
   streams: Streams;
   progress: Progress;
+  /** The run's checkpoints (none by default). */
+  checkpoints?: Checkpoints;
 }
 
 /** Train p(y | x_t, t) by cross-entropy on x_t ~ q(x_t | x_0) with t uniform over the chain. */
@@ -42,6 +45,7 @@ export function trainNoisyClassifier(o: TrainClassifierOptions): Promise<Trained
     optimizer: o.optimizer,
     streams: o.streams,
     progress: o.progress,
+    checkpoints: o.checkpoints,
     label: "classifier",
     loss: (w, x0, idx) => {
       const { t, eps } = drawTimesAndNoise(idx.length, o.dim, T, draws);

@@ -8,7 +8,8 @@ import { epsFromNetwork } from "../models.ts";
 import { ddpmLoss, drawTimesAndNoise } from "../objectives/ddpm.ts";
 import { type DiscreteSchedule, marginalCoefficients, qSample } from "../noise/schedules.ts";
 import type { Stream, Streams } from "../runtime/random.ts";
-import type { Progress } from "../harness/progress.ts";
+import type { Progress } from "../runtime/progress.ts";
+import type { Checkpoints } from "../runtime/checkpoints.ts";
 import { type Trained, trainOnData } from "./train.ts";
 
 /** Options of {@link trainDdpm}. */
@@ -23,6 +24,8 @@ export interface TrainDdpmOptions {
   lr: number;
   streams: Streams;
   progress: Progress;
+  /** The run's checkpoints (none by default). */
+  checkpoints?: Checkpoints;
   /** Conditioning inputs of the minibatch rows `idx` (conditional models), besides t. */
   features?: (idx: Int32Array, step: number) => Record<string, tf.Tensor2D>;
   /** EMA rate of the weights, if any (the caller disposes `Trained.ema`). */
@@ -41,6 +44,7 @@ export function trainDdpm(o: TrainDdpmOptions): Promise<Trained> {
     ema: o.ema,
     streams: o.streams,
     progress: o.progress,
+    checkpoints: o.checkpoints,
     loss: (w, x0, idx, step) => {
       const { t, eps } = drawTimesAndNoise(idx.length, o.dim, o.schedule.T, noise);
       const model = epsFromNetwork(o.net, w, o.schedule.T, o.features?.(idx, step));

@@ -11,7 +11,8 @@ import { marginal, type MixtureOracle, sampleMixture } from "../data/mixtures.ts
 import { annealedLangevin, type AnnealedLangevinOptions } from "../samplers/annealed_langevin.ts";
 import type { SamplerResult } from "../samplers/result.ts";
 import { fisherDivergence } from "../metrics/fisher.ts";
-import type { Progress } from "../harness/progress.ts";
+import type { Progress } from "../runtime/progress.ts";
+import type { Checkpoints } from "../runtime/checkpoints.ts";
 import { type Batching, type Trained, trainOnData } from "./train.ts";
 import type { AdamOptions } from "../nn/adam.ts";
 
@@ -26,6 +27,8 @@ export interface TrainNcsnOptions {
   ema?: number;
   streams: Streams;
   progress: Progress;
+  /** The run's checkpoints (none by default). */
+  checkpoints?: Checkpoints;
 }
 
 /** Train `net` as s_theta(x, sigma); returns the per-step losses (and the EMA if asked). */

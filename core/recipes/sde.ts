@@ -6,7 +6,8 @@ import type { Network } from "../nn/network.ts";
 import type { Sde } from "../noise/sde.ts";
 import { continuousDsmLoss, drawTimes } from "../objectives/continuous_dsm.ts";
 import type { Streams } from "../runtime/random.ts";
-import type { Progress } from "../harness/progress.ts";
+import type { Progress } from "../runtime/progress.ts";
+import type { Checkpoints } from "../runtime/checkpoints.ts";
 import { type Batching, type Trained, trainOnData } from "./train.ts";
 import type { AdamOptions } from "../nn/adam.ts";
 
@@ -24,6 +25,8 @@ export interface TrainSdeOptions {
   ema?: number;
   streams: Streams;
   progress: Progress;
+  /** The run's checkpoints (none by default). */
+  checkpoints?: Checkpoints;
   /** Extra conditioning inputs of the minibatch rows `idx`, besides t. */
   features?: (idx: Int32Array) => Record<string, tf.Tensor2D>;
 }

@@ -11,8 +11,13 @@ import { Ema } from "../nn/ema.ts";
 import { fit, type GradientMode } from "../nn/train.ts";
 import type { Weights } from "../nn/params.ts";
 import type { Streams, StreamState } from "../runtime/random.ts";
-import { decodeFloats, encodeFloats, nextCheckpointSlot } from "../harness/checkpoint.ts";
-import type { Progress } from "../harness/progress.ts";
+import {
+  type Checkpoints,
+  decodeFloats,
+  encodeFloats,
+  NO_CHECKPOINTS,
+} from "../runtime/checkpoints.ts";
+import type { Progress } from "../runtime/progress.ts";
 
 /** How minibatches are drawn. */
 export type Batching =
@@ -33,6 +38,8 @@ export interface TrainOnDataOptions {
   ema?: number;
   streams: Streams;
   progress: Progress;
+  /** The run's checkpoints (none by default). */
+  checkpoints?: Checkpoints;
   /** The objective on the minibatch rows `x0` (indices `idx`) at `step`. */
   loss: (w: Weights, x0: tf.Tensor2D, idx: Int32Array, step: number) => tf.Scalar;
   /**
@@ -87,7 +94,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   const ema = o.ema !== undefined ? new Ema(o.net.params, o.ema) : undefined;
   const losses = new Float32Array(steps);
   const track: Trained["track"] = [];
-  const slot = nextCheckpointSlot(o.label ?? "train");
+  const slot = (o.checkpoints ?? NO_CHECKPOINTS).slot(o.label ?? "train");
   const saved = slot?.load();
   let startStep = 0;
   if (saved) {
