@@ -40,7 +40,9 @@ export { gatherRows, Minibatches } from "./core/data/loader.ts";
 /** The network family (MLP on x and named conditioning features) and one-hot inputs. */
 export { forward, Network, oneHot } from "./core/nn/network.ts";
 /** A network's architecture and its conditioning features. */
-export type { Activation, Feature, NetworkSpec } from "./core/nn/network.ts";
+export type { Activation, Feature, NetworkSpec } from "./core/nn/spec.ts";
+/** The weights a network is evaluated with: named views (autodiff) or the flat buffer (fused op). */
+export { flatWeights, viewWeights, type Weights } from "./core/nn/weights.ts";
 /**
  * The seeds' networks: DDPM noise predictor, ScoreNet2D, the noise-conditional MLP, the
  * time-conditional MLP of the score SDEs, and the noise-conditional classifier.
@@ -53,9 +55,11 @@ export {
   timeConditionalMlp,
 } from "./core/nn/architectures.ts";
 /** The whole MLP as one op with a hand-written first-order backward pass (training, sampling). */
-export { fusedForward, fusedWeights, isFused } from "./core/nn/fused.ts";
-/** Forward-mode directional derivatives J v of a network (exact and sliced score matching). */
-export { forwardJvp } from "./core/nn/network.ts";
+export { fusedForward } from "./core/nn/fused.ts";
+/** The network op by op (autodiff at any order) and its forward-mode derivatives J v. */
+export { forwardAutodiff, forwardJvp } from "./core/nn/autodiff.ts";
+/** Our WebAssembly kernels on tfjs-wasm's heap, and which build (relaxed or plain SIMD) runs. */
+export { kernelBuild, kernels, selectKernelBuild } from "./core/kernels/kernels.ts";
 /** An exponential moving average of the weights. */
 export { Ema } from "./core/nn/ema.ts";
 /** The dense layer whose gradient materialises transposes (fast on wasm). */

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Network, oneHot } from "./nn/network.ts";
-import type { Weights } from "./nn/params.ts";
+import type { Weights } from "./nn/weights.ts";
 import type { DiscreteSchedule } from "./noise/schedules.ts";
 import type { MixtureOracle } from "./data/mixtures.ts";
 import type { ScoreFunction } from "./objectives/score_matching.ts";

@@ -16,6 +16,7 @@ import {
   sampleMixture,
 } from "../core/data/mixtures.ts";
 import { Network } from "../core/nn/network.ts";
+import { viewWeights } from "../core/nn/weights.ts";
 import { scoreFunctionOf } from "../core/models.ts";
 import { scoreNet2d } from "../core/nn/architectures.ts";
 import { trainOnData } from "../core/recipes/train.ts";
@@ -239,12 +240,16 @@ Deno.test("forward mode: J v equals the Jacobian from backward passes; exact and
           const [loss, label] of [
             [
               (f: typeof plain) => (flat: tf.Tensor) =>
-                exactScoreMatchingLoss(f(net.params.split(flat as tf.Tensor1D)), x),
+                exactScoreMatchingLoss(f(viewWeights(net.params.split(flat as tf.Tensor1D))), x),
               "exact",
             ],
             [
               (f: typeof plain) => (flat: tf.Tensor) =>
-                slicedScoreMatchingLoss(f(net.params.split(flat as tf.Tensor1D)), x, v),
+                slicedScoreMatchingLoss(
+                  f(viewWeights(net.params.split(flat as tf.Tensor1D))),
+                  x,
+                  v,
+                ),
               "sliced",
             ],
           ] as const

@@ -10,7 +10,7 @@
 import { resolve } from "node:path";
 import type { Stream } from "../runtime/random.ts";
 import { isInside, realPath } from "../runtime/sandbox.ts";
-import type { Dataset } from "./datasets.ts";
+import type { Dataset } from "./dataset.ts";
 
 /** A user data file that cannot be used; names the file, line and column. */
 export class DataError extends Error {

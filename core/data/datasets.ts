@@ -2,7 +2,7 @@
  * The data sets of the harness, by name, behind one interface. Mixtures carry their closed form
  * (`mixture`), which every metric and test uses as the oracle.
  */
-import type { Stream } from "../runtime/random.ts";
+import type { Dataset, Sample } from "./dataset.ts";
 import {
   type GaussianMixture,
   grid25Mixture,
@@ -15,23 +15,7 @@ import {
 import { sampleMoons, sampleRing, sampleSwissRoll } from "./curves.ts";
 import { csvDataset, readDataCsv } from "./csv_dataset.ts";
 
-/** Points (flat, `dim` numbers per row) and, where the data set has classes, their labels. */
-export interface Sample {
-  x: Float32Array;
-  labels?: Int32Array;
-}
-
-/** A data set: a name, a dimension, a sampler, and the closed-form law when there is one. */
-export interface Dataset {
-  readonly name: string;
-  readonly dim: number;
-  /** The Gaussian mixture the data come from, if they do (the oracle of metrics and tests). */
-  readonly mixture?: GaussianMixture;
-  /** Number of classes of `labels`, if the data set has labels. */
-  readonly classes?: number;
-  /** Draw `n` points from the stream. */
-  sample(n: number, stream: Stream): Sample;
-}
+export type { Dataset, Sample };
 
 function mixtureDataset(
   name: string,

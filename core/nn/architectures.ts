@@ -1,5 +1,5 @@
 /** The seeds' networks, as {@link NetworkSpec}s. */
-import type { NetworkSpec } from "./network.ts";
+import type { NetworkSpec } from "./spec.ts";
 
 /**
  * Seed 004's noise predictor (DiffusionModel): a learned time embedding (T x timeEmbedDim) and x into

@@ -19,37 +19,18 @@
  * Limits, each enforced loudly: the gradient is first order (differentiating it again, as exact
  * score matching does, throws: use the autodiff weights `params.views()`), and features are data
  * (a feature computed from the weights being differentiated throws). `Params.fused()` gives the
- * op's weights; `forward` takes either kind.
+ * op's weights (`weights.ts`); `Network.apply` takes either kind.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Activation, Feature, NetworkSpec } from "./network.ts";
-import { featureWidth, paramSpecs, sinusoidal } from "./network.ts";
-import type { Weights } from "./params.ts";
+import {
+  type Activation,
+  type Feature,
+  featureWidth,
+  type NetworkSpec,
+  paramSpecs,
+} from "./spec.ts";
+import { sinusoidal } from "./sinusoidal.ts";
 import { ACTIVATION_CODE, allocate, incRef, kernels, ptr } from "../kernels/kernels.ts";
-
-/** The key under which {@link fusedWeights} carries the flat buffer. */
-const FLAT = "__flat__";
-
-/** Weights for the fused op: the flat parameter buffer itself (or a tensor a gradient is taken against). */
-export function fusedWeights(flat: tf.Tensor1D): Weights {
-  // A named weight ("h1.w": every weight name has a dot) cannot be read from these: say so,
-  // instead of handing back undefined. Other keys read as on a plain object (tfjs probes `data`
-  // when it walks a container to dispose it).
-  return new Proxy({ [FLAT]: flat } as Weights, {
-    get(target, key) {
-      if (typeof key !== "string" || !key.includes(".")) return target[key as string];
-      throw new Error(
-        `fused weights hold the whole flat buffer, not the named weight "${String(key)}": ` +
-          'read named weights with gradient: "autodiff" (or params.views())',
-      );
-    },
-  });
-}
-
-/** Are these the fused op's weights? */
-export function isFused(w: Weights): boolean {
-  return FLAT in w;
-}
 
 /** Byte offsets of a spec's weights in the flat buffer, and their shapes. */
 interface Layout {
@@ -264,16 +245,14 @@ function run(
 
 /**
  * The network's output for x [N, inputDim] and its features (each [N, width] or [1, width]), as
- * one op of the flat buffer `w` ({@link fusedWeights}) and x, with the backward pass of the
- * module doc.
+ * one op of the flat buffer and x, with the backward pass of the module doc.
  */
 export function fusedForward(
   spec: NetworkSpec,
-  w: Weights,
+  flat: tf.Tensor1D,
   x: tf.Tensor2D,
   features: Record<string, tf.Tensor2D>,
 ): tf.Tensor2D {
-  const flat = w[FLAT] as tf.Tensor1D;
   const l = layoutOf(spec);
   if (flat.shape[0] !== l.size) {
     throw new Error(`fused weights: expected ${l.size} parameters, got ${flat.shape[0]}`);
@@ -463,6 +442,3 @@ function backward(
     return dflat!;
   });
 }
-
-/** The activation of `a` (re-exported for the kernels' tests). */
-export type { Activation };

@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Stream } from "../runtime/random.ts";
-import { fusedWeights } from "./fused.ts";
+import { flatWeights, viewWeights, type Weights } from "./weights.ts";
 
 /** How a weight is initialised. */
 export type Init =
@@ -29,9 +29,6 @@ export interface ParamSlot {
   offset: number;
   size: number;
 }
-
-/** Named weight tensors (views of the flat buffer, or tensors a gradient is taken against). */
-export type Weights = Record<string, tf.Tensor>;
 
 /** A model's parameters: one flat variable and the layout of its named weights. */
 export class Params {
@@ -61,7 +58,7 @@ export class Params {
    * inside tf.tidy).
    */
   views(): Weights {
-    return this.split(this.flat);
+    return viewWeights(this.split(this.flat));
   }
 
   /**
@@ -69,13 +66,13 @@ export class Params {
    * order only. A handle on the flat buffer that the caller disposes like views (the buffer stays).
    */
   fused(): Weights {
-    return fusedWeights(tf.clone(this.flat));
+    return flatWeights(tf.clone(this.flat));
   }
 
   /** Split any flat vector of this layout (parameters or a gradient) into named tensors. */
-  split(flat: tf.Tensor1D): Weights {
+  split(flat: tf.Tensor1D): Record<string, tf.Tensor> {
     return tf.tidy(() => {
-      const out: Weights = {};
+      const out: Record<string, tf.Tensor> = {};
       for (const s of this.layout) {
         out[s.name] = tf.reshape(tf.slice(flat, s.offset, s.size), s.shape);
       }
@@ -84,7 +81,7 @@ export class Params {
   }
 
   /** Concatenate named tensors of this layout into one flat vector (gradients into one buffer). */
-  join(named: Weights): tf.Tensor1D {
+  join(named: Record<string, tf.Tensor>): tf.Tensor1D {
     return tf.concat(this.layout.map((s) => tf.reshape(named[s.name], [-1]))) as tf.Tensor1D;
   }
 

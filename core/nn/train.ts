@@ -4,8 +4,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Adam } from "./adam.ts";
-import type { Params, Weights } from "./params.ts";
-import { fusedWeights } from "./fused.ts";
+import type { Params } from "./params.ts";
+import { flatWeights, viewWeights, type Weights } from "./weights.ts";
 
 /** Raised when a loss is NaN or infinite: training diverged. */
 export class DivergenceError extends Error {
@@ -47,16 +47,16 @@ export function lossAndGradient(
   mode: GradientMode = "fused",
 ): { value: tf.Scalar; grad: tf.Tensor1D } {
   if (mode === "fused") {
-    const { value, grad } = tf.valueAndGrad((flat: tf.Tensor1D) => loss(fusedWeights(flat), step))(
+    const { value, grad } = tf.valueAndGrad((flat: tf.Tensor1D) => loss(flatWeights(flat), step))(
       params.flat,
     );
     return { value, grad: grad as tf.Tensor1D };
   }
   return tf.tidy(() => {
-    const views = params.views();
+    const views = params.split(params.flat);
     const names = params.layout.map((s) => s.name);
     const f = (...ts: tf.Tensor[]) =>
-      loss(Object.fromEntries(names.map((n, i) => [n, ts[i]])), step);
+      loss(viewWeights(Object.fromEntries(names.map((n, i) => [n, ts[i]]))), step);
     const { value, grads } = tf.valueAndGrads(f)(names.map((n) => views[n]));
     return { value, grad: tf.concat(grads.map((g) => tf.reshape(g, [-1]))) as tf.Tensor1D };
   });

@@ -4,7 +4,8 @@
  * any worker or in the calling thread. Serial modes call these functions directly.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Network, type NetworkSpec } from "../nn/network.ts";
+import { Network } from "../nn/network.ts";
+import type { NetworkSpec } from "../nn/spec.ts";
 import { lossAndGradient } from "../nn/train.ts";
 import { epsFromNetwork } from "../models.ts";
 import { ddpmLoss } from "../objectives/ddpm.ts";

@@ -9,7 +9,7 @@ import type { Network } from "../nn/network.ts";
 import { Adam, type AdamOptions } from "../nn/adam.ts";
 import { Ema } from "../nn/ema.ts";
 import { fit, type GradientMode } from "../nn/train.ts";
-import type { Weights } from "../nn/params.ts";
+import type { Weights } from "../nn/weights.ts";
 import type { Streams, StreamState } from "../runtime/random.ts";
 import {
   type Checkpoints,

@@ -3,10 +3,11 @@
  * it is trained by in the experiments. "ddpm (seed network)" is the work torch_ref.py times.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Network, type NetworkSpec, oneHot } from "../../core/nn/network.ts";
+import { Network, oneHot } from "../../core/nn/network.ts";
+import type { NetworkSpec } from "../../core/nn/spec.ts";
 import { Adam } from "../../core/nn/adam.ts";
 import { type GradientMode, trainStep } from "../../core/nn/train.ts";
-import type { Weights } from "../../core/nn/params.ts";
+import type { Weights } from "../../core/nn/weights.ts";
 import {
   ddpmNoisePredictor,
   noiseConditionalMlp,
