@@ -166,12 +166,22 @@ export { reverseSdeSample } from "./core/samplers/reverse_sde.ts";
 export { pcSample } from "./core/samplers/pc.ts";
 /** The probability-flow ODE: its drift, and sampling with fixed-step or adaptive solvers. */
 export { pfOdeDrift, pfOdeSample } from "./core/samplers/pf_ode.ts";
-/** ODE solvers: fixed-step Euler, Heun, RK4; adaptive Dormand-Prince 5(4). */
-export { odeAdaptive, odeFixed, uniformTimes } from "./core/samplers/ode.ts";
+/** ODE solvers: one entry point, a tableau per method, constant or adaptive steps. */
+export {
+  solve,
+  type SolveOptions,
+  solveOptions,
+  type SolverChoice,
+  type StepControl,
+  TABLEAUS,
+  uniformTimes,
+} from "./core/solvers/solve.ts";
+/** An explicit Runge-Kutta method as its Butcher tableau, and the step they all share. */
+export { type OdeFn, rkStep, type Tableau } from "./core/solvers/tableau.ts";
 /** Negative log-likelihood via the probability-flow ODE (exact or Hutchinson divergence). */
 export { nll } from "./core/likelihood.ts";
 /** Options and result of the likelihood. */
-export type { Divergence, NllOptions, NllResult, NllSolver } from "./core/likelihood.ts";
+export type { Divergence, NllOptions, NllResult } from "./core/likelihood.ts";
 /** Guidance: classifier guidance and classifier-free guidance. */
 export { classifierGuidance, crossEntropy, logProbGradient } from "./core/guidance/classifier.ts";
 /** Classifier-free guidance: (1 + w) eps(x, t, y) - w eps(x, t, null); label dropout in training. */

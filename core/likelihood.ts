@@ -20,29 +20,19 @@ import type { ScoreFn } from "./models.ts";
 import { priorLogDensity, type Sde } from "./noise/sde.ts";
 import type { Stream } from "./runtime/random.ts";
 import { drawProjections } from "./objectives/sliced_score_matching.ts";
-import {
-  type FixedMethod,
-  odeAdaptive,
-  odeFixed,
-  type OdeFn,
-  uniformTimes,
-} from "./samplers/ode.ts";
+import type { OdeFn } from "./solvers/tableau.ts";
+import { solve, solveOptions, type SolverChoice } from "./solvers/solve.ts";
 
 /** How div_x s is computed. */
 export type Divergence =
   | { kind: "exact" }
   | { kind: "hutchinson"; probes: number; stream: Stream };
 
-/** How the ODE is solved. */
-export type NllSolver =
-  | { kind: "adaptive"; rtol: number; atol: number }
-  | { kind: "fixed"; method: FixedMethod; steps: number };
-
 /** Options of {@link nll}. */
 export interface NllOptions {
   /** Start time (1e-5). */
   eps?: number;
-  solver?: NllSolver;
+  solver?: SolverChoice;
   divergence?: Divergence;
   /**
    * log p_T per row of x(T) (flat, `dim` per row). Default: the SDE's prior N(0, priorStd^2 I), what
@@ -94,7 +84,7 @@ export function nll(
   o: NllOptions = {},
 ): NllResult {
   const eps = o.eps ?? 1e-5;
-  const solver = o.solver ?? { kind: "adaptive", rtol: 1e-5, atol: 1e-5 };
+  const solver: SolverChoice = o.solver ?? { kind: "adaptive", rtol: 1e-5, atol: 1e-5 };
   const div = o.divergence ?? { kind: "exact" };
   const n = x0.length / dim;
   const probes = div.kind === "hutchinson"
@@ -119,9 +109,7 @@ export function nll(
     tf.concat([tf.tensor2d(x0, [n, dim]), tf.zeros([n, 1])], 1) as tf.Tensor2D
   );
   try {
-    const r = solver.kind === "adaptive"
-      ? odeAdaptive(f, y0, eps, sde.T, solver)
-      : odeFixed(f, y0, uniformTimes(eps, sde.T, solver.steps), solver.method);
+    const r = solve(f, y0, eps, sde.T, solveOptions(solver));
     const y = r.y.dataSync();
     r.y.dispose();
     const xT = new Float64Array(n * dim);

@@ -6,7 +6,8 @@ import { scoreFromMixtureAtTime } from "../core/models.ts";
 import { subVpSde, veSde, vpSde, vpSdeOfChain } from "../core/noise/sde.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
 import { nll } from "../core/likelihood.ts";
-import { odeAdaptive, odeFixed, uniformTimes } from "../core/samplers/ode.ts";
+import { solve, TABLEAUS } from "../core/solvers/solve.ts";
+import type { Tableau } from "../core/solvers/tableau.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend, near, noLeak } from "./helpers.ts";
 
@@ -68,25 +69,50 @@ Deno.test("the adaptive solver honours its tolerance: the NLL error falls as rto
   oracle.dispose();
 });
 
-Deno.test("ODE solvers on dy/dt = -y: orders of accuracy and the adaptive tolerance", async () => {
+Deno.test("ODE solvers on dy/dt = -y and dy/dt = t^3: orders of accuracy, tableaus, the adaptive tolerance", async () => {
   await backend();
   const f = (_t: number, y: tf.Tensor2D) => tf.neg(y) as tf.Tensor2D;
   const y0 = tf.tensor2d([[1, 2]]);
   const exact = Math.exp(-1);
-  const err = (method: "euler" | "heun" | "rk4", steps: number) => {
-    const r = odeFixed(f, y0, uniformTimes(0, 1, steps), method);
+  const err = (method: Tableau, steps: number) => {
+    const r = solve(f, y0, 0, 1, { method, control: { kind: "constant", steps } });
     const v = r.y.dataSync()[0];
     r.y.dispose();
+    assert.equal(r.nfe, steps * method.c.length, `${method.name}: NFE`);
     return Math.abs(v - exact);
   };
-  // Halving the step divides the error by 2^order.
-  near(Math.log2(err("euler", 20) / err("euler", 40)), 1, 0.1, "Euler order");
-  near(Math.log2(err("heun", 20) / err("heun", 40)), 2, 0.1, "Heun order");
-  near(Math.log2(err("rk4", 5) / err("rk4", 10)), 4, 0.2, "RK4 order");
-  const a = odeAdaptive(f, y0, 0, 1, { rtol: 1e-6, atol: 1e-6 });
+  // Halving the step divides the error by 2^order; every tableau is consistent (its weights sum
+  // to 1, its rows to c).
+  for (const [name, m] of Object.entries(TABLEAUS)) {
+    near(m.b.reduce((a, b) => a + b, 0), 1, 1e-12, `${name}: weights`);
+    m.a.forEach((row, i) =>
+      near(row.reduce((a, b) => a + b, 0), m.c[i], 1e-12, `${name}: row ${i}`)
+    );
+  }
+  near(Math.log2(err(TABLEAUS.euler, 20) / err(TABLEAUS.euler, 40)), 1, 0.1, "Euler order");
+  near(Math.log2(err(TABLEAUS.heun, 20) / err(TABLEAUS.heun, 40)), 2, 0.1, "Heun order");
+  near(Math.log2(err(TABLEAUS.rk4, 5) / err(TABLEAUS.rk4, 10)), 4, 0.2, "RK4 order");
+  // A time-dependent right-hand side checks that each stage is evaluated at its own time:
+  // dy/dt = t^3 from 0 to 1 gives 1/4: RK4 is Simpson (exact on cubics), Heun the trapezoid rule
+  // (error h^2/12 (f'(1) - f'(0)) = h^2 / 4), Euler the left Riemann sum.
+  const g = (t: number, y: tf.Tensor2D) => tf.fill(y.shape, t ** 3) as tf.Tensor2D;
+  const at = (m: Tableau, steps: number) =>
+    tf.tidy(() =>
+      solve(g, tf.zeros([1, 1]), 0, 1, { method: m, control: { kind: "constant", steps } }).y
+        .dataSync()[0]
+    );
+  near(at(TABLEAUS.rk4, 4), 0.25, 1e-6, "RK4 integrates t^3 exactly");
+  near(at(TABLEAUS.heun, 10), 0.2525, 1e-6, "Heun's trapezoid error on t^3");
+  near(at(TABLEAUS.euler, 10), 0.2025, 1e-6, "Euler's left sum on t^3");
+  const adaptive = { kind: "adaptive", rtol: 1e-6, atol: 1e-6 } as const;
+  const a = solve(f, y0, 0, 1, { control: adaptive });
   near(a.y.dataSync()[0], exact, 5e-6, "Dormand-Prince at 1e-6");
-  const back = odeAdaptive(f, a.y, 1, 0, { rtol: 1e-6, atol: 1e-6 });
+  const back = solve(f, a.y, 1, 0, { control: adaptive });
   near(back.y.dataSync()[1], 2, 2e-5, "integrating backwards returns to y0");
+  assert.throws(
+    () => solve(f, y0, 0, 1, { method: TABLEAUS.rk4, control: adaptive }),
+    /embedded pair/,
+  );
   tf.dispose([y0, a.y, back.y]);
 });
 

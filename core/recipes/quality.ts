@@ -4,11 +4,12 @@
  * is better and how the golden check judges it.
  */
 import type { MetricSpec } from "../spec/metrics.ts";
+import type { Rule } from "../spec/rules.ts";
 import { rules } from "../spec/rules.ts";
 import type { Quality } from "../metrics/quality.ts";
 
 /** The config rule of a {@link QualityOptions} field. */
-export const QUALITY_RULE = rules.object({
+export const QUALITY_RULE: Rule = rules.object({
   referenceSize: rules.int(2, 100_000),
   permutations: rules.int(1, 10_000),
   permutationSize: rules.int(2, 100_000),

@@ -10,7 +10,7 @@ import { reverseSdeSample } from "../samplers/reverse_sde.ts";
 import { pcSample } from "../samplers/pc.ts";
 import { pfOdeSample } from "../samplers/pf_ode.ts";
 import { ddimSample } from "../samplers/ddim.ts";
-import { uniformTimes } from "../samplers/ode.ts";
+import { uniformTimes } from "../solvers/solve.ts";
 import type { SamplerResult } from "../samplers/result.ts";
 import * as tf from "@tensorflow/tfjs";
 

@@ -21,7 +21,7 @@ import type { ScoreFn } from "../models.ts";
 import { drift, priorSample, type Sde } from "../noise/sde.ts";
 import type { SampleNoise } from "../runtime/random.ts";
 import type { SamplerResult } from "./result.ts";
-import { uniformTimes } from "./ode.ts";
+import { uniformTimes } from "../solvers/solve.ts";
 
 /** The predictor of a PC sampler. */
 export type Predictor = "euler-maruyama" | "reverse-diffusion";

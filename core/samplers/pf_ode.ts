@@ -4,14 +4,15 @@
  *
  *   dx/dt = f(x, t) - 1/2 g(t)^2 s(x, t),  from x(T) ~ prior down to t = eps,
  *
- * by a fixed-step solver (Euler, Heun, RK4) or adaptive Dormand-Prince 5(4) (`ode.ts`).
+ * by a constant-step method (Euler, Heun, RK4) or adaptive Dormand-Prince 5(4) (`core/solvers/`).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ScoreFn } from "../models.ts";
 import { drift, priorSample, type Sde } from "../noise/sde.ts";
 import type { SampleNoise } from "../runtime/random.ts";
 import type { SamplerResult } from "./result.ts";
-import { type FixedMethod, odeAdaptive, odeFixed, type OdeFn, uniformTimes } from "./ode.ts";
+import type { OdeFn } from "../solvers/tableau.ts";
+import { solve, solveOptions, type SolverChoice } from "../solvers/solve.ts";
 
 /** The probability-flow drift f(x, t) - 1/2 g(t)^2 s(x, t) as an ODE right-hand side. */
 export function pfOdeDrift(sde: Sde, score: ScoreFn): OdeFn {
@@ -22,25 +23,18 @@ export function pfOdeDrift(sde: Sde, score: ScoreFn): OdeFn {
     });
 }
 
-/** How to solve: a fixed method with a number of steps, or adaptive with tolerances. */
-export type PfOdeSolver =
-  | { kind: "fixed"; method: FixedMethod; steps: number }
-  | { kind: "adaptive"; rtol: number; atol: number };
-
 /** Sample by the PF-ODE from the prior down to `eps` (1e-3 by default). */
 export function pfOdeSample(
   sde: Sde,
   score: ScoreFn,
   noise: SampleNoise,
-  solver: PfOdeSolver,
+  solver: SolverChoice,
   o: { dim: number; eps?: number },
 ): SamplerResult {
   const eps = o.eps ?? 1e-3;
   const xT = priorSample(sde, noise, o.dim);
   const f = pfOdeDrift(sde, score);
-  const r = solver.kind === "fixed"
-    ? odeFixed(f, xT, uniformTimes(sde.T, eps, solver.steps), solver.method)
-    : odeAdaptive(f, xT, sde.T, eps, solver);
+  const r = solve(f, xT, sde.T, eps, solveOptions(solver));
   xT.dispose();
   const x = r.y.dataSync() as Float32Array;
   r.y.dispose();

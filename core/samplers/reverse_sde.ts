@@ -11,7 +11,7 @@ import type { ScoreFn } from "../models.ts";
 import { drift, priorSample, type Sde } from "../noise/sde.ts";
 import type { SampleNoise } from "../runtime/random.ts";
 import type { SamplerResult } from "./result.ts";
-import { uniformTimes } from "./ode.ts";
+import { uniformTimes } from "../solvers/solve.ts";
 
 /** Options of {@link reverseSdeSample}. */
 export interface ReverseSdeOptions {
