@@ -7,9 +7,9 @@
 import type { Check, Schema } from "../spec/rules.ts";
 import type { MetricSpec } from "../spec/metrics.ts";
 import type { SampleProbe } from "../metrics/probe.ts";
-import type { Streams } from "../runtime/random.ts";
-import type { Progress } from "../runtime/progress.ts";
-import type { Checkpoints } from "../runtime/checkpoints.ts";
+import type { RunEnv } from "../runtime/env.ts";
+import type { Chart } from "../report/charts.ts";
+export type { Chart };
 
 /** The two profiles every experiment has. */
 export type ProfileName = "full" | "quick";
@@ -25,23 +25,6 @@ export type SeedCounts = Record<ProfileName, number>;
 
 /** Seed counts unless an experiment says otherwise: 10 for quick, 5 for full. */
 export const DEFAULT_SEED_COUNTS: SeedCounts = { quick: 10, full: 5 };
-
-/** A Vega-Lite chart produced by an experiment. */
-export interface Chart {
-  /** File stem: `<name>.vl.json` and `<name>.svg`. */
-  name: string;
-  title: string;
-  /** One or two sentences under the chart: what it shows and how to read it. */
-  caption: string;
-  spec: Record<string, unknown>;
-  /** Show this chart as the experiment's thumbnail in the index (default: "samples", else the first). */
-  thumbnail?: boolean;
-  /**
-   * Built from wall-clock measurements: written as `timing-<name>.*` and shown in the page's timing
-   * section, the only part of a run's folder that differs between two runs of the same config.
-   */
-  timing?: boolean;
-}
 
 /** A file written beside the metrics (CSV and the like). */
 export interface OutputFile {
@@ -66,14 +49,10 @@ export interface RunOutput {
 }
 
 /** Everything a run needs from the harness. */
-export interface RunContext<C> {
+export interface RunContext<C> extends RunEnv {
   config: C;
   profile: ProfileName;
   seed: number;
-  streams: Streams;
-  progress: Progress;
-  /** The job's checkpoints: hand them to every training loop (`trainOnData`). */
-  checkpoints: Checkpoints;
   /** The outputs of the run's parts, by part name (experiments with `parts`). */
   parts?: Record<string, PartOutput>;
 }

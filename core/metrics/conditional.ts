@@ -66,3 +66,70 @@ export function radiusStats(x: ArrayLike<number>, dim = 2): { mean: number; std:
   const mean = s / n;
   return { mean, std: Math.sqrt(Math.max(s2 / n - mean * mean, 0)) };
 }
+
+/** |x| of each row of a flat 2-column array (float32, as the network's radius input). */
+export function radii(x: Float32Array): Float32Array {
+  return Float32Array.from({ length: x.length / 2 }, (_, i) => Math.hypot(x[2 * i], x[2 * i + 1]));
+}
+
+/** The 1st and 99th percentiles of the radii (lower order statistic, no interpolation). */
+export function radiusRange(r: Float32Array): { low: number; high: number } {
+  const sorted = Float32Array.from(r).sort();
+  return {
+    low: sorted[Math.floor(0.01 * (sorted.length - 1))],
+    high: sorted[Math.floor(0.99 * (sorted.length - 1))],
+  };
+}
+
+/** Conditional accuracy per label, its minimum and mean (see {@link conditionalAccuracy}). */
+export function labelAccuracy(
+  byLabel: Float32Array[],
+  means: readonly (readonly number[])[],
+  std: number,
+): { perLabel: number[]; min: number; mean: number } {
+  const perLabel = byLabel.map((x, k) => conditionalAccuracy(x, k, means, std));
+  return {
+    perLabel,
+    min: Math.min(...perLabel),
+    mean: perLabel.reduce((a, b) => a + b, 0) / perLabel.length,
+  };
+}
+
+/** How the samples asked for one radius came out (see {@link radiusFollowing}). */
+export interface RadiusRow {
+  requested: number;
+  /** Mean |x| of the samples, and mean ± one std. */
+  achieved: number;
+  low: number;
+  high: number;
+  /** Whether the request lies within the training radii's [1st, 99th] percentile range. */
+  inRange: "inside" | "outside";
+  [key: string]: string | number;
+}
+
+/**
+ * For each requested radius (samples `byRadius[k]` asked for `requested[k]`) its {@link RadiusRow},
+ * and the figures `radiusMean_r<req>`, `radiusStd_r<req>` and `radiusError_r<req>` = |mean - req|.
+ */
+export function radiusFollowing(
+  byRadius: Float32Array[],
+  requested: readonly number[],
+  trained: { low: number; high: number },
+): { rows: RadiusRow[]; metrics: Record<string, number> } {
+  const metrics: Record<string, number> = {};
+  const rows = byRadius.map((x, k): RadiusRow => {
+    const s = radiusStats(x);
+    const req = requested[k];
+    metrics[`radiusMean_r${req}`] = s.mean;
+    metrics[`radiusStd_r${req}`] = s.std;
+    metrics[`radiusError_r${req}`] = Math.abs(s.mean - req);
+    return {
+      requested: req,
+      achieved: s.mean,
+      low: s.mean - s.std,
+      high: s.mean + s.std,
+      inRange: req >= trained.low && req <= trained.high ? "inside" : "outside",
+    };
+  });
+  return { rows, metrics };
+}

@@ -12,6 +12,7 @@ import type { SampleProbe } from "./probe.ts";
 import { Streams } from "../runtime/random.ts";
 import { mmdPermutationTest, MmdReference } from "./mmd.ts";
 import { modeCoverage } from "./modes.ts";
+import { mean } from "./statistics.ts";
 import { checkPoints, checkRows, countNonFinite, finiteRows } from "./points.ts";
 
 /** Seed of the reference draws (fixed: the yardstick must not move with the run's seed). */
@@ -178,10 +179,4 @@ export class QualityJudge {
         ),
     };
   }
-}
-
-function mean(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i];
-  return s / a.length;
 }

@@ -7,6 +7,13 @@
  * with I_x(a, b) the regularized incomplete beta function (continued fraction, modified Lentz).
  */
 
+/** The mean of a list (summed left to right in float64). */
+export function mean(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return s / values.length;
+}
+
 /** Mean, sample standard deviation (n - 1), minimum and maximum of a list. */
 export function summary(values: readonly number[]): {
   n: number;

@@ -16,6 +16,51 @@ import type { Progress } from "../runtime/progress.ts";
 import type { Checkpoints } from "../runtime/checkpoints.ts";
 import { type Batching, type Trained, trainOnData } from "./train.ts";
 import type { AdamOptions } from "../nn/adam.ts";
+import type { RunEnv } from "../runtime/env.ts";
+import { rules } from "../spec/rules.ts";
+import type { Section } from "../spec/section.ts";
+import { epsFromNetwork } from "../models.ts";
+import type { EpsNet } from "./ddpm.ts";
+
+/** The sample section of conditional generation: samples per requested condition, reverse variance. */
+export interface ConditionalSamplingConfig {
+  perCondition: number;
+  /** The seed's conditional sampler uses the posterior variance. */
+  variance: DdpmVariance;
+}
+
+/** The rules of {@link ConditionalSamplingConfig}. */
+export const CONDITIONAL_SAMPLING: Section<ConditionalSamplingConfig> = {
+  schema: { perCondition: rules.int(2, 100_000), variance: rules.oneOf("beta", "posterior") },
+};
+
+/**
+ * Ancestral samples of a conditional network for each condition (its extra inputs, one row each
+ * [1, width], consumed), `c.perCondition` per condition (see {@link sampleByCondition}).
+ */
+export async function sampleConditions(
+  env: RunEnv,
+  model: EpsNet,
+  conditions: Record<string, tf.Tensor2D>[],
+  c: ConditionalSamplingConfig,
+): Promise<{ x: Float32Array; condition: Int32Array; byCondition: Float32Array[] }> {
+  const phase = env.progress.phase("sample", 1);
+  const w = model.net.params.fused();
+  try {
+    return sampleByCondition(
+      (k) => epsFromNetwork(model.net, w, model.schedule.T, conditions[k]),
+      conditions.length,
+      c.perCondition,
+      model.schedule,
+      env.streams,
+      { dim: 2, variance: c.variance },
+    );
+  } finally {
+    tf.dispose([w, ...conditions.flatMap((f) => Object.values(f))]);
+    await phase.tick();
+    phase.done();
+  }
+}
 
 /** Options of {@link trainNoisyClassifier}. */
 export interface TrainClassifierOptions {

@@ -1,16 +1,171 @@
 /**
- * Training an epsilon network with the DDPM objective (shuffled epochs as the seeds' loader, a time
- * index and noise per row), and forward-process draws for figures.
+ * The DDPM recipe (seed 004): the chain, model and sample sections of a config, training an
+ * epsilon network with the DDPM objective (shuffled epochs as the seeds' loader, a time index and
+ * noise per row), ancestral sampling, and forward-process draws for figures.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Network } from "../nn/network.ts";
+import { Network } from "../nn/network.ts";
+import type { Feature } from "../nn/spec.ts";
+import { ddpmNoisePredictor } from "../nn/architectures.ts";
 import { epsFromNetwork } from "../models.ts";
 import { ddpmLoss, drawTimesAndNoise } from "../objectives/ddpm.ts";
-import { type DiscreteSchedule, marginalCoefficients, qSample } from "../noise/schedules.ts";
+import {
+  type DiscreteSchedule,
+  linearBetaSchedule,
+  marginalCoefficients,
+  qSample,
+} from "../noise/schedules.ts";
 import type { Stream, Streams } from "../runtime/random.ts";
+import {
+  type GaussianMixture,
+  marginal,
+  mixtureLogDensity,
+  MixtureOracle,
+} from "../data/mixtures.ts";
 import type { Progress } from "../runtime/progress.ts";
 import type { Checkpoints } from "../runtime/checkpoints.ts";
-import { type Trained, trainOnData } from "./train.ts";
+import type { RunEnv } from "../runtime/env.ts";
+import type { MetricSpec } from "../spec/metrics.ts";
+import { betaOrder, rules } from "../spec/rules.ts";
+import type { Section } from "../spec/section.ts";
+import { ddpmSample, type DdpmVariance } from "../samplers/ddpm.ts";
+import { sampleInBatches } from "../samplers/batched.ts";
+import type { SamplerResult } from "../samplers/result.ts";
+import { blockMeans, type EpochsConfig, type Trained, trainOnData } from "./train.ts";
+
+/** The chain section: T steps with betas linear from betaStart to betaEnd (seed 004: 200, 1e-4, 0.02). */
+export interface ChainConfig {
+  /** Number of diffusion steps T. */
+  T: number;
+  betaStart: number;
+  betaEnd: number;
+}
+
+/** The rules of {@link ChainConfig}. */
+export const CHAIN: Section<ChainConfig> = {
+  schema: { T: rules.int(2, 10_000), betaStart: rules.rate(), betaEnd: rules.rate() },
+  checks: [betaOrder],
+};
+
+/** The schedule of a chain section. */
+export function chainSchedule(c: ChainConfig): DiscreteSchedule {
+  return linearBetaSchedule(c.T, c.betaStart, c.betaEnd);
+}
+
+/** The model section of seed 004's noise predictor: the time-embedding width and the hidden layers. */
+export interface EpsNetConfig {
+  timeEmbedDim: number;
+  hidden: number[];
+}
+
+/** The rules of {@link EpsNetConfig}. */
+export const EPS_NET: Section<EpsNetConfig> = {
+  schema: {
+    timeEmbedDim: rules.positiveInt(1024),
+    hidden: rules.list(rules.positiveInt(4096), 1, 8),
+  },
+};
+
+/** The sample section of the ancestral sampler. */
+export interface AncestralConfig {
+  samples: number;
+  /** Samples drawn per batch (the samples are the same bytes whatever the batch size). */
+  sampleBatch: number;
+  /** Reverse-step variance: beta_t (the seed) or the posterior variance. */
+  variance: DdpmVariance;
+}
+
+/** The rules of {@link AncestralConfig}. */
+export const ANCESTRAL: Section<AncestralConfig> = {
+  schema: {
+    samples: rules.int(2, 1_000_000),
+    sampleBatch: rules.positiveInt(1_000_000),
+    variance: rules.oneOf("beta", "posterior"),
+  },
+};
+
+/** The training metric of every DDPM recipe. */
+export const DDPM_METRICS: Record<"finalLoss", MetricSpec> = {
+  finalLoss: {
+    description: "mean training loss (MSE of the predicted noise) over the last epoch",
+    better: "lower",
+  },
+};
+
+/** A trained epsilon network and its training record. */
+export interface EpsNet {
+  net: Network;
+  schedule: DiscreteSchedule;
+  /** Mean loss per epoch. */
+  lossByEpoch: number[];
+  /** The last epoch's mean loss ({@link DDPM_METRICS}). */
+  finalLoss: number;
+  /** Optimizer steps taken. */
+  steps: number;
+  /** The EMA of the weights, when asked (disposed with the network by `dispose`). */
+  ema?: Trained["ema"];
+  dispose(): void;
+}
+
+/** Options of {@link trainEpsNet} beyond the config sections. */
+export interface EpsNetOptions {
+  dim?: number;
+  /** Conditioning inputs besides t (a one-hot label, an embedded radius). */
+  features?: Feature[];
+  /** Their values for the minibatch rows `idx`. */
+  featureValues?: (idx: Int32Array, step: number) => Record<string, tf.Tensor2D>;
+  /** EMA rate of the weights, if any. */
+  ema?: number;
+}
+
+/**
+ * Seed 004's noise predictor (with any extra conditioning features) initialised from the `init`
+ * stream and trained on `x` by the DDPM objective for the chain, model and train sections.
+ */
+export async function trainEpsNet(
+  env: RunEnv,
+  x: Float32Array,
+  c: { chain: ChainConfig; model: EpsNetConfig; train: EpochsConfig },
+  o: EpsNetOptions = {},
+): Promise<EpsNet> {
+  const dim = o.dim ?? 2;
+  const spec = ddpmNoisePredictor({ T: c.chain.T, ...c.model }, dim);
+  const net = new Network(
+    { ...spec, features: [...spec.features, ...(o.features ?? [])] },
+    env.streams.get("init"),
+  );
+  const schedule = chainSchedule(c.chain);
+  try {
+    const trained = await trainDdpm({
+      net,
+      schedule,
+      x,
+      dim,
+      batchSize: c.train.batchSize,
+      epochs: c.train.epochs,
+      lr: c.train.lr,
+      ema: o.ema,
+      features: o.featureValues,
+      ...env,
+    });
+    const lossByEpoch = blockMeans(trained.losses, trained.batchesPerEpoch);
+    return {
+      net,
+      schedule,
+      lossByEpoch,
+      finalLoss: lossByEpoch[lossByEpoch.length - 1],
+      steps: trained.losses.length,
+      ema: trained.ema,
+      dispose: () => {
+        trained.ema?.dispose();
+        net.dispose();
+      },
+    };
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
+}
 
 /** Options of {@link trainDdpm}. */
 export interface TrainDdpmOptions {
@@ -51,6 +206,39 @@ export function trainDdpm(o: TrainDdpmOptions): Promise<Trained> {
       return ddpmLoss(model, o.schedule, x0, t, tf.tensor2d(eps, [idx.length, o.dim]));
     },
   });
+}
+
+/**
+ * `c.samples` ancestral samples of a trained network (purpose `sample`, `c.sampleBatch` at a time),
+ * keeping the states at the time indices `keep` (figures).
+ */
+export async function sampleAncestral(
+  env: RunEnv,
+  model: EpsNet,
+  c: AncestralConfig,
+  o: { dim?: number; keep?: number[] } = {},
+): Promise<SamplerResult> {
+  const phase = env.progress.phase("sample", 1);
+  const w = model.net.params.fused();
+  try {
+    const eps = epsFromNetwork(model.net, w, model.schedule.T);
+    return sampleInBatches(
+      env.streams,
+      "sample",
+      c.samples,
+      c.sampleBatch,
+      (noise) =>
+        ddpmSample(eps, model.schedule, noise, {
+          dim: o.dim ?? 2,
+          variance: c.variance,
+          keep: o.keep,
+        }),
+    );
+  } finally {
+    tf.dispose(w);
+    await phase.tick();
+    phase.done();
+  }
 }
 
 /** A draw of q(x_t | x_0) for each row of x0 (flat, `dim` per row) at time index t. */
@@ -99,4 +287,49 @@ export function forwardProcessError(
     worst = Math.max(worst, Math.abs(xt[i] - exact));
   }
   return worst;
+}
+
+/** The learned and exact scores of a 1-D chain at one time index, on a grid (see {@link scoreCheck1d}). */
+export interface ScoreCheck {
+  t: number;
+  learned: Float32Array;
+  exact: Float32Array;
+  /** max |learned - exact| where p_t(x) >= the density floor. */
+  maxError: number;
+  /** The same divided by max |exact| there. */
+  relError: number;
+}
+
+/**
+ * A 1-D epsilon network read as a score, s_theta(x, t) = -eps_theta(x, t) / sqrt(1 - alphaBar_t),
+ * against the exact score of the noised mixture q_t = law of sqrt(alphaBar_t) x_0 +
+ * sqrt(1 - alphaBar_t) eps, on the points `grid`; the errors are taken where q_t(x) >= `floor`.
+ */
+export function scoreCheck1d(
+  model: EpsNet,
+  mixture: GaussianMixture,
+  grid: Float32Array,
+  t: number,
+  floor: number,
+): ScoreCheck {
+  const ab = model.schedule.alphaBar[t];
+  const a = Math.sqrt(ab), s = Math.sqrt(1 - ab);
+  const oracle = new MixtureOracle(mixture);
+  const w = model.net.params.fused();
+  const [learned, exact] = tf.tidy(() => {
+    const x = tf.tensor2d(grid, [grid.length, 1]);
+    const eps = epsFromNetwork(model.net, w, model.schedule.T)(x, t);
+    return [tf.div(eps, -s).dataSync(), oracle.score(x, a, s).dataSync()] as Float32Array[];
+  });
+  tf.dispose(w);
+  oracle.dispose();
+  const p = mixtureLogDensity(marginal(mixture, a, s), grid).map(Math.exp);
+  let maxError = 0, maxScore = 0;
+  grid.forEach((_, i) => {
+    if (p[i] >= floor) {
+      maxError = Math.max(maxError, Math.abs(learned[i] - exact[i]));
+      maxScore = Math.max(maxScore, Math.abs(exact[i]));
+    }
+  });
+  return { t, learned, exact, maxError, relError: maxError / maxScore };
 }

@@ -5,15 +5,23 @@
  */
 import type { MetricSpec } from "../spec/metrics.ts";
 import type { Rule } from "../spec/rules.ts";
+import type { Section } from "../spec/section.ts";
 import { rules } from "../spec/rules.ts";
-import type { Quality } from "../metrics/quality.ts";
+import { type Quality, QualityJudge, type QualityOptions } from "../metrics/quality.ts";
+import type { Dataset } from "../data/dataset.ts";
+import type { SampleProbe } from "../metrics/probe.ts";
+
+/** The quality section of a config: the sizes of the measurement ({@link QualityOptions}). */
+export const QUALITY: Section<QualityOptions> = {
+  schema: {
+    referenceSize: rules.int(2, 100_000),
+    permutations: rules.int(1, 10_000),
+    permutationSize: rules.int(2, 100_000),
+  },
+};
 
 /** The config rule of a {@link QualityOptions} field. */
-export const QUALITY_RULE: Rule = rules.object({
-  referenceSize: rules.int(2, 100_000),
-  permutations: rules.int(1, 10_000),
-  permutationSize: rules.int(2, 100_000),
-});
+export const QUALITY_RULE: Rule = rules.object(QUALITY.schema);
 
 /** Descriptions and gates of the {@link Quality} figures. */
 export const QUALITY_METRICS: Record<keyof Quality, MetricSpec> = {
@@ -72,3 +80,17 @@ export const QUALITY_METRICS: Record<keyof Quality, MetricSpec> = {
     unit: "nats",
   },
 };
+
+/** The quality of samples against the data set's law, their per-mode counts and their probe. */
+export interface Judged {
+  quality: Quality;
+  perMode?: number[];
+  /** For the sensitivity analysis of the golden check. */
+  probe: SampleProbe;
+}
+
+/** Measure samples `x` of `dataset` (see `QualityJudge`). */
+export function judgeSamples(dataset: Dataset, o: QualityOptions, x: Float32Array): Judged {
+  const judge = new QualityJudge(dataset, o);
+  return { ...judge.measure(x), probe: judge.probe(x) };
+}

@@ -18,6 +18,39 @@ import {
   NO_CHECKPOINTS,
 } from "../runtime/checkpoints.ts";
 import type { Progress } from "../runtime/progress.ts";
+import { batchFitsData, epochBudget, rules, type Violation } from "../spec/rules.ts";
+import type { Section } from "../spec/section.ts";
+import type { DataConfig } from "./data.ts";
+
+/** The train section of epoch-based training (seed 004's loop): Adam on shuffled full batches. */
+export interface EpochsConfig {
+  batchSize: number;
+  epochs: number;
+  lr: number;
+}
+
+/** The rules of {@link EpochsConfig}. */
+export const EPOCHS: Section<EpochsConfig> = {
+  schema: { batchSize: rules.batchSize(), epochs: rules.epochs(), lr: rules.learningRate() },
+};
+
+/** The {@link Batching} of an {@link EpochsConfig}. */
+export function epochBatching(c: EpochsConfig): Batching {
+  return { kind: "epochs", batchSize: c.batchSize, epochs: c.epochs };
+}
+
+/**
+ * The check across the data and train sections: a batch fits in the training set and the epochs
+ * stay within the step budget (reported as `train.batchSize` or `train.epochs`).
+ */
+export function trainingFitsData(
+  c: { data: DataConfig; train: EpochsConfig },
+): Violation | null {
+  const flat = { ...c.train, trainSize: c.data.trainSize };
+  const v = batchFitsData(flat) ?? epochBudget(flat);
+  return v &&
+    { ...v, field: `train.${v.field}`, allowed: v.allowed.replace("trainSize", "data.trainSize") };
+}
 
 /** How minibatches are drawn. */
 export type Batching =

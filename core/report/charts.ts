@@ -46,6 +46,41 @@ export const MODE_COLORS = [
   "#7f7f7f",
 ];
 
+/** A Vega-Lite chart produced by an experiment. */
+export interface Chart {
+  /** File stem: `<name>.vl.json` and `<name>.svg`. */
+  name: string;
+  title: string;
+  /** One or two sentences under the chart: what it shows and how to read it. */
+  caption: string;
+  spec: Record<string, unknown>;
+  /** Show this chart as the experiment's thumbnail in the index (default: "samples", else the first). */
+  thumbnail?: boolean;
+  /**
+   * Built from wall-clock measurements: written as `timing-<name>.*` and shown in the page's timing
+   * section, the only part of a run's folder that differs between two runs of the same config.
+   */
+  timing?: boolean;
+}
+
+/** The mean training loss per epoch as a chart named "loss" (log scale). */
+export function epochLossChart(
+  lossByEpoch: readonly number[],
+  o: { title: string; caption: string; chartTitle: string; yTitle: string },
+): Chart {
+  return {
+    name: "loss",
+    title: o.title,
+    caption: o.caption,
+    spec: lineChart({
+      title: o.chartTitle,
+      rows: lossByEpoch.map((l, e) => ({ epoch: e + 1, loss: l })),
+      x: { field: "epoch", title: "epoch" },
+      y: { field: "loss", title: o.yTitle, log: true },
+    }),
+  };
+}
+
 /** Axis window per data set (square, same for x and y). */
 export function dataWindow(dataset: string): [number, number] {
   switch (dataset) {
