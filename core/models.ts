@@ -53,6 +53,28 @@ export function epsFromMixture(oracle: MixtureOracle, s: DiscreteSchedule): EpsM
     });
 }
 
+/** A noise-conditional classifier of the chain: logits of p(y | x_t) at time index t, [N, K]. */
+export type NoisyClassifier = (x: tf.Tensor2D, t: number | Int32Array) => tf.Tensor2D;
+
+/** A classifier network with a learned time embedding named "t" as a {@link NoisyClassifier}. */
+export function classifierFromNetwork(net: Network, w: Weights, T: number): NoisyClassifier {
+  return (x, t) => net.apply(w, x, { t: oneHot(typeof t === "number" ? [t] : t, T) });
+}
+
+/**
+ * The exact noise-conditional classifier of a mixture's components: p(k | x_t) under the law of
+ * sqrt(alphaBar_t) x_0 + sqrt(1 - alphaBar_t) eps (one time index per call).
+ */
+export function classifierFromMixture(
+  oracle: MixtureOracle,
+  s: DiscreteSchedule,
+): NoisyClassifier {
+  return (x, t) => {
+    if (typeof t !== "number") throw new Error("one time index per call");
+    return oracle.componentLogits(x, Math.sqrt(s.alphaBar[t]), Math.sqrt(1 - s.alphaBar[t]));
+  };
+}
+
 /**
  * A score function s(x, level) ~ grad_x log p_level(x): `level` is the noise level sigma (or the
  * time t of an SDE), one number shared by all rows or an [N, 1] column. A single-level model

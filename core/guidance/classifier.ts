@@ -11,11 +11,8 @@
  * The classifier is trained by cross-entropy on x_t ~ q(x_t | x_0) at uniformly drawn t.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { EpsModel } from "../models.ts";
+import type { EpsModel, NoisyClassifier } from "../models.ts";
 import type { DiscreteSchedule } from "../noise/schedules.ts";
-
-/** Logits of a noise-conditional classifier at rows of x and time index t. */
-export type NoisyClassifier = (x: tf.Tensor2D, t: number | Int32Array) => tf.Tensor2D;
 
 /** Mean cross-entropy -log softmax(logits)_y of one-hot labels (no gather: its gradient is missing on wasm). */
 export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor2D): tf.Scalar {

@@ -149,7 +149,7 @@ export async function trainEpsNet(
       ...env,
     });
     const lossByEpoch = blockMeans(trained.losses, trained.batchesPerEpoch);
-    return {
+    const out: EpsNet = {
       net,
       schedule,
       lossByEpoch,
@@ -157,10 +157,11 @@ export async function trainEpsNet(
       steps: trained.losses.length,
       ema: trained.ema,
       dispose: () => {
-        trained.ema?.dispose();
+        out.ema?.dispose();
         net.dispose();
       },
     };
+    return out;
   } catch (e) {
     net.dispose();
     throw e;
