@@ -17,7 +17,8 @@ import { marginal, MixtureOracle, sampleMixture } from "../core/data/mixtures.ts
 import { Network } from "../core/nn/network.ts";
 import { scoreNet2d } from "../core/nn/architectures.ts";
 import { dsmLoss } from "../core/objectives/dsm.ts";
-import { blockMeans, stepsOf, trainOnData } from "../core/recipes/train.ts";
+import { stepsOf, trainOnData } from "../core/recipes/train.ts";
+import { blockMeans } from "../core/metrics/statistics.ts";
 import { fisherDivergence, gridPoints } from "../core/metrics/fisher.ts";
 import {
   type Arrow,

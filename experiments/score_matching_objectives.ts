@@ -18,7 +18,8 @@ import {
 } from "../core/objectives/sliced_score_matching.ts";
 import { dsmLoss } from "../core/objectives/dsm.ts";
 import { scoreFunctionOf } from "../core/models.ts";
-import { blockMeans, stepsOf, trainOnData } from "../core/recipes/train.ts";
+import { stepsOf, trainOnData } from "../core/recipes/train.ts";
+import { blockMeans } from "../core/metrics/statistics.ts";
 import { fisherDivergence, gridPoints } from "../core/metrics/fisher.ts";
 import {
   type Arrow,

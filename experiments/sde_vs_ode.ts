@@ -15,7 +15,7 @@ import { timeConditionalMlp } from "../core/nn/architectures.ts";
 import { type ScoreFn, scoreFromEpsNetworkAtTime, scoreFromMixtureAtTime } from "../core/models.ts";
 import { vpSde } from "../core/noise/sde.ts";
 import { trainSde } from "../core/recipes/sde.ts";
-import { blockMeans } from "../core/recipes/train.ts";
+import { blockMeans } from "../core/metrics/statistics.ts";
 import { sampleSde, SDE_SAMPLERS, type SdeSamplerName } from "../core/recipes/sde_samplers.ts";
 import { nll } from "../core/likelihood.ts";
 import { modeCoverage } from "../core/metrics/modes.ts";

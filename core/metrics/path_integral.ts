@@ -62,3 +62,10 @@ export function logWeightErrors(
   }
   return out;
 }
+
+/** Largest |error| over the levels sigma >= sigmaMax / 10 (where samples still cross between modes). */
+export function topDecadeError(rows: LogWeightError[], sigmaMax: number): number {
+  return Math.max(
+    ...rows.filter((r) => r.sigma >= sigmaMax / 10 - 1e-12).map((r) => Math.abs(r.error)),
+  );
+}

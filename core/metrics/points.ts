@@ -61,3 +61,15 @@ export function finiteRows(x: Float32Array, dim: number): Float32Array {
   }
   return Float32Array.from(out);
 }
+
+/** Largest Euclidean distance between two rows of a flat 2-column array (exact, O(n^2)). */
+export function maxPairwiseDistance(x: Float32Array): number {
+  let best = 0;
+  for (let i = 0; i < x.length; i += 2) {
+    for (let j = i + 2; j < x.length; j += 2) {
+      const d = (x[i] - x[j]) ** 2 + (x[i + 1] - x[j + 1]) ** 2;
+      if (d > best) best = d;
+    }
+  }
+  return Math.sqrt(best);
+}

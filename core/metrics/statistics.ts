@@ -14,6 +14,18 @@ export function mean(values: ArrayLike<number>): number {
   return s / values.length;
 }
 
+/** Mean loss of each block of `size` steps (per epoch, or per display bucket); the last block may be shorter. */
+export function blockMeans(losses: Float32Array, size: number): number[] {
+  const out: number[] = [];
+  for (let e = 0; e * size < losses.length; e++) {
+    let s = 0;
+    const m = Math.min(size, losses.length - e * size);
+    for (let i = 0; i < m; i++) s += losses[e * size + i];
+    out.push(s / m);
+  }
+  return out;
+}
+
 /** Mean, sample standard deviation (n - 1), minimum and maximum of a list. */
 export function summary(values: readonly number[]): {
   n: number;

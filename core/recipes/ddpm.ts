@@ -31,7 +31,8 @@ import type { Section } from "../spec/section.ts";
 import { ddpmSample, type DdpmVariance } from "../samplers/ddpm.ts";
 import { sampleInBatches } from "../samplers/batched.ts";
 import type { SamplerResult } from "../samplers/result.ts";
-import { blockMeans, type EpochsConfig, type Trained, trainOnData } from "./train.ts";
+import { type EpochsConfig, type Trained, trainOnData } from "./train.ts";
+import { blockMeans } from "../metrics/statistics.ts";
 
 /** The chain section: T steps with betas linear from betaStart to betaEnd (seed 004: 200, 1e-4, 0.02). */
 export interface ChainConfig {

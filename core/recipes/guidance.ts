@@ -36,7 +36,7 @@ import {
   sampleByCondition,
   trainNoisyClassifier,
 } from "./conditional.ts";
-import { blockMeans } from "./train.ts";
+import { blockMeans } from "../metrics/statistics.ts";
 
 /** The four ways of guiding, learned and exact. */
 export type GuidanceMethod = "cfg" | "classifier" | "cfgExact" | "classifierExact";

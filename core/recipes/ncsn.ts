@@ -1,6 +1,8 @@
 /**
- * Training a noise-conditional score network by multi-noise DSM (seed 000's loop: sigma drawn per
- * row, sigma^2-weighted loss, the network fed log(sigma + 1e-5)).
+ * The NCSN recipe (seed 000): a noise-conditional score network trained by multi-noise DSM (sigma
+ * drawn per row, sigma^2-weighted loss, the network fed log(sigma + 1e-5)), sampled by annealed
+ * Langevin, and put beside the same sampler on the exact score with the diagnostics that tell
+ * learning error from sampler error.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Network } from "../nn/network.ts";
@@ -15,6 +17,21 @@ import type { Progress } from "../runtime/progress.ts";
 import type { Checkpoints } from "../runtime/checkpoints.ts";
 import { type Batching, type Trained, trainOnData } from "./train.ts";
 import type { AdamOptions } from "../nn/adam.ts";
+import { Network as Net } from "../nn/network.ts";
+import { noiseConditionalMlp } from "../nn/architectures.ts";
+import { scoreFromMixture } from "../models.ts";
+import type { GaussianMixture } from "../data/mixtures.ts";
+import { MixtureOracle as Oracle } from "../data/mixtures.ts";
+import { type LogWeightError, logWeightErrors } from "../metrics/path_integral.ts";
+import type { Quality } from "../metrics/quality.ts";
+import { mean } from "../metrics/statistics.ts";
+import type { RunEnv } from "../runtime/env.ts";
+import type { MetricSpec } from "../spec/metrics.ts";
+import { rules } from "../spec/rules.ts";
+import type { Section } from "../spec/section.ts";
+import { geometricSigmas } from "../noise/schedules.ts";
+import type { StepsConfig } from "./train.ts";
+import { QUALITY_METRICS } from "./quality.ts";
 
 /** Options of {@link trainNcsn}. */
 export interface TrainNcsnOptions {
@@ -89,3 +106,148 @@ export function fisherByLevel(
     return { sigma, fisherRel: f / fisherDivergence(tf.zerosLike, exact, x, 2) };
   });
 }
+
+/** The model section of seed 000's noise-conditional MLP: its hidden layers. */
+export interface ScoreNetConfig {
+  hidden: number[];
+}
+
+/** The rules of {@link ScoreNetConfig}. */
+export const SCORE_NET: Section<ScoreNetConfig> = {
+  schema: { hidden: rules.list(rules.positiveInt(4096), 1, 8) },
+};
+
+/** A trained noise-conditional score network. */
+export interface NcsnNet {
+  net: Network;
+  losses: Float32Array;
+  /** Mean loss over the last 100 steps. */
+  finalLoss: number;
+  dispose(): void;
+}
+
+/**
+ * Seed 000's noise-conditional MLP initialised from the `init` stream and trained by multi-noise
+ * DSM with `sigmas`; with `ema` > 0 the network ends holding the EMA of its weights (technique 5 of
+ * Song & Ermon 2020).
+ */
+export async function trainNcsnNet(
+  env: RunEnv,
+  x: Float32Array,
+  c: { model: ScoreNetConfig; train: StepsConfig },
+  sigmas: SigmaDraw,
+  ema = 0,
+): Promise<NcsnNet> {
+  const net = new Net(noiseConditionalMlp(c.model.hidden), env.streams.get("init"));
+  try {
+    const trained = await trainNcsn({
+      net,
+      x,
+      dim: 2,
+      batching: { kind: "draws", batchSize: c.train.batchSize, steps: c.train.steps },
+      optimizer: { lr: c.train.lr },
+      sigmas,
+      ema: ema > 0 ? ema : undefined,
+      ...env,
+    });
+    if (trained.ema) {
+      net.params.write(trained.ema.read());
+      trained.ema.dispose();
+    }
+    return {
+      net,
+      losses: trained.losses,
+      finalLoss: mean(trained.losses.subarray(-100)),
+      dispose: () => net.dispose(),
+    };
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
+}
+
+/** The learned model's samples beside the exact score's, and the learning-error diagnostics. */
+export interface AnnealedComparison {
+  learned: SamplerResult;
+  exact: SamplerResult;
+  /** Relative Fisher divergence at 8 geometric levels over the sampler's range. */
+  levelError: { sigma: number; fisherRel: number }[];
+  /** The log-weight errors between clusters implied by the learned score at those levels. */
+  weightError: LogWeightError[];
+}
+
+/**
+ * Annealed Langevin over `sigmas` driven by the learned score and by the mixture's exact score,
+ * from the same noise (purpose `sample`); the learned score's relative Fisher divergence (2000
+ * draws per level, `fisher` stream) and implied log-weight errors at 8 geometric levels over
+ * `span` (the sampler's sigma_1 and sigma_L).
+ */
+export async function annealedLearnedVsExact(
+  env: RunEnv,
+  model: NcsnNet,
+  mixture: GaussianMixture,
+  sigmas: ArrayLike<number>,
+  o: SampleAnnealedOptions,
+  span: { max: number; min: number },
+): Promise<AnnealedComparison> {
+  const oracle = new Oracle(mixture);
+  const phase = env.progress.phase("sample", 2);
+  const w = model.net.params.fused();
+  try {
+    const learnedScore = sigmaScoreFromNetwork(model.net, w);
+    const learned = sampleAnnealed(learnedScore, sigmas, env.streams, "sample", o);
+    const levels = geometricSigmas(span.max, span.min, 8);
+    const levelError = fisherByLevel(learnedScore, oracle, levels, 2000, env.streams.get("fisher"));
+    const weightError = logWeightErrors(
+      learnedScore,
+      scoreFromMixture(oracle),
+      mixture.means,
+      levels,
+    );
+    await phase.tick();
+    const exact = sampleAnnealed(scoreFromMixture(oracle), sigmas, env.streams, "sample", o);
+    return { learned, exact, levelError, weightError };
+  } finally {
+    tf.dispose(w);
+    oracle.dispose();
+    phase.done();
+  }
+}
+
+/** The exact-score sampler's figures, named `oracle_<figure>`. */
+export function oracleFigures(q: Quality): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of ["mmd2", "modeKl", "modesCovered", "highQualityFraction"] as const) {
+    out[`oracle_${k}`] = q[k]!;
+  }
+  return out;
+}
+
+/** The metrics of the NCSN experiments: quality of the learned and the oracle samples. */
+export const NCSN_METRICS: Record<string, MetricSpec> = {
+  ...QUALITY_METRICS,
+  modeKl: { ...QUALITY_METRICS.modeKl, headline: true },
+  oracle_mmd2: {
+    description: "MMD² of the same sampler driven by the exact score (no learning error)",
+    better: "lower",
+  },
+  oracle_modeKl: {
+    description: "mode-weight KL of the same sampler driven by the exact score",
+    better: "lower",
+  },
+  oracle_modesCovered: {
+    description: "modes covered by the same sampler driven by the exact score",
+    better: "higher",
+  },
+  oracle_highQualityFraction: {
+    description: "high-quality fraction of the same sampler driven by the exact score",
+    better: "higher",
+  },
+  finalLoss: { description: "mean loss over the last 100 steps", better: "lower" },
+  logWeightError: {
+    description:
+      "largest |implied log-weight error| between clusters over the top decade of noise levels " +
+      "(see the chart): 0 means the learned score implies the right cluster weights",
+    better: "lower",
+  },
+};

@@ -18,7 +18,13 @@ import {
   NO_CHECKPOINTS,
 } from "../runtime/checkpoints.ts";
 import type { Progress } from "../runtime/progress.ts";
-import { batchFitsData, epochBudget, rules, type Violation } from "../spec/rules.ts";
+import {
+  batchFitsData,
+  epochBudget,
+  MAX_TRAINING_STEPS,
+  rules,
+  type Violation,
+} from "../spec/rules.ts";
 import type { Section } from "../spec/section.ts";
 import type { DataConfig } from "./data.ts";
 
@@ -32,6 +38,22 @@ export interface EpochsConfig {
 /** The rules of {@link EpochsConfig}. */
 export const EPOCHS: Section<EpochsConfig> = {
   schema: { batchSize: rules.batchSize(), epochs: rules.epochs(), lr: rules.learningRate() },
+};
+
+/** The train section of step-based training (seed 000's loop): Adam on batches drawn with replacement. */
+export interface StepsConfig {
+  steps: number;
+  batchSize: number;
+  lr: number;
+}
+
+/** The rules of {@link StepsConfig}. */
+export const STEPS: Section<StepsConfig> = {
+  schema: {
+    steps: rules.positiveInt(MAX_TRAINING_STEPS),
+    batchSize: rules.batchSize(),
+    lr: rules.learningRate(),
+  },
 };
 
 /** The {@link Batching} of an {@link EpochsConfig}. */
@@ -204,16 +226,4 @@ interface SavedTraining {
   loader: { epoch: number; perm: number[] | null } | null;
   losses: string;
   track: Record<string, string | number>[];
-}
-
-/** Mean loss of each block of `size` steps (per epoch, or per display bucket). */
-export function blockMeans(losses: Float32Array, size: number): number[] {
-  const out: number[] = [];
-  for (let e = 0; e * size < losses.length; e++) {
-    let s = 0;
-    const m = Math.min(size, losses.length - e * size);
-    for (let i = 0; i < m; i++) s += losses[e * size + i];
-    out.push(s / m);
-  }
-  return out;
 }
