@@ -1,0 +1,136 @@
+/**
+ * The likelihood code against the closed form: under an SDE with the exact score of a mixture,
+ * the probability-flow-ODE NLL of data points must equal -log p(x0). The main solve uses the exact
+ * marginal at t = T as the prior (so it tests the ODE, the divergence and the solver alone); beside
+ * it the usual N(0, I) prior, tolerances, fixed-step RK4 and Hutchinson's estimator.
+ */
+import type { GaussianMixture } from "../data/mixtures.ts";
+import { marginal, mixtureLogDensity, MixtureOracle } from "../data/mixtures.ts";
+import { nll, type NllOptions } from "../likelihood.ts";
+import { scoreFromMixtureAtTime } from "../models.ts";
+import type { Sde } from "../noise/sde.ts";
+import type { Progress } from "../runtime/progress.ts";
+import type { Stream } from "../runtime/random.ts";
+
+/** What to solve besides the main solve. */
+export interface NllCheckConfig {
+  /** Smallest time: the ODE starts from the data at t = tMin. */
+  tMin: number;
+  /** rtol = atol of the main adaptive solve. */
+  tolerance: number;
+  /** Further tolerances to show the error falling as they tighten. */
+  tolerances: number[];
+  rk4Steps: number[];
+  hutchinsonProbes: number[];
+}
+
+/** One solve: its mean absolute error (nats), cost and wall time. */
+export interface Solve {
+  error: number;
+  nfe: number;
+  seconds: number;
+}
+
+/** The results of {@link nllCheck} on one data set. */
+export interface NllCheck {
+  /** The points (flat, 2 per row). */
+  x: Float32Array;
+  /** Per-point NLL of the main solve and the closed form. */
+  nll: Float64Array;
+  closed: Float64Array;
+  main: Solve;
+  /** The main solve with the N(0, I) prior. */
+  priorN01: Solve;
+  byTolerance: (Solve & { tolerance: number })[];
+  rk4: (Solve & { steps: number })[];
+  /** Error against the exact divergence's NLL, not the closed form. */
+  hutchinson: (Solve & { probes: number })[];
+}
+
+/** Mean |a - b|. */
+export function meanAbsDifference(a: Float64Array, b: Float64Array): number {
+  return a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
+}
+
+/** Run every solve of the check on points `x` of `mixture` (probe streams from `probes(n)`). */
+export async function nllCheck(
+  sde: Sde,
+  mixture: GaussianMixture,
+  x: Float32Array,
+  c: NllCheckConfig,
+  probes: (n: number) => Stream,
+  phase: ReturnType<Progress["phase"]>,
+): Promise<NllCheck> {
+  const closed = mixtureLogDensity(mixture, x).map((v) => -v);
+  const oracle = new MixtureOracle(mixture);
+  const score = scoreFromMixtureAtTime(oracle, sde);
+  const exactPrior = (xT: Float64Array) =>
+    mixtureLogDensity(marginal(mixture, sde.meanCoef(sde.T), sde.std(sde.T)), xT);
+  const run = (o: NllOptions, against: Float64Array = closed) => {
+    const start = performance.now();
+    const r = nll(sde, score, x, 2, { eps: c.tMin, priorLogDensity: exactPrior, ...o });
+    const seconds = (performance.now() - start) / 1000;
+    return { nll: r.nll, error: meanAbsDifference(r.nll, against), nfe: r.nfe, seconds };
+  };
+  const adaptive = (tol: number) => ({ kind: "adaptive" as const, rtol: tol, atol: tol });
+  try {
+    const main = run({ solver: adaptive(c.tolerance) });
+    await phase.tick();
+    const priorN01 = run({ solver: adaptive(c.tolerance), priorLogDensity: undefined });
+    await phase.tick();
+    const byTolerance = [];
+    for (const tolerance of c.tolerances) {
+      byTolerance.push({ tolerance, ...strip(run({ solver: adaptive(tolerance) })) });
+      await phase.tick();
+    }
+    const rk4 = [];
+    for (const steps of c.rk4Steps) {
+      rk4.push({ steps, ...strip(run({ solver: { kind: "fixed", method: "rk4", steps } })) });
+      await phase.tick();
+    }
+    const hutchinson = [];
+    for (const n of c.hutchinsonProbes) {
+      const r = run({
+        solver: adaptive(c.tolerance),
+        divergence: { kind: "hutchinson", probes: n, stream: probes(n) },
+      }, main.nll);
+      hutchinson.push({ probes: n, ...strip(r) });
+      await phase.tick();
+    }
+    return {
+      x,
+      nll: main.nll,
+      closed,
+      main: strip(main),
+      priorN01: strip(priorN01),
+      byTolerance,
+      rk4,
+      hutchinson,
+    };
+  } finally {
+    oracle.dispose();
+  }
+}
+
+function strip(r: Solve & { nll: Float64Array }): Solve {
+  return { error: r.error, nfe: r.nfe, seconds: r.seconds };
+}
+
+/**
+ * The figures of one data set's check, suffixed `_<name>`: `mad`, `nfe`, `madPriorN01`,
+ * `madTol_<tol>` and `nfeTol_<tol>`, `madRk4_<steps>`, `madHutchinson_<probes>`.
+ */
+export function nllCheckMetrics(name: string, r: NllCheck): Record<string, number> {
+  const m: Record<string, number> = {
+    [`mad_${name}`]: r.main.error,
+    [`nfe_${name}`]: r.main.nfe,
+    [`madPriorN01_${name}`]: r.priorN01.error,
+  };
+  for (const t of r.byTolerance) {
+    m[`madTol_${t.tolerance}_${name}`] = t.error;
+    m[`nfeTol_${t.tolerance}_${name}`] = t.nfe;
+  }
+  for (const s of r.rk4) m[`madRk4_${s.steps}_${name}`] = s.error;
+  for (const h of r.hutchinson) m[`madHutchinson_${h.probes}_${name}`] = h.error;
+  return m;
+}
