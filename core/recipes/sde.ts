@@ -1,5 +1,6 @@
 /**
- * Training a time-conditional epsilon network for an SDE by continuous-time DSM.
+ * The score-SDE recipe (seed 000 exercise 3, Song et al. 2021): the SDE, model and train sections,
+ * and training a time-conditional epsilon network for an SDE by continuous-time DSM.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Network } from "../nn/network.ts";
@@ -10,6 +11,113 @@ import type { Progress } from "../runtime/progress.ts";
 import type { Checkpoints } from "../runtime/checkpoints.ts";
 import { type Batching, type Trained, trainOnData } from "./train.ts";
 import type { AdamOptions } from "../nn/adam.ts";
+import { Network as Net } from "../nn/network.ts";
+import { timeConditionalMlp } from "../nn/architectures.ts";
+import { type Sde as SdeType, vpSde } from "../noise/sde.ts";
+import type { RunEnv } from "../runtime/env.ts";
+import { rules, unless } from "../spec/rules.ts";
+import type { Section } from "../spec/section.ts";
+import { blockMeans } from "../metrics/statistics.ts";
+import type { Dataset } from "../data/dataset.ts";
+import type { ScoreFn } from "../models.ts";
+import { nll } from "../likelihood.ts";
+import { epochBatching, EPOCHS, type EpochsConfig } from "./train.ts";
+
+/** The VP SDE section: beta(t) linear from betaMin to betaMax over t in [0, 1]. */
+export interface VpSdeConfig {
+  betaMin: number;
+  betaMax: number;
+}
+
+/** The rules of {@link VpSdeConfig}. */
+export const VP_SDE: Section<VpSdeConfig> = {
+  schema: { betaMin: rules.positive(100), betaMax: rules.positive(1000) },
+  checks: [
+    (c) => unless(c.betaMin < c.betaMax, "betaMin", c.betaMin, `a number < betaMax (${c.betaMax})`),
+  ],
+};
+
+/** The model section of a time-conditional MLP (sinusoidal features of t, SiLU). */
+export interface TimeNetConfig {
+  hidden: number[];
+  frequencies: number;
+  maxFrequency: number;
+}
+
+/** The rules of {@link TimeNetConfig}. */
+export const TIME_NET: Section<TimeNetConfig> = {
+  schema: {
+    hidden: rules.list(rules.positiveInt(4096), 1, 8),
+    frequencies: rules.positiveInt(256),
+    maxFrequency: rules.positive(1e5),
+  },
+};
+
+/** The train section of continuous-time DSM. */
+export interface SdeTrainConfig extends EpochsConfig {
+  /** Smallest training time. */
+  tMin: number;
+  /**
+   * Sample with an exponential moving average of the weights at this rate (score_sde's practice; 0 =
+   * the last iterate). Measured here: MMD² of reverse-SDE samples 0.0175 -> 0.0023 at 400 epochs.
+   */
+  ema: number;
+}
+
+/** The rules of {@link SdeTrainConfig}. */
+export const SDE_TRAIN: Section<SdeTrainConfig> = {
+  schema: { ...EPOCHS.schema, tMin: rules.positive(0.5), ema: rules.emaRate() },
+};
+
+/** A trained time-conditional epsilon network of an SDE. */
+export interface SdeNet {
+  net: Network;
+  sde: SdeType;
+  lossByEpoch: number[];
+  finalLoss: number;
+  dispose(): void;
+}
+
+/**
+ * A time-conditional MLP initialised from the `init` stream and trained by continuous-time DSM on
+ * the VP SDE of `c.sde`; with `train.ema` > 0 it ends holding the EMA of its weights.
+ */
+export async function trainSdeNet(
+  env: RunEnv,
+  x: Float32Array,
+  c: { sde: VpSdeConfig; model: TimeNetConfig; train: SdeTrainConfig },
+): Promise<SdeNet> {
+  const sde = vpSde(c.sde.betaMin, c.sde.betaMax);
+  const net = new Net(timeConditionalMlp(c.model), env.streams.get("init"));
+  try {
+    const trained = await trainSde({
+      net,
+      sde,
+      x,
+      dim: 2,
+      batching: epochBatching(c.train),
+      optimizer: { lr: c.train.lr },
+      eps: c.train.tMin,
+      ema: c.train.ema > 0 ? c.train.ema : undefined,
+      ...env,
+    });
+    if (trained.ema) {
+      net.params.write(trained.ema.read());
+      trained.ema.dispose();
+    }
+    const lossByEpoch = blockMeans(trained.losses, trained.batchesPerEpoch);
+    return {
+      net,
+      sde,
+      lossByEpoch,
+      finalLoss: lossByEpoch[lossByEpoch.length - 1],
+      dispose: () => net.dispose(),
+    };
+  } catch (e) {
+    net.dispose();
+    throw e;
+  }
+}
 
 /** Options of {@link trainSde}. */
 export interface TrainSdeOptions {
@@ -50,4 +158,20 @@ export function trainSde(o: TrainSdeOptions): Promise<Trained> {
       );
     },
   });
+}
+
+/** The model's mean NLL of `points` test points (from the `test` stream) by the PF-ODE, defaults of `nll`. */
+export async function testNll(
+  env: RunEnv,
+  sde: SdeType,
+  score: ScoreFn,
+  dataset: Dataset,
+  points: number,
+): Promise<{ nll: number; nfe: number }> {
+  const phase = env.progress.phase("nll", 1);
+  const test = dataset.sample(points, env.streams.get("test"));
+  const r = nll(sde, score, test.x, 2);
+  await phase.tick();
+  phase.done();
+  return { nll: r.nll.reduce((a, b) => a + b, 0) / points, nfe: r.nfe };
 }

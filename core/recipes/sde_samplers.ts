@@ -13,6 +13,13 @@ import { ddimSample } from "../samplers/ddim.ts";
 import { uniformTimes } from "../solvers/solve.ts";
 import type { SamplerResult } from "../samplers/result.ts";
 import * as tf from "@tensorflow/tfjs";
+import type { GaussianMixture } from "../data/mixtures.ts";
+import { modeCoverage } from "../metrics/modes.ts";
+import { countNonFinite, finiteRows } from "../metrics/points.ts";
+import type { QualityJudge } from "../metrics/quality.ts";
+import type { RunEnv } from "../runtime/env.ts";
+import { rules, unless } from "../spec/rules.ts";
+import type { Section } from "../spec/section.ts";
 
 /** The samplers of the SDE sweep. */
 export type SdeSamplerName = "em" | "pc" | "ddim" | "euler" | "heun" | "rk4" | "adaptive";
@@ -85,4 +92,131 @@ export function sampleSde(
         atol: o.tolerance,
       }, base);
   }
+}
+
+/** The sweep section: samplers, NFE budgets and the headline budget that is golden-checked. */
+export interface SweepConfig {
+  samplers: SdeSamplerName[];
+  nfes: number[];
+  /** rtol = atol of the adaptive solver, one per entry of `nfes` (its NFE is what it needs). */
+  tolerances: number[];
+  samples: number;
+  /** NFE at which each sampler's metrics are golden-checked. */
+  headlineNfe: number;
+  /** Last time of the samplers. */
+  tEnd: number;
+}
+
+/** The rules of {@link SweepConfig}. */
+export const SWEEP: Section<SweepConfig> = {
+  schema: {
+    samplers: rules.list(rules.oneOf(...SDE_SAMPLERS), 1, 7),
+    nfes: rules.list(rules.int(2, 100_000), 1, 12),
+    tolerances: rules.list(rules.tolerance(), 1, 12),
+    samples: rules.int(2, 1_000_000),
+    headlineNfe: rules.int(2, 100_000),
+    tEnd: rules.positive(0.5),
+  },
+  checks: [
+    (c) =>
+      unless(
+        c.tolerances.length === c.nfes.length,
+        "tolerances",
+        c.tolerances,
+        `${c.nfes.length} values, one per NFE`,
+      ),
+    (c) =>
+      unless(
+        c.nfes.includes(c.headlineNfe),
+        "headlineNfe",
+        c.headlineNfe,
+        `one of nfes (${c.nfes.join(", ")})`,
+      ),
+  ],
+};
+
+/** One sampler at one budget with one score. */
+export interface SweepRow {
+  model: string;
+  sampler: SdeSamplerName;
+  nfe: number;
+  budget: number;
+  /** Null when fewer than 4 samples are finite. */
+  mmd2: number | null;
+  modes: number;
+  nonFinite: number;
+  [key: string]: string | number | null;
+}
+
+/** What {@link samplerSweep} returns. */
+export interface SweepResult {
+  rows: SweepRow[];
+  /** Wall seconds of each cell. */
+  timeRows: { model: string; sampler: SdeSamplerName; nfe: number; seconds: number }[];
+  /** The first score's samples of every cell, and those at the headline budget. */
+  samples: { sampler: SdeSamplerName; nfe: number; budget: number; x: Float32Array }[];
+  /**
+   * At the headline budget, per sampler: `nonFinite_`, `mmd2_`, `modes_` for the first score and
+   * `oracleNonFinite_`, `oracleMmd2_`, `oracleModes_` for the second. A sampler that blew up on
+   * every sample has no MMD² or modes: those gated metrics are then missing, which the golden
+   * check counts as a regression.
+   */
+  metrics: Record<string, number>;
+}
+
+/**
+ * Every sampler at every budget for each score (the first the learned model, the second the exact
+ * score), from the same per-sample noise (purpose `sample`), measured against the mixture.
+ */
+export async function samplerSweep(
+  env: RunEnv,
+  sde: Sde,
+  scores: [string, ScoreFn][],
+  judge: QualityJudge,
+  mixture: GaussianMixture,
+  c: SweepConfig,
+): Promise<SweepResult> {
+  const out: SweepResult = { rows: [], timeRows: [], samples: [], metrics: {} };
+  const phase = env.progress.phase("samplers", scores.length * c.samplers.length * c.nfes.length);
+  for (const [index, [model, score]] of scores.entries()) {
+    for (const name of c.samplers) {
+      for (const [j, nfe] of c.nfes.entries()) {
+        const start = performance.now();
+        const r = sampleSde(name, sde, score, env.streams.perSample("sample", 0, c.samples), {
+          dim: 2,
+          eps: c.tEnd,
+          nfe,
+          tolerance: c.tolerances[j],
+        });
+        const seconds = (performance.now() - start) / 1000;
+        const bad = countNonFinite(r.x, 2);
+        const finite = finiteRows(r.x, 2);
+        const ok = finite.length >= 4;
+        const mmd = ok ? judge.mmd2(finite) : null;
+        const modes = ok ? modeCoverage(finite, mixture.means, mixture.std).covered : 0;
+        out.rows.push({
+          model,
+          sampler: name,
+          nfe: r.nfe,
+          budget: nfe,
+          mmd2: mmd,
+          modes,
+          nonFinite: bad,
+        });
+        out.timeRows.push({ model, sampler: name, nfe: r.nfe, seconds });
+        if (index === 0) out.samples.push({ sampler: name, nfe: r.nfe, budget: nfe, x: r.x });
+        if (nfe === c.headlineNfe) {
+          const oracle = index > 0;
+          out.metrics[oracle ? `oracleNonFinite_${name}` : `nonFinite_${name}`] = bad;
+          if (mmd !== null) {
+            out.metrics[oracle ? `oracleMmd2_${name}` : `mmd2_${name}`] = mmd;
+            out.metrics[oracle ? `oracleModes_${name}` : `modes_${name}`] = modes;
+          }
+        }
+        await phase.tick();
+      }
+    }
+  }
+  phase.done();
+  return out;
 }
