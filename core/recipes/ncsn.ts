@@ -27,11 +27,11 @@ import type { Quality } from "../metrics/quality.ts";
 import { mean } from "../metrics/statistics.ts";
 import type { RunEnv } from "../runtime/env.ts";
 import type { MetricSpec } from "../spec/metrics.ts";
-import { rules } from "../spec/rules.ts";
-import type { Section } from "../spec/section.ts";
 import { geometricSigmas } from "../noise/schedules.ts";
 import type { StepsConfig } from "./train.ts";
 import { QUALITY_METRICS } from "./quality.ts";
+import type { ScoreNetConfig } from "./score_net.ts";
+export { SCORE_NET, type ScoreNetConfig } from "./score_net.ts";
 
 /** Options of {@link trainNcsn}. */
 export interface TrainNcsnOptions {
@@ -106,16 +106,6 @@ export function fisherByLevel(
     return { sigma, fisherRel: f / fisherDivergence(tf.zerosLike, exact, x, 2) };
   });
 }
-
-/** The model section of seed 000's noise-conditional MLP: its hidden layers. */
-export interface ScoreNetConfig {
-  hidden: number[];
-}
-
-/** The rules of {@link ScoreNetConfig}. */
-export const SCORE_NET: Section<ScoreNetConfig> = {
-  schema: { hidden: rules.list(rules.positiveInt(4096), 1, 8) },
-};
 
 /** A trained noise-conditional score network. */
 export interface NcsnNet {

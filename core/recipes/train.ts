@@ -26,7 +26,6 @@ import {
   type Violation,
 } from "../spec/rules.ts";
 import type { Section } from "../spec/section.ts";
-import type { DataConfig } from "./data.ts";
 
 /** The train section of epoch-based training (seed 004's loop): Adam on shuffled full batches. */
 export interface EpochsConfig {
@@ -66,7 +65,7 @@ export function epochBatching(c: EpochsConfig): Batching {
  * stay within the step budget (reported as `train.batchSize` or `train.epochs`).
  */
 export function trainingFitsData(
-  c: { data: DataConfig; train: EpochsConfig },
+  c: { data: { trainSize: number }; train: EpochsConfig },
 ): Violation | null {
   const flat = { ...c.train, trainSize: c.data.trainSize };
   const v = batchFitsData(flat) ?? epochBudget(flat);
