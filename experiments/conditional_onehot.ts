@@ -7,20 +7,9 @@ import type { Experiment } from "../core/harness/experiment.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { oneHot } from "../core/nn/network.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
-import { EPOCHS, type EpochsConfig, trainingFitsData } from "../core/recipes/train.ts";
-import {
-  CHAIN,
-  type ChainConfig,
-  DDPM_METRICS,
-  EPS_NET,
-  type EpsNetConfig,
-  trainEpsNet,
-} from "../core/recipes/ddpm.ts";
-import {
-  CONDITIONAL_SAMPLING,
-  type ConditionalSamplingConfig,
-  sampleConditions,
-} from "../core/recipes/conditional.ts";
+import { trainingFitsData } from "../core/recipes/train.ts";
+import * as ddpm from "../core/recipes/ddpm.ts";
+import * as conditional from "../core/recipes/conditional.ts";
 import { labelAccuracy } from "../core/metrics/conditional.ts";
 import { judgeSamples, QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
@@ -31,31 +20,24 @@ import { conditionalOnehotPage } from "./conditional_onehot.page.ts";
 const LABELLED = ["ring8", "three_clusters", "grid25"] as const;
 
 /** The config of `conditional-onehot`. */
-export interface ConditionalOnehotConfig {
+export interface ConditionalOnehotConfig extends ddpm.DdpmBase {
   data: DataConfig<(typeof LABELLED)[number]>;
-  chain: ChainConfig;
-  model: EpsNetConfig;
-  train: EpochsConfig;
   /** Samples per label. */
-  sample: ConditionalSamplingConfig;
+  sample: conditional.ConditionalSamplingConfig;
   quality: QualityOptions;
 }
 
 const full: ConditionalOnehotConfig = {
   data: { dataset: "ring8", trainSize: 5000 },
-  chain: { T: 200, betaStart: 1e-4, betaEnd: 0.02 },
-  model: { timeEmbedDim: 16, hidden: [128, 128] },
-  train: { batchSize: 256, epochs: 1000, lr: 1e-3 },
+  ...ddpm.SEED_004,
   sample: { perCondition: 100, variance: "posterior" },
   quality: DEFAULT_QUALITY,
 };
 
 const { schema, checks } = assemble<ConditionalOnehotConfig>({
   data: dataSection(LABELLED),
-  chain: CHAIN,
-  model: EPS_NET,
-  train: EPOCHS,
-  sample: CONDITIONAL_SAMPLING,
+  ...ddpm.DDPM_SECTIONS,
+  sample: conditional.CONDITIONAL_SAMPLING,
   quality: QUALITY,
 }, [trainingFitsData]);
 
@@ -93,7 +75,7 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
       better: "higher",
       headline: true,
     },
-    ...DDPM_METRICS,
+    ...ddpm.DDPM_METRICS,
   },
 
   async run(env) {
@@ -102,13 +84,13 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
     const m = data.dataset.mixture!;
     const K = m.means.length;
     const labels = data.labels!;
-    const model = await trainEpsNet(env, data.x, c, {
+    const model = await ddpm.trainEpsNet(env, data.x, c, {
       features: [{ kind: "input", name: "label", dim: K }],
       featureValues: (idx) => ({ label: oneHot(Array.from(idx, (i) => labels[i]), K) }),
     });
     try {
       const labelRows = Array.from({ length: K }, (_, k) => ({ label: oneHot([k], K) }));
-      const s = await sampleConditions(env, model, labelRows, c.sample);
+      const s = await conditional.sampleConditions(env, model, labelRows, c.sample);
       const acc = labelAccuracy(s.byCondition, m.means, m.std);
       const judged = judgeSamples(data.dataset, c.quality, s.x);
       return {

@@ -9,50 +9,39 @@ import type { Experiment } from "../core/harness/experiment.ts";
 import { rules, unless } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
-import { EPOCHS, type EpochsConfig, trainingFitsData } from "../core/recipes/train.ts";
-import {
-  CHAIN,
-  type ChainConfig,
-  DDPM_METRICS,
-  EPS_NET,
-  type EpsNetConfig,
-  trainEpsNet,
-} from "../core/recipes/ddpm.ts";
-import {
-  CONDITIONAL_SAMPLING,
-  type ConditionalSamplingConfig,
-  sampleConditions,
-} from "../core/recipes/conditional.ts";
+import { trainingFitsData } from "../core/recipes/train.ts";
+import * as ddpm from "../core/recipes/ddpm.ts";
+import * as conditional from "../core/recipes/conditional.ts";
 import { radii, radiusFollowing, radiusRange } from "../core/metrics/conditional.ts";
 import { pointsAsRows, toCsv } from "../core/report/csv.ts";
 import { conditionalRadiusPage } from "./conditional_radius.page.ts";
 
 /** The config of `conditional-radius`. */
-export interface ConditionalRadiusConfig {
+export interface ConditionalRadiusConfig extends ddpm.DdpmBase {
   data: DataConfig<"ring8">;
-  chain: ChainConfig;
   /** The noise predictor, and the radius embedding: 1 -> ... -> last, ReLU between. */
-  model: EpsNetConfig & { radiusEmbed: number[] };
-  train: EpochsConfig;
+  model: ddpm.DdpmBase["model"] & { radiusEmbed: number[] };
   /** The requested radii; samples per radius. */
   radii: number[];
-  sample: ConditionalSamplingConfig;
+  sample: conditional.ConditionalSamplingConfig;
 }
 
 const full: ConditionalRadiusConfig = {
   data: { dataset: "ring8", trainSize: 5000 },
-  chain: { T: 200, betaStart: 1e-4, betaEnd: 0.02 },
-  model: { timeEmbedDim: 16, hidden: [128, 128], radiusEmbed: [1, 16, 16] },
-  train: { batchSize: 256, epochs: 1000, lr: 1e-3 },
+  ...ddpm.SEED_004,
+  model: { ...ddpm.SEED_004.model, radiusEmbed: [1, 16, 16] },
   radii: [1.5, 2.0, 2.5, 3.0, 3.5, 4.0],
   sample: { perCondition: 200, variance: "posterior" },
 };
 
 const { schema, checks } = assemble<ConditionalRadiusConfig>({
   data: dataSection(["ring8"] as const),
-  chain: CHAIN,
+  ...ddpm.DDPM_SECTIONS,
   model: {
-    schema: { ...EPS_NET.schema, radiusEmbed: rules.list(rules.positiveInt(1024), 2, 6) },
+    schema: {
+      ...ddpm.DDPM_SECTIONS.model.schema,
+      radiusEmbed: rules.list(rules.positiveInt(1024), 2, 6),
+    },
     checks: [(m) =>
       unless(
         m.radiusEmbed[0] === 1,
@@ -61,9 +50,8 @@ const { schema, checks } = assemble<ConditionalRadiusConfig>({
         "sizes starting with 1 (one scalar in)",
       )],
   },
-  train: EPOCHS,
   radii: rules.list(rules.number(0, 100), 1, 20),
-  sample: CONDITIONAL_SAMPLING,
+  sample: conditional.CONDITIONAL_SAMPLING,
 }, [trainingFitsData]);
 
 /** The experiment `conditional-radius`. */
@@ -92,7 +80,7 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
     },
     trainRadiusLow: { description: "1st percentile of the training radii" },
     trainRadiusHigh: { description: "99th percentile of the training radii" },
-    ...DDPM_METRICS,
+    ...ddpm.DDPM_METRICS,
   },
 
   async run(env) {
@@ -100,7 +88,7 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
     const data = loadData(c.data, env.streams);
     const r = radii(data.x);
     const range = radiusRange(r);
-    const model = await trainEpsNet(env, data.x, c, {
+    const model = await ddpm.trainEpsNet(env, data.x, c, {
       features: [{ kind: "mlp", name: "radius", sizes: c.model.radiusEmbed, activation: "relu" }],
       featureValues: (idx) => ({
         radius: tf.tensor2d(Float32Array.from(idx, (i) => r[i]), [idx.length, 1]),
@@ -108,7 +96,7 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
     });
     try {
       const conditions = c.radii.map((v) => ({ radius: tf.tensor2d([[v]]) }));
-      const s = await sampleConditions(env, model, conditions, c.sample);
+      const s = await conditional.sampleConditions(env, model, conditions, c.sample);
       const { rows, metrics } = radiusFollowing(s.byCondition, c.radii, range);
       return {
         metrics: {

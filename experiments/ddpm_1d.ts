@@ -8,32 +8,17 @@ import type { Experiment } from "../core/harness/experiment.ts";
 import { rules, unless } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
-import { EPOCHS, type EpochsConfig, trainingFitsData } from "../core/recipes/train.ts";
-import {
-  ANCESTRAL,
-  type AncestralConfig,
-  CHAIN,
-  type ChainConfig,
-  DDPM_METRICS,
-  EPS_NET,
-  type EpsNetConfig,
-  forwardProcessError,
-  sampleAncestral,
-  scoreCheck1d,
-  trainEpsNet,
-} from "../core/recipes/ddpm.ts";
+import { trainingFitsData } from "../core/recipes/train.ts";
+import * as ddpm from "../core/recipes/ddpm.ts";
 import { judgeSamples, QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { ddpm1dPage, WINDOW } from "./ddpm_1d.page.ts";
 
 /** The config of `ddpm-1d`. */
-export interface Ddpm1dConfig {
+export interface Ddpm1dConfig extends ddpm.DdpmBase {
   data: DataConfig<"mixture1d">;
-  chain: ChainConfig;
-  model: EpsNetConfig;
-  train: EpochsConfig;
-  sample: AncestralConfig;
+  sample: ddpm.AncestralConfig;
   /**
    * Time indices at which the learned score is compared with the exact one, and where: x with
    * p_t(x) at least `densityFloor`.
@@ -44,9 +29,8 @@ export interface Ddpm1dConfig {
 
 const full: Ddpm1dConfig = {
   data: { dataset: "mixture1d", trainSize: 5000 },
-  chain: { T: 200, betaStart: 1e-4, betaEnd: 0.02 },
-  model: { timeEmbedDim: 16, hidden: [128, 128] },
-  train: { batchSize: 256, epochs: 300, lr: 1e-3 },
+  ...ddpm.SEED_004,
+  train: { ...ddpm.SEED_004.train, epochs: 300 },
   sample: { samples: 5000, sampleBatch: 5000, variance: "beta" },
   scores: { steps: [0, 25, 50, 100, 199], densityFloor: 0.01 },
   quality: DEFAULT_QUALITY,
@@ -54,10 +38,8 @@ const full: Ddpm1dConfig = {
 
 const { schema, checks } = assemble<Ddpm1dConfig>({
   data: dataSection(["mixture1d"] as const),
-  chain: CHAIN,
-  model: EPS_NET,
-  train: EPOCHS,
-  sample: ANCESTRAL,
+  ...ddpm.DDPM_SECTIONS,
+  sample: ddpm.ANCESTRAL,
   scores: {
     schema: { steps: rules.list(rules.int(0), 1, 10), densityFloor: rules.positive(1) },
   },
@@ -108,21 +90,21 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
       better: "lower",
       headline: true,
     },
-    ...DDPM_METRICS,
+    ...ddpm.DDPM_METRICS,
   },
 
   async run(env) {
     const c = env.config;
     const data = loadData(c.data, env.streams);
     const mixture = data.dataset.mixture!;
-    const model = await trainEpsNet(env, data.x, c, { dim: 1 });
+    const model = await ddpm.trainEpsNet(env, data.x, c, { dim: 1 });
     try {
       const grid = Float32Array.from(
         { length: 401 },
         (_, i) => WINDOW[0] + (i * (WINDOW[1] - WINDOW[0])) / 400,
       );
       const metrics: Record<string, number> = {
-        forwardError: forwardProcessError(
+        forwardError: ddpm.forwardProcessError(
           model.schedule,
           data.x,
           1,
@@ -131,12 +113,12 @@ export const ddpm1d: Experiment<Ddpm1dConfig> = {
         ),
       };
       const scores = c.scores.steps.map((t) => {
-        const s = scoreCheck1d(model, mixture, grid, t, c.scores.densityFloor);
+        const s = ddpm.scoreCheck1d(model, mixture, grid, t, c.scores.densityFloor);
         metrics[`scoreMaxError_t${t}`] = s.maxError;
         metrics[`scoreRelError_t${t}`] = s.relError;
         return s;
       });
-      const samples = await sampleAncestral(env, model, c.sample, { dim: 1 });
+      const samples = await ddpm.sampleAncestral(env, model, c.sample, { dim: 1 });
       const judged = judgeSamples(data.dataset, c.quality, samples.x);
       Object.assign(metrics, judged.quality, { finalLoss: model.finalLoss });
       return {

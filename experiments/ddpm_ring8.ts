@@ -8,19 +8,8 @@ import { rules, unless } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { DATASET_NAMES, type DatasetRef, DATASETS } from "../core/data/datasets.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
-import { EPOCHS, type EpochsConfig, trainingFitsData } from "../core/recipes/train.ts";
-import {
-  ANCESTRAL,
-  type AncestralConfig,
-  CHAIN,
-  type ChainConfig,
-  DDPM_METRICS,
-  EPS_NET,
-  type EpsNetConfig,
-  forwardSample,
-  sampleAncestral,
-  trainEpsNet,
-} from "../core/recipes/ddpm.ts";
+import { trainingFitsData } from "../core/recipes/train.ts";
+import * as ddpm from "../core/recipes/ddpm.ts";
 import { CHAIN_NLL_METRICS, chainNll } from "../core/recipes/chain_nll.ts";
 import { judgeSamples, QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
@@ -28,12 +17,9 @@ import { samplesCsv } from "../core/report/csv.ts";
 import { ddpmRing8Page } from "./ddpm_ring8.page.ts";
 
 /** The config of `ddpm-ring8`. */
-export interface DdpmRing8Config {
+export interface DdpmRing8Config extends ddpm.DdpmBase {
   data: DataConfig;
-  chain: ChainConfig;
-  model: EpsNetConfig;
-  train: EpochsConfig;
-  sample: AncestralConfig;
+  sample: ddpm.AncestralConfig;
   /** Time indices shown for the forward process and the reverse trajectory; points per panel. */
   figures: { steps: number[]; points: number };
   /** Test points (from the true law) for the NLL by the VP-SDE view of the chain. */
@@ -43,9 +29,7 @@ export interface DdpmRing8Config {
 
 const full: DdpmRing8Config = {
   data: { dataset: "ring8", trainSize: 5000 },
-  chain: { T: 200, betaStart: 1e-4, betaEnd: 0.02 },
-  model: { timeEmbedDim: 16, hidden: [128, 128] },
-  train: { batchSize: 256, epochs: 1000, lr: 1e-3 },
+  ...ddpm.SEED_004,
   sample: { samples: 5000, sampleBatch: 5000, variance: "beta" },
   figures: { steps: [0, 50, 100, 150, 199], points: 1500 },
   nll: { points: 500 },
@@ -54,10 +38,8 @@ const full: DdpmRing8Config = {
 
 const { schema, checks } = assemble<DdpmRing8Config>({
   data: dataSection<DatasetRef>(DATASET_NAMES.filter((d) => DATASETS[d].dim === 2), true),
-  chain: CHAIN,
-  model: EPS_NET,
-  train: EPOCHS,
-  sample: ANCESTRAL,
+  ...ddpm.DDPM_SECTIONS,
+  sample: ddpm.ANCESTRAL,
   figures: {
     schema: { steps: rules.list(rules.int(0), 1, 10), points: rules.positiveInt(20_000) },
   },
@@ -96,20 +78,20 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
   },
   schema,
   checks,
-  metrics: { ...QUALITY_METRICS, ...DDPM_METRICS, ...CHAIN_NLL_METRICS },
+  metrics: { ...QUALITY_METRICS, ...ddpm.DDPM_METRICS, ...CHAIN_NLL_METRICS },
 
   async run(env) {
     const c = env.config;
     const data = loadData(c.data, env.streams);
-    const model = await trainEpsNet(env, data.x, c);
+    const model = await ddpm.trainEpsNet(env, data.x, c);
     try {
-      const samples = await sampleAncestral(env, model, c.sample, { keep: c.figures.steps });
+      const samples = await ddpm.sampleAncestral(env, model, c.sample, { keep: c.figures.steps });
       const nll = await chainNll(env, model, c.chain, data.dataset, c.nll.points);
       const judged = judgeSamples(data.dataset, c.quality, samples.x);
       const shown = [...c.figures.steps].sort((a, b) => a - b);
       const chartData = data.x.subarray(0, 2 * c.figures.points);
       const forward = shown.map((t) =>
-        forwardSample(model.schedule, chartData, 2, t, env.streams.get("figures"))
+        ddpm.forwardSample(model.schedule, chartData, 2, t, env.streams.get("figures"))
       );
       return {
         metrics: { ...judged.quality, finalLoss: model.finalLoss, ...nll },

@@ -10,17 +10,8 @@ import { rules } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import { trainingFitsData } from "../core/recipes/train.ts";
-import {
-  CHAIN,
-  type ChainConfig,
-  DDPM_METRICS,
-  EPS_NET,
-  type EpsNetConfig,
-} from "../core/recipes/ddpm.ts";
-import {
-  CONDITIONAL_SAMPLING,
-  type ConditionalSamplingConfig,
-} from "../core/recipes/conditional.ts";
+import * as ddpm from "../core/recipes/ddpm.ts";
+import * as conditional from "../core/recipes/conditional.ts";
 import {
   CLASSIFIER,
   type ClassifierConfig,
@@ -38,25 +29,22 @@ import { guidancePage, samplesTable } from "./guidance.page.ts";
 const LABELLED = ["ring8", "three_clusters", "grid25"] as const;
 
 /** The config of `guidance`. */
-export interface GuidanceConfig {
+export interface GuidanceConfig extends ddpm.DdpmBase {
   data: DataConfig<(typeof LABELLED)[number]>;
-  chain: ChainConfig;
-  model: EpsNetConfig;
   train: GuidedTrainConfig;
   classifier: ClassifierConfig;
   /** The guidance weights w of the sweep. */
   weights: number[];
   /** Samples per label. */
-  sample: ConditionalSamplingConfig;
+  sample: conditional.ConditionalSamplingConfig;
   /** Draws of each mode's component for the per-mode MMD. */
   componentReference: number;
 }
 
 const full: GuidanceConfig = {
   data: { dataset: "ring8", trainSize: 5000 },
-  chain: { T: 200, betaStart: 1e-4, betaEnd: 0.02 },
-  model: { timeEmbedDim: 16, hidden: [128, 128] },
-  train: { batchSize: 256, epochs: 1000, lr: 1e-3, pUncond: 0.1, ema: 0.999 },
+  ...ddpm.SEED_004,
+  train: { ...ddpm.SEED_004.train, pUncond: 0.1, ema: 0.999 },
   classifier: { hidden: [128, 128], epochs: 200, lr: 1e-3 },
   weights: [0, 0.5, 1, 2, 4],
   sample: { perCondition: 100, variance: "posterior" },
@@ -65,12 +53,11 @@ const full: GuidanceConfig = {
 
 const { schema, checks } = assemble<GuidanceConfig>({
   data: dataSection(LABELLED),
-  chain: CHAIN,
-  model: EPS_NET,
+  ...ddpm.DDPM_SECTIONS,
   train: GUIDED_TRAIN,
   classifier: CLASSIFIER,
   weights: rules.list(rules.number(0, 100), 1, 12),
-  sample: CONDITIONAL_SAMPLING,
+  sample: conditional.CONDITIONAL_SAMPLING,
   componentReference: rules.int(2, 100_000),
 }, [trainingFitsData, classifierFitsBudget]);
 
@@ -99,7 +86,7 @@ export const guidance: Experiment<GuidanceConfig> = {
   metrics: {
     ...GUIDANCE_METRICS,
     finalLoss: {
-      ...DDPM_METRICS.finalLoss,
+      ...ddpm.DDPM_METRICS.finalLoss,
       description: "mean training loss of the noise predictor over the last epoch",
     },
   },

@@ -2,8 +2,13 @@
 import type { Chart } from "../core/harness/experiment.ts";
 import type { AnnealedComparison } from "../core/recipes/ncsn.ts";
 import type { Judged } from "../core/recipes/quality.ts";
-import { dataWindow, lineChart, pointRows, scatterOverData } from "../core/report/charts.ts";
-import { clusterShareChart, stepLossChart, weightErrorChart } from "../core/report/ncsn_charts.ts";
+import { dataWindow, lineChart } from "../core/report/charts.ts";
+import {
+  annealedSamplesChart,
+  clusterShareChart,
+  stepLossChart,
+  weightErrorChart,
+} from "../core/report/ncsn_charts.ts";
 import type { NcsnConfig } from "./ncsn_three_clusters.ts";
 
 /** The charts and notes of a run. */
@@ -20,18 +25,12 @@ export function ncsnPage(
 ): { charts: Chart[]; notes: string[] } {
   return {
     charts: [
-      {
-        name: "samples",
-        title: "Samples over data",
-        caption:
-          `${c.sample.samples} samples of the trained model (red) over the training data (grey).`,
-        spec: scatterOverData({
-          title: "Annealed Langevin samples over the data",
-          data: pointRows(r.data, {}, 2000),
-          samples: pointRows(r.run.learned.x),
-          window: dataWindow(c.data.dataset),
-        }),
-      },
+      annealedSamplesChart(
+        r.data,
+        r.run.learned.x,
+        dataWindow(c.data.dataset),
+        `${c.sample.samples} samples of the trained model (red) over the training data (grey).`,
+      ),
       clusterShareChart(
         r.ours.perMode!,
         r.theirs.perMode!,

@@ -8,52 +8,33 @@ import type { Experiment } from "../core/harness/experiment.ts";
 import { rules, unless } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { geometricSigmas } from "../core/noise/schedules.ts";
-import type { LangevinForm } from "../core/samplers/langevin.ts";
-import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
+import { loadData } from "../core/recipes/data.ts";
 import { STEPS, type StepsConfig } from "../core/recipes/train.ts";
-import {
-  annealedLearnedVsExact,
-  NCSN_METRICS,
-  oracleFigures,
-  SCORE_NET,
-  type ScoreNetConfig,
-  trainNcsnNet,
-} from "../core/recipes/ncsn.ts";
+import * as ncsn from "../core/recipes/ncsn.ts";
 import { topDecadeError } from "../core/metrics/path_integral.ts";
-import { judgeSamples, QUALITY } from "../core/recipes/quality.ts";
-import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
+import { judgeSamples } from "../core/recipes/quality.ts";
+import { DEFAULT_QUALITY } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { ncsnPage } from "./ncsn_three_clusters.page.ts";
 
-/** The mixtures the NCSN experiments run on. */
-export const NCSN_DATASETS = ["three_clusters", "ring8", "grid25"] as const;
-
 /** The config of `ncsn-three-clusters`. */
-export interface NcsnConfig {
-  /** 3 x (5000 // 3) points, as the seed builds them. */
-  data: DataConfig<(typeof NCSN_DATASETS)[number]>;
-  model: ScoreNetConfig;
+export interface NcsnConfig extends ncsn.NcsnBase {
   /** Training sigma: log-uniform in [sigmaMin, sigmaMax]. */
   train: StepsConfig & { sigmaMin: number; sigmaMax: number };
   /**
    * `levels` geometric sigmas from sigmaMax down to sigmaMin, `stepsPerLevel` Langevin steps each
    * with step eps_i = c sigma_i^2.
    */
-  sample: {
+  sample: ncsn.AnnealedRunConfig & {
     sigmaMax: number;
     sigmaMin: number;
     levels: number;
-    stepsPerLevel: number;
     c: number;
-    form: LangevinForm;
-    samples: number;
   };
-  quality: QualityOptions;
 }
 
 const full: NcsnConfig = {
-  data: { dataset: "three_clusters", trainSize: 4998 },
-  model: { hidden: [128, 128, 128] },
+  ...ncsn.SEED_000,
   train: { steps: 2000, batchSize: 128, lr: 1e-3, sigmaMin: 0.01, sigmaMax: 1.0 },
   sample: {
     sigmaMax: 1.0,
@@ -71,8 +52,7 @@ const sigmaOrder = (c: { sigmaMin: number; sigmaMax: number }) =>
   unless(c.sigmaMin < c.sigmaMax, "sigmaMin", c.sigmaMin, `a number < sigmaMax (${c.sigmaMax})`);
 
 const { schema, checks } = assemble<NcsnConfig>({
-  data: dataSection(NCSN_DATASETS),
-  model: SCORE_NET,
+  ...ncsn.NCSN_SECTIONS,
   train: {
     schema: { ...STEPS.schema, sigmaMin: rules.positive(100), sigmaMax: rules.positive(100) },
     checks: [sigmaOrder],
@@ -82,14 +62,11 @@ const { schema, checks } = assemble<NcsnConfig>({
       sigmaMax: rules.positive(100),
       sigmaMin: rules.positive(100),
       levels: rules.int(1, 10_000),
-      stepsPerLevel: rules.positiveInt(100_000),
       c: rules.positive(10),
-      form: rules.oneOf("half", "full"),
-      samples: rules.int(2, 1_000_000),
+      ...ncsn.ANNEALED_RUN_SCHEMA,
     },
     checks: [sigmaOrder],
   },
-  quality: QUALITY,
 });
 
 /** The experiment `ncsn-three-clusters`. */
@@ -114,20 +91,20 @@ export const ncsnThreeClusters: Experiment<NcsnConfig> = {
   },
   schema,
   checks,
-  metrics: NCSN_METRICS,
+  metrics: ncsn.NCSN_METRICS,
 
   async run(env) {
     const c = env.config, s = c.sample;
     const data = loadData(c.data, env.streams);
     const mixture = data.dataset.mixture!;
-    const model = await trainNcsnNet(env, data.x, c, {
+    const model = await ncsn.trainNcsnNet(env, data.x, c, {
       kind: "logUniform",
       min: c.train.sigmaMin,
       max: c.train.sigmaMax,
     });
     try {
       const sigmas = geometricSigmas(s.sigmaMax, s.sigmaMin, s.levels);
-      const run = await annealedLearnedVsExact(env, model, mixture, sigmas, {
+      const run = await ncsn.annealedLearnedVsExact(env, model, mixture, sigmas, {
         samples: s.samples,
         dim: 2,
         stepsPerLevel: s.stepsPerLevel,
@@ -140,7 +117,7 @@ export const ncsnThreeClusters: Experiment<NcsnConfig> = {
         ...ours.quality,
         logWeightError: topDecadeError(run.weightError, s.sigmaMax),
         finalLoss: model.finalLoss,
-        ...oracleFigures(theirs.quality),
+        ...ncsn.oracleFigures(theirs.quality),
       };
       return {
         metrics,

@@ -7,29 +7,18 @@ import type { Experiment } from "../core/harness/experiment.ts";
 import { rules, unless } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { geometricSigmas } from "../core/noise/schedules.ts";
-import type { LangevinForm } from "../core/samplers/langevin.ts";
 import { maxPairwiseDistance } from "../core/metrics/points.ts";
 import { topDecadeError } from "../core/metrics/path_integral.ts";
-import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
+import { loadData } from "../core/recipes/data.ts";
 import { STEPS, type StepsConfig } from "../core/recipes/train.ts";
-import {
-  annealedLearnedVsExact,
-  NCSN_METRICS,
-  oracleFigures,
-  SCORE_NET,
-  type ScoreNetConfig,
-  trainNcsnNet,
-} from "../core/recipes/ncsn.ts";
-import { judgeSamples, QUALITY } from "../core/recipes/quality.ts";
-import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
+import * as ncsn from "../core/recipes/ncsn.ts";
+import { judgeSamples } from "../core/recipes/quality.ts";
+import { DEFAULT_QUALITY } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
-import { NCSN_DATASETS } from "./ncsn_three_clusters.ts";
 import { ncsnImprovedPage } from "./ncsn_three_clusters_improved.page.ts";
 
 /** The config of `ncsn-three-clusters-improved`. */
-export interface NcsnImprovedConfig {
-  data: DataConfig<(typeof NCSN_DATASETS)[number]>;
-  model: ScoreNetConfig;
+export interface NcsnImprovedConfig extends ncsn.NcsnBase {
   train: StepsConfig & {
     /**
      * Train on the sampler's levels ("levels": uniform over them, as NCSN) or log-uniform in
@@ -54,24 +43,19 @@ export interface NcsnImprovedConfig {
      */
     levels: number;
   };
-  sample: {
+  sample: ncsn.AnnealedRunConfig & {
     /**
      * Technique 4: eps_i = alpha sigma_i^2 / sigma_L^2 with T steps per level: the same relative step
      * eps_i / sigma_i^2 = alpha / sigma_L^2 at every level, and enough steps to equilibrate each level.
      */
     alpha: number;
-    stepsPerLevel: number;
-    form: LangevinForm;
     /** A final denoising step x + sigma_L^2 s(x, sigma_L) (Tweedie): removes the last level's noise. */
     denoise: boolean;
-    samples: number;
   };
-  quality: QualityOptions;
 }
 
 const full: NcsnImprovedConfig = {
-  data: { dataset: "three_clusters", trainSize: 4998 },
-  model: { hidden: [128, 128, 128] },
+  ...ncsn.SEED_000,
   train: { steps: 10000, batchSize: 256, lr: 1e-3, sigmas: "levels", ema: 0.999 },
   noise: { sigmaMaxFromData: true, sigmaMax: 7, sigmaMin: 0.01, levels: 30 },
   sample: { alpha: 2e-5, stepsPerLevel: 100, form: "half", denoise: true, samples: 1000 },
@@ -79,8 +63,7 @@ const full: NcsnImprovedConfig = {
 };
 
 const { schema, checks } = assemble<NcsnImprovedConfig>({
-  data: dataSection(NCSN_DATASETS),
-  model: SCORE_NET,
+  ...ncsn.NCSN_SECTIONS,
   train: {
     schema: { ...STEPS.schema, sigmas: rules.oneOf("levels", "logUniform"), ema: rules.emaRate() },
   },
@@ -102,13 +85,10 @@ const { schema, checks } = assemble<NcsnImprovedConfig>({
   sample: {
     schema: {
       alpha: rules.positive(1),
-      stepsPerLevel: rules.positiveInt(100_000),
-      form: rules.oneOf("half", "full"),
       denoise: rules.bool(),
-      samples: rules.int(2, 1_000_000),
+      ...ncsn.ANNEALED_RUN_SCHEMA,
     },
   },
-  quality: QUALITY,
 });
 
 /** The experiment `ncsn-three-clusters-improved`. */
@@ -133,7 +113,7 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
   schema,
   checks,
   metrics: {
-    ...NCSN_METRICS,
+    ...ncsn.NCSN_METRICS,
     sigmaMaxUsed: {
       description: "σ_1 used (computed from the data when sigmaMaxFromData)",
       gate: { exact: "float64" },
@@ -145,7 +125,7 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
     const data = loadData(c.data, env.streams);
     const sigmaMax = n.sigmaMaxFromData ? maxPairwiseDistance(data.x) : n.sigmaMax;
     const sigmas = geometricSigmas(sigmaMax, n.sigmaMin, n.levels);
-    const model = await trainNcsnNet(
+    const model = await ncsn.trainNcsnNet(
       env,
       data.x,
       c,
@@ -155,7 +135,7 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
       c.train.ema,
     );
     try {
-      const run = await annealedLearnedVsExact(env, model, data.dataset.mixture!, sigmas, {
+      const run = await ncsn.annealedLearnedVsExact(env, model, data.dataset.mixture!, sigmas, {
         samples: c.sample.samples,
         dim: 2,
         stepsPerLevel: c.sample.stepsPerLevel,
@@ -170,7 +150,7 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
         sigmaMaxUsed: sigmaMax,
         logWeightError: topDecadeError(run.weightError, sigmaMax),
         finalLoss: model.finalLoss,
-        ...oracleFigures(theirs.quality),
+        ...ncsn.oracleFigures(theirs.quality),
       };
       return {
         metrics,

@@ -13,18 +13,7 @@ import { gridPoints } from "../core/metrics/fisher.ts";
 import { dataWindow } from "../core/report/charts.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import { trainingFitsData } from "../core/recipes/train.ts";
-import {
-  fieldOn,
-  netFisher,
-  newScoreNet2d,
-  relativeFisher,
-  SCORE_NET,
-  SCORE_TRAIN,
-  type ScoreNetConfig,
-  type ScoreTrainConfig,
-  type TrainedScoreNet,
-  trainScoreNet,
-} from "../core/recipes/score_net.ts";
+import * as scoreNet from "../core/recipes/score_net.ts";
 import { scoreFieldsPage } from "./score_fields.page.ts";
 
 /** The config of `score-fields`. */
@@ -32,9 +21,9 @@ export interface ScoreFieldsConfig {
   data: DataConfig<"ring8" | "three_clusters" | "grid25">;
   /** The noise levels, one network each. */
   sigmas: number[];
-  model: ScoreNetConfig;
+  model: scoreNet.ScoreNetConfig;
   /** AdamW's decoupled weight decay: the seed uses torch's AdamW default, 0.01. */
-  train: ScoreTrainConfig;
+  train: scoreNet.ScoreTrainConfig;
   /** Points of the noised law for the Fisher divergence; arrows per side of the quiver grid. */
   measure: { fisherPoints: number; grid: number };
 }
@@ -56,8 +45,8 @@ export function sigmaLabel(sigma: number): string {
 const { schema, checks } = assemble<ScoreFieldsConfig>({
   data: dataSection(["ring8", "three_clusters", "grid25"] as const),
   sigmas: rules.list(rules.positive(100), 1, 8),
-  model: SCORE_NET,
-  train: SCORE_TRAIN,
+  model: scoreNet.SCORE_NET,
+  train: scoreNet.SCORE_TRAIN,
   measure: { schema: { fisherPoints: rules.int(1, 1_000_000), grid: rules.int(2, 100) } },
 }, [
   trainingFitsData,
@@ -71,7 +60,7 @@ const { schema, checks } = assemble<ScoreFieldsConfig>({
 ]);
 
 /** What training the network of one noise level gives the assembly. */
-export type ScoreFieldPart = TrainedScoreNet & {
+export type ScoreFieldPart = scoreNet.TrainedScoreNet & {
   metrics: Record<string, number>;
   /** The learned and exact fields on the quiver grid. */
   learned: Float32Array;
@@ -123,14 +112,14 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
     const win = dataWindow(c.data.dataset);
     const grid = gridPoints(win[0], win[1], c.measure.grid);
     const sub = { ...env, streams: env.streams.child(`sigma=${part}`) };
-    const net = newScoreNet2d(sub, c.model);
+    const net = scoreNet.newScoreNet2d(sub, c.model);
     const noise = sub.streams.get("train");
     const exact = (x: tf.Tensor2D) => oracle.score(x, 1, sigma);
     const noised =
       sampleMixture(marginal(mixture, 1, sigma), c.measure.fisherPoints, sub.streams.get("fisher"))
         .x;
     try {
-      const trained = await trainScoreNet(sub, net, data.x, c.train, {
+      const trained = await scoreNet.trainScoreNet(sub, net, data.x, c.train, {
         label: `σ=${part}`,
         loss: (w, x0) =>
           dsmLoss(
@@ -139,22 +128,22 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
             sigma,
             tf.tensor2d(noise.normals(x0.shape[0] * 2), x0.shape),
           ),
-        fisher: () => netFisher(net, exact, noised),
+        fisher: () => scoreNet.netFisher(net, exact, noised),
       });
-      const fisher = netFisher(net, exact, noised);
+      const fisher = scoreNet.netFisher(net, exact, noised);
       const w = net.params.fused();
-      const learned = fieldOn((x) => net.apply(w, x), grid);
+      const learned = scoreNet.fieldOn((x) => net.apply(w, x), grid);
       tf.dispose(w);
       return {
         ...trained,
         metrics: {
           [`fisher_s${part}`]: fisher,
-          [`fisherRel_s${part}`]: relativeFisher(fisher, exact, noised),
-          [`fisherGrid_s${part}`]: netFisher(net, exact, grid),
+          [`fisherRel_s${part}`]: scoreNet.relativeFisher(fisher, exact, noised),
+          [`fisherGrid_s${part}`]: scoreNet.netFisher(net, exact, grid),
           [`finalLoss_s${part}`]: trained.curve[trained.curve.length - 1],
         },
         learned,
-        truth: fieldOn(exact, grid),
+        truth: scoreNet.fieldOn(exact, grid),
       };
     } finally {
       net.dispose();

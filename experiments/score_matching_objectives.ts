@@ -20,18 +20,7 @@ import { scoreFunctionOf } from "../core/models.ts";
 import { gridPoints } from "../core/metrics/fisher.ts";
 import { dataWindow } from "../core/report/charts.ts";
 import { trainingFitsData } from "../core/recipes/train.ts";
-import {
-  fieldOn,
-  netFisher,
-  newScoreNet2d,
-  relativeFisher,
-  SCORE_NET,
-  SCORE_TRAIN,
-  type ScoreNetConfig,
-  type ScoreTrainConfig,
-  type TrainedScoreNet,
-  trainScoreNet,
-} from "../core/recipes/score_net.ts";
+import * as scoreNet from "../core/recipes/score_net.ts";
 import { objectivesPage } from "./score_matching_objectives.page.ts";
 
 /** A score-matching objective. */
@@ -51,9 +40,9 @@ export interface ObjectivesConfig {
     /** DSM's noise level: small, so that it targets nearly the data score. */
     dsmSigma: number;
   };
-  model: ScoreNetConfig;
+  model: scoreNet.ScoreNetConfig;
   /** Fisher divergences during training on data sets with an exact score. */
-  train: ScoreTrainConfig;
+  train: scoreNet.ScoreTrainConfig;
   measure: { fisherPoints: number; grid: number };
 }
 
@@ -79,13 +68,13 @@ const { schema, checks } = assemble<ObjectivesConfig>({
       dsmSigma: rules.positive(10),
     },
   },
-  model: SCORE_NET,
-  train: SCORE_TRAIN,
+  model: scoreNet.SCORE_NET,
+  train: scoreNet.SCORE_TRAIN,
   measure: { schema: { fisherPoints: rules.int(1, 1_000_000), grid: rules.int(2, 100) } },
 }, [trainingFitsData]);
 
 /** What training one network by one objective gives the assembly. */
-export type ObjectivePart = TrainedScoreNet & {
+export type ObjectivePart = scoreNet.TrainedScoreNet & {
   metrics: Record<string, number>;
   /** The learned field on the quiver grid. */
   field: Float32Array;
@@ -144,10 +133,10 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
     const win = dataWindow(name);
     const grid = gridPoints(win[0], win[1], c.measure.grid);
     const sub = { ...env, streams: env.streams.child(`${name}/${objective}`) };
-    const net = newScoreNet2d(sub, c.model);
+    const net = scoreNet.newScoreNet2d(sub, c.model);
     const draws = sub.streams.get("train");
     try {
-      const trained = await trainScoreNet(sub, net, data.x, c.train, {
+      const trained = await scoreNet.trainScoreNet(sub, net, data.x, c.train, {
         label: `${name} ${objective}`,
         // Exact and sliced score matching differentiate the network inside the loss
         // (forward mode, then autodiff of that).
@@ -162,20 +151,20 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
           }
           return dsmLoss(s, x0, o.dsmSigma, tf.tensor2d(draws.normals(shape[0] * 2), shape));
         },
-        fisher: exact && (() => netFisher(net, exact, onData!)),
+        fisher: exact && (() => scoreNet.netFisher(net, exact, onData!)),
       });
       const key = `${name}_${objective}`;
       const metrics: Record<string, number> = {
         [`finalLoss_${key}`]: trained.curve[trained.curve.length - 1],
       };
       if (exact) {
-        const f = netFisher(net, exact, onData!);
+        const f = scoreNet.netFisher(net, exact, onData!);
         metrics[`fisher_${key}`] = f;
-        metrics[`fisherRel_${key}`] = relativeFisher(f, exact, onData!);
+        metrics[`fisherRel_${key}`] = scoreNet.relativeFisher(f, exact, onData!);
         if (objective === "dsm") {
           const noised = marginal(dataset.mixture!, 1, o.dsmSigma);
           const pts = sampleMixture(noised, c.measure.fisherPoints, sub.streams.get("fisher")).x;
-          metrics[`fisherNoised_${key}`] = netFisher(
+          metrics[`fisherNoised_${key}`] = scoreNet.netFisher(
             net,
             (x) => oracle!.score(x, 1, o.dsmSigma),
             pts,
@@ -183,7 +172,7 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
         }
       }
       const w = net.params.fused();
-      const field = fieldOn((x) => net.apply(w, x), grid);
+      const field = scoreNet.fieldOn((x) => net.apply(w, x), grid);
       tf.dispose(w);
       return { ...trained, metrics, field };
     } finally {

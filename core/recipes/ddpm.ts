@@ -31,7 +31,7 @@ import type { Section } from "../spec/section.ts";
 import { ddpmSample, type DdpmVariance } from "../samplers/ddpm.ts";
 import { sampleInBatches } from "../samplers/batched.ts";
 import type { SamplerResult } from "../samplers/result.ts";
-import { type EpochsConfig, type Trained, trainOnData } from "./train.ts";
+import { EPOCHS, type EpochsConfig, type Trained, trainOnData } from "./train.ts";
 import { blockMeans } from "../metrics/statistics.ts";
 
 /** The chain section: T steps with betas linear from betaStart to betaEnd (seed 004: 200, 1e-4, 0.02). */
@@ -335,3 +335,31 @@ export function scoreCheck1d(
   });
   return { t, learned, exact, maxError, relError: maxError / maxScore };
 }
+
+/** The sections every DDPM experiment has: the chain, seed 004's noise predictor, its training. */
+export interface DdpmBase {
+  chain: ChainConfig;
+  model: EpsNetConfig;
+  train: EpochsConfig;
+}
+
+/** The rules of {@link DdpmBase}'s sections (spread into an experiment's `assemble`). */
+export const DDPM_SECTIONS: {
+  chain: Section<ChainConfig>;
+  model: Section<EpsNetConfig>;
+  train: Section<EpochsConfig>;
+} = {
+  chain: CHAIN,
+  model: EPS_NET,
+  train: EPOCHS,
+};
+
+/**
+ * Seed 004's values (sections 16.3-16.6): T = 200, betas 1e-4..0.02, a 16-wide time embedding and
+ * 128-128 ReLU layers, batch 256, Adam 1e-3 for 1000 epochs.
+ */
+export const SEED_004: DdpmBase = {
+  chain: { T: 200, betaStart: 1e-4, betaEnd: 0.02 },
+  model: { timeEmbedDim: 16, hidden: [128, 128] },
+  train: { batchSize: 256, epochs: 1000, lr: 1e-3 },
+};

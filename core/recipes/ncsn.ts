@@ -29,8 +29,13 @@ import type { RunEnv } from "../runtime/env.ts";
 import type { MetricSpec } from "../spec/metrics.ts";
 import { geometricSigmas } from "../noise/schedules.ts";
 import type { StepsConfig } from "./train.ts";
-import { QUALITY_METRICS } from "./quality.ts";
-import type { ScoreNetConfig } from "./score_net.ts";
+import { QUALITY, QUALITY_METRICS } from "./quality.ts";
+import { SCORE_NET, type ScoreNetConfig } from "./score_net.ts";
+import { type DataConfig, dataSection } from "./data.ts";
+import type { QualityOptions } from "../metrics/quality.ts";
+import type { LangevinForm } from "../samplers/langevin.ts";
+import { rules } from "../spec/rules.ts";
+import type { Section } from "../spec/section.ts";
 export { SCORE_NET, type ScoreNetConfig } from "./score_net.ts";
 
 /** Options of {@link trainNcsn}. */
@@ -240,4 +245,42 @@ export const NCSN_METRICS: Record<string, MetricSpec> = {
       "(see the chart): 0 means the learned score implies the right cluster weights",
     better: "lower",
   },
+};
+
+/** The mixtures the NCSN experiments run on. */
+export const NCSN_DATASETS = ["three_clusters", "ring8", "grid25"] as const;
+
+/** The sections every NCSN experiment has besides its training and sampling. */
+export interface NcsnBase {
+  /** 3 x (5000 // 3) points, as the seed builds them. */
+  data: DataConfig<(typeof NCSN_DATASETS)[number]>;
+  model: ScoreNetConfig;
+  quality: QualityOptions;
+}
+
+/** Seed 000's values: three_clusters, 4998 points, a 128-128-128 SiLU network. */
+export const SEED_000: Omit<NcsnBase, "quality"> = {
+  data: { dataset: "three_clusters", trainSize: 4998 },
+  model: { hidden: [128, 128, 128] },
+};
+
+/** The rules of {@link NcsnBase}'s sections (spread into an experiment's `assemble`). */
+export const NCSN_SECTIONS: {
+  data: Section<NcsnBase["data"]>;
+  model: Section<ScoreNetConfig>;
+  quality: Section<QualityOptions>;
+} = { data: dataSection(NCSN_DATASETS), model: SCORE_NET, quality: QUALITY };
+
+/** Annealed Langevin's run: steps per level, discretisation, number of samples. */
+export interface AnnealedRunConfig {
+  stepsPerLevel: number;
+  form: LangevinForm;
+  samples: number;
+}
+
+/** The rules of {@link AnnealedRunConfig}'s fields. */
+export const ANNEALED_RUN_SCHEMA = {
+  stepsPerLevel: rules.positiveInt(100_000),
+  form: rules.oneOf("half", "full"),
+  samples: rules.int(2, 1_000_000),
 };

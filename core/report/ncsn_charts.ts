@@ -1,7 +1,7 @@
 /** Charts shared by the NCSN experiments: cluster shares, implied weight errors, per-level error, loss. */
 import type { LogWeightError } from "../metrics/path_integral.ts";
 import { blockMeans } from "../metrics/statistics.ts";
-import { barChart, type Chart, lineChart, type Row } from "./charts.ts";
+import { barChart, type Chart, lineChart, pointRows, type Row, scatterOverData } from "./charts.ts";
 
 /** Per-mode shares of samples, for a bar chart. */
 export function modeShareRows(perMode: number[], source: string): Row[] {
@@ -65,6 +65,26 @@ export function stepLossChart(losses: Float32Array, block: number): Chart {
       rows: blockMeans(losses, block).map((l, i) => ({ step: (i + 1) * block, loss: l })),
       x: { field: "step", title: "step" },
       y: { field: "loss", title: "loss", log: true },
+    }),
+  };
+}
+
+/** The learned model's samples over the training data (first 2000 points shown). */
+export function annealedSamplesChart(
+  data: Float32Array,
+  samples: Float32Array,
+  window: [number, number],
+  caption: string,
+): Chart {
+  return {
+    name: "samples",
+    title: "Samples over data",
+    caption,
+    spec: scatterOverData({
+      title: "Annealed Langevin samples over the data",
+      data: pointRows(data, {}, 2000),
+      samples: pointRows(samples),
+      window,
     }),
   };
 }
