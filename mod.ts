@@ -100,7 +100,7 @@ export { ddpmLoss, drawTimesAndNoise } from "./core/objectives/ddpm.ts";
 /** Training an epsilon network with the DDPM objective; forward-process draws. */
 export { forwardSample, trainDdpm } from "./core/recipes/ddpm.ts";
 /** Training a network on data (seed batching schemes, Adam/AdamW, EMA, checkpoints). */
-export { blockMeans, stepsOf, trainOnData } from "./core/recipes/train.ts";
+export { stepsOf, trainOnData } from "./core/recipes/train.ts";
 /** How minibatches are drawn, and what training returns. */
 export type { Batching, Trained } from "./core/recipes/train.ts";
 /** Ancestral DDPM sampling (variance beta_t or the posterior variance). */
@@ -229,10 +229,47 @@ export { compareRun, readGolden } from "./core/harness/golden.ts";
 /** The quality layer: a run or a sweep against the golden's seed-to-seed distribution. */
 export { judgeRun, judgeSweep, seedBand } from "./core/harness/gate.ts";
 /** Small statistics: Student's t, Welch's test, Holm's correction. */
-export { holmRejects, studentTQuantile, summary, welchGreater } from "./core/metrics/statistics.ts";
+export {
+  blockMeans,
+  holmRejects,
+  mean,
+  studentTQuantile,
+  summary,
+  welchGreater,
+} from "./core/metrics/statistics.ts";
 /** Controlled degradations of samples (the power analysis of the golden check). */
 export { DEGRADATIONS } from "./core/metrics/degrade.ts";
 /** Vega-Lite spec builders with the shared theme. */
 export { dataWindow, lineChart, scatterOverData, scatterPanels } from "./core/report/charts.ts";
 /** Render a Vega-Lite spec to SVG, offline. */
 export { renderSvg } from "./core/report/render.ts";
+/** Configs made of sections: the schema and checks of a config from its parts; a profile as a patch. */
+export { assemble, derive } from "./core/spec/section.ts";
+/** A config section (rules and checks of its fields), a config patch, an assembled schema. */
+export type { Assembled, Patch, Section } from "./core/spec/section.ts";
+/** What a run receives besides its config: seeded streams, progress, checkpoints. */
+export type { RunEnv } from "./core/runtime/env.ts";
+/** The data section of a config and the draw of the training set. */
+export * as dataRecipe from "./core/recipes/data.ts";
+/** The DDPM recipe: chain, model and sample sections, seed 004's values, training, sampling, checks. */
+export * as ddpm from "./core/recipes/ddpm.ts";
+/** The NLL of a trained chain through its VP-SDE limit, with the exact-score references. */
+export * as chainNll from "./core/recipes/chain_nll.ts";
+/** Conditional generation: the sample section, sampling each condition, the noisy classifier. */
+export * as conditional from "./core/recipes/conditional.ts";
+/** Guidance: classifier-free and classifier, learned and exact, swept over the weight. */
+export * as guidance from "./core/recipes/guidance.ts";
+/** The NCSN recipe: seed 000's network and values, annealed Langevin beside the exact score. */
+export * as ncsn from "./core/recipes/ncsn.ts";
+/** Langevin MCMC on a known target: ULA, MALA and annealed Langevin on one budget. */
+export * as mcmc from "./core/recipes/mcmc.ts";
+/** The likelihood code checked against the closed form (tolerances, RK4, Hutchinson). */
+export * as nllCheck from "./core/recipes/nll_check.ts";
+/** The score-SDE recipe: VP SDE, time network, continuous DSM, test NLL. */
+export * as scoreSde from "./core/recipes/sde.ts";
+/** Every SDE sampler behind one NFE budget, and the sweep over samplers and budgets. */
+export * as sdeSamplers from "./core/recipes/sde_samplers.ts";
+/** Unconditional score networks: training with Fisher tracking, fields on a grid. */
+export * as scoreNet from "./core/recipes/score_net.ts";
+/** The quality section and metric specs, and judging samples against the true law. */
+export * as qualityRecipe from "./core/recipes/quality.ts";

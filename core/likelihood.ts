@@ -2,12 +2,12 @@
  * Negative log-likelihood by the probability-flow ODE (Song et al. 2021, appendix D; FFJORD's
  * instantaneous change of variables):
  *
- *   log p_eps(x(eps)) = log p_T(x(T)) + int_eps^T div f~(x(t), t) dt,
+ *   log p_eps(x(tMin)) = log p_T(x(T)) + int_eps^T div f~(x(t), t) dt,
  *   f~(x, t) = f(x, t) - 1/2 g(t)^2 s(x, t),   div f~ = d f(t) - 1/2 g(t)^2 div_x s(x, t),
  *
- * integrated forward from the data point x(eps) = x_0 with the joint state [x, Delta], dDelta/dt =
+ * integrated forward from the data point x(tMin) = x_0 with the joint state [x, Delta], dDelta/dt =
  * div f~ (score_sde#59: along the ODE, from the data point), by adaptive Dormand-Prince
- * (rtol = atol = 1e-5 by default), from t = eps = 1e-5 (Soft-Truncation#2: a larger eps needs an
+ * (rtol = atol = 1e-5 by default), from t = tMin = 1e-5 (Soft-Truncation#2: a larger tMin needs an
  * entropy correction). NLL(x_0) = -log p_T(x(T)) - Delta(T), in nats (continuous data: no bits/dim
  * dequantisation offsets, score_sde#51).
  *
@@ -31,7 +31,7 @@ export type Divergence =
 /** Options of {@link nll}. */
 export interface NllOptions {
   /** Start time (1e-5). */
-  eps?: number;
+  tMin?: number;
   solver?: SolverChoice;
   divergence?: Divergence;
   /**
@@ -83,7 +83,7 @@ export function nll(
   dim: number,
   o: NllOptions = {},
 ): NllResult {
-  const eps = o.eps ?? 1e-5;
+  const tMin = o.tMin ?? 1e-5;
   const solver: SolverChoice = o.solver ?? { kind: "adaptive", rtol: 1e-5, atol: 1e-5 };
   const div = o.divergence ?? { kind: "exact" };
   const n = x0.length / dim;
@@ -109,7 +109,7 @@ export function nll(
     tf.concat([tf.tensor2d(x0, [n, dim]), tf.zeros([n, 1])], 1) as tf.Tensor2D
   );
   try {
-    const r = solve(f, y0, eps, sde.T, solveOptions(solver));
+    const r = solve(f, y0, tMin, sde.T, solveOptions(solver));
     const y = r.y.dataSync();
     r.y.dispose();
     const xT = new Float64Array(n * dim);

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { PROJECT_ROOT, underReports } from "../core/harness/cli.ts";
+import { ciEnvironment, PROJECT_ROOT, underReports } from "../core/harness/cli.ts";
 import { ConfigError, USAGE_EXIT } from "../core/spec/rules.ts";
 import { merge, MergeError } from "../core/harness/merge.ts";
 import { confine, SandboxError } from "../core/runtime/sandbox.ts";
@@ -15,7 +15,7 @@ import { EXPERIMENTS } from "./mod.ts";
 const USAGE = `usage: deno task merge <shard folder>... [--out DIR]
   <shard folder>   the --out folder of each \`reproduce --shard i/n\` run (under reports/)
   --out DIR        where the merged site goes (a folder under reports/; default reports/)
-  --ci=true        a missing golden fails the merge (the task passes --ci="$CI")`;
+  --ci=true        a missing golden fails the merge (default: the CI environment variable)`;
 
 try {
   const { values: v, positionals } = parseArgs({
@@ -39,7 +39,7 @@ try {
     shardDirs,
     outDir,
     experiments: EXPERIMENTS,
-    ci: v.ci === "true" || v.ci === "1",
+    ci: /^(true|1|yes)$/i.test((v.ci ?? ciEnvironment()).trim()),
   });
   Deno.exit(exitCode);
 } catch (e) {

@@ -153,7 +153,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
       const main = sweep.samples.find((s) => s.sampler === "em" && s.budget === last)?.x ??
         sampleSde("em", model.sde, learned, env.streams.perSample("sample", 0, sw.samples), {
           dim: 2,
-          eps: sw.tEnd,
+          tEnd: sw.tEnd,
           nfe: last,
           tolerance: 1e-3,
         }).x;

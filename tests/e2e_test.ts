@@ -79,10 +79,10 @@ Deno.test("5000 samples drawn in one batch of 5000 and in batches of 777: byte-i
         "quick",
         "--only",
         "ddpm-ring8",
-        ...set("epochs=3"),
-        ...set("samples=5000"),
-        ...set("nllPoints=10"),
-        ...set(`sampleBatch=${b}`),
+        ...set("train.epochs=3"),
+        ...set("sample.samples=5000"),
+        ...set("nll.points=10"),
+        ...set(`sample.sampleBatch=${b}`),
         "--workers",
         "0",
         "--out",
@@ -113,7 +113,7 @@ Deno.test("bad flags and configs exit with code 2 and write nothing", async () =
     const args of [
       ["--only", "nope"],
       ["--profile", "fast"],
-      ["--set", "ddpm-ring8.lr=-1"],
+      ["--set", "ddpm-ring8.train.lr=-1"],
       ["--out", "../outside"],
       ["--shards", "2"],
     ]

@@ -6,49 +6,77 @@ import { partition, plan, runKey } from "../core/harness/plan.ts";
 import { stageDirectory, tempFilesInFlight, writeFileAtomic } from "../core/runtime/io.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
 import { ddpmRing8 } from "../experiments/ddpm_ring8.ts";
+import { derive, type Patch } from "../core/spec/section.ts";
 
 const quick = ddpmRing8.profiles.quick;
 const validate = (c: unknown) =>
   validateConfig("ddpm-ring8", ddpmRing8.schema, ddpmRing8.checks ?? [], c);
 
 Deno.test("config validation names the field and the allowed values", () => {
-  const cases: [Record<string, unknown>, RegExp][] = [
-    [{ epochs: 0 }, /ddpm-ring8\.epochs: got 0; allowed: an integer in \[1, 1000000\]/],
-    [{ lr: -1e-3 }, /ddpm-ring8\.lr: got -0\.001; allowed: a learning rate: a finite number > 0/],
-    [{ betaEnd: 1 }, /ddpm-ring8\.betaEnd: got 1; allowed: a per-step noise rate/],
-    [{ hidden: [128, , 128] }, /ddpm-ring8\.hidden\[1\]: got nothing/],
-    [{ epochs: 900000 }, /ddpm-ring8\.epochs: got 900000; allowed: an integer <= 526315/],
-    [{ lr: NaN }, /ddpm-ring8\.lr: got NaN/],
-    [{ T: 0 }, /ddpm-ring8\.T: got 0; allowed: an integer in \[2, 10000\]/],
+  const cases: [Patch<typeof quick>, RegExp][] = [
     [
-      { batchSize: 6000 },
-      /ddpm-ring8\.batchSize: got 6000; allowed: an integer <= trainSize \(5000\)/,
-    ],
-    [{ dataset: "ring9" }, /ddpm-ring8\.dataset: got "ring9"; allowed: one of "ring8"/],
-    [{ variance: "fixed" }, /allowed: one of "beta", "posterior"/],
-    [{ epochs: "10" }, /ddpm-ring8\.epochs: got "10"; allowed: an integer/],
-    [{ betaStart: 0.05 }, /ddpm-ring8\.betaEnd: got 0\.02; allowed: a number > betaStart/],
-    [{ hidden: [128, -1] }, /ddpm-ring8\.hidden\[1\]: got -1/],
-    [{ figureSteps: [0, 250] }, /ddpm-ring8\.figureSteps: .*time indices in \[0, 199\]/],
-    [
-      { quality: { referenceSize: 1, permutations: 1, permutationSize: 2 } },
-      /quality\.referenceSize: got 1/,
+      { train: { epochs: 0 } },
+      /ddpm-ring8\.train\.epochs: got 0; allowed: an integer in \[1, 1000000\]/,
     ],
     [
-      { epochz: 3 },
-      /ddpm-ring8\.epochz: got 3; allowed: no such field; known fields: dataset, trainSize/,
+      { train: { lr: -1e-3 } },
+      /ddpm-ring8\.train\.lr: got -0\.001; allowed: a learning rate: a finite number > 0/,
+    ],
+    [
+      { chain: { betaEnd: 1 } },
+      /ddpm-ring8\.chain\.betaEnd: got 1; allowed: a per-step noise rate/,
+    ],
+    [
+      { model: { hidden: [128, , 128] as number[] } },
+      /ddpm-ring8\.model\.hidden\[1\]: got nothing/,
+    ],
+    [
+      { train: { epochs: 900000 } },
+      /ddpm-ring8\.train\.epochs: got 900000; allowed: an integer <= 526315/,
+    ],
+    [{ train: { lr: NaN } }, /ddpm-ring8\.train\.lr: got NaN/],
+    [{ chain: { T: 0 } }, /ddpm-ring8\.chain\.T: got 0; allowed: an integer in \[2, 10000\]/],
+    [
+      { train: { batchSize: 6000 } },
+      /ddpm-ring8\.train\.batchSize: got 6000; allowed: an integer <= data\.trainSize \(5000\)/,
+    ],
+    [
+      { data: { dataset: "ring9" as never } },
+      /ddpm-ring8\.data\.dataset: got "ring9"; allowed: one of "ring8"/,
+    ],
+    [{ sample: { variance: "fixed" as never } }, /allowed: one of "beta", "posterior"/],
+    [
+      { train: { epochs: "10" as never } },
+      /ddpm-ring8\.train\.epochs: got "10"; allowed: an integer/,
+    ],
+    [
+      { chain: { betaStart: 0.05 } },
+      /ddpm-ring8\.chain\.betaEnd: got 0\.02; allowed: a number > betaStart/,
+    ],
+    [{ model: { hidden: [128, -1] } }, /ddpm-ring8\.model\.hidden\[1\]: got -1/],
+    [
+      { figures: { steps: [0, 250] } },
+      /ddpm-ring8\.figures\.steps: .*time indices in \[0, 199\]/,
+    ],
+    [{ quality: { referenceSize: 1 } }, /quality\.referenceSize: got 1/],
+    [
+      { epochz: 3 } as never,
+      /ddpm-ring8\.epochz: got 3; allowed: no such field; known fields: data, chain, model, train/,
     ],
   ];
   for (const [patch, msg] of cases) {
-    assert.throws(() => validate({ ...quick, ...patch }), (e: unknown) => {
+    assert.throws(() => validate(derive(quick, patch)), (e: unknown) => {
       assert.ok(e instanceof ConfigError, `ConfigError for ${JSON.stringify(patch)}`);
       assert.match(e.message, msg);
       return true;
     });
   }
-  const missing: Record<string, unknown> = { ...quick };
-  delete missing.lr;
-  assert.throws(() => validate(missing), /ddpm-ring8\.lr: got nothing \(the field is missing\)/);
+  const missing = structuredClone(quick) as unknown as { train: Record<string, unknown> };
+  delete missing.train.lr;
+  assert.throws(
+    () => validate(missing),
+    /ddpm-ring8\.train\.lr: got nothing \(the field is missing\)/,
+  );
   assert.deepEqual(validate(structuredClone(quick)), quick);
 });
 
@@ -77,7 +105,7 @@ Deno.test("CLI flags: bad values are refused naming the flag and the allowed val
     [["--out", "../reports"], /--out/],
     [["--shards", "1/3"], /flag --shards: .*allowed: one of --only, --profile/],
     [["--set", "ddpm-ring8"], /--set/],
-    [["--set", "nope.epochs=1"], /--set: .*experiment one of ddpm-ring8/],
+    [["--set", "nope.train.epochs=1"], /--set: .*experiment one of ddpm-ring8/],
   ];
   for (const [args, msg] of bad) {
     assert.throws(() => parseCli(args, EXPERIMENTS), msg, args.join(" "));
@@ -92,21 +120,21 @@ Deno.test("CLI flags: bad values are refused naming the flag and the allowed val
     "--out",
     "reports/x",
     "--set",
-    "ddpm-ring8.epochs=2",
+    "ddpm-ring8.train.epochs=2",
   ], EXPERIMENTS);
   assert.equal(ok.profile, "quick");
   assert.equal(ok.seed, 3);
   assert.equal(ok.outDir, join(PROJECT_ROOT, "reports", "x"));
-  assert.deepEqual(ok.overrides, { "ddpm-ring8": { epochs: 2 } });
+  assert.deepEqual(ok.overrides, { "ddpm-ring8": { "train.epochs": 2 } });
 });
 
 Deno.test("--set overrides are validated before any work", async () => {
   const run = (overrides: Record<string, Record<string, unknown>>) =>
     plan(PROJECT_ROOT, EXPERIMENTS, "quick", { overrides });
-  await assert.rejects(run({ "ddpm-ring8": { lr: -1 } }), /ddpm-ring8\.lr: got -1/);
+  await assert.rejects(run({ "ddpm-ring8": { "train.lr": -1 } }), /ddpm-ring8\.train\.lr: got -1/);
   await assert.rejects(run({ "ddpm-ring8": { "quality.nope": 1 } }), /quality\.nope/);
-  const [p] = await run({ "ddpm-ring8": { epochs: 2 } });
-  assert.equal((p.config as typeof quick).epochs, 2);
+  const [p] = await run({ "ddpm-ring8": { "train.epochs": 2 } });
+  assert.equal((p.config as typeof quick).train.epochs, 2);
   assert.equal(p.overridden, true);
 });
 

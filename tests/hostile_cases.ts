@@ -47,7 +47,7 @@ const secretFile = async () => {
   await Deno.mkdir(OUTSIDE_DIR, { recursive: true });
   await Deno.writeTextFile(join(OUTSIDE_DIR, "secret.csv"), `${SECRET}\n1,2\n3,4\n`);
 };
-const csv = (file: string) => ["--set", `ddpm-ring8.dataset="csv:${HOSTILE_DIR}/${file}"`];
+const csv = (file: string) => ["--set", `ddpm-ring8.data.dataset="csv:${HOSTILE_DIR}/${file}"`];
 const ring8 = ["--profile", "quick", "--only", "ddpm-ring8"];
 
 /** Every case, in README order. */
@@ -97,7 +97,7 @@ export const HOSTILE_CASES: HostileCase[] = [
     task: "reproduce",
     args: [...ring8, "--set", "ddpm-ring8.constructor=1"],
     exit: 2,
-    message: /ddpm-ring8\.constructor: got 1; allowed: no such field; known fields: dataset/,
+    message: /ddpm-ring8\.constructor: got 1; allowed: no such field; known fields: data/,
     refusal: "exit 2: no such field, the known fields listed",
   },
   {
@@ -111,58 +111,66 @@ export const HOSTILE_CASES: HostileCase[] = [
   },
   {
     group: "config",
-    input: "a list item past the end: `--set ddpm-ring8.hidden.5=64` (it would leave a hole)",
+    input: "a list item past the end: `--set ddpm-ring8.model.hidden.5=64` (it would leave a hole)",
     task: "reproduce",
-    args: [...ring8, "--set", "ddpm-ring8.hidden.5=64"],
+    args: [...ring8, "--set", "ddpm-ring8.model.hidden.5=64"],
     exit: 2,
-    message: /ddpm-ring8\.hidden\.5: got 64; allowed: an index of the list in \[0, 1\]/,
+    message: /ddpm-ring8\.model\.hidden\.5: got 64; allowed: an index of the list in \[0, 1\]/,
     refusal: "exit 2: the list's index range named",
   },
   {
     group: "config",
     input: "the same field set twice",
     task: "reproduce",
-    args: [...ring8, "--set", "ddpm-ring8.epochs=2", "--set", "ddpm-ring8.epochs=3"],
+    args: [...ring8, "--set", "ddpm-ring8.train.epochs=2", "--set", "ddpm-ring8.train.epochs=3"],
     exit: 2,
-    message: /--set ddpm-ring8\.epochs: got 3; allowed: each field set once/,
+    message: /--set ddpm-ring8\.train\.epochs: got 3; allowed: each field set once/,
     refusal: "exit 2: each field once",
   },
   {
     group: "config",
-    input: "a value that is not JSON: `--set ddpm-ring8.variance=posterior`",
+    input: "a value that is not JSON: `--set ddpm-ring8.sample.variance=posterior`",
     task: "reproduce",
-    args: [...ring8, "--set", "ddpm-ring8.variance=posterior"],
+    args: [...ring8, "--set", "ddpm-ring8.sample.variance=posterior"],
     exit: 2,
     message: /allowed: a JSON value \(a string needs its quotes/,
     refusal: "exit 2: strings need their JSON quotes (never silently a string)",
   },
   {
     group: "config",
-    input: "a value that cannot work: β = 1 (`--set ddpm-ring8.betaEnd=1`)",
+    input: "a value that cannot work: β = 1 (`--set ddpm-ring8.chain.betaEnd=1`)",
     task: "reproduce",
-    args: [...ring8, "--set", "ddpm-ring8.betaEnd=1"],
+    args: [...ring8, "--set", "ddpm-ring8.chain.betaEnd=1"],
     exit: 2,
     message:
-      /ddpm-ring8\.betaEnd: got 1; allowed: a per-step noise rate: a finite number > 0 and < 1/,
+      /ddpm-ring8\.chain\.betaEnd: got 1; allowed: a per-step noise rate: a finite number > 0 and < 1/,
     refusal: "exit 2: the field's physical range named",
   },
   {
     group: "config",
     input: "a solver tolerance of 1e-300",
     task: "reproduce",
-    args: ["--profile", "quick", "--only", "nll-oracle", "--set", "nll-oracle.tolerance=1e-300"],
+    args: [
+      "--profile",
+      "quick",
+      "--only",
+      "nll-oracle",
+      "--set",
+      "nll-oracle.check.tolerance=1e-300",
+    ],
     exit: 2,
     message:
-      /nll-oracle\.tolerance: got 1e-300; allowed: a solver tolerance: a finite number in \[1e-10, 1\]/,
+      /nll-oracle\.check\.tolerance: got 1e-300; allowed: a solver tolerance: a finite number in \[1e-10, 1\]/,
     refusal: "exit 2: the range named",
   },
   {
     group: "config",
     input: "an epoch count whose steps could not be allocated (`epochs=999999`)",
     task: "reproduce",
-    args: [...ring8, "--set", "ddpm-ring8.epochs=999999"],
+    args: [...ring8, "--set", "ddpm-ring8.train.epochs=999999"],
     exit: 2,
-    message: /ddpm-ring8\.epochs: got 999999; allowed: an integer <= 526315 \(19 steps per epoch/,
+    message:
+      /ddpm-ring8\.train\.epochs: got 999999; allowed: an integer <= 526315 \(19 steps per epoch/,
     refusal: "exit 2: the step budget (10⁷ steps) across fields",
   },
   {

@@ -104,7 +104,7 @@ Deno.test("MALA leaves a Gaussian target invariant at a large step; ULA at the s
     ) as tf.Tensor2D
   );
   const r = await noLeak(() =>
-    mala(target, start, streams.perSample("mala", 0, n), { steps: 200, eps })
+    mala(target, start, streams.perSample("mala", 0, n), { steps: 200, stepSize: eps })
   );
   const m = moments2(r.x);
   const se = Math.sqrt(v / n);
@@ -117,7 +117,7 @@ Deno.test("MALA leaves a Gaussian target invariant at a large step; ULA at the s
   // ULA x' = (1 - eps/(2v)) x + sqrt(eps) z is an AR(1) with stationary variance eps / (1 - (1 - eps/(2v))^2).
   const u = langevin((x) => oracle.score(x), start, streams.perSample("ula", 0, n), {
     steps: 200,
-    eps,
+    stepSize: eps,
     form: "half",
   });
   const rho = 1 - eps / (2 * v);
@@ -134,12 +134,12 @@ Deno.test("the two Langevin discretisations are one chain: 'full' at eps equals 
   const x0 = tf.zeros([50, 2]) as tf.Tensor2D;
   const a = langevin((x) => oracle.score(x), x0, new Streams(1).perSample("s", 0, 50), {
     steps: 30,
-    eps: 0.01,
+    stepSize: 0.01,
     form: "full",
   });
   const b = langevin((x) => oracle.score(x), x0, new Streams(1).perSample("s", 0, 50), {
     steps: 30,
-    eps: 0.02,
+    stepSize: 0.02,
     form: "half",
   });
   a.x.forEach((v, i) => near(v, b.x[i], 1e-5, "same chain"));
@@ -189,7 +189,7 @@ Deno.test("exact score: annealed Langevin reproduces ring8 and three_clusters; s
     );
     const single = langevin((x) => oracle.score(x), one, streams.perSample("ula", 0, n), {
       steps: 30 * 40,
-      eps: 0.1 * m.std * m.std,
+      stepSize: 0.1 * m.std * m.std,
       form: "half",
     });
     const qs = judge.measure(single.x).quality;

@@ -22,7 +22,7 @@ Deno.test("exact score: PF-ODE RK4 at 100 NFE and reverse-SDE EM at 500 NFE cove
     const r = await noLeak(() =>
       sampleSde(name, sde, score, new Streams(0).perSample("s", 0, 2000), {
         dim: 2,
-        eps: 1e-3,
+        tEnd: 1e-3,
         nfe,
         tolerance: 1e-3,
       })
@@ -44,7 +44,7 @@ Deno.test("exact score: predictor-corrector converges as steps grow; DDIM (eta 0
   const run = (name: "pc" | "ddim" | "adaptive", nfe: number) =>
     sampleSde(name, sde, score, new Streams(1).perSample("s", 0, 1000), {
       dim: 2,
-      eps: 1e-3,
+      tEnd: 1e-3,
       nfe,
       tolerance: 1e-5,
     });
@@ -67,7 +67,7 @@ Deno.test("SDE samples do not depend on the batch (fixed-step samplers, per-samp
   const oracle = new MixtureOracle(DATASETS.ring8.mixture!);
   const score = scoreFromMixtureAtTime(oracle, sde);
   for (const name of ["em", "pc", "rk4"] as const) {
-    const o = { dim: 2, eps: 1e-3, nfe: 20, tolerance: 1e-3 };
+    const o = { dim: 2, tEnd: 1e-3, nfe: 20, tolerance: 1e-3 };
     const whole = sampleSde(name, sde, score, new Streams(2).perSample("s", 0, 60), o).x;
     const part = sampleSde(name, sde, score, new Streams(2).perSample("s", 20, 17), o).x;
     assert.deepEqual(part, whole.subarray(40, 74), name);

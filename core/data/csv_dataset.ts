@@ -107,15 +107,18 @@ export function parseDataCsv(text: string, name: string, minRows = 2): CsvData {
  * symbolic link is followed (a link out of the project is refused before anything is read).
  */
 export function dataPath(root: string, file: string): string {
-  const real = realPath(resolve(root, file));
-  if (file.split(/[\\/]/).includes("..") || !isInside(real, realPath(root))) {
+  // Lexically first (a path outside may not even be resolvable with this task's permissions),
+  // then with symbolic links followed.
+  const lexical = !file.split(/[\\/]/).includes("..") &&
+    isInside(resolve(root, file), resolve(root));
+  if (!lexical || !isInside(realPath(resolve(root, file)), realPath(root))) {
     throw new DataError(
       `${
         quote(file)
       }: the data file lies outside the project (symbolic links are followed); allowed: a file inside the project`,
     );
   }
-  return real;
+  return realPath(resolve(root, file));
 }
 
 /** Read and parse a project data file (synchronously: configs are validated before any work). */

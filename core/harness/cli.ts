@@ -74,7 +74,7 @@ export const FLAGS: FlagSpec[] = [
     multiple: true,
     value: "exp.field=V",
     help:
-      'override one config field; V is JSON (`10`, `0.5`, `"name"`, `[64,64]`), validated like the rest; the run is then not compared with its golden',
+      'override one config field by its dotted path (`ddpm-ring8.train.epochs=10`); V is JSON (`10`, `0.5`, `"name"`, `[64,64]`), validated like the rest; the run is then not compared with its golden',
   },
   {
     name: "update-golden",
@@ -127,8 +127,7 @@ export const FLAGS: FlagSpec[] = [
     type: "string",
     value: "V",
     help:
-      'the tasks pass `--ci="$CI"`: `true`, `1` or `yes` (any case) make a missing golden fail the run',
-    internal: true,
+      "`true`, `1` or `yes` (any case) make a missing golden fail the run (default: the `CI` environment variable)",
   },
   {
     name: "fault-interrupt-after-checkpoint",
@@ -200,7 +199,12 @@ export type CliOptions = Omit<ReproduceOptions, "root" | "progress" | "profile">
 const known = () => FLAGS.map((f) => `--${f.name}`).join(", ");
 
 /** Parse and validate the flags (throws ConfigError naming the flag and its allowed values). */
-export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_ROOT): CliOptions {
+export function parseCli(
+  args: string[],
+  all: AnyExperiment[],
+  root = PROJECT_ROOT,
+  ciEnv = "",
+): CliOptions {
   let v: Record<string, string | boolean | (string | boolean)[] | undefined>;
   try {
     v = parseArgs({ args, options: PARSE_OPTIONS, strict: true, allowPositionals: false }).values;
@@ -310,9 +314,14 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
   const faultInterruptAfterCheckpoint = interruptText === undefined
     ? undefined
     : intFlag("--fault-interrupt-after-checkpoint", interruptText, 1, 1_000_000, 1);
-  const ciText = str("ci");
-  if (ciText !== undefined && !/^(true|false|1|0|yes|no|)$/i.test(ciText.trim())) {
-    throw new ConfigError("--ci", ciText, 'true, false, 1, 0, yes, no (any case) or ""');
+  const ciFlag = str("ci");
+  const ciText = ciFlag ?? ciEnv;
+  if (!/^(true|false|1|0|yes|no|)$/i.test(ciText.trim())) {
+    throw new ConfigError(
+      ciFlag === undefined ? "CI (environment variable)" : "--ci",
+      ciText,
+      'true, false, 1, 0, yes, no (any case) or ""',
+    );
   }
   const overrides: Record<string, Record<string, unknown>> = {};
   for (const s of (v.set as string[] | undefined) ?? []) {
@@ -353,7 +362,7 @@ export function parseCli(args: string[], all: AnyExperiment[], root = PROJECT_RO
     shard,
     updateGolden,
     reason,
-    ci: /^(true|1|yes)$/i.test((ciText ?? "").trim()),
+    ci: /^(true|1|yes)$/i.test(ciText.trim()),
     workers,
     writeDelayMs,
     faultInterruptAfterCheckpoint,
@@ -482,7 +491,7 @@ export async function main(
 ): Promise<number> {
   let opts: CliOptions;
   try {
-    opts = parseCli(args, all);
+    opts = parseCli(args, all, PROJECT_ROOT, ciEnvironment());
     if (opts.updateGolden && !(await canWrite(join(PROJECT_ROOT, "fixtures")))) {
       throw new ConfigError(
         "--update-golden",
@@ -546,5 +555,14 @@ function subfolders(dir: string): string[] {
     return [...Deno.readDirSync(dir)].filter((e) => e.isDirectory).map((e) => join(dir, e.name));
   } catch {
     return [];
+  }
+}
+
+/** The `CI` environment variable ("" when unset or not readable). */
+export function ciEnvironment(): string {
+  try {
+    return Deno.env.get("CI") ?? "";
+  } catch {
+    return "";
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Continuous-time denoising score matching for an SDE (Song et al. 2021):
  *
- *   L = E_{t ~ U[eps, T], x0, z} lambda(t) |s_theta(x_t, t) + z / std(t)|^2,
+ *   L = E_{t ~ U[tMin, T], x0, z} lambda(t) |s_theta(x_t, t) + z / std(t)|^2,
  *   x_t = mean(t) x0 + std(t) z,   lambda(t) = std(t)^2,
  *
  * which with s_theta = -eps_theta / std(t) is epsilon prediction, |eps_theta(x_t, t) - z|^2; averaged
@@ -11,9 +11,9 @@ import * as tf from "@tensorflow/tfjs";
 import type { Sde } from "../noise/sde.ts";
 import type { Stream } from "../runtime/random.ts";
 
-/** Times t uniform on [eps, T] for n rows. */
-export function drawTimes(n: number, eps: number, T: number, stream: Stream): Float32Array {
-  return Float32Array.from({ length: n }, () => eps + (T - eps) * stream.uniform());
+/** Times t uniform on [tMin, T] for n rows. */
+export function drawTimes(n: number, tMin: number, T: number, stream: Stream): Float32Array {
+  return Float32Array.from({ length: n }, () => tMin + (T - tMin) * stream.uniform());
 }
 
 /** The loss of an epsilon network (fed x_t and a [N, 1] column of t) on data rows x0, times t, noise z. */

@@ -25,7 +25,7 @@ import { REFERENCE_SEED } from "../metrics/quality.ts";
 import { mean } from "../metrics/statistics.ts";
 import { Streams } from "../runtime/random.ts";
 import type { RunEnv } from "../runtime/env.ts";
-import { epochBudget, rules, unless } from "../spec/rules.ts";
+import { epochBudget, rules, unless, type Violation } from "../spec/rules.ts";
 import type { Section } from "../spec/section.ts";
 import type { MetricSpec } from "../spec/metrics.ts";
 import { EPOCHS, type EpochsConfig } from "./train.ts";
@@ -100,7 +100,7 @@ export const CLASSIFIER: Section<ClassifierConfig> = {
 /** The classifier's epochs within the step budget (it trains on the data with the train batch). */
 export function classifierFitsBudget(
   c: { data: { trainSize: number }; train: EpochsConfig; classifier: ClassifierConfig },
-) {
+): Violation | null {
   return epochBudget(
     { trainSize: c.data.trainSize, batchSize: c.train.batchSize, epochs: c.classifier.epochs },
     "classifier.epochs",

@@ -15,7 +15,7 @@ import type { SamplerResult } from "../samplers/result.ts";
 import { modeCoverage } from "../metrics/modes.ts";
 import type { QualityJudge } from "../metrics/quality.ts";
 import type { RunEnv } from "../runtime/env.ts";
-import { rules, unless } from "../spec/rules.ts";
+import { rules, unless, type Violation } from "../spec/rules.ts";
 import type { Section } from "../spec/section.ts";
 
 /** The chains section: how many, from where, with which step sizes, for how long. */
@@ -73,7 +73,9 @@ export const ANNEALED_BUDGET: Section<AnnealedBudgetConfig> = {
 };
 
 /** The check that the annealed levels divide the chains' budget of steps. */
-export function levelsDivideSteps(c: { chains: ChainsConfig; annealed: AnnealedBudgetConfig }) {
+export function levelsDivideSteps(
+  c: { chains: ChainsConfig; annealed: AnnealedBudgetConfig },
+): Violation | null {
   return unless(
     c.chains.steps % c.annealed.levels === 0,
     "annealed.levels",
@@ -140,13 +142,13 @@ export async function langevinComparison(
     for (const stepSize of ch.stepSizes) {
       const name = `ula_e${stepLabel(stepSize)}`;
       const noise = env.streams.perSample(name, 0, ch.chains);
-      const o = { steps: ch.steps, eps: stepSize, form: ch.form, keep: ch.checkpoints };
+      const o = { steps: ch.steps, stepSize, form: ch.form, keep: ch.checkpoints };
       record(name, langevin(target.score, start, noise, o), ch.checkpoints);
       await phase.tick();
       const mname = `mala_e${stepLabel(stepSize)}`;
       const m = mala(target, start, env.streams.perSample(mname, 0, ch.chains), {
         steps: ch.steps,
-        eps: stepSize,
+        stepSize,
         keep: ch.checkpoints,
       });
       record(mname, m, ch.checkpoints);

@@ -34,7 +34,7 @@ import { SCORE_NET, type ScoreNetConfig } from "./score_net.ts";
 import { type DataConfig, dataSection } from "./data.ts";
 import type { QualityOptions } from "../metrics/quality.ts";
 import type { LangevinForm } from "../samplers/langevin.ts";
-import { rules } from "../spec/rules.ts";
+import { rules, type Schema } from "../spec/rules.ts";
 import type { Section } from "../spec/section.ts";
 export { SCORE_NET, type ScoreNetConfig } from "./score_net.ts";
 
@@ -279,7 +279,7 @@ export interface AnnealedRunConfig {
 }
 
 /** The rules of {@link AnnealedRunConfig}'s fields. */
-export const ANNEALED_RUN_SCHEMA = {
+export const ANNEALED_RUN_SCHEMA: Schema<AnnealedRunConfig> = {
   stepsPerLevel: rules.positiveInt(100_000),
   form: rules.oneOf("half", "full"),
   samples: rules.int(2, 1_000_000),

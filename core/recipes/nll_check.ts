@@ -68,7 +68,7 @@ export async function nllCheck(
     mixtureLogDensity(marginal(mixture, sde.meanCoef(sde.T), sde.std(sde.T)), xT);
   const run = (o: NllOptions, against: Float64Array = closed) => {
     const start = performance.now();
-    const r = nll(sde, score, x, 2, { eps: c.tMin, priorLogDensity: exactPrior, ...o });
+    const r = nll(sde, score, x, 2, { tMin: c.tMin, priorLogDensity: exactPrior, ...o });
     const seconds = (performance.now() - start) / 1000;
     return { nll: r.nll, error: meanAbsDifference(r.nll, against), nfe: r.nfe, seconds };
   };

@@ -97,7 +97,7 @@ export async function trainSdeNet(
       dim: 2,
       batching: epochBatching(c.train),
       optimizer: { lr: c.train.lr },
-      eps: c.train.tMin,
+      tMin: c.train.tMin,
       ema: c.train.ema > 0 ? c.train.ema : undefined,
       ...env,
     });
@@ -128,7 +128,7 @@ export interface TrainSdeOptions {
   batching: Batching;
   optimizer: AdamOptions;
   /** Smallest training time (1e-5). */
-  eps: number;
+  tMin: number;
   /** EMA rate of the weights, if any (the caller disposes `Trained.ema`). */
   ema?: number;
   streams: Streams;
@@ -146,7 +146,7 @@ export function trainSde(o: TrainSdeOptions): Promise<Trained> {
     ...o,
     loss: (w, x0, idx) => {
       const n = x0.shape[0];
-      const t = drawTimes(n, o.eps, o.sde.T, draws);
+      const t = drawTimes(n, o.tMin, o.sde.T, draws);
       const z = tf.tensor2d(draws.normals(n * o.dim), [n, o.dim]);
       const extra = o.features?.(idx) ?? {};
       return continuousDsmLoss(

@@ -39,7 +39,7 @@ export const SDE_SAMPLERS: SdeSamplerName[] = [
 export interface SampleSdeOptions {
   dim: number;
   /** End time of the samplers (1e-3). */
-  eps: number;
+  tEnd: number;
   /** NFE budget (fixed-cost samplers). */
   nfe: number;
   /** rtol = atol of the adaptive solver. */
@@ -58,14 +58,14 @@ export function sampleSde(
   noise: SampleNoise,
   o: SampleSdeOptions,
 ): SamplerResult {
-  const base = { dim: o.dim, eps: o.eps };
+  const base = { dim: o.dim, tEnd: o.tEnd };
   switch (name) {
     case "em":
       return reverseSdeSample(sde, score, noise, { ...base, steps: o.nfe });
     case "pc":
       return pcSample(sde, score, noise, { ...base, steps: Math.max(1, Math.floor(o.nfe / 2)) });
     case "ddim": {
-      const times = uniformTimes(sde.T, o.eps, o.nfe - 1);
+      const times = uniformTimes(sde.T, o.tEnd, o.nfe - 1);
       const alphaBars = Float64Array.from(times, (t) => sde.meanCoef(t) ** 2);
       const eps = (x: tf.Tensor2D, k: number) =>
         tf.tidy(() => tf.mul(-sde.std(times[k]), score(x, times[k])) as tf.Tensor2D);
@@ -184,7 +184,7 @@ export async function samplerSweep(
         const start = performance.now();
         const r = sampleSde(name, sde, score, env.streams.perSample("sample", 0, c.samples), {
           dim: 2,
-          eps: c.tEnd,
+          tEnd: c.tEnd,
           nfe,
           tolerance: c.tolerances[j],
         });

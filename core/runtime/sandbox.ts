@@ -30,6 +30,10 @@ export function realPath(path: string): string {
       const real = Deno.realPathSync(head);
       return rest.length ? join(real, ...rest.reverse()) : real;
     } catch (e) {
+      // A path this task may not even stat resolves to itself (and is then refused by the caller).
+      if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+        return abs;
+      }
       if (!(e instanceof Deno.errors.NotFound)) throw e;
       const up = dirname(head);
       if (up === head) return abs;

@@ -51,10 +51,10 @@ export function annealedLangevin(
   let x = tf.clone(x0);
   let nfe = 0;
   for (let i = 0; i < sigmas.length; i++) {
-    const eps = stepSize(o.rule, sigmas[i], sigmaL);
+    const h = stepSize(o.rule, sigmas[i], sigmaL);
     for (let k = 0; k < o.stepsPerLevel; k++) {
       const next = tf.tidy(() =>
-        langevinStep(x, score(x, sigmas[i]), eps, noise.normal(dim), o.form)
+        langevinStep(x, score(x, sigmas[i]), h, noise.normal(dim), o.form)
       );
       x.dispose();
       x = next;

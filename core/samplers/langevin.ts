@@ -1,11 +1,11 @@
 /**
  * Unadjusted Langevin dynamics (ULA) on a fixed score, in the seeds' two discretisations:
  *
- *   "half": x <- x + (eps/2) s(x) + sqrt(eps) z      (Roberts & Tweedie; seeds 000/002's annealed algorithm)
- *   "full": x <- x + eps s(x) + sqrt(2 eps) z         (Euler-Maruyama of dx = s dt + sqrt(2) dW; seeds 002/003)
+ *   "half": x <- x + (h/2) s(x) + sqrt(h) z      (Roberts & Tweedie; seeds 000/002's annealed algorithm)
+ *   "full": x <- x + h s(x) + sqrt(2 h) z         (Euler-Maruyama of dx = s dt + sqrt(2) dW; seeds 002/003)
  *
- * They are the same chain with the step rescaled: "full" at eps is "half" at 2 eps. ULA is biased
- * at finite eps (no Metropolis correction; see `mala.ts`) and mixes between well-separated modes
+ * They are the same chain with the step rescaled: "full" at h is "half" at 2 h. ULA is biased
+ * at finite h (no Metropolis correction; see `mala.ts`) and mixes between well-separated modes
  * only through rare noise excursions.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -19,14 +19,14 @@ export type LangevinForm = "half" | "full";
 export function langevinStep(
   x: tf.Tensor2D,
   s: tf.Tensor2D,
-  eps: number,
+  stepSize: number,
   z: tf.Tensor2D,
   form: LangevinForm,
 ): tf.Tensor2D {
   return tf.tidy(() => {
     const [drift, diffusion] = form === "half"
-      ? [eps / 2, Math.sqrt(eps)]
-      : [eps, Math.sqrt(2 * eps)];
+      ? [stepSize / 2, Math.sqrt(stepSize)]
+      : [stepSize, Math.sqrt(2 * stepSize)];
     return tf.add(tf.add(x, tf.mul(drift, s)), tf.mul(diffusion, z)) as tf.Tensor2D;
   });
 }
@@ -34,7 +34,7 @@ export function langevinStep(
 /** Options of {@link langevin}. */
 export interface LangevinOptions {
   steps: number;
-  eps: number;
+  stepSize: number;
   form: LangevinForm;
   /** Step counts after which the state is kept (trajectory key = steps taken). */
   keep?: number[];
@@ -52,7 +52,7 @@ export function langevin(
   const dim = x0.shape[1];
   let x = tf.clone(x0);
   for (let k = 1; k <= o.steps; k++) {
-    const next = tf.tidy(() => langevinStep(x, score(x), o.eps, noise.normal(dim), o.form));
+    const next = tf.tidy(() => langevinStep(x, score(x), o.stepSize, noise.normal(dim), o.form));
     x.dispose();
     x = next;
     if (keep.has(k)) trajectory.set(k, x.dataSync() as Float32Array);

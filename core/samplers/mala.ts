@@ -1,11 +1,11 @@
 /**
  * The Metropolis-adjusted Langevin algorithm (MALA) for a target with a known log-density:
  *
- *   y = x + (eps/2) s(x) + sqrt(eps) z,   q(y | x) = N(y; x + (eps/2) s(x), eps I),
+ *   y = x + (h/2) s(x) + sqrt(h) z,   q(y | x) = N(y; x + (h/2) s(x), h I),
  *   accept y with probability min(1, p(y) q(x | y) / (p(x) q(y | x))), else stay at x.
  *
  * The correction makes the target exactly invariant at any step size (ULA's bias disappears); the
- * acceptance rate says how large eps may be.
+ * acceptance rate says how large h may be.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { SampleNoise } from "../runtime/random.ts";
@@ -20,21 +20,21 @@ export interface Target {
 /** Options of {@link mala}. */
 export interface MalaOptions {
   steps: number;
-  eps: number;
+  stepSize: number;
   /** Step counts after which the state is kept (trajectory key = steps taken). */
   keep?: number[];
 }
 
-/** log q(to | from) up to a constant: -|to - from - (eps/2) s(from)|^2 / (2 eps). */
+/** log q(to | from) up to a constant: -|to - from - (h/2) s(from)|^2 / (2 h). */
 function logProposal(
   to: tf.Tensor2D,
   from: tf.Tensor2D,
   sFrom: tf.Tensor2D,
-  eps: number,
+  stepSize: number,
 ): tf.Tensor1D {
   return tf.div(
-    tf.sum(tf.square(tf.sub(tf.sub(to, from), tf.mul(eps / 2, sFrom))), 1),
-    -2 * eps,
+    tf.sum(tf.square(tf.sub(tf.sub(to, from), tf.mul(stepSize / 2, sFrom))), 1),
+    -2 * stepSize,
   ) as tf.Tensor1D;
 }
 
@@ -58,14 +58,14 @@ export function mala(
     const next = tf.tidy(() => {
       const { x, s, logp } = state;
       const y = tf.add(
-        tf.add(x, tf.mul(o.eps / 2, s)),
-        tf.mul(Math.sqrt(o.eps), noise.normal(dim)),
+        tf.add(x, tf.mul(o.stepSize / 2, s)),
+        tf.mul(Math.sqrt(o.stepSize), noise.normal(dim)),
       ) as tf.Tensor2D;
       const sy = target.score(y);
       const logpy = target.logDensity(y);
       const logAlpha = tf.add(
         tf.sub(logpy, logp),
-        tf.sub(logProposal(x, y, sy, o.eps), logProposal(y, x, s, o.eps)),
+        tf.sub(logProposal(x, y, sy, o.stepSize), logProposal(y, x, s, o.stepSize)),
       );
       const accept = tf.less(tf.tensor1d(Float32Array.from(noise.uniform(), Math.log)), logAlpha);
       const column = tf.reshape(accept, [-1, 1]);

@@ -1,5 +1,5 @@
 /**
- * Predictor-corrector sampling (Song et al. 2021): on the grid t_k = T - k (T - eps) / N, a Langevin
+ * Predictor-corrector sampling (Song et al. 2021): on the grid t_k = T - k (T - tEnd) / N, a Langevin
  * corrector step at t_k (towards p_{t_k}), then a predictor step of the reverse SDE to t_{k+1}:
  *
  *   predictor "euler-maruyama": x <- x - [f - g^2 s] h + g sqrt(h) z
@@ -37,7 +37,7 @@ export interface PcOptions {
   /** Target signal-to-noise ratio r of the Langevin corrector. */
   snr?: number;
   norms?: CorrectorNorms;
-  eps?: number;
+  tEnd?: number;
 }
 
 function meanNorm(x: tf.Tensor2D): tf.Tensor {
@@ -51,7 +51,7 @@ export function pcSample(
   noise: SampleNoise,
   o: PcOptions,
 ): SamplerResult {
-  const times = uniformTimes(sde.T, o.eps ?? 1e-3, o.steps);
+  const times = uniformTimes(sde.T, o.tEnd ?? 1e-3, o.steps);
   const snr = o.snr ?? 0.16;
   let x = priorSample(sde, noise, o.dim);
   for (let k = 0; k < o.steps; k++) {

@@ -2,7 +2,7 @@
  * Sampling by the probability-flow ODE (Song et al. 2021), the deterministic process with the same
  * marginals as the SDE:
  *
- *   dx/dt = f(x, t) - 1/2 g(t)^2 s(x, t),  from x(T) ~ prior down to t = eps,
+ *   dx/dt = f(x, t) - 1/2 g(t)^2 s(x, t),  from x(T) ~ prior down to t = tEnd,
  *
  * by a constant-step method (Euler, Heun, RK4) or adaptive Dormand-Prince 5(4) (`core/solvers/`).
  */
@@ -23,18 +23,18 @@ export function pfOdeDrift(sde: Sde, score: ScoreFn): OdeFn {
     });
 }
 
-/** Sample by the PF-ODE from the prior down to `eps` (1e-3 by default). */
+/** Sample by the PF-ODE from the prior down to `tEnd` (1e-3 by default). */
 export function pfOdeSample(
   sde: Sde,
   score: ScoreFn,
   noise: SampleNoise,
   solver: SolverChoice,
-  o: { dim: number; eps?: number },
+  o: { dim: number; tEnd?: number },
 ): SamplerResult {
-  const eps = o.eps ?? 1e-3;
+  const tEnd = o.tEnd ?? 1e-3;
   const xT = priorSample(sde, noise, o.dim);
   const f = pfOdeDrift(sde, score);
-  const r = solve(f, xT, sde.T, eps, solveOptions(solver));
+  const r = solve(f, xT, sde.T, tEnd, solveOptions(solver));
   xT.dispose();
   const x = r.y.dataSync() as Float32Array;
   r.y.dispose();

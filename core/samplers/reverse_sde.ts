@@ -1,9 +1,9 @@
 /**
  * Euler-Maruyama on the reverse-time SDE (Anderson 1982; Song et al. 2021):
  *
- *   dx = [f(x, t) - g(t)^2 s(x, t)] dt + g(t) dw_bar,  from t = T down to t = eps,
+ *   dx = [f(x, t) - g(t)^2 s(x, t)] dt + g(t) dw_bar,  from t = T down to t = tEnd,
  *
- * on the grid t_k = T - k (T - eps) / N: x <- x - [f - g^2 s] h + g sqrt(h) z with h = t_k - t_{k+1}.
+ * on the grid t_k = T - k (T - tEnd) / N: x <- x - [f - g^2 s] h + g sqrt(h) z with h = t_k - t_{k+1}.
  * The last step adds no noise (it returns the mean, as score_sde's `denoise`).
  */
 import * as tf from "@tensorflow/tfjs";
@@ -18,7 +18,7 @@ export interface ReverseSdeOptions {
   steps: number;
   dim: number;
   /** Last time (1e-3 as score_sde's samplers). */
-  eps?: number;
+  tEnd?: number;
 }
 
 /** Sample with Euler-Maruyama on the reverse SDE from the prior; NFE = steps. */
@@ -28,7 +28,7 @@ export function reverseSdeSample(
   noise: SampleNoise,
   o: ReverseSdeOptions,
 ): SamplerResult {
-  const times = uniformTimes(sde.T, o.eps ?? 1e-3, o.steps);
+  const times = uniformTimes(sde.T, o.tEnd ?? 1e-3, o.steps);
   let x = priorSample(sde, noise, o.dim);
   for (let k = 0; k < o.steps; k++) {
     const t = times[k], h = times[k] - times[k + 1], g = sde.diffusion(t);

@@ -71,7 +71,7 @@ const STEPS: [string, () => { x: Float32Array }][] = [
     () =>
       langevin((x) => exactScore(x, 0), x0, noise(), {
         steps: 1,
-        eps: 0.01,
+        stepSize: 0.01,
         form: "half",
       }),
   ],
