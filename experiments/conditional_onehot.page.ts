@@ -7,11 +7,13 @@ import {
   pointRows,
   scatterPanels,
 } from "../core/report/charts.ts";
-import type { ConditionalOnehotConfig } from "./conditional_onehot.ts";
+
+/** The config fields the page shows. */
+export type Shown = { data: { dataset: string }; sample: { perCondition: number } };
 
 /** The charts of a run. */
 export function conditionalOnehotPage(
-  c: ConditionalOnehotConfig,
+  c: Shown,
   r: { data: Float32Array; byLabel: Float32Array[]; accuracy: number[]; lossByEpoch: number[] },
 ): { charts: Chart[] } {
   const K = r.byLabel.length;

@@ -2,11 +2,17 @@
 import type { Chart } from "../core/harness/experiment.ts";
 import type { RadiusRow } from "../core/metrics/conditional.ts";
 import { COLORS, dataWindow, pointRows, scatterPanels } from "../core/report/charts.ts";
-import type { ConditionalRadiusConfig } from "./conditional_radius.ts";
+
+/** The config fields the page shows. */
+export type Shown = {
+  data: { dataset: string };
+  radii: number[];
+  sample: { perCondition: number };
+};
 
 /** The charts and notes of a run. */
 export function conditionalRadiusPage(
-  c: ConditionalRadiusConfig,
+  c: Shown,
   r: {
     data: Float32Array;
     byRadius: Float32Array[];

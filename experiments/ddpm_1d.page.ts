@@ -3,7 +3,9 @@ import type { Chart } from "../core/harness/experiment.ts";
 import { type GaussianMixture, mixtureLogDensity } from "../core/data/mixtures.ts";
 import type { ScoreCheck } from "../core/recipes/ddpm.ts";
 import { COLORS, histogramWithDensity, lineChart, type Row } from "../core/report/charts.ts";
-import type { Ddpm1dConfig } from "./ddpm_1d.ts";
+
+/** The config fields the page shows. */
+export type Shown = { sample: { samples: number }; scores: { steps: number[] } };
 
 /** The x window of the score grid and the histogram. */
 export const WINDOW: [number, number] = [-5, 5];
@@ -12,7 +14,7 @@ const LEARNED = "learned −ε_θ/√(1−ᾱ)", EXACT = "exact ∇log p_t";
 
 /** The charts of a run. */
 export function ddpm1dPage(
-  c: Ddpm1dConfig,
+  c: Shown,
   r: { mixture: GaussianMixture; grid: Float32Array; scores: ScoreCheck[]; samples: Float32Array },
 ): { charts: Chart[] } {
   const rows: Row[] = r.scores.flatMap((s) =>

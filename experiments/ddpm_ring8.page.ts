@@ -13,7 +13,16 @@ import {
   scatterOverData,
   scatterPanels,
 } from "../core/report/charts.ts";
-import type { DdpmRing8Config } from "./ddpm_ring8.ts";
+import type { ChainConfig } from "../core/recipes/ddpm.ts";
+
+/** The config fields the page shows. */
+export type Shown = {
+  data: { dataset: string };
+  chain: ChainConfig;
+  figures: { points: number };
+  nll: { points: number };
+  sample: { samples: number };
+};
 
 /** What the page shows. */
 export interface DdpmRing8Results {
@@ -29,7 +38,7 @@ export interface DdpmRing8Results {
 
 /** The charts and notes of a run. */
 export function ddpmRing8Page(
-  c: DdpmRing8Config,
+  c: Shown,
   r: DdpmRing8Results,
 ): { charts: Chart[]; notes: string[] } {
   const m = r.data.dataset.mixture;

@@ -9,7 +9,9 @@ import {
 } from "../core/recipes/guidance.ts";
 import { dataWindow, lineChart, pointRows, scatterPanels } from "../core/report/charts.ts";
 import { toCsv } from "../core/report/csv.ts";
-import type { GuidanceConfig } from "./guidance.ts";
+
+/** The config fields the page shows. */
+export type Shown = { data: { dataset: string }; weights: number[] };
 
 /** The learned methods' samples as CSV (method, w, x, y, requested label). */
 export function samplesTable(cells: GuidanceCell[]): string {
@@ -29,7 +31,7 @@ function fmt(v: number): string {
 
 /** The charts and notes of a run. */
 export function guidancePage(
-  c: GuidanceConfig,
+  c: Shown,
   r: { data: Float32Array; mixture: GaussianMixture; cells: GuidanceCell[] },
 ): { charts: Chart[]; notes: string[] } {
   const K = r.mixture.means.length;

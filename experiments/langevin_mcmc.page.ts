@@ -3,7 +3,10 @@ import type { Chart } from "../core/harness/experiment.ts";
 import { type LangevinComparison, stepLabel } from "../core/recipes/mcmc.ts";
 import { dataWindow, lineChart, pointRows, scatterPanels } from "../core/report/charts.ts";
 import { toCsv } from "../core/report/csv.ts";
-import type { LangevinMcmcConfig } from "./langevin_mcmc.ts";
+import type { ChainsConfig } from "../core/recipes/mcmc.ts";
+
+/** The config fields the page shows. */
+export type Shown = { target: { dataset: string }; chains: ChainsConfig };
 
 /** Every sampler's final states as CSV (sampler, x, y). */
 export function chainsTable(finals: LangevinComparison["finals"]): string {
@@ -17,7 +20,7 @@ export function chainsTable(finals: LangevinComparison["finals"]): string {
 
 /** The charts and notes of a run (`reference`: draws of the true law, the background). */
 export function langevinMcmcPage(
-  c: LangevinMcmcConfig,
+  c: Shown,
   r: LangevinComparison,
   reference: Float32Array,
 ): { charts: Chart[]; notes: string[] } {

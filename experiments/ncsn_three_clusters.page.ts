@@ -9,11 +9,13 @@ import {
   stepLossChart,
   weightErrorChart,
 } from "../core/report/ncsn_charts.ts";
-import type { NcsnConfig } from "./ncsn_three_clusters.ts";
+
+/** The config fields the page shows. */
+export type Shown = { data: { dataset: string }; sample: { samples: number; sigmaMax: number } };
 
 /** The charts and notes of a run. */
 export function ncsnPage(
-  c: NcsnConfig,
+  c: Shown,
   r: {
     data: Float32Array;
     run: AnnealedComparison;

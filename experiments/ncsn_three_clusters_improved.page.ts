@@ -9,11 +9,17 @@ import {
   stepLossChart,
   weightErrorChart,
 } from "../core/report/ncsn_charts.ts";
-import type { NcsnImprovedConfig } from "./ncsn_three_clusters_improved.ts";
+
+/** The config fields the page shows. */
+export type Shown = {
+  data: { dataset: string };
+  noise: { levels: number; sigmaMin: number };
+  sample: { samples: number; stepsPerLevel: number };
+};
 
 /** The charts and notes of a run. */
 export function ncsnImprovedPage(
-  c: NcsnImprovedConfig,
+  c: Shown,
   r: {
     data: Float32Array;
     run: AnnealedComparison;

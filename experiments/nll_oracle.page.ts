@@ -3,7 +3,9 @@ import type { Chart } from "../core/harness/experiment.ts";
 import type { NllCheck } from "../core/recipes/nll_check.ts";
 import { barChart, lineChart, type Row } from "../core/report/charts.ts";
 import { toCsv } from "../core/report/csv.ts";
-import type { NllOracleConfig } from "./nll_oracle.ts";
+
+/** The config fields the page shows. */
+export type Shown = { datasets: string[] };
 
 /** Every point's ODE and closed-form NLL as CSV. */
 export function nllTable(results: Record<string, NllCheck>): string {
@@ -35,7 +37,7 @@ export function solveTimes(results: Record<string, NllCheck>): Row[] {
 
 /** The details, charts and notes of a run. */
 export function nllOraclePage(
-  c: NllOracleConfig,
+  c: Shown,
   results: Record<string, NllCheck>,
   metrics: Record<string, number>,
 ): { details: Record<string, Row[]>; charts: Chart[]; notes: string[] } {

@@ -2,7 +2,8 @@
 import type { Chart } from "../core/harness/experiment.ts";
 import { gridPoints } from "../core/metrics/fisher.ts";
 import {
-  type Arrow,
+  arrowsOf,
+  arrowUnit,
   COLORS,
   dataWindow,
   lineChart,
@@ -10,31 +11,27 @@ import {
   quiverPanels,
   type Row,
 } from "../core/report/charts.ts";
-import { type ScoreFieldPart, type ScoreFieldsConfig, sigmaLabel } from "./score_fields.ts";
+import type { TrainedScoreNet } from "../core/recipes/score_net.ts";
 
-/** Arrows of a field on the grid, in one panel. */
-export function arrowsOf(grid: Float32Array, field: ArrayLike<number>, panel: string): Arrow[] {
-  return Array.from({ length: grid.length / 2 }, (_, i) => ({
-    x: grid[2 * i],
-    y: grid[2 * i + 1],
-    u: field[2 * i],
-    v: field[2 * i + 1],
-    panel,
-  }));
+/** Short label of a noise level, used in metric names ("0.532"). */
+export function sigmaLabel(sigma: number): string {
+  return String(Number(sigma.toPrecision(3)));
 }
 
-/** The 90th-percentile arrow length of a field (the quiver's unit), 1 if all are 0. */
-export function arrowUnit(field: ArrayLike<number>): number {
-  const mags = Array.from(
-    { length: field.length / 2 },
-    (_, i) => Math.hypot(field[2 * i], field[2 * i + 1]),
-  ).sort((a, b) => a - b);
-  return mags[Math.floor(0.9 * (mags.length - 1))] || 1;
-}
+/** What training the network of one noise level gives the assembly. */
+export type ScoreFieldPart = TrainedScoreNet & {
+  metrics: Record<string, number>;
+  /** The learned and exact fields on the quiver grid. */
+  learned: Float32Array;
+  truth: Float32Array;
+};
+
+/** The config fields the page shows. */
+export type Shown = { data: { dataset: string }; measure: { grid: number }; sigmas: number[] };
 
 /** The details, charts and notes of a run. */
 export function scoreFieldsPage(
-  c: ScoreFieldsConfig,
+  c: Shown,
   data: Float32Array,
   byLevel: ScoreFieldPart[],
 ): { details: { fisherDuringTraining: Row[] }; charts: Chart[]; notes: string[] } {

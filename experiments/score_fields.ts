@@ -14,7 +14,7 @@ import { dataWindow } from "../core/report/charts.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import { trainingFitsData } from "../core/recipes/train.ts";
 import * as scoreNet from "../core/recipes/score_net.ts";
-import { scoreFieldsPage } from "./score_fields.page.ts";
+import { type ScoreFieldPart, scoreFieldsPage, sigmaLabel } from "./score_fields.page.ts";
 
 /** The config of `score-fields`. */
 export interface ScoreFieldsConfig {
@@ -37,11 +37,6 @@ const full: ScoreFieldsConfig = {
   measure: { fisherPoints: 2000, grid: 21 },
 };
 
-/** Short label of a noise level, used in metric names ("0.532"). */
-export function sigmaLabel(sigma: number): string {
-  return String(Number(sigma.toPrecision(3)));
-}
-
 const { schema, checks } = assemble<ScoreFieldsConfig>({
   data: dataSection(["ring8", "three_clusters", "grid25"] as const),
   sigmas: rules.list(rules.positive(100), 1, 8),
@@ -58,14 +53,6 @@ const { schema, checks } = assemble<ScoreFieldsConfig>({
       "distinct levels",
     ),
 ]);
-
-/** What training the network of one noise level gives the assembly. */
-export type ScoreFieldPart = scoreNet.TrainedScoreNet & {
-  metrics: Record<string, number>;
-  /** The learned and exact fields on the quiver grid. */
-  learned: Float32Array;
-  truth: Float32Array;
-};
 
 /** The experiment `score-fields`. */
 export const scoreFields: Experiment<ScoreFieldsConfig> = {

@@ -6,6 +6,8 @@ import { MixtureOracle } from "../core/data/mixtures.ts";
 import { gridPoints } from "../core/metrics/fisher.ts";
 import type { Streams } from "../core/runtime/random.ts";
 import {
+  arrowsOf,
+  arrowUnit,
   barChart,
   COLORS,
   dataWindow,
@@ -15,12 +17,25 @@ import {
   quiverPanels,
   type Row,
 } from "../core/report/charts.ts";
-import type {
-  ObjectiveName,
-  ObjectivePart,
-  ObjectivesConfig,
-} from "./score_matching_objectives.ts";
-import { arrowsOf, arrowUnit } from "./score_fields.page.ts";
+import type { TrainedScoreNet } from "../core/recipes/score_net.ts";
+import type { DatasetName } from "../core/data/datasets.ts";
+
+/** A score-matching objective. */
+export type ObjectiveName = "exact" | "sliced" | "dsm";
+
+/** What training one network by one objective gives the assembly. */
+export type ObjectivePart = TrainedScoreNet & {
+  metrics: Record<string, number>;
+  /** The learned field on the quiver grid. */
+  field: Float32Array;
+};
+
+/** The config fields the page shows. */
+export type Shown = {
+  data: { datasets: DatasetName[]; trainSize: number };
+  measure: { grid: number };
+  objectives: { names: ObjectiveName[] };
+};
 
 const TITLES: Record<ObjectiveName, string> = {
   exact: "exact SM",
@@ -30,7 +45,7 @@ const TITLES: Record<ObjectiveName, string> = {
 
 /** The metrics, details, timings and charts of a run. */
 export function objectivesPage(
-  c: ObjectivesConfig,
+  c: Shown,
   streams: Streams,
   parts: Record<string, ObjectivePart>,
 ): Omit<RunOutput, "files"> {

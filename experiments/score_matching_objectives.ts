@@ -21,10 +21,11 @@ import { gridPoints } from "../core/metrics/fisher.ts";
 import { dataWindow } from "../core/report/charts.ts";
 import { trainingFitsData } from "../core/recipes/train.ts";
 import * as scoreNet from "../core/recipes/score_net.ts";
-import { objectivesPage } from "./score_matching_objectives.page.ts";
-
-/** A score-matching objective. */
-export type ObjectiveName = "exact" | "sliced" | "dsm";
+import {
+  type ObjectiveName,
+  type ObjectivePart,
+  objectivesPage,
+} from "./score_matching_objectives.page.ts";
 
 /** The data sets of the comparison. */
 const DATA = ["ring8", "three_clusters", "swiss_roll", "moons", "ring"] as const;
@@ -72,13 +73,6 @@ const { schema, checks } = assemble<ObjectivesConfig>({
   train: scoreNet.SCORE_TRAIN,
   measure: { schema: { fisherPoints: rules.int(1, 1_000_000), grid: rules.int(2, 100) } },
 }, [trainingFitsData]);
-
-/** What training one network by one objective gives the assembly. */
-export type ObjectivePart = scoreNet.TrainedScoreNet & {
-  metrics: Record<string, number>;
-  /** The learned field on the quiver grid. */
-  field: Float32Array;
-};
 
 /** The experiment `score-matching-objectives`. */
 export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {

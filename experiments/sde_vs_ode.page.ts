@@ -1,6 +1,6 @@
 /** The charts and notes of `sde-vs-ode`, built from what its run returns. */
 import type { Chart } from "../core/harness/experiment.ts";
-import type { SweepResult } from "../core/recipes/sde_samplers.ts";
+import type { SweepConfig, SweepResult } from "../core/recipes/sde_samplers.ts";
 import {
   dataWindow,
   lineChart,
@@ -8,11 +8,13 @@ import {
   type Row,
   scatterPanels,
 } from "../core/report/charts.ts";
-import type { SdeVsOdeConfig } from "./sde_vs_ode.ts";
+
+/** The config fields the page shows. */
+export type Shown = { data: { dataset: string }; nll: { points: number }; sweep: SweepConfig };
 
 /** The charts and notes of a run (`reference`: draws of the true law, the background). */
 export function sdeVsOdePage(
-  c: SdeVsOdeConfig,
+  c: Shown,
   r: {
     sweep: SweepResult;
     nll: { nll: number; nfe: number };

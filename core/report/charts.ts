@@ -523,3 +523,23 @@ export function sweepChart(
     },
   });
 }
+
+/** Arrows of a field on the grid, in one panel. */
+export function arrowsOf(grid: Float32Array, field: ArrayLike<number>, panel: string): Arrow[] {
+  return Array.from({ length: grid.length / 2 }, (_, i) => ({
+    x: grid[2 * i],
+    y: grid[2 * i + 1],
+    u: field[2 * i],
+    v: field[2 * i + 1],
+    panel,
+  }));
+}
+
+/** The 90th-percentile arrow length of a field (the quiver's unit), 1 if all are 0. */
+export function arrowUnit(field: ArrayLike<number>): number {
+  const mags = Array.from(
+    { length: field.length / 2 },
+    (_, i) => Math.hypot(field[2 * i], field[2 * i + 1]),
+  ).sort((a, b) => a - b);
+  return mags[Math.floor(0.9 * (mags.length - 1))] || 1;
+}
