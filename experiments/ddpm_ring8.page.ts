@@ -97,6 +97,8 @@ export function ddpmRing8Page(
   const q = r.quality, n = r.nll, ch = c.chain;
   const oracle = n.nllOracle !== undefined;
   const notes = [
+    "Departure from seed 004: each epoch is 19 full batches of 256 (the last partial batch of the " +
+    "5000 points is dropped) where the seed's DataLoader also takes the partial 20th.",
     `MMD² ${q.mmd2.toFixed(4)} against a noise floor of ${q.mmd2NoiseFloor.toFixed(4)} ` +
     "(a second sample of the data's law of the same size)" +
     (m

@@ -110,6 +110,8 @@ export function guidancePage(
       },
     ],
     notes: [
+      "Departures from seed 004 §16.8: the label is dropped to a null token 10% of the time, so one " +
+      "network is both conditional and unconditional, and sampling uses an EMA of the weights (0.999).",
       ...GUIDANCE_METHODS.map((m) =>
         `${METHOD_TITLE[m]}: from w = ${lo} to w = ${hi}, conditional accuracy ` +
         `${fmt(fig[`accuracy_${m}_w${lo}`])} → ${fmt(fig[`accuracy_${m}_w${hi}`])}, spread ` +

@@ -76,6 +76,8 @@ export function langevinMcmcPage(
       },
     ],
     notes: [
+      "Departure from seeds 002/003: every chain starts at one point (ring8's first mode) instead of " +
+      "N(0, I), so that whether a sampler crosses between modes is what the curves show.",
       "The low-density region between the modes is a barrier single-scale Langevin almost never crosses: each " +
       "mode of ring8 is 9 standard deviations from the next, so the chains stay where they start, and MALA's " +
       "correction (which removes ULA's step-size bias, see the acceptance rates) does not help mixing. Annealing " +

@@ -36,9 +36,9 @@ export function ncsnPage(
       clusterShareChart(
         r.ours.perMode!,
         r.theirs.perMode!,
-        "Each cluster holds 1/3 of the data; annealed Langevin with σ_max = 1 cannot move samples " +
-          "between clusters, so their shares are set by where N(0, σ_max²) starts them, for the learned and " +
-          "the exact score alike.",
+        "Each cluster holds 1/3 of the data. The same sampler on the exact score recovers those shares " +
+          "(its mode KL is in the notes), so σ_max = 1 is not what skews them: the learned score does, by " +
+          "the log-weight error its line integral implies between the clusters (next chart).",
       ),
       weightErrorChart(
         r.run.weightError,

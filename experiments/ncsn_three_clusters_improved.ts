@@ -58,7 +58,7 @@ const full: NcsnImprovedConfig = {
   ...ncsn.SEED_000,
   train: { steps: 10000, batchSize: 256, lr: 1e-3, sigmas: "levels", ema: 0.999 },
   noise: { sigmaMaxFromData: true, sigmaMax: 7, sigmaMin: 0.01, levels: 30 },
-  sample: { alpha: 2e-5, stepsPerLevel: 100, form: "half", denoise: true, samples: 1000 },
+  sample: { alpha: 2e-5, stepsPerLevel: 100, form: "half", denoise: true, samples: 5000 },
   quality: DEFAULT_QUALITY,
 };
 

@@ -97,6 +97,8 @@ export function sdeVsOdePage(
       },
     ],
     notes: [
+      "Departure from seed 000 exercise 3: the samplers use an exponential moving average of the " +
+      "weights (rate 0.999, score_sde's practice) instead of the last iterate.",
       `Test NLL of the model ${r.nll.nll.toFixed(3)} nats (${
         (r.nll.nll / 2).toFixed(3)
       } per dimension) against the ` +
