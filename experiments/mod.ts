@@ -12,6 +12,7 @@ import { nllOracle } from "./nll_oracle.ts";
 import { conditionalOnehot } from "./conditional_onehot.ts";
 import { conditionalRadius } from "./conditional_radius.ts";
 import { guidance } from "./guidance.ts";
+import { ringDemo } from "./ring_demo.ts";
 
 /** The registry `reproduce` selects from (`--only`). */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -27,4 +28,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   conditionalOnehot,
   conditionalRadius,
   guidance,
+  ringDemo,
 ];
