@@ -151,7 +151,7 @@ Deno.test("bad flags, configs and data files: exit 2, the field and the allowed 
     ],
     [
       ["--set", 'ddpm-ring8.data.dataset="csv:reports/test-data/missing.csv"'],
-      /missing\.csv: no such file/,
+      /missing\.csv"?: no such file/,
     ],
     [
       ["--set", 'ddpm-ring8.data.dataset="csv:../outside.csv"'],

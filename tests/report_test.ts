@@ -4,6 +4,7 @@
  * Chromium with the network off: no console errors, every chart rendered with marks, every image
  * and link resolving. A page with a deliberately broken spec must fail the same check.
  */
+import { EXPERIMENTS } from "../experiments/mod.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -183,13 +184,19 @@ Deno.test({
     ));
     const counts = shards.map((r, i) => {
       assert.equal(r.code, 0, `shard ${i + 1}:\n${r.stdout}\n${r.stderr}`);
-      return Number(new RegExp(`shard ${i + 1}/3: (\\d+) of 12 runs`).exec(r.stdout)?.[1]);
+      return Number(
+        new RegExp(`shard ${i + 1}/3: (\\d+) of ${EXPERIMENTS.length} runs`).exec(r.stdout)?.[1],
+      );
     });
-    assert.equal(counts.reduce((a, b) => a + b, 0), 12, `runs per shard: ${counts}`);
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      EXPERIMENTS.length,
+      `runs per shard: ${counts}`,
+    );
     assert.ok(counts.every((c) => c >= 2), `balanced by cost: ${counts}`);
     const m = await task(["merge", ...dirs, "--out", "reports/test-merged", "--ci=true"]);
     assert.equal(m.code, 0, `merge:\n${m.stdout}\n${m.stderr}`);
-    assert.match(m.stdout, /merged 3 shards: 12 runs/);
+    assert.match(m.stdout, new RegExp(`merged 3 shards: ${EXPERIMENTS.length} runs`));
     const diff = siteDiff(await siteFiles(SITE), await siteFiles(merged));
     assert.deepEqual(diff, [], "merged site = serial site (timing aside)");
     const verdicts = (dir: string) =>

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../core/runtime/root.ts";
-import { resolveDataset } from "../../core/data/datasets.ts";
+import { type DatasetRef, resolveDataset } from "../../core/data/datasets.ts";
 import { QualityJudge } from "../../core/metrics/quality.ts";
 import { requireTool } from "./require.ts";
 
@@ -14,7 +14,10 @@ export async function independentFigures(
   runDir: string,
 ): Promise<{ theirs: Record<string, number>; ours: Record<string, number> } | null> {
   const m = JSON.parse(await Deno.readTextFile(join(runDir, "metrics.json")));
-  const dataset = resolveDataset(m.config.dataset ?? "mixture1d", PROJECT_ROOT);
+  // The data set a run's samples are judged against: its data (or target) section's.
+  const name = m.config.data?.dataset ?? m.config.target?.dataset;
+  if (typeof name !== "string") throw new Error(`${runDir}: no data.dataset or target.dataset`);
+  const dataset = resolveDataset(name as DatasetRef, PROJECT_ROOT);
   const judge = new QualityJudge(dataset, m.config.quality);
   const dim = dataset.dim;
   const header = dim === 1 ? "x" : "x,y";

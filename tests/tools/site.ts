@@ -2,7 +2,8 @@
  * A report site as comparable data: every file's bytes, except what records when and how long a
  * run took. That part is declared by the harness, not guessed here: `timing.json` and
  * `timing-*` charts, the pages' `<section class="timing">` and `class="timing"` cells, and the
- * wall times, peak memory and shard of `summary.json`.
+ * wall times (of runs, parts, assemblies and the work spread), peak memory and shard of
+ * `summary.json`.
  */
 import { join, relative } from "node:path";
 
@@ -21,7 +22,12 @@ function normalise(path: string, bytes: Uint8Array): string {
   const s = JSON.parse(text);
   delete s.peakRssMiB;
   delete s.shard;
-  for (const e of s.experiments) delete e.wallSeconds;
+  delete s.work;
+  for (const e of s.experiments) {
+    delete e.wallSeconds;
+    delete e.partSeconds;
+    delete e.assemblySeconds;
+  }
   return JSON.stringify(s, null, 2);
 }
 
