@@ -34,7 +34,8 @@ export function replaceBlocks(text: string, blocks: Record<string, string>): str
     if (!re.test(out)) {
       throw new Error(`README.md has no block <!-- ${name}: ... --> ... <!-- /${name} -->`);
     }
-    out = out.replace(re, (_, open, close) => `${open}${content}\n${close}`);
+    // Blank lines around the content: the layout `deno fmt` gives Markdown, so the file stays formatted.
+    out = out.replace(re, (_, open, close) => `${open}\n${content}\n\n${close}`);
   }
   return out;
 }
