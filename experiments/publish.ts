@@ -7,7 +7,44 @@ import { parseArgs } from "node:util";
 import { join, relative } from "node:path";
 import { PROJECT_ROOT, underReports } from "../core/harness/cli.ts";
 import { ConfigError } from "../core/spec/rules.ts";
-import { publishSite } from "../core/report/publish.ts";
+import { type BrowserReproduction, publishSite } from "../core/report/publish.ts";
+import { fileURLToPath } from "node:url";
+import { wasmDirectory } from "../core/runtime/backend.ts";
+import { readGolden } from "../core/harness/golden.ts";
+import { EXPERIMENTS } from "./mod.ts";
+
+/** Full profiles cheaper than this (Deno seconds, fixtures/costs.json) are offered in the browser. */
+const BROWSER_FULL_SECONDS = 30;
+
+/** The worker bundle and the references the browser compares with (the goldens' default runs). */
+async function browserReproduction(): Promise<BrowserReproduction> {
+  const worker = join(PROJECT_ROOT, "reports", ".reproduce", "worker.js");
+  try {
+    await Deno.stat(worker);
+  } catch {
+    throw new Error(
+      "reports/.reproduce/worker.js is missing: run `deno task publish`, which bundles it first",
+    );
+  }
+  const costs = JSON.parse(await Deno.readTextFile(join(PROJECT_ROOT, "fixtures", "costs.json")))
+    .costs as Record<string, Record<string, number>>;
+  const references: BrowserReproduction["references"] = {};
+  for (const e of EXPERIMENTS) {
+    for (const profile of ["quick", "full"] as const) {
+      if (profile === "full" && !(costs[e.name]?.full <= BROWSER_FULL_SECONDS)) continue;
+      const file = join(PROJECT_ROOT, "fixtures", "golden", `${e.name}.${profile}.json`);
+      const g = await readGolden(file, e.name, profile, PROJECT_ROOT);
+      const run = g?.runs.find((r) => r.seed === g.seed);
+      if (!run) continue;
+      (references[e.name] ??= {})[profile] = {
+        seed: run.seed,
+        samplesSha256: run.samplesSha256,
+        metrics: run.metrics,
+      };
+    }
+  }
+  return { worker, wasmDir: fileURLToPath(wasmDirectory()), references };
+}
 import { confine } from "../core/runtime/sandbox.ts";
 
 let v;
@@ -36,7 +73,7 @@ if (from === to || relative(from, to) === "") {
   Deno.exit(2);
 }
 try {
-  const files = await publishSite(from, to);
+  const files = await publishSite(from, to, await browserReproduction());
   console.log(
     `published ${files.length} files to ${
       relative(PROJECT_ROOT, to)

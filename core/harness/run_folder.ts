@@ -104,6 +104,7 @@ export async function writeRunFolder(
       config: p.config,
       root: "../".repeat(p.folder.split("/").length),
       power: o.power,
+      reproducible: !p.runId,
       provenance: {
         seed: p.seed,
         "config hash": p.configHash,

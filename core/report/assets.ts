@@ -43,6 +43,83 @@ document.querySelectorAll("figure.chart").forEach(async (fig) => {
 });
 `;
 
+/**
+ * The page script of "Reproduce in your browser" (`section.reproduce`): re-runs the experiment in a
+ * Web Worker of the published site (`assets/reproduce/worker.js`, bundled by `deno task publish`)
+ * and compares the sha256 of its samples.csv and its metrics with the published references
+ * (`assets/reproduce/references.json`, from the goldens). The outcome is exposed on
+ * `#reproduce-verdict` as `data-state` (idle, running, done, error), `data-experiment`,
+ * `data-profile`, `data-sha256` and `data-verdict` (bit-exact or differs); `?reproduce=quick` (or
+ * `=full`) starts a run on load.
+ */
+export const REPRODUCE_SCRIPT = `// scorelab: reproduce this experiment in the browser.
+(() => {
+  const box = document.querySelector("section.reproduce");
+  if (!box) return;
+  const root = box.dataset.root, experiment = box.dataset.experiment;
+  const verdict = document.getElementById("reproduce-verdict");
+  const status = box.querySelector(".status"), bar = box.querySelector("progress");
+  const button = box.querySelector("button"), select = box.querySelector("select");
+  const table = box.querySelector("table");
+  const say = (text) => { status.textContent = text; };
+  const set = (attrs) => { for (const [k, v] of Object.entries(attrs)) verdict.dataset[k] = v; };
+  async function start(profile) {
+    if (location.protocol === "file:") {
+      set({ state: "error" });
+      say("Browsers do not start Web Workers from file:// pages: serve the site over http " +
+        "(for example python3 -m http.server in its folder) and open it from there.");
+      return;
+    }
+    let refs;
+    try {
+      const r = await fetch(root + "assets/reproduce/references.json");
+      if (!r.ok) throw new Error(r.status);
+      refs = await r.json();
+    } catch {
+      set({ state: "error" });
+      say("This copy of the report has no browser reproduction: it comes with the published site " +
+        "(deno task publish).");
+      return;
+    }
+    const ref = refs[experiment] && refs[experiment][profile];
+    if (!ref) { set({ state: "error" }); say("No published " + profile + " run to compare with."); return; }
+    button.disabled = true;
+    set({ state: "running", experiment, profile, sha256: "", verdict: "" });
+    const t0 = performance.now();
+    const worker = new Worker(root + "assets/reproduce/worker.js", { type: "module" });
+    worker.onerror = (e) => { set({ state: "error" }); say("The worker failed: " + e.message); };
+    worker.onmessage = ({ data }) => {
+      if (data.type === "progress") {
+        bar.max = data.total; bar.value = data.done;
+        say(data.phase + ": " + data.done + " / " + data.total);
+      } else if (data.type === "error") {
+        set({ state: "error" }); say("The run stopped: " + data.message); worker.terminate();
+        button.disabled = false;
+      } else if (data.type === "done") {
+        worker.terminate();
+        button.disabled = false;
+        const same = data.samplesSha256 === ref.samplesSha256;
+        const rows = Object.keys(ref.metrics).map((k) => {
+          const a = ref.metrics[k], b = data.metrics[k];
+          return "<tr><td><code>" + k + "</code></td><td class=num>" + a + "</td><td class=num>" + b +
+            "</td><td>" + (a === b ? "same" : "differs by " + (b - a)) + "</td></tr>";
+        });
+        table.innerHTML = "<thead><tr><th>metric</th><th>published</th><th>this browser</th><th></th></tr></thead><tbody>" + rows.join("") + "</tbody>";
+        set({ state: "done", sha256: data.samplesSha256 || "", verdict: same ? "bit-exact" : "differs" });
+        say((same ? "Bit-exact: " : "Differs: ") + "samples.csv sha256 " + data.samplesSha256 +
+          (same ? " is the published one" : " (published " + ref.samplesSha256 + ")") + ", " +
+          ((performance.now() - t0) / 1000).toFixed(1) + " s in this browser, kernels " + data.kernels + ".");
+      }
+    };
+    worker.postMessage({ experiment, profile, seed: ref.seed,
+      wasmBase: new URL(root + "assets/reproduce/", location.href).href });
+  }
+  button.addEventListener("click", () => start(select.value));
+  const asked = new URLSearchParams(location.search).get("reproduce");
+  if (asked === "quick" || asked === "full") start(asked);
+})();
+`;
+
 /** Write `assets/vega-bundle.js`, `assets/LICENSES.txt` and `assets/report.js` under `outDir`. */
 export async function writeSiteAssets(outDir: string): Promise<void> {
   const parts: string[] = [];
@@ -60,7 +137,7 @@ export async function writeSiteAssets(outDir: string): Promise<void> {
   }
   await writeFileAtomic(join(outDir, "assets", "vega-bundle.js"), parts.join("\n;\n"));
   await writeFileAtomic(join(outDir, "assets", "LICENSES.txt"), licences.join("\n\n"));
-  await writeFileAtomic(join(outDir, "assets", "report.js"), REPORT_SCRIPT);
+  await writeFileAtomic(join(outDir, "assets", "report.js"), REPORT_SCRIPT + REPRODUCE_SCRIPT);
 }
 
 /** JSON safe inside an HTML <script> element: no character of it can close the element. */

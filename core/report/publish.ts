@@ -22,8 +22,29 @@ async function copyTree(from: string, to: string): Promise<void> {
   for await (const e of Deno.readDir(from)) await copyTree(join(from, e.name), join(to, e.name));
 }
 
+/** A published run an in-browser reproduction is compared with (from the goldens). */
+export interface ReproduceReference {
+  seed: number;
+  samplesSha256: string | null;
+  metrics: Record<string, number>;
+}
+
+/** What the site needs to reproduce experiments in the reader's browser (`assets/reproduce/`). */
+export interface BrowserReproduction {
+  /** The bundled worker script (`deno bundle` of core/browser/worker.ts). */
+  worker: string;
+  /** tfjs-backend-wasm's folder of `.wasm` files. */
+  wasmDir: string;
+  /** Per experiment and profile, the published run to compare with. */
+  references: Record<string, Partial<Record<"quick" | "full", ReproduceReference>>>;
+}
+
 /** Publish the site of `from` (a run's output folder) into `to`; returns the files copied. */
-export async function publishSite(from: string, to: string): Promise<string[]> {
+export async function publishSite(
+  from: string,
+  to: string,
+  browser?: BrowserReproduction,
+): Promise<string[]> {
   let summary: { experiments: { name: string }[] };
   try {
     summary = JSON.parse(await Deno.readTextFile(checkRead(join(from, "summary.json"), "summary")));
@@ -55,6 +76,18 @@ export async function publishSite(from: string, to: string): Promise<string[]> {
   const stage = await stageDirectory(to);
   try {
     for (const e of entries) await copyTree(join(from, e), join(stage.dir, e));
+    if (browser) {
+      const dir = join(stage.dir, "assets", "reproduce");
+      await Deno.mkdir(dir, { recursive: true });
+      await Deno.copyFile(checkRead(browser.worker, "worker bundle"), join(dir, "worker.js"));
+      for (const f of ["tfjs-backend-wasm-simd.wasm", "tfjs-backend-wasm.wasm"]) {
+        await Deno.copyFile(checkRead(join(browser.wasmDir, f), "tfjs wasm"), join(dir, f));
+      }
+      await Deno.writeTextFile(
+        join(dir, "references.json"),
+        JSON.stringify(browser.references, null, 1) + "\n",
+      );
+    }
     await Deno.writeTextFile(join(stage.dir, ".nojekyll"), "");
     stage.commit();
   } catch (e) {

@@ -87,6 +87,8 @@ export interface ExperimentPageModel {
   timingCharts?: PageChart[];
   /** What the golden check can see: the golden's sensitivity table. */
   power?: PowerRow[];
+  /** Offer "Reproduce in your browser" (experiment pages, not sweep runs). */
+  reproducible?: boolean;
 }
 
 /** The power table: each degradation, what it does to the metrics, and which gate catches it. */
@@ -165,6 +167,21 @@ function verdictBadge(verdict: string): string {
   }</span>`;
 }
 
+/** The "Reproduce in your browser" control (`assets/report.js` drives it). */
+function reproduceSection(name: string, root: string): string {
+  return `<section class="reproduce" data-experiment="${escapeHtml(name)}" data-root="${
+    escapeHtml(root)
+  }">
+<h2>Reproduce in your browser</h2>
+<p class="muted">Runs this experiment here, in a Web Worker on WebAssembly SIMD, and compares the sha256 of its samples and its metrics with the published ones.</p>
+<p><select><option value="quick">quick profile</option><option value="full">full profile</option></select>
+<button type="button">Reproduce</button> <progress value="0" max="1"></progress></p>
+<p class="status muted"></p>
+<div id="reproduce-verdict" data-state="idle" data-experiment="${escapeHtml(name)}"></div>
+<table></table>
+</section>`;
+}
+
 /** The page of one experiment (assets are one folder up: `../assets/`). */
 export function experimentPage(m: ExperimentPageModel): string {
   const metricRows = m.metrics.map((r) =>
@@ -207,6 +224,7 @@ export function experimentPage(m: ExperimentPageModel): string {
     }${m.verdictDetail ? ` <span class="muted">${escapeHtml(m.verdictDetail)}</span>` : ""}</p>
 <p>${escapeHtml(m.description)}</p>
 ${notes}
+${m.reproducible ? reproduceSection(m.name, root) : ""}
 <h2>Metrics</h2>
 <table><thead><tr><th>metric</th><th>value</th><th>golden (this seed)</th><th>quality gate</th><th></th><th>meaning</th></tr></thead>
 <tbody>${metricRows}</tbody></table>${

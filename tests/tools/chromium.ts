@@ -251,6 +251,68 @@ export class Chromium {
     }
   }
 
+  /**
+   * Open `url` (an http page of a local server: no offline emulation, and any request that does
+   * not go to the page's own origin is reported), wait until the expression `until` is true, and
+   * return the value of `value` with the requests made off the origin and the console errors.
+   */
+  async waitFor(
+    url: string,
+    o: { until: string; value: string; timeoutMs: number },
+  ): Promise<{ value: unknown; offOrigin: string[]; consoleErrors: string[]; timedOut: boolean }> {
+    const origin = new URL(url).origin;
+    const { targetId } = await this.#send("Target.createTarget", { url: "about:blank" }) as {
+      targetId: string;
+    };
+    const { sessionId } = await this.#send("Target.attachToTarget", {
+      targetId,
+      flatten: true,
+    }) as { sessionId: string };
+    const offOrigin: string[] = [], consoleErrors: string[] = [];
+    const listener = (m: Message) => {
+      if (m.sessionId !== sessionId) return;
+      const p = m.params ?? {};
+      if (m.method === "Network.requestWillBeSent") {
+        const r = (p.request as { url: string }).url;
+        if (!r.startsWith(origin) && !r.startsWith("data:") && !r.startsWith("blob:")) {
+          offOrigin.push(r);
+        }
+      } else if (m.method === "Runtime.exceptionThrown") {
+        const d = p.exceptionDetails as { text: string; exception?: { description?: string } };
+        consoleErrors.push(`${d.text} ${d.exception?.description ?? ""}`.trim());
+      } else if (m.method === "Runtime.consoleAPICalled" && p.type === "error") {
+        consoleErrors.push(
+          (p.args as { value?: unknown; description?: string }[]).map((a) =>
+            String(a.value ?? a.description)
+          ).join(" "),
+        );
+      }
+    };
+    this.#listeners.push(listener);
+    try {
+      for (const d of ["Page.enable", "Runtime.enable", "Network.enable"]) {
+        await this.#send(d, {}, sessionId);
+      }
+      await this.#send("Page.navigate", { url }, sessionId);
+      const evaluate = async (expression: string) =>
+        ((await this.#send("Runtime.evaluate", { expression, returnByValue: true }, sessionId))
+          .result as { value: unknown }).value;
+      const deadline = Date.now() + o.timeoutMs;
+      let timedOut = true;
+      while (Date.now() < deadline) {
+        if (await evaluate(`!!(${o.until})`)) {
+          timedOut = false;
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return { value: await evaluate(o.value), offOrigin, consoleErrors, timedOut };
+    } finally {
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
+      await this.#send("Target.closeTarget", { targetId });
+    }
+  }
+
   /** Stop Chromium and remove its profile. */
   async close(): Promise<void> {
     const closed = new Promise((r) => (this.#ws.onclose = r));

@@ -1,0 +1,55 @@
+/**
+ * One experiment run in this thread, as the harness's workers run it (parts first, each from a fresh
+ * `Streams(seed)`, then the run given their outputs), with no checkpoints and nothing written: what
+ * a browser needs to re-run an experiment of the report and check its bytes. The sha256 is taken
+ * of `samples.csv`'s UTF-8 bytes, as `core/runtime/io.ts`'s `sha256` does.
+ */
+import type { AnyExperiment, PartOutput, ProfileName } from "../harness/experiment.ts";
+import { NO_CHECKPOINTS } from "../runtime/checkpoints.ts";
+import type { Progress } from "../runtime/progress.ts";
+import { Streams } from "../runtime/random.ts";
+
+/** What a run in this thread returns. */
+export interface InThreadRun {
+  metrics: Record<string, number>;
+  /** Hex sha256 of samples.csv, null for experiments without one. */
+  samplesSha256: string | null;
+  seconds: number;
+}
+
+/** Hex sha256 of a string's UTF-8 bytes (WebCrypto: the same in Deno and in browsers). */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Run `exp`'s `profile` at `seed` here (the backend and kernels already started). */
+export async function runInThread(
+  exp: AnyExperiment,
+  profile: ProfileName,
+  seed: number,
+  progress: Progress,
+): Promise<InThreadRun> {
+  const start = performance.now();
+  const config = exp.profiles[profile];
+  const context = () => ({
+    config,
+    profile,
+    seed,
+    streams: new Streams(seed),
+    progress,
+    checkpoints: NO_CHECKPOINTS,
+  });
+  let parts: Record<string, PartOutput> | undefined;
+  if (exp.parts) {
+    parts = {};
+    for (const part of exp.parts(config)) parts[part] = await exp.runPart!(context(), part);
+  }
+  const out = await exp.run({ ...context(), ...(parts ? { parts } : {}) });
+  const samples = out.files.find((f) => f.name === "samples.csv");
+  return {
+    metrics: out.metrics,
+    samplesSha256: samples ? await sha256Hex(samples.content) : null,
+    seconds: (performance.now() - start) / 1000,
+  };
+}
