@@ -31,7 +31,7 @@ export interface ReproduceReference {
 
 /** What the site needs to reproduce experiments in the reader's browser (`assets/reproduce/`). */
 export interface BrowserReproduction {
-  /** The bundled worker script (`deno bundle` of core/browser/worker.ts). */
+  /** The bundled worker script (`deno bundle` of experiments/browser_worker.ts). */
   worker: string;
   /** tfjs-backend-wasm's folder of `.wasm` files. */
   wasmDir: string;

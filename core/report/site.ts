@@ -144,7 +144,8 @@ table.index img.thumb { height: 110px; width: auto; display: block; }
 .headline { font-size: 13px; }
 `;
 
-function page(title: string, body: string, scripts: string[] = []): string {
+/** A page of the site: its title, body and scripts, with the site's style. */
+export function sitePage(title: string, body: string, scripts: string[] = []): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -161,7 +162,8 @@ ${scripts.map((s) => `<script src="${href(s)}"></script>`).join("\n")}
 `;
 }
 
-function verdictBadge(verdict: string): string {
+/** A verdict as a coloured badge. */
+export function verdictBadge(verdict: string): string {
   return `<span class="verdict v-${escapeHtml(verdict.replace(/\s+/g, "-"))}">${
     escapeHtml(verdict)
   }</span>`;
@@ -215,7 +217,7 @@ export function experimentPage(m: ExperimentPageModel): string {
     }</td></tr>`
   ).join("");
   const root = m.root ?? "../";
-  return page(
+  return sitePage(
     `${m.title} · scorelab`,
     `<nav><a href="${escapeHtml(root)}index.html">← all experiments</a></nav>
 <h1>${escapeHtml(m.title)}</h1>
@@ -301,7 +303,7 @@ export function indexPage(
     }</td>
 </tr>`
   ).join("\n");
-  return page(
+  return sitePage(
     "scorelab reports",
     `<h1>scorelab reports</h1>
 <p class="muted">Generated <span class="timing">${escapeHtml(meta.generated)}</span>${
@@ -376,7 +378,7 @@ export function sweepPage(m: {
     }</td></tr>`
   ).join("\n");
   const c = m.chart;
-  return page(
+  return sitePage(
     `${m.title} (sweep) · scorelab`,
     `<nav><a href="../index.html">← all experiments</a></nav>
 <h1>${escapeHtml(m.title)}: sweep</h1>

@@ -7,11 +7,11 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
-import { EXPERIMENTS } from "../../experiments/mod.ts";
-import type { ProfileName } from "../harness/experiment.ts";
-import { kernelBuild } from "../kernels/kernels.ts";
-import type { Progress } from "../runtime/progress.ts";
-import { runInThread } from "./run.ts";
+import { EXPERIMENTS } from "./mod.ts";
+import type { ProfileName } from "../core/harness/experiment.ts";
+import { kernelBuild } from "../core/kernels/kernels.ts";
+import type { Progress } from "../core/runtime/progress.ts";
+import { runInThread } from "../core/browser/run.ts";
 
 /** What the page sends. */
 export interface ReproduceRequest {

@@ -3,10 +3,10 @@
  * table, the power matrix from the goldens). `tests/docs_test.ts` checks they are current.
  */
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../core/runtime/root.ts";
-import { readmeBlocks, replaceBlocks } from "../core/harness/docs.ts";
-import { EXPERIMENTS } from "./mod.ts";
-import { refusalsMarkdown } from "../tests/hostile_cases.ts";
+import { PROJECT_ROOT } from "../../core/runtime/root.ts";
+import { readmeBlocks, replaceBlocks } from "../../core/harness/docs.ts";
+import { EXPERIMENTS } from "../../experiments/mod.ts";
+import { refusalsMarkdown } from "../hostile_cases.ts";
 
 const path = join(PROJECT_ROOT, "README.md");
 const readme = await Deno.readTextFile(path);
