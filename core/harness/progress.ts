@@ -8,8 +8,16 @@ import type { Phase, Progress } from "../runtime/progress.ts";
 
 export type { Phase, Progress };
 
-/** How progress is shown. */
-export type ProgressMode = "bar" | "lines" | "silent";
+/**
+ * How progress is shown: a bar, milestone lines, nothing, or (in a worker whose coordinator draws
+ * the board of every running job, `board.ts`) events posted to the coordinator.
+ */
+export type ProgressMode = "bar" | "lines" | "silent" | "events";
+
+/** Post a progress event to the coordinating thread (a worker's `postMessage`). */
+function post(e: Record<string, unknown>): void {
+  (globalThis as unknown as { postMessage(m: unknown): void }).postMessage({ progress: e });
+}
 
 /** The mode for this process: a bar when stderr is a terminal, lines otherwise. */
 export function defaultProgressMode(): ProgressMode {
@@ -33,6 +41,7 @@ export function createProgress(label: string, mode: ProgressMode): Progress {
       let lastDraw = 0;
       let nextMilestone = 0.25;
       if (mode === "lines") write(`[${label}] ${name}: started (${total} steps)\n`);
+      if (mode === "events") post({ label, phase: name, done, total });
       const draw = (note?: string) => {
         const frac = total > 0 ? done / total : 1;
         const elapsed = (performance.now() - start) / 1000;
@@ -47,6 +56,9 @@ export function createProgress(label: string, mode: ProgressMode): Progress {
       };
       return {
         note(text) {
+          if (mode === "events") {
+            post({ label, phase: name, done, total, line: `[${label}] ${name}: ${text}` });
+          }
           if (mode === "lines") write(`[${label}] ${name}: ${text}\n`);
           else if (mode === "bar") write(`\r\x1b[2K${label} · ${name}: ${text}\n`);
         },
@@ -55,6 +67,9 @@ export function createProgress(label: string, mode: ProgressMode): Progress {
           const now = performance.now();
           if (mode === "bar" && now - lastDraw > 100) {
             draw(note);
+            lastDraw = now;
+          } else if (mode === "events" && now - lastDraw > 200) {
+            post({ label, phase: name, done, total, note });
             lastDraw = now;
           } else if (
             mode === "lines" && total > 0 && done / total >= nextMilestone && done < total

@@ -8,6 +8,8 @@
 import { relative } from "node:path";
 import type { AnyExperiment, PartOutput, ProfileName } from "./experiment.ts";
 import type { ProgressMode } from "./progress.ts";
+import { Board, type ProgressEvent } from "./board.ts";
+import { partLabel } from "./execute.ts";
 import { type Golden, GoldenFileError, isFailing, readGolden } from "./golden.ts";
 import { gitCommit, runtimeVersions } from "./provenance.ts";
 import { checkpointDir, unusableCheckpoints } from "./checkpoint.ts";
@@ -95,6 +97,11 @@ export function terminateWorkers(): void {
   activeWorkers.clear();
 }
 
+/** Jobs of a plan: each part, and each run (a run with parts also assembles them). */
+function countJobs(partsOf: string[][]): number {
+  return partsOf.reduce((a, parts) => a + parts.length + 1, 0);
+}
+
 /** A job of the scheduler: one part of a run, or a run (after its parts). */
 type Job = { kind: "part"; plan: number; part: string; cost: number } | {
   kind: "run";
@@ -165,16 +172,22 @@ export async function runPlans(
     return results;
   }
   const n = Math.min(workers.count, ready.length);
-  const options: WorkerOptions = {
-    ...o,
-    progress: n > 1 && o.progress === "bar" ? "lines" : o.progress,
-  };
+  // On a terminal the coordinator draws every running job (board.ts); the workers post events.
+  const board = o.progress === "bar"
+    ? new Board(ready.reduce((a, j) => a + j.cost, 0) + plans.length, countJobs(partsOf), n)
+    : undefined;
+  const options: WorkerOptions = { ...o, progress: board ? "events" : o.progress };
+  const labelOf = (job: Job) =>
+    job.kind === "part" ? partLabel(plans[job.plan], job.part) : runKey(plans[job.plan]);
   const send = (worker: Worker, job: Job) =>
     new Promise<void>((resolve) => {
       const { exp, ...rest } = plans[job.plan];
       const plan: PlanMessage = { ...rest, name: exp.name };
+      board?.started(labelOf(job), job.cost || 1);
       worker.onmessage = (e) => {
         if (e.data?.interrupt) return requestInterrupt();
+        if (e.data?.progress) return board?.progress(e.data.progress as ProgressEvent);
+        board?.finished(labelOf(job));
         if (job.kind === "part") partDone(job.plan, job.part, e.data as PartResult);
         else results[job.plan] = e.data as RunSummary;
         resolve();
@@ -232,6 +245,7 @@ export async function runPlans(
     }));
   } finally {
     clearInterval(sampler);
+    board?.close();
     for (const w of pool) {
       w.terminate();
       activeWorkers.delete(w);

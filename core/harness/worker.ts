@@ -23,6 +23,13 @@ export function serve(all: AnyExperiment[]): void {
       write: [join(m.options.root, "reports")],
       shown: m.options.root,
     });
+    // Under the coordinator's board, what a job prints goes above the board, not across it.
+    if (m.options.progress === "events") {
+      console.error = (...args: unknown[]) =>
+        self.postMessage({
+          progress: { label: "", phase: "", done: 0, total: 0, line: args.join(" ").trim() },
+        });
+    }
     const exp = all.find((x) => x.name === m.plan.name);
     if (!exp) throw new Error(`worker: unknown experiment ${m.plan.name}`);
     const plan = { ...m.plan, exp };
