@@ -142,6 +142,51 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "layout: the index and two metric-heavy pages at 1400 px and at phone width: charts drawn, no horizontal overflow",
+  async fn() {
+    await site();
+    const browser = await Chromium.launch();
+    if (!requireTool(browser, "/usr/bin/chromium (apt-get install chromium)", "the layout test")) {
+      return;
+    }
+    const shots = join(PROJECT_ROOT, "reports", "test-screenshots");
+    await Deno.mkdir(shots, { recursive: true });
+    const overflow = "document.documentElement.scrollWidth - window.innerWidth";
+    try {
+      for (const width of [1400, 390]) {
+        for (const page of ["index.html", "sde-vs-ode/index.html", "guidance/index.html"]) {
+          const r = await browser.check(pathToFileURL(join(SITE, page)).href, {
+            width,
+            probe: overflow,
+            screenshot: join(
+              shots,
+              `${page.replace(/\/.*$/, "").replace(".html", "")}-${width}.png`,
+            ),
+          });
+          const isIndex = page === "index.html";
+          assert.deepEqual(problems(r, { charts: !isIndex }), [], `${page} at ${width} px`);
+          if (!isIndex) assert.ok(r.charts.length > 0, `${page}: charts`);
+          assert.ok(
+            (r.probe as number) <= 0,
+            `${page} at ${width} px: ${r.probe} px of horizontal overflow`,
+          );
+        }
+      }
+      // The metric families are matrices, not one row per metric.
+      const sde = await Deno.readTextFile(join(SITE, "sde-vs-ode", "index.html"));
+      assert.match(sde, /<table class="matrix">/);
+      assert.ok(
+        !/<td><code>mmd2_em<\/code><\/td>/.test(sde),
+        "mmd2_em is a matrix cell, not a row",
+      );
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
 Deno.test("one reproduce process: tensor count flat across every experiment, peak memory reported and under 1 GiB", async () => {
   await site();
   const summary = JSON.parse(await Deno.readTextFile(join(SITE, "summary.json")));

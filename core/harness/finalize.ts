@@ -43,6 +43,8 @@ export interface RunSummary {
   assemblySeconds?: number;
   metrics: Record<string, number>;
   headline: string[];
+  /** The golden's seed-to-seed mean and sd of each headline metric (when there is a golden). */
+  seedSpread?: Record<string, { mean: number; sd: number; n: number }>;
   /** The golden check's verdict (both layers, see `golden.ts`). */
   verdict: string;
   /** The quality layer's own verdict ("ok", "regressed", "not judged"). */
@@ -178,6 +180,7 @@ export async function finalizeSite(
         headline: s.headline.filter((h) => h in s.metrics).map((h) => ({
           name: h,
           value: s.metrics[h],
+          seeds: s.seedSpread?.[h],
         })),
         thumbnail: s.thumbnail,
         error: s.error,

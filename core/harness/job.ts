@@ -14,6 +14,7 @@ import { checkRun } from "./check.ts";
 import { writeRunFolder } from "./run_folder.ts";
 import { sensitivityTable } from "./sensitivity.ts";
 import { initBackend } from "../runtime/backend.ts";
+import { summary } from "../metrics/statistics.ts";
 
 /** The options a job needs in its thread: plain data, no functions. */
 export interface WorkerOptions extends ExecuteOptions {
@@ -141,6 +142,12 @@ export async function runRunJob(
       ...(Object.keys(partSeconds).length ? { partSeconds, assemblySeconds: r.wallSeconds } : {}),
       metrics: r.out.metrics,
       headline: Object.keys(r.out.metrics).filter((k) => metricSpec(p.exp.metrics, k)?.headline),
+      seedSpread: golden
+        ? seedSpread(
+          golden,
+          Object.keys(r.out.metrics).filter((k) => metricSpec(p.exp.metrics, k)?.headline),
+        )
+        : undefined,
       verdict: check.verdict,
       quality: check.quality.verdict,
       detail: check.detail,
@@ -158,6 +165,22 @@ export async function runRunJob(
     console.error(`\n[${runKey(s)}] ${leaked}`);
   }
   return s;
+}
+
+/** The golden's seed-to-seed mean and sd of each of `names` (headline metrics). */
+function seedSpread(
+  g: Golden,
+  names: string[],
+): Record<string, { mean: number; sd: number; n: number }> {
+  const out: Record<string, { mean: number; sd: number; n: number }> = {};
+  for (const name of names) {
+    const values = g.runs.map((r) => r.metrics[name]).filter((v) => Number.isFinite(v));
+    if (values.length >= 2) {
+      const s = summary(values);
+      out[name] = { mean: s.mean, sd: s.sd, n: s.n };
+    }
+  }
+  return out;
 }
 
 /** Path (from the site root) of the chart shown as a run's thumbnail. */

@@ -5,7 +5,7 @@
  * bytes from any worker, shard or machine.
  */
 import { join } from "node:path";
-import { metricSpec } from "../spec/metrics.ts";
+import { metricFamily, metricSpec } from "../spec/metrics.ts";
 import type { Plan } from "./plan.ts";
 import type { Executed } from "./execute.ts";
 import type { GoldenCheck } from "./check.ts";
@@ -156,6 +156,8 @@ function pageMetrics(
       golden: check.goldenValues?.[name],
       gate: c?.rule ?? "reported, not judged",
       status: c ? (c.ok ? "ok" : "out") : undefined,
+      headline: spec.headline,
+      family: metricFamily(p.exp.metrics, name),
     };
   });
 }

@@ -43,6 +43,10 @@ export interface PageMetric {
   gate?: string;
   /** "ok", "out" or undefined (not judged). */
   status?: "ok" | "out";
+  /** Shown at the top of the page. */
+  headline?: boolean;
+  /** A member of a family of metrics (one per sampler, level, method): shown in a matrix. */
+  family?: { base: string; setting: string };
 }
 
 /** One row of an experiment's power table: a degradation and the gates that catch it. */
@@ -140,7 +144,14 @@ figure .frame { overflow-x: auto; }
 figure.interactive img.static { display: none; }
 pre { background: #f6f8fa; padding: 12px; overflow-x: auto; font-size: 13px; border-radius: 6px; }
 table.index td { vertical-align: middle; }
-table.index img.thumb { height: 110px; width: auto; display: block; }
+table.index img.thumb { height: 170px; width: auto; max-width: 260px; display: block; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0 4px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 6px 12px; min-width: 140px; }
+.card .v { font-size: 20px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.card.out { border-color: var(--bad); }
+table.matrix td.num { font-size: 13px; } td.num.out { color: var(--bad); font-weight: 600; }
+@media (max-width: 600px) { body { padding: 12px; } table.index img.thumb { height: 110px; } }
 .headline { font-size: 13px; }
 `;
 
@@ -169,6 +180,45 @@ export function verdictBadge(verdict: string): string {
   }</span>`;
 }
 
+/**
+ * Families of metrics (one value per sampler, noise level, method...) as matrices: one row per
+ * setting, one column per metric of the family; families with the same settings share a matrix.
+ */
+function metricMatrices(rows: PageMetric[]): string {
+  const bases = new Map<string, PageMetric[]>();
+  for (const r of rows) bases.set(r.family!.base, [...(bases.get(r.family!.base) ?? []), r]);
+  const groups = new Map<string, string[]>();
+  for (const [base, members] of bases) {
+    const key = members.map((r) => r.family!.setting).join("|");
+    groups.set(key, [...(groups.get(key) ?? []), base]);
+  }
+  return [...groups.entries()].map(([key, names]) => {
+    const settings = key.split("|");
+    const head = names.map((b) => {
+      const d = bases.get(b)![0];
+      return `<th title="${escapeHtml(d.description)}">${escapeHtml(b)}${
+        d.better ? ` <span class="muted">(${d.better === "lower" ? "↓" : "↑"})</span>` : ""
+      }</th>`;
+    }).join("");
+    const body = settings.map((setting, i) =>
+      `<tr><td><code>${escapeHtml(setting)}</code></td>${
+        names.map((b) => {
+          const r = bases.get(b)![i];
+          return `<td class="num${r.status === "out" ? " out" : ""}" title="${
+            escapeHtml(`${r.name}: ${r.gate ?? ""}`)
+          }">${escapeHtml(formatValue(r.value))}</td>`;
+        }).join("")
+      }</tr>`
+    ).join("\n");
+    const legend = names.map((b) =>
+      `<code>${escapeHtml(b)}</code>: ${escapeHtml(bases.get(b)![0].description)}`
+    ).join("; ");
+    return `<div class="scroll"><table class="matrix"><thead><tr><th>setting</th>${head}</tr></thead>
+<tbody>${body}</tbody></table></div>
+<p class="muted">${legend}. Values out of the quality gate are in red; hover a cell for its rule.</p>`;
+  }).join("\n");
+}
+
 /** The "Reproduce in your browser" control (`assets/report.js` drives it). */
 function reproduceSection(name: string, root: string): string {
   return `<section class="reproduce" data-experiment="${escapeHtml(name)}" data-root="${
@@ -186,7 +236,7 @@ function reproduceSection(name: string, root: string): string {
 
 /** The page of one experiment (assets are one folder up: `../assets/`). */
 export function experimentPage(m: ExperimentPageModel): string {
-  const metricRows = m.metrics.map((r) =>
+  const row = (r: PageMetric) =>
     `<tr><td><code>${escapeHtml(r.name)}</code></td><td class="num">${
       escapeHtml(formatValue(r.value))
     }${r.unit ? ` ${escapeHtml(r.unit)}` : ""}</td><td class="num">${
@@ -195,7 +245,18 @@ export function experimentPage(m: ExperimentPageModel): string {
       r.status ?? ""
     }</td><td>${escapeHtml(r.description)}${
       r.better ? ` <span class="muted">(${escapeHtml(r.better)} is better)</span>` : ""
-    }</td></tr>`
+    }</td></tr>`;
+  const metricRows = m.metrics.filter((r) => !r.family).map(row).join("\n");
+  const matrices = metricMatrices(m.metrics.filter((r) => r.family));
+  const cards = m.metrics.filter((r) => r.headline).map((r) =>
+    `<div class="card${r.status === "out" ? " out" : ""}" title="${escapeHtml(r.description)}">
+<div class="muted"><code>${escapeHtml(r.name)}</code></div><div class="v">${
+      escapeHtml(formatValue(r.value))
+    }${r.unit ? ` <span class="muted">${escapeHtml(r.unit)}</span>` : ""}</div>${
+      r.golden === undefined
+        ? ""
+        : `<div class="muted">golden ${escapeHtml(formatValue(r.golden))}</div>`
+    }</div>`
   ).join("\n");
   const figure = (c: PageChart) =>
     `<figure class="chart" id="${escapeHtml(c.name)}">
@@ -225,25 +286,27 @@ export function experimentPage(m: ExperimentPageModel): string {
       verdictBadge(m.verdict)
     }${m.verdictDetail ? ` <span class="muted">${escapeHtml(m.verdictDetail)}</span>` : ""}</p>
 <p>${escapeHtml(m.description)}</p>
-${notes}
-${m.reproducible ? reproduceSection(m.name, root) : ""}
-<h2>Metrics</h2>
-<table><thead><tr><th>metric</th><th>value</th><th>golden (this seed)</th><th>quality gate</th><th></th><th>meaning</th></tr></thead>
-<tbody>${metricRows}</tbody></table>${
-      m.power && powerTable(m.power)
-        ? `\n<h2>What the golden check can see</h2>\n<p class="muted">The golden's own samples degraded in controlled ways and measured again: which degradations the single-run gate (this seed against the seed spread) and the sweep gate (every seed degraded, Welch + Holm) catch.</p>\n${
-          powerTable(m.power)
-        }`
-        : ""
-    }
+${cards ? `<div class="cards">${cards}</div>` : ""}
 <h2>Charts</h2>
 ${charts}
+${notes}
+<h2>Metrics</h2>
+<div class="scroll"><table><thead><tr><th>metric</th><th>value</th><th>golden (this seed)</th><th>quality gate</th><th></th><th>meaning</th></tr></thead>
+<tbody>${metricRows}</tbody></table></div>
+${matrices}
+${m.reproducible ? reproduceSection(m.name, root) : ""}${
+      m.power && powerTable(m.power)
+        ? `\n<h2>What the golden check can see</h2>\n<p class="muted">The golden's own samples degraded in controlled ways and measured again: which degradations the single-run gate (this seed against the seed spread) and the sweep gate (every seed degraded, Welch + Holm) catch.</p>\n<div class="scroll">${
+          powerTable(m.power)
+        }</div>`
+        : ""
+    }
 <h2>Files</h2>
 <ul>${files}</ul>
 <h2>Config</h2>
 <pre>${escapeHtml(JSON.stringify(m.config, null, 2))}</pre>
 <h2>Provenance</h2>
-<table>${prov}</table>${
+<div class="scroll"><table>${prov}</table></div>${
       m.timing
         ? `\n<section class="timing">\n<h2>Timing</h2>\n<table>${
           Object.entries(m.timing).map(([k, v]) =>
@@ -264,8 +327,16 @@ export interface IndexRow {
   verdict: string;
   failing: string[];
   wallSeconds: number;
-  /** Headline metrics; `spread` (a standard deviation across runs) is shown for sweeps. */
-  headline: { name: string; value: number; spread?: number }[];
+  /**
+   * Headline metrics; `spread` (a standard deviation across runs) is shown for sweeps, `seeds` (the
+   * golden's seed-to-seed mean and sd) for single runs.
+   */
+  headline: {
+    name: string;
+    value: number;
+    spread?: number;
+    seeds?: { mean: number; sd: number; n: number };
+  }[];
   /** Path of a chart SVG relative to the index, shown as the thumbnail. */
   thumbnail?: string;
   error?: string;
@@ -298,6 +369,12 @@ export function indexPage(
       r.headline.map((h) =>
         `<code>${escapeHtml(h.name)}</code> ${escapeHtml(formatValue(h.value))}${
           h.spread === undefined ? "" : ` ± ${escapeHtml(formatValue(h.spread))}`
+        }${
+          h.seeds
+            ? ` <span class="muted">(seeds ${escapeHtml(formatValue(h.seeds.mean))} ± ${
+              escapeHtml(formatValue(h.seeds.sd))
+            })</span>`
+            : ""
         }`
       ).join("<br>")
     }</td>

@@ -48,3 +48,25 @@ export function metricSpec(
   }
   return best ? specs[best] : undefined;
 }
+
+/**
+ * The family of metric `name` when a `prefix*` key covers it: its base (the prefix without a trailing
+ * `_` and a one-letter tag such as `_s`, `_t`, `_r`) and its setting (the rest of the name: a
+ * sampler, a noise level, a method and weight). Metric pages show a family as a matrix.
+ */
+export function metricFamily(
+  specs: Record<string, MetricSpec>,
+  name: string,
+): { base: string; setting: string } | undefined {
+  if (specs[name]) return undefined;
+  let best: string | undefined;
+  for (const k of Object.keys(specs)) {
+    if (k.endsWith("*") && name.startsWith(k.slice(0, -1)) && (!best || k.length > best.length)) {
+      best = k;
+    }
+  }
+  if (!best) return undefined;
+  const prefix = best.slice(0, -1);
+  const base = prefix.replace(/_[a-z]?$/, "");
+  return { base, setting: name.slice(base.length + 1) };
+}

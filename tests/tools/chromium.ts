@@ -138,7 +138,14 @@ export class Chromium {
   /** Open `url`, let it render, and report what went wrong; optionally save a screenshot. */
   async check(
     url: string,
-    o: { screenshot?: string; scriptsDisabled?: boolean; timeoutMs?: number; probe?: string } = {},
+    o: {
+      screenshot?: string;
+      scriptsDisabled?: boolean;
+      timeoutMs?: number;
+      probe?: string;
+      /** Viewport width in CSS pixels (1200 by default; a phone is about 390). */
+      width?: number;
+    } = {},
   ): Promise<PageReport> {
     const { targetId } = await this.#send("Target.createTarget", { url: "about:blank" }) as {
       targetId: string;
@@ -192,10 +199,10 @@ export class Chromium {
         uploadThroughput: -1,
       }, sessionId);
       await this.#send("Emulation.setDeviceMetricsOverride", {
-        width: 1200,
+        width: o.width ?? 1200,
         height: 900,
         deviceScaleFactor: 1,
-        mobile: false,
+        mobile: (o.width ?? 1200) < 600,
       }, sessionId);
       if (o.scriptsDisabled) {
         await this.#send("Emulation.setScriptExecutionDisabled", { value: true }, sessionId);
