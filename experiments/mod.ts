@@ -13,6 +13,7 @@ import { conditionalOnehot } from "./conditional_onehot.ts";
 import { conditionalRadius } from "./conditional_radius.ts";
 import { guidance } from "./guidance.ts";
 import { ringDemo } from "./ring_demo.ts";
+import { forwardChainExperiment } from "./forward_chain.ts";
 
 /** The registry `reproduce` selects from (`--only`). */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -29,4 +30,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   conditionalRadius,
   guidance,
   ringDemo,
+  forwardChainExperiment,
 ];

@@ -75,3 +75,18 @@ export function qSample(
 ): tf.Tensor2D {
   return tf.tidy(() => tf.add(tf.mul(mean, x0), tf.mul(std, eps)) as tf.Tensor2D);
 }
+
+/**
+ * One step of the forward chain, q(x_t | x_{t-1}) = N(sqrt(alpha_t) x_{t-1}, beta_t I):
+ * x_t = sqrt(alpha_t) x_{t-1} + sqrt(beta_t) z (x_{-1} is the data).
+ */
+export function forwardStep(
+  s: DiscreteSchedule,
+  x: tf.Tensor2D,
+  t: number,
+  z: tf.Tensor2D,
+): tf.Tensor2D {
+  return tf.tidy(() =>
+    tf.add(tf.mul(Math.sqrt(s.alpha[t]), x), tf.mul(Math.sqrt(s.beta[t]), z)) as tf.Tensor2D
+  );
+}

@@ -259,38 +259,6 @@ export function forwardSample(
   });
 }
 
-/**
- * The forward process against its closed form: for every row of x0 and each time index in `ts`,
- * |x_t - (sqrt(alphaBar_t) x0 + sqrt(1 - alphaBar_t) eps)|, where x_t comes from the code that
- * training uses (`marginalCoefficients` + `qSample`) and the closed form is evaluated in float64
- * from the schedule. Returns the largest; float32 rounding keeps it near 1e-7.
- */
-export function forwardProcessError(
-  schedule: DiscreteSchedule,
-  x0: Float32Array,
-  dim: number,
-  ts: number[],
-  stream: Stream,
-): number {
-  const n = x0.length / dim;
-  const t = Int32Array.from({ length: n * ts.length }, (_, i) => ts[Math.floor(i / n)]);
-  const rows = new Float32Array(n * ts.length * dim);
-  for (let k = 0; k < ts.length; k++) rows.set(x0, k * n * dim);
-  const eps = stream.normals(rows.length);
-  const xt = tf.tidy(() => {
-    const c = marginalCoefficients(schedule, t);
-    const e = tf.tensor2d(eps, [t.length, dim]);
-    return qSample(tf.tensor2d(rows, [t.length, dim]), c.mean, c.std, e).dataSync();
-  });
-  let worst = 0;
-  for (let i = 0; i < xt.length; i++) {
-    const ab = schedule.alphaBar[t[Math.floor(i / dim)]];
-    const exact = Math.sqrt(ab) * rows[i] + Math.sqrt(1 - ab) * eps[i];
-    worst = Math.max(worst, Math.abs(xt[i] - exact));
-  }
-  return worst;
-}
-
 /** The learned and exact scores of a 1-D chain at one time index, on a grid (see {@link scoreCheck1d}). */
 export interface ScoreCheck {
   t: number;
