@@ -14,6 +14,7 @@ import { conditionalRadius } from "./conditional_radius.ts";
 import { guidance } from "./guidance.ts";
 import { ringDemo } from "./ring_demo.ts";
 import { forwardChainExperiment } from "./forward_chain.ts";
+import { veSdeExperiment } from "./ve_sde.ts";
 
 /** The registry `reproduce` selects from (`--only`). */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -31,4 +32,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   guidance,
   ringDemo,
   forwardChainExperiment,
+  veSdeExperiment,
 ];

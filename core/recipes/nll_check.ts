@@ -8,7 +8,7 @@ import type { GaussianMixture } from "../data/mixtures.ts";
 import { marginal, mixtureLogDensity, MixtureOracle } from "../data/mixtures.ts";
 import { nll, type NllOptions } from "../likelihood.ts";
 import { scoreFromMixtureAtTime } from "../models.ts";
-import type { Sde } from "../noise/sde.ts";
+import { type Sde, veSde } from "../noise/sde.ts";
 import type { Progress } from "../runtime/progress.ts";
 import type { Stream } from "../runtime/random.ts";
 
@@ -24,9 +24,10 @@ export interface NllCheckConfig {
   hutchinsonProbes: number[];
 }
 
-/** One solve: its mean absolute error (nats), cost and wall time. */
+/** One solve: its mean absolute error (nats), mean NLL, cost and wall time. */
 export interface Solve {
   error: number;
+  meanNll: number;
   nfe: number;
   seconds: number;
 }
@@ -39,8 +40,8 @@ export interface NllCheck {
   nll: Float64Array;
   closed: Float64Array;
   main: Solve;
-  /** The main solve with the N(0, I) prior. */
-  priorN01: Solve;
+  /** The main solve with the SDE's own prior (N(0, I) for VP, N(0, sigma_max^2 I) for VE). */
+  sdePrior: Solve;
   byTolerance: (Solve & { tolerance: number })[];
   rk4: (Solve & { steps: number })[];
   /** Error against the exact divergence's NLL, not the closed form. */
@@ -70,13 +71,14 @@ export async function nllCheck(
     const start = performance.now();
     const r = nll(sde, score, x, 2, { tMin: c.tMin, priorLogDensity: exactPrior, ...o });
     const seconds = (performance.now() - start) / 1000;
-    return { nll: r.nll, error: meanAbsDifference(r.nll, against), nfe: r.nfe, seconds };
+    const meanNll = r.nll.reduce((a, b) => a + b, 0) / r.nll.length;
+    return { nll: r.nll, error: meanAbsDifference(r.nll, against), meanNll, nfe: r.nfe, seconds };
   };
   const adaptive = (tol: number) => ({ kind: "adaptive" as const, rtol: tol, atol: tol });
   try {
     const main = run({ solver: adaptive(c.tolerance) });
     await phase.tick();
-    const priorN01 = run({ solver: adaptive(c.tolerance), priorLogDensity: undefined });
+    const sdePrior = run({ solver: adaptive(c.tolerance), priorLogDensity: undefined });
     await phase.tick();
     const byTolerance = [];
     for (const tolerance of c.tolerances) {
@@ -102,7 +104,7 @@ export async function nllCheck(
       nll: main.nll,
       closed,
       main: strip(main),
-      priorN01: strip(priorN01),
+      sdePrior: strip(sdePrior),
       byTolerance,
       rk4,
       hutchinson,
@@ -113,7 +115,58 @@ export async function nllCheck(
 }
 
 function strip(r: Solve & { nll: Float64Array }): Solve {
-  return { error: r.error, nfe: r.nfe, seconds: r.seconds };
+  return { error: r.error, meanNll: r.meanNll, nfe: r.nfe, seconds: r.seconds };
+}
+
+/** The VE prior's cost at one sigma_max. */
+export interface PriorCost {
+  sigmaMax: number;
+  /** Mean |NLL - closed form| with the exact marginal at t = 1 as prior. */
+  mad: number;
+  /** Mean NLL with N(0, sigma_max^2 I) minus with the exact marginal. */
+  priorError: number;
+  /**
+   * The same cost if the data were Gaussian with their second moments: KL(N(0, M + s^2 I) ||
+   * N(0, s^2 I)) = sum_d (u_d - ln(1 + u_d)) / 2, u_d = E[x_d^2] / s^2 (the data's shape adds to it).
+   */
+  gaussian: number;
+}
+
+/**
+ * For each sigma_max, the VE SDE's NLL of points `x` with the exact marginal at t = 1 as prior and
+ * with its N(0, sigma_max^2 I) prior, which ignores x_0.
+ */
+export async function vePriorCost(
+  mixture: GaussianMixture,
+  x: Float32Array,
+  sigmaMin: number,
+  sigmaMaxes: number[],
+  c: { tMin: number; tolerance: number },
+  phase: ReturnType<Progress["phase"]>,
+): Promise<PriorCost[]> {
+  const moments = [0, 0];
+  for (let i = 0; i < x.length; i++) moments[i % 2] += (x[i] * x[i]) / (x.length / 2);
+  const out: PriorCost[] = [];
+  for (const sigmaMax of sigmaMaxes) {
+    const r = await nllCheck(veSde(sigmaMin, sigmaMax), mixture, x, {
+      ...c,
+      tolerances: [],
+      rk4Steps: [],
+      hutchinsonProbes: [],
+    }, () => {
+      throw new Error("no Hutchinson probes here");
+    }, phase);
+    out.push({
+      sigmaMax,
+      mad: r.main.error,
+      priorError: r.sdePrior.meanNll - r.main.meanNll,
+      gaussian: moments.reduce((a, m) => {
+        const u = m / sigmaMax ** 2;
+        return a + (u - Math.log1p(u)) / 2;
+      }, 0),
+    });
+  }
+  return out;
 }
 
 /**
@@ -124,7 +177,7 @@ export function nllCheckMetrics(name: string, r: NllCheck): Record<string, numbe
   const m: Record<string, number> = {
     [`mad_${name}`]: r.main.error,
     [`nfe_${name}`]: r.main.nfe,
-    [`madPriorN01_${name}`]: r.priorN01.error,
+    [`madPriorN01_${name}`]: r.sdePrior.error,
   };
   for (const t of r.byTolerance) {
     m[`madTol_${t.tolerance}_${name}`] = t.error;
