@@ -15,6 +15,7 @@ import { guidance } from "./guidance.ts";
 import { ringDemo } from "./ring_demo.ts";
 import { forwardChainExperiment } from "./forward_chain.ts";
 import { veSdeExperiment } from "./ve_sde.ts";
+import { langevinFormsExperiment } from "./langevin_forms.ts";
 
 /** The registry `reproduce` selects from (`--only`). */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -33,4 +34,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   ringDemo,
   forwardChainExperiment,
   veSdeExperiment,
+  langevinFormsExperiment,
 ];

@@ -17,7 +17,8 @@ import { csvDataset, readDataCsv } from "./csv_dataset.ts";
 
 export type { Dataset, Sample };
 
-function mixtureDataset(
+/** A Gaussian mixture as a data set (its own closed form; labels are the components). */
+export function mixtureDataset(
   name: string,
   mixture: GaussianMixture,
   draw: typeof sampleMixture = sampleMixture,

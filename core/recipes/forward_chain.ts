@@ -7,7 +7,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/dataset.ts";
-import { marginal, sampleMixture } from "../data/mixtures.ts";
+import { marginal } from "../data/mixtures.ts";
+import { mixtureDataset } from "../data/datasets.ts";
 import { type DiscreteSchedule, forwardStep } from "../noise/schedules.ts";
 import type { RunEnv } from "../runtime/env.ts";
 
@@ -59,15 +60,6 @@ export function residualMoments(
 
 /** The noised law of a mixture data set at time t, as a data set the quality measure can judge. */
 export function marginalDataset(d: Dataset, schedule: DiscreteSchedule, t: number): Dataset {
-  const m = marginal(
-    d.mixture!,
-    Math.sqrt(schedule.alphaBar[t]),
-    Math.sqrt(1 - schedule.alphaBar[t]),
-  );
-  return {
-    name: `${d.name}@t${t}`,
-    dim: d.dim,
-    mixture: m,
-    sample: (n, stream) => sampleMixture(m, n, stream),
-  };
+  const a = Math.sqrt(schedule.alphaBar[t]), s = Math.sqrt(1 - schedule.alphaBar[t]);
+  return mixtureDataset(`${d.name}@t${t}`, marginal(d.mixture!, a, s));
 }

@@ -1,19 +1,22 @@
 /**
- * Unadjusted Langevin dynamics (ULA) on a fixed score, in the seeds' two discretisations:
+ * Unadjusted Langevin dynamics (ULA) on a fixed score, in the seeds' discretisations:
  *
  *   "half": x <- x + (h/2) s(x) + sqrt(h) z      (Roberts & Tweedie; seeds 000/002's annealed algorithm)
  *   "full": x <- x + h s(x) + sqrt(2 h) z         (Euler-Maruyama of dx = s dt + sqrt(2) dW; seeds 002/003)
+ *   "tempered": x <- x + (h/2) s(x) + sqrt(2 h) z (as seeds 001/003 print it: the drift of "half" with
+ *               the noise of "full"; it discretises dx = (1/2) s dt + sqrt(2) dW, whose stationary law
+ *               is p^{1/2}, temperature 2, not p)
  *
- * They are the same chain with the step rescaled: "full" at h is "half" at 2 h. ULA is biased
- * at finite h (no Metropolis correction; see `mala.ts`) and mixes between well-separated modes
- * only through rare noise excursions.
+ * "half" and "full" are the same chain with the step rescaled: "full" at h is "half" at 2 h. ULA is
+ * biased at finite h (no Metropolis correction; see `mala.ts`) and mixes between well-separated
+ * modes only through rare noise excursions.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { SampleNoise } from "../runtime/random.ts";
 import type { SamplerResult } from "./result.ts";
 
 /** The discretisation of a Langevin step (see the module doc). */
-export type LangevinForm = "half" | "full";
+export type LangevinForm = "half" | "full" | "tempered";
 
 /** One Langevin step from x with score s(x) and noise z. */
 export function langevinStep(
@@ -26,7 +29,9 @@ export function langevinStep(
   return tf.tidy(() => {
     const [drift, diffusion] = form === "half"
       ? [stepSize / 2, Math.sqrt(stepSize)]
-      : [stepSize, Math.sqrt(2 * stepSize)];
+      : form === "full"
+      ? [stepSize, Math.sqrt(2 * stepSize)]
+      : [stepSize / 2, Math.sqrt(2 * stepSize)];
     return tf.add(tf.add(x, tf.mul(drift, s)), tf.mul(diffusion, z)) as tf.Tensor2D;
   });
 }
