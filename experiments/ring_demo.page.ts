@@ -8,10 +8,9 @@ export type Shown = { sample: { shown: number[]; samples: number } };
 
 const WINDOW: [number, number] = [-4, 4];
 
-/** The charts and notes of a run (`data`: the ring points of the forward panels). */
+/** The charts and notes of a run. */
 export function ringDemoPage(
   c: Shown,
-  data: Float32Array,
   r: RingDemo,
 ): { charts: Chart[]; notes: string[] } {
   const shown = c.sample.shown;

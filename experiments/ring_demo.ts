@@ -114,7 +114,7 @@ export const ringDemo: Experiment<RingDemoConfig> = {
         { name: "samples_heuristic.csv", content: samplesCsv(demo.heuristic.x) },
       ],
       probe: exact.probe,
-      ...ringDemoPage(c, data.x, demo),
+      ...ringDemoPage(c, demo),
     };
   },
 };
