@@ -16,6 +16,7 @@ import { ringDemo } from "./ring_demo.ts";
 import { forwardChainExperiment } from "./forward_chain.ts";
 import { veSdeExperiment } from "./ve_sde.ts";
 import { langevinFormsExperiment } from "./langevin_forms.ts";
+import { ddpmSchedulesExperiment } from "./ddpm_schedules.ts";
 
 /** The registry `reproduce` selects from (`--only`). */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -35,4 +36,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   forwardChainExperiment,
   veSdeExperiment,
   langevinFormsExperiment,
+  ddpmSchedulesExperiment,
 ];

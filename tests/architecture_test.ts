@@ -20,6 +20,7 @@ const RANK: Record<string, number> = {
   "core/objectives": 3,
   "core/samplers": 4,
   "core/likelihood.ts": 4,
+  "core/elbo.ts": 4,
   "core/guidance": 4,
   "core/metrics": 4,
   "core/parallel": 5,

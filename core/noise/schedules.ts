@@ -1,5 +1,5 @@
 /**
- * Noise schedules: the discrete DDPM chain and geometric sigma ladders.
+ * Noise schedules: the discrete DDPM chain (linear and cosine betas) and geometric sigma ladders.
  *
  * DDPM (Ho et al. 2020), time index t = 0..T-1 as in seed 004:
  *   beta_t linear from beta_start to beta_end, alpha_t = 1 - beta_t, alphaBar_t = prod_{s<=t} alpha_s,
@@ -27,6 +27,19 @@ export function linearBetaSchedule(T: number, betaStart = 1e-4, betaEnd = 0.02):
   return scheduleFromBetas(beta);
 }
 
+/**
+ * The cosine schedule (Nichol & Dhariwal 2021; seed 002's alphaBar(u) = cos^2(pi u / 2) is its
+ * offset-0 limit): alphaBar_t = f(t + 1) / f(0), f(u) = cos^2(pi/2 (u/T + offset) / (1 + offset)),
+ * so alphaBar_{T-1} = 0 before clipping; beta_t = 1 - alphaBar_t / alphaBar_{t-1}, clipped at
+ * `maxBeta` (the last step would otherwise be beta = 1).
+ */
+export function cosineBetaSchedule(T: number, offset = 0.008, maxBeta = 0.999): DiscreteSchedule {
+  const f = (u: number) => Math.cos(((u / T + offset) / (1 + offset)) * Math.PI / 2) ** 2;
+  const beta = new Float64Array(T);
+  for (let t = 0; t < T; t++) beta[t] = Math.min(1 - f(t + 1) / f(t), maxBeta);
+  return scheduleFromBetas(beta);
+}
+
 /** alpha, alphaBar and the posterior variance of a beta sequence. */
 export function scheduleFromBetas(beta: Float64Array): DiscreteSchedule {
   const T = beta.length;
@@ -41,6 +54,18 @@ export function scheduleFromBetas(beta: Float64Array): DiscreteSchedule {
     posteriorVariance[t] = (beta[t] * (1 - prev)) / (1 - prod);
   }
   return { T, beta, alpha, alphaBar, posteriorVariance };
+}
+
+/**
+ * K time indices of a T-step chain, evenly spaced from T - 1 down to 0 (rounded), noisiest first:
+ * the steps DDIM takes when it skips (Song et al. 2021, section 4.2).
+ */
+export function timeSubsequence(T: number, K: number): number[] {
+  if (!(Number.isInteger(K) && K >= 1 && K <= T)) {
+    throw new RangeError(`steps must be an integer in [1, ${T}], got ${K}`);
+  }
+  if (K === 1) return [T - 1];
+  return Array.from({ length: K }, (_, i) => Math.round(((T - 1) * (K - 1 - i)) / (K - 1)));
 }
 
 /** sigma_i geometric from sigmaMax down to sigmaMin (L levels, as np.geomspace(sigmaMax, sigmaMin, L)). */

@@ -54,20 +54,22 @@ export const CHAIN_NLL_METRICS: Record<keyof ChainNll, MetricSpec> = {
 };
 
 /**
- * The {@link ChainNll} figures of `points` test points drawn from the `test` stream (the entropy
- * from the `entropy` stream). The network is evaluated between its time indices by interpolating
- * its learned embedding (`scoreFromDdpmNetworkAtTime`).
+ * The {@link ChainNll} figures of `points` test points drawn from the `test` stream, or of the
+ * given test points (the entropy from the `entropy` stream). The network is evaluated between its
+ * time indices by interpolating its learned embedding (`scoreFromDdpmNetworkAtTime`).
  */
 export async function chainNll(
   env: RunEnv,
   model: EpsNet,
   chain: ChainConfig,
   dataset: Dataset,
-  points: number,
+  points: number | Float32Array,
 ): Promise<ChainNll> {
   const phase = env.progress.phase("nll", 2);
   const sde = vpSdeOfChain(chain.betaStart, chain.betaEnd, chain.T);
-  const test = dataset.sample(points, env.streams.get("test")).x;
+  const test = typeof points === "number"
+    ? dataset.sample(points, env.streams.get("test")).x
+    : points;
   const w = model.net.params.fused();
   const out: ChainNll = {
     nll: mean(nll(sde, scoreFromDdpmNetworkAtTime(model.net, w, chain.T, sde), test, 2).nll),

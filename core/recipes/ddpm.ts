@@ -117,6 +117,8 @@ export interface EpsNetOptions {
   featureValues?: (idx: Int32Array, step: number) => Record<string, tf.Tensor2D>;
   /** EMA rate of the weights, if any. */
   ema?: number;
+  /** The chain's betas when not the chain section's linear ones (a cosine schedule). */
+  schedule?: DiscreteSchedule;
 }
 
 /**
@@ -135,7 +137,7 @@ export async function trainEpsNet(
     { ...spec, features: [...spec.features, ...(o.features ?? [])] },
     env.streams.get("init"),
   );
-  const schedule = chainSchedule(c.chain);
+  const schedule = o.schedule ?? chainSchedule(c.chain);
   try {
     const trained = await trainDdpm({
       net,
