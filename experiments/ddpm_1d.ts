@@ -5,7 +5,7 @@
  * samples' histogram over the true density.
  */
 import type { Experiment } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/spec/rules.ts";
+import { rules } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import { trainingFitsData } from "../core/recipes/train.ts";
@@ -45,13 +45,7 @@ const { schema, checks } = assemble<Ddpm1dConfig>({
   },
   quality: QUALITY,
 }, [
-  (c) =>
-    unless(
-      c.scores.steps.every((t) => t < c.chain.T),
-      "scores.steps",
-      c.scores.steps,
-      `time indices in [0, ${c.chain.T - 1}]`,
-    ),
+  ddpm.timeIndicesOfChain("scores.steps", (c) => c.scores.steps),
   trainingFitsData,
 ]);
 

@@ -4,7 +4,7 @@
  * ring of 8 Gaussians (batch 256, Adam 1e-3, 1000 epochs), then 5000 ancestral samples.
  */
 import type { Experiment } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/spec/rules.ts";
+import { rules } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { DATASET_NAMES, type DatasetRef, DATASETS } from "../core/data/datasets.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
@@ -47,13 +47,7 @@ const { schema, checks } = assemble<DdpmRing8Config>({
   quality: QUALITY,
 }, [
   trainingFitsData,
-  (c) =>
-    unless(
-      c.figures.steps.every((t) => t < c.chain.T),
-      "figures.steps",
-      c.figures.steps,
-      `time indices in [0, ${c.chain.T - 1}]`,
-    ),
+  ddpm.timeIndicesOfChain("figures.steps", (c) => c.figures.steps),
 ]);
 
 /** The experiment `ddpm-ring8`. */

@@ -13,7 +13,7 @@ import { trainingFitsData } from "../core/recipes/train.ts";
 import * as ddpm from "../core/recipes/ddpm.ts";
 import * as study from "../core/recipes/ddpm_schedules.ts";
 import { CHAIN_NLL_METRICS, chainNll } from "../core/recipes/chain_nll.ts";
-import { QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
+import { QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { ddpmSchedulesPage } from "./ddpm_schedules.page.ts";
@@ -78,11 +78,7 @@ export const ddpmSchedulesExperiment: Experiment<DdpmSchedulesConfig> = {
   schema,
   checks,
   metrics: {
-    ...QUALITY_METRICS,
-    mmd2: {
-      ...QUALITY_METRICS.mmd2,
-      description: "the linear chain's ancestral samples: " + QUALITY_METRICS.mmd2.description,
-    },
+    ...qualityMetricsOf("the linear chain's ancestral samples"),
     ...CHAIN_NLL_METRICS,
     "finalLoss_*": { description: "last epoch's mean DDPM loss per schedule", better: "lower" },
     "mmd2Ancestral_*": {

@@ -5,12 +5,12 @@
  * the mixture (MMD² and mean log-density against it, modes).
  */
 import type { Experiment } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/spec/rules.ts";
+import { rules } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import * as ddpm from "../core/recipes/ddpm.ts";
 import { forwardChain, marginalDataset, residualMoments } from "../core/recipes/forward_chain.ts";
-import { judgeSamples, QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
+import { judgeSamples, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { forwardChainPage } from "./forward_chain.page.ts";
@@ -36,13 +36,7 @@ const { schema, checks } = assemble<ForwardChainConfig>({
   chain: ddpm.CHAIN,
   check: { schema: { steps: rules.list(rules.int(0), 1, 10) } },
   quality: QUALITY,
-}, [(c) =>
-  unless(
-    c.check.steps.every((t) => t < c.chain.T),
-    "check.steps",
-    c.check.steps,
-    `time indices in [0, ${c.chain.T - 1}]`,
-  )]);
+}, [ddpm.timeIndicesOfChain("check.steps", (c) => c.check.steps)]);
 
 /** The experiment `forward-chain`. */
 export const forwardChainExperiment: Experiment<ForwardChainConfig> = {
@@ -63,12 +57,7 @@ export const forwardChainExperiment: Experiment<ForwardChainConfig> = {
   schema,
   checks,
   metrics: {
-    ...QUALITY_METRICS,
-    mmd2: {
-      ...QUALITY_METRICS.mmd2,
-      description: "the states at the last checked t against the exact noised law: " +
-        QUALITY_METRICS.mmd2.description,
-    },
+    ...qualityMetricsOf("the states at the last checked t against the exact noised law"),
     "residualVarError_t*": {
       description:
         "|variance − 1| of the standardised residuals (x_t − √ᾱ_t x_0)/√(1 − ᾱ_t) over points and coordinates",

@@ -10,7 +10,7 @@ import { assemble, derive } from "../core/spec/section.ts";
 import type { LangevinForm } from "../core/samplers/langevin.ts";
 import { DATASETS, mixtureDataset } from "../core/data/datasets.ts";
 import * as forms from "../core/recipes/langevin_forms.ts";
-import { judgeSamples, QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
+import { judgeSamples, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { langevinFormsPage } from "./langevin_forms.page.ts";
@@ -79,11 +79,7 @@ export const langevinFormsExperiment: Experiment<LangevinFormsConfig> = {
   schema,
   checks,
   metrics: {
-    ...QUALITY_METRICS,
-    mmd2: {
-      ...QUALITY_METRICS.mmd2,
-      description: 'the "half" form on the mixture: ' + QUALITY_METRICS.mmd2.description,
-    },
+    ...qualityMetricsOf('the "half" form on the mixture'),
     "varianceRatioError_*": {
       description: "|measured / closed-form stationary variance − 1| on the Gaussian target",
       better: "lower",

@@ -17,7 +17,7 @@ import {
   langevinComparison,
   levelsDivideSteps,
 } from "../core/recipes/mcmc.ts";
-import { QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
+import { QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { chainsTable, langevinMcmcPage } from "./langevin_mcmc.page.ts";
@@ -75,11 +75,7 @@ export const langevinMcmc: Experiment<LangevinMcmcConfig> = {
   schema,
   checks,
   metrics: {
-    ...QUALITY_METRICS,
-    mmd2: {
-      ...QUALITY_METRICS.mmd2,
-      description: "annealed Langevin: " + QUALITY_METRICS.mmd2.description,
-    },
+    ...qualityMetricsOf("annealed Langevin"),
     "mmd2_*": { description: "MMD² after all steps, per sampler and step size", better: "lower" },
     "modes_*": {
       description: "modes covered after all steps, per sampler and step size",

@@ -5,12 +5,12 @@
  * exact score of the noised ring: what the seed's figure shows, and how far from right it is.
  */
 import type { Experiment } from "../core/harness/experiment.ts";
-import { rules, unless } from "../core/spec/rules.ts";
+import { rules } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import * as ddpm from "../core/recipes/ddpm.ts";
 import { ringChains } from "../core/recipes/ring_demo.ts";
-import { judgeSamples, QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
+import { judgeSamples, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { ringDemoPage } from "./ring_demo.page.ts";
@@ -39,13 +39,7 @@ const { schema, checks } = assemble<RingDemoConfig>({
     schema: { shown: rules.list(rules.int(0), 1, 8), samples: rules.int(2, 100_000) },
   },
   quality: QUALITY,
-}, [(c) =>
-  unless(
-    c.sample.shown.every((t) => t < c.chain.T),
-    "sample.shown",
-    c.sample.shown,
-    `time indices in [0, ${c.chain.T - 1}]`,
-  )]);
+}, [ddpm.timeIndicesOfChain("sample.shown", (c) => c.sample.shown)]);
 
 /** The experiment `ring-demo`. */
 export const ringDemo: Experiment<RingDemoConfig> = {
@@ -66,11 +60,7 @@ export const ringDemo: Experiment<RingDemoConfig> = {
   schema,
   checks,
   metrics: {
-    ...QUALITY_METRICS,
-    mmd2: {
-      ...QUALITY_METRICS.mmd2,
-      description: "the exact score's samples: " + QUALITY_METRICS.mmd2.description,
-    },
+    ...qualityMetricsOf("the exact score's samples"),
     mmd2Heuristic: {
       description: "MMD² of the heuristic score's samples (same sampler, same noise)",
       better: "lower",

@@ -13,7 +13,7 @@ import { scoreFromMixtureAtTime } from "../core/models.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import * as sweep from "../core/recipes/sde_samplers.ts";
 import { vePriorCost } from "../core/recipes/nll_check.ts";
-import { QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
+import { QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { veSdePage } from "./ve_sde.page.ts";
@@ -80,11 +80,7 @@ export const veSdeExperiment: Experiment<VeSdeConfig> = {
   schema,
   checks,
   metrics: {
-    ...QUALITY_METRICS,
-    mmd2: {
-      ...QUALITY_METRICS.mmd2,
-      description: "the reverse SDE at the largest NFE: " + QUALITY_METRICS.mmd2.description,
-    },
+    ...qualityMetricsOf("the reverse SDE at the largest NFE"),
     "mmd2_*": { description: "MMD² per sampler at the headline NFE", better: "lower" },
     "modes_*": { description: "modes covered per sampler at the headline NFE", better: "higher" },
     "nonFinite_*": { description: "non-finite samples per sampler", better: "lower" },

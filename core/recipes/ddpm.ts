@@ -26,7 +26,7 @@ import type { Progress } from "../runtime/progress.ts";
 import type { Checkpoints } from "../runtime/checkpoints.ts";
 import type { RunEnv } from "../runtime/env.ts";
 import type { MetricSpec } from "../spec/metrics.ts";
-import { betaOrder, rules } from "../spec/rules.ts";
+import { betaOrder, type Check, rules, unless } from "../spec/rules.ts";
 import type { Section } from "../spec/section.ts";
 import { ddpmSample, type DdpmVariance } from "../samplers/ddpm.ts";
 import { sampleInBatches } from "../samplers/batched.ts";
@@ -47,6 +47,23 @@ export const CHAIN: Section<ChainConfig> = {
   schema: { T: rules.int(2, 10_000), betaStart: rules.rate(), betaEnd: rules.rate() },
   checks: [betaOrder],
 };
+
+/**
+ * The check that a list of time indices (at the dotted config path `field`) lies in [0, T - 1] of
+ * the config's chain.
+ */
+export function timeIndicesOfChain<C extends { chain: ChainConfig }>(
+  field: string,
+  list: (c: C) => number[],
+): Check<C> {
+  return (c) =>
+    unless(
+      list(c).every((t) => t < c.chain.T),
+      field,
+      list(c),
+      `time indices in [0, ${c.chain.T - 1}]`,
+    );
+}
 
 /** The schedule of a chain section. */
 export function chainSchedule(c: ChainConfig): DiscreteSchedule {

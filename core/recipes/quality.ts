@@ -94,3 +94,11 @@ export function judgeSamples(dataset: Dataset, o: QualityOptions, x: Float32Arra
   const judge = new QualityJudge(dataset, o);
   return { ...judge.measure(x), probe: judge.probe(x) };
 }
+
+/** {@link QUALITY_METRICS} with `mmd2` saying which samples it judges (`what`: "the exact score's samples"). */
+export function qualityMetricsOf(what: string): Record<keyof Quality, MetricSpec> {
+  return {
+    ...QUALITY_METRICS,
+    mmd2: { ...QUALITY_METRICS.mmd2, description: `${what}: ${QUALITY_METRICS.mmd2.description}` },
+  };
+}
