@@ -1,7 +1,6 @@
 /** The charts and notes of `ncsn-three-clusters`, built from what its run returns. */
 import type { Chart } from "../core/harness/experiment.ts";
-import type { AnnealedComparison } from "../core/recipes/ncsn.ts";
-import type { Judged } from "../core/recipes/quality.ts";
+import type { NcsnRun } from "../core/recipes/ncsn.ts";
 import { dataWindow, lineChart } from "../core/report/charts.ts";
 import {
   annealedSamplesChart,
@@ -16,14 +15,7 @@ export type Shown = { data: { dataset: string }; sample: { samples: number; sigm
 /** The charts and notes of a run. */
 export function ncsnPage(
   c: Shown,
-  r: {
-    data: Float32Array;
-    run: AnnealedComparison;
-    ours: Judged;
-    theirs: Judged;
-    losses: Float32Array;
-    metrics: { logWeightError: number };
-  },
+  r: NcsnRun,
 ): { charts: Chart[]; notes: string[] } {
   return {
     charts: [

@@ -11,8 +11,6 @@ import { geometricSigmas } from "../core/noise/schedules.ts";
 import { loadData } from "../core/recipes/data.ts";
 import { STEPS, type StepsConfig } from "../core/recipes/train.ts";
 import * as ncsn from "../core/recipes/ncsn.ts";
-import { topDecadeError } from "../core/metrics/path_integral.ts";
-import { judgeSamples } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { ncsnPage } from "./ncsn_three_clusters.page.ts";
@@ -111,22 +109,16 @@ export const ncsnThreeClusters: Experiment<NcsnConfig> = {
         rule: { kind: "proportional", c: s.c },
         form: s.form,
       }, { max: s.sigmaMax, min: s.sigmaMin });
-      const ours = judgeSamples(data.dataset, c.quality, run.learned.x);
-      const theirs = judgeSamples(data.dataset, c.quality, run.exact.x);
-      const metrics = {
-        ...ours.quality,
-        logWeightError: topDecadeError(run.weightError, s.sigmaMax),
-        finalLoss: model.finalLoss,
-        ...ncsn.oracleFigures(theirs.quality),
-      };
+      const { ours, theirs, metrics, details } = ncsn.comparisonFigures(
+        data.dataset,
+        c.quality,
+        run,
+        model,
+        s.sigmaMax,
+      );
       return {
         metrics,
-        details: {
-          perMode: ours.perMode,
-          perModeOracle: theirs.perMode,
-          learningErrorByLevel: run.levelError,
-          logWeightErrors: run.weightError,
-        },
+        details,
         files: [{ name: "samples.csv", content: samplesCsv(run.learned.x) }],
         probe: ours.probe,
         ...ncsnPage(c, { data: data.x, run, ours, theirs, losses: model.losses, metrics }),

@@ -1,7 +1,6 @@
 /** The charts and notes of `ncsn-three-clusters-improved`, built from what its run returns. */
 import type { Chart } from "../core/harness/experiment.ts";
-import type { AnnealedComparison } from "../core/recipes/ncsn.ts";
-import type { Judged } from "../core/recipes/quality.ts";
+import type { NcsnRun } from "../core/recipes/ncsn.ts";
 import { dataWindow } from "../core/report/charts.ts";
 import {
   annealedSamplesChart,
@@ -20,14 +19,7 @@ export type Shown = {
 /** The charts and notes of a run. */
 export function ncsnImprovedPage(
   c: Shown,
-  r: {
-    data: Float32Array;
-    run: AnnealedComparison;
-    ours: Judged;
-    theirs: Judged;
-    losses: Float32Array;
-    metrics: { logWeightError: number; sigmaMaxUsed: number };
-  },
+  r: NcsnRun & { metrics: { sigmaMaxUsed: number } },
 ): { charts: Chart[]; notes: string[] } {
   return {
     charts: [

@@ -8,11 +8,9 @@ import { rules, unless } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { geometricSigmas } from "../core/noise/schedules.ts";
 import { maxPairwiseDistance } from "../core/metrics/points.ts";
-import { topDecadeError } from "../core/metrics/path_integral.ts";
 import { loadData } from "../core/recipes/data.ts";
 import { STEPS, type StepsConfig } from "../core/recipes/train.ts";
 import * as ncsn from "../core/recipes/ncsn.ts";
-import { judgeSamples } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { ncsnImprovedPage } from "./ncsn_three_clusters_improved.page.ts";
@@ -143,27 +141,27 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
         form: c.sample.form,
         denoise: c.sample.denoise,
       }, { max: sigmaMax, min: n.sigmaMin });
-      const ours = judgeSamples(data.dataset, c.quality, run.learned.x);
-      const theirs = judgeSamples(data.dataset, c.quality, run.exact.x);
-      const metrics = {
-        ...ours.quality,
-        sigmaMaxUsed: sigmaMax,
-        logWeightError: topDecadeError(run.weightError, sigmaMax),
-        finalLoss: model.finalLoss,
-        ...ncsn.oracleFigures(theirs.quality),
-      };
+      const { ours, theirs, metrics, details } = ncsn.comparisonFigures(
+        data.dataset,
+        c.quality,
+        run,
+        model,
+        sigmaMax,
+        { sigmaMaxUsed: sigmaMax },
+      );
       return {
         metrics,
-        details: {
-          perMode: ours.perMode,
-          perModeOracle: theirs.perMode,
-          learningErrorByLevel: run.levelError,
-          logWeightErrors: run.weightError,
-          sigmas: Array.from(sigmas),
-        },
+        details: { ...details, sigmas: Array.from(sigmas) },
         files: [{ name: "samples.csv", content: samplesCsv(run.learned.x) }],
         probe: ours.probe,
-        ...ncsnImprovedPage(c, { data: data.x, run, ours, theirs, losses: model.losses, metrics }),
+        ...ncsnImprovedPage(c, {
+          data: data.x,
+          run,
+          ours,
+          theirs,
+          losses: model.losses,
+          metrics: { ...metrics, sigmaMaxUsed: sigmaMax },
+        }),
       };
     } finally {
       model.dispose();

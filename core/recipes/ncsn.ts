@@ -22,14 +22,15 @@ import { noiseConditionalMlp } from "../nn/architectures.ts";
 import { scoreFromMixture } from "../models.ts";
 import type { GaussianMixture } from "../data/mixtures.ts";
 import { MixtureOracle as Oracle } from "../data/mixtures.ts";
-import { type LogWeightError, logWeightErrors } from "../metrics/path_integral.ts";
+import { type LogWeightError, logWeightErrors, topDecadeError } from "../metrics/path_integral.ts";
 import type { Quality } from "../metrics/quality.ts";
+import type { Dataset } from "../data/dataset.ts";
 import { mean } from "../metrics/statistics.ts";
 import type { RunEnv } from "../runtime/env.ts";
 import type { MetricSpec } from "../spec/metrics.ts";
 import { geometricSigmas } from "../noise/schedules.ts";
 import type { StepsConfig } from "./train.ts";
-import { QUALITY, QUALITY_METRICS } from "./quality.ts";
+import { type Judged, judgeSamples, QUALITY, QUALITY_METRICS } from "./quality.ts";
 import { SCORE_NET, type ScoreNetConfig } from "./score_net.ts";
 import { type DataConfig, dataSection } from "./data.ts";
 import type { QualityOptions } from "../metrics/quality.ts";
@@ -216,6 +217,52 @@ export function oracleFigures(q: Quality): Record<string, number> {
     out[`oracle_${k}`] = q[k]!;
   }
   return out;
+}
+
+/**
+ * What both NCSN experiments report of a comparison: each sampler's judged samples, the metrics
+ * (the learned samples' quality, `extra`, the top-decade log-weight error, the final loss, the
+ * oracle's figures) and the details.
+ */
+export function comparisonFigures(
+  dataset: Dataset,
+  quality: QualityOptions,
+  run: AnnealedComparison,
+  model: NcsnNet,
+  sigmaMax: number,
+  extra: Record<string, number> = {},
+): {
+  ours: Judged;
+  theirs: Judged;
+  metrics: Record<string, number> & { logWeightError: number };
+  details: Record<string, unknown>;
+} {
+  const ours = judgeSamples(dataset, quality, run.learned.x);
+  const theirs = judgeSamples(dataset, quality, run.exact.x);
+  const metrics = {
+    ...ours.quality,
+    ...extra,
+    logWeightError: topDecadeError(run.weightError, sigmaMax),
+    finalLoss: model.finalLoss,
+    ...oracleFigures(theirs.quality),
+  };
+  const details = {
+    perMode: ours.perMode,
+    perModeOracle: theirs.perMode,
+    learningErrorByLevel: run.levelError,
+    logWeightErrors: run.weightError,
+  };
+  return { ours, theirs, metrics, details };
+}
+
+/** What an NCSN experiment's page is built from: the data, the comparison, both judged sets. */
+export interface NcsnRun {
+  data: Float32Array;
+  run: AnnealedComparison;
+  ours: Judged;
+  theirs: Judged;
+  losses: Float32Array;
+  metrics: { logWeightError: number };
 }
 
 /** The metrics of the NCSN experiments: quality of the learned and the oracle samples. */
