@@ -12,6 +12,7 @@ import {
   pointRows,
   scatterOverData,
   scatterPanels,
+  trajectoryAnimation,
 } from "../core/report/charts.ts";
 import type { ChainConfig } from "../core/recipes/ddpm.ts";
 
@@ -80,6 +81,19 @@ export function ddpmRing8Page(
         panelOrder: [...panels].reverse(),
         panelTitle: "time index",
         window: win,
+      }),
+    },
+    {
+      name: "reverse-animation",
+      title: "Reverse diffusion, step by step",
+      caption: "Move the slider: the sampler's state every 10 steps from N(0, I) at t = T-1 to " +
+        "the final samples, over the training data (grey).",
+      spec: trajectoryAnimation({
+        title: "Reverse process (ancestral sampler)",
+        chains: [{ panel: "", trajectory: r.samples.trajectory, final: r.samples.x }],
+        window: win,
+        background: pointRows(r.data.x, {}, 600),
+        points: 500,
       }),
     },
     {

@@ -79,7 +79,9 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
     const data = loadData(c.data, env.streams);
     const model = await ddpm.trainEpsNet(env, data.x, c);
     try {
-      const samples = await ddpm.sampleAncestral(env, model, c.sample, { keep: c.figures.steps });
+      const samples = await ddpm.sampleAncestral(env, model, c.sample, {
+        keep: ddpm.keptSteps(c.chain.T, c.figures.steps, 10),
+      });
       const nll = await chainNll(env, model, c.chain, data.dataset, c.nll.points);
       const judged = judgeSamples(data.dataset, c.quality, samples.x);
       const shown = [...c.figures.steps].sort((a, b) => a - b);

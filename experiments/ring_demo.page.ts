@@ -1,7 +1,7 @@
 /** The charts and notes of `ring-demo`, built from what its run returns. */
 import type { Chart } from "../core/harness/experiment.ts";
 import type { RingDemo } from "../core/recipes/ring_demo.ts";
-import { lineChart, pointRows, scatterPanels } from "../core/report/charts.ts";
+import { lineChart, pointRows, scatterPanels, trajectoryAnimation } from "../core/report/charts.ts";
 
 /** The config fields the page shows. */
 export type Shown = { sample: { shown: number[]; samples: number } };
@@ -63,6 +63,23 @@ export function ringDemoPage(
           panelTitle: "time index",
           window: WINDOW,
           color: "#1f77b4",
+        }),
+      },
+      {
+        name: "reverse-animation",
+        title: "Both chains, step by step",
+        caption:
+          "Move the slider: the exact score's chain (left) and the heuristic's (right) every 5 " +
+          "steps from the same noise at t = 99 to the final samples, over the ring (grey).",
+        spec: trajectoryAnimation({
+          title: "Reverse diffusion from the same noise",
+          chains: [
+            { panel: "exact score", trajectory: r.exact.trajectory, final: r.exact.x },
+            { panel: "heuristic score", trajectory: r.heuristic.trajectory, final: r.heuristic.x },
+          ],
+          window: WINDOW,
+          background: pointRows(r.forward[0], {}, 500),
+          points: 500,
         }),
       },
       {

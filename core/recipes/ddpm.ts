@@ -65,6 +65,15 @@ export function timeIndicesOfChain<C extends { chain: ChainConfig }>(
     );
 }
 
+/**
+ * The time indices a sampler keeps for figures: `shown`, and every `every`-th from T - 1 down (the
+ * frames of the reverse animation). Keeping a state changes no sample.
+ */
+export function keptSteps(T: number, shown: number[], every: number): number[] {
+  const frames = Array.from({ length: Math.ceil(T / every) }, (_, i) => T - 1 - i * every);
+  return [...new Set([...shown, ...frames])].sort((a, b) => b - a);
+}
+
 /** The schedule of a chain section. */
 export function chainSchedule(c: ChainConfig): DiscreteSchedule {
   return linearBetaSchedule(c.T, c.betaStart, c.betaEnd);

@@ -13,7 +13,7 @@ import type { SamplerResult } from "../samplers/result.ts";
 import { fisherDivergence } from "../metrics/fisher.ts";
 import { radiusStats } from "../metrics/conditional.ts";
 import type { RunEnv } from "../runtime/env.ts";
-import { forwardSample } from "./ddpm.ts";
+import { forwardSample, keptSteps } from "./ddpm.ts";
 
 /** A score of the chain's marginal at time index t. */
 export type ChainScore = (x: tf.Tensor2D, t: number) => tf.Tensor2D;
@@ -93,7 +93,7 @@ export async function ringChains(
       {
         dim: 2,
         variance: "beta",
-        keep: o.shown,
+        keep: keptSteps(schedule.T, o.shown, 5),
       },
     );
   const h = run(heuristic);

@@ -287,6 +287,88 @@ export function scatterPanels(o: {
   });
 }
 
+/**
+ * Points over time with a slider: rows carry `frame` (0..frames-1) and, for side-by-side panels,
+ * `panel` (in `panels`); a Vega-Lite parameter `frame` bound to a range input picks the frame
+ * shown, and its label is written in the corner. The static rendering (SVG) shows the first frame.
+ */
+export function scatterAnimation(o: {
+  title: string;
+  rows: Row[];
+  frameLabels: string[];
+  window: [number, number];
+  panels?: string[];
+  background?: Row[];
+  size?: number;
+}): Spec {
+  const size = o.size ?? 300;
+  const panels = o.panels ?? [""];
+  const x = { field: "x", type: "quantitative", ...axis("x₁", o.window) };
+  const y = { field: "y", type: "quantitative", ...axis("x₂", o.window) };
+  const values = panels.flatMap((panel) => [
+    ...(o.background ?? []).map((r) => ({ ...r, panel, layer: "data" })),
+    ...o.frameLabels.map((label, frame) => ({ frame, label, panel, layer: "label" })),
+  ]).concat(o.rows.map((r) => ({ panel: "", ...r, layer: "points" })));
+  const circles = (filter: string, color: string, dot: number, opacity: number): Spec => ({
+    transform: [{ filter }],
+    mark: { type: "circle", size: dot, opacity, color, clip: true },
+    encoding: { x, y },
+  });
+  const layer = [
+    ...(o.background?.length ? [circles("datum.layer === 'data'", COLORS.data, 4, 0.3)] : []),
+    circles("datum.layer === 'points' && datum.frame === frame", COLORS.samples, 6, 0.5),
+    {
+      transform: [{ filter: "datum.layer === 'label' && datum.frame === frame" }],
+      mark: { type: "text", x: 6, y: 6, align: "left", baseline: "top", fontSize: 12 },
+      encoding: { text: { field: "label", type: "nominal" } },
+    },
+  ];
+  const slider = {
+    name: "frame",
+    value: 0,
+    bind: { input: "range", min: 0, max: o.frameLabels.length - 1, step: 1, name: "frame " },
+  };
+  return base(o.title, {
+    params: [slider],
+    data: { values },
+    ...(o.panels
+      ? {
+        facet: { field: "panel", type: "ordinal", title: null, sort: o.panels },
+        columns: o.panels.length,
+        spec: { width: size, height: size, layer },
+      }
+      : { width: size, height: size, layer }),
+  });
+}
+
+/**
+ * Reverse chains as a slider animation, one panel per chain (all keeping the same steps): the
+ * states they kept (the state entering step t, from the noisiest t down), then their final
+ * samples, `points` per frame.
+ */
+export function trajectoryAnimation(o: {
+  title: string;
+  chains: { panel: string; trajectory: Map<number, Float32Array>; final: Float32Array }[];
+  window: [number, number];
+  background?: Row[];
+  points: number;
+}): Spec {
+  const steps = [...o.chains[0].trajectory.keys()].sort((a, b) => b - a);
+  const rows = o.chains.flatMap((c) =>
+    [...steps.map((t) => c.trajectory.get(t)!), c.final].flatMap((x, frame) =>
+      pointRows(x, { frame, panel: c.panel }, o.points)
+    )
+  );
+  return scatterAnimation({
+    title: o.title,
+    rows,
+    frameLabels: [...steps.map((t) => `entering step t = ${t}`), "final samples"],
+    window: o.window,
+    panels: o.chains.length > 1 ? o.chains.map((c) => c.panel) : undefined,
+    background: o.background,
+  });
+}
+
 /** One arrow of a vector field: its foot (x, y), the vector (u, v), and its panel. */
 export interface Arrow {
   x: number;
