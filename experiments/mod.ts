@@ -1,7 +1,7 @@
 /** Every experiment of the harness, in the order `reproduce` runs them. */
 import type { AnyExperiment } from "../core/harness/experiment.ts";
 import { ddpmRing8 } from "./ddpm_ring8.ts";
-import { scoreFields } from "./score_fields.ts";
+import { scoreFields, swissRollFields } from "./score_fields.ts";
 import { scoreMatchingObjectives } from "./score_matching_objectives.ts";
 import { langevinMcmc } from "./langevin_mcmc.ts";
 import { ncsnThreeClusters } from "./ncsn_three_clusters.ts";
@@ -37,4 +37,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   veSdeExperiment,
   langevinFormsExperiment,
   ddpmSchedulesExperiment,
+  swissRollFields,
 ];

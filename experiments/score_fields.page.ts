@@ -50,7 +50,7 @@ export function scoreFieldsPage(
       thumbnail: c.sigmas[k] === c.sigmas[c.sigmas.length - 2],
       title: `Score field at σ = ${label}`,
       caption:
-        `Left: the network trained by DSM at σ = ${label}; right: the exact score of ring8 convolved ` +
+        `Left: the network trained by DSM at σ = ${label}; right: the exact score of ${c.data.dataset} convolved ` +
         "with N(0, σ²I), on the same arrow scale (an arrow of the exact field's 90th-percentile magnitude " +
         "spans one grid cell; longer arrows are capped). Grey: training data.",
       spec: quiverPanels({

@@ -7,18 +7,18 @@ import * as tf from "@tensorflow/tfjs";
 import type { Experiment } from "../core/harness/experiment.ts";
 import { rules, unless } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
-import { marginal, MixtureOracle, sampleMixture } from "../core/data/mixtures.ts";
 import { dsmLoss } from "../core/objectives/dsm.ts";
 import { gridPoints } from "../core/metrics/fisher.ts";
 import { dataWindow } from "../core/report/charts.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import { trainingFitsData } from "../core/recipes/train.ts";
 import * as scoreNet from "../core/recipes/score_net.ts";
+import { noisedLaw } from "../core/recipes/noised_law.ts";
 import { type ScoreFieldPart, scoreFieldsPage, sigmaLabel } from "./score_fields.page.ts";
 
 /** The config of `score-fields`. */
 export interface ScoreFieldsConfig {
-  data: DataConfig<"ring8" | "three_clusters" | "grid25">;
+  data: DataConfig<"ring8" | "three_clusters" | "grid25" | "ring" | "swiss_roll">;
   /** The noise levels, one network each. */
   sigmas: number[];
   model: scoreNet.ScoreNetConfig;
@@ -38,7 +38,7 @@ const full: ScoreFieldsConfig = {
 };
 
 const { schema, checks } = assemble<ScoreFieldsConfig>({
-  data: dataSection(["ring8", "three_clusters", "grid25"] as const),
+  data: dataSection(["ring8", "three_clusters", "grid25", "ring", "swiss_roll"] as const),
   sigmas: rules.list(rules.positive(100), 1, 8),
   model: scoreNet.SCORE_NET,
   train: scoreNet.SCORE_TRAIN,
@@ -94,17 +94,14 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
     const c = env.config;
     const sigma = c.sigmas.find((s) => sigmaLabel(s) === part)!;
     const data = loadData(c.data, env.streams);
-    const mixture = data.dataset.mixture!;
-    const oracle = new MixtureOracle(mixture);
+    const law = noisedLaw(data.dataset, sigma);
     const win = dataWindow(c.data.dataset);
     const grid = gridPoints(win[0], win[1], c.measure.grid);
     const sub = { ...env, streams: env.streams.child(`sigma=${part}`) };
     const net = scoreNet.newScoreNet2d(sub, c.model);
     const noise = sub.streams.get("train");
-    const exact = (x: tf.Tensor2D) => oracle.score(x, 1, sigma);
-    const noised =
-      sampleMixture(marginal(mixture, 1, sigma), c.measure.fisherPoints, sub.streams.get("fisher"))
-        .x;
+    const exact = (x: tf.Tensor2D) => law.score(x);
+    const noised = law.sample(c.measure.fisherPoints, sub.streams.get("fisher"));
     try {
       const trained = await scoreNet.trainScoreNet(sub, net, data.x, c.train, {
         label: `σ=${part}`,
@@ -134,7 +131,7 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
       };
     } finally {
       net.dispose();
-      oracle.dispose();
+      law.dispose();
     }
   },
 
@@ -143,5 +140,30 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
     const byLevel = c.sigmas.map((sigma) => parts![sigmaLabel(sigma)] as ScoreFieldPart);
     const metrics: Record<string, number> = Object.assign({}, ...byLevel.map((p) => p.metrics));
     return Promise.resolve({ metrics, files: [], ...scoreFieldsPage(c, data.x, byLevel) });
+  },
+};
+
+const rollFull: ScoreFieldsConfig = derive(full, {
+  data: { dataset: "swiss_roll" },
+  sigmas: [0.05, 0.2, 0.5, 1],
+  train: { epochs: 300, fisherEvery: 25 },
+});
+
+/** The experiment `swiss-roll-fields`: `score-fields` on the swiss roll, at four noise levels. */
+export const swissRollFields: Experiment<ScoreFieldsConfig> = {
+  ...scoreFields,
+  name: "swiss-roll-fields",
+  title: "Score fields on the swiss roll at several noise levels",
+  description:
+    "Seed 000's exercise 1: a ScoreNet2D (2-128-128-128-2, Softplus) trained by denoising score matching " +
+    "on the swiss roll at each of four noise levels (300 epochs, batch 256, AdamW 1e-3), its field beside " +
+    "the exact score of the noised roll (a quadrature along the roll, core/data/swiss_roll.ts); the Fisher " +
+    "divergence on samples of the noised law during and after training, and on a grid.",
+  profiles: {
+    full: rollFull,
+    quick: derive(rollFull, {
+      train: { epochs: 8, fisherEvery: 2 },
+      measure: { fisherPoints: 1000 },
+    }),
   },
 };
