@@ -110,6 +110,15 @@ export function sigmaScoreFromNetwork(net: Network, w: Weights): ScoreFn {
     });
 }
 
+/** A network fed the raw noise level as its "sigma" input (seed 002), as a {@link ScoreFn}. */
+export function rawSigmaScoreFromNetwork(net: Network, w: Weights): ScoreFn {
+  return (x, sigma) =>
+    tf.tidy(() => {
+      const s = typeof sigma === "number" ? tf.tensor2d([[sigma]]) : sigma;
+      return net.apply(w, x, { sigma: s });
+    });
+}
+
 /** The exact score of the mixture convolved with N(0, sigma^2 I), as a {@link ScoreFn}. */
 export function scoreFromMixture(oracle: MixtureOracle): ScoreFn {
   return (x, sigma) => oracle.score(x, 1, sigma);

@@ -17,6 +17,7 @@ import { forwardChainExperiment } from "./forward_chain.ts";
 import { veSdeExperiment } from "./ve_sde.ts";
 import { langevinFormsExperiment } from "./langevin_forms.ts";
 import { ddpmSchedulesExperiment } from "./ddpm_schedules.ts";
+import { seed002Pipeline } from "./seed002_pipeline.ts";
 
 /** The registry `reproduce` selects from (`--only`). */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -38,4 +39,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   langevinFormsExperiment,
   ddpmSchedulesExperiment,
   swissRollFields,
+  seed002Pipeline,
 ];

@@ -35,6 +35,20 @@ export function noiseConditionalMlp(hidden: number[] = [128, 128, 128], dim = 2)
 }
 
 /**
+ * Seed 002's ScoreNetwork: x and the raw noise level sigma (not its log) concatenated into a
+ * ReLU MLP, (dim + 1) -> 128 -> 128 -> dim.
+ */
+export function rawSigmaMlp(hidden: number[] = [128, 128], dim = 2): NetworkSpec {
+  return {
+    inputDim: dim,
+    features: [{ kind: "input", name: "sigma", dim: 1 }],
+    hidden,
+    activation: "relu",
+    outputDim: dim,
+  };
+}
+
+/**
  * A time-conditional epsilon network for SDEs: x and sinusoidal features of t in [0, 1]
  * (frequencies geometric from 1 to maxFrequency) into an MLP with SiLU.
  */
