@@ -18,6 +18,7 @@ import { veSdeExperiment } from "./ve_sde.ts";
 import { langevinFormsExperiment } from "./langevin_forms.ts";
 import { ddpmSchedulesExperiment } from "./ddpm_schedules.ts";
 import { seed002Pipeline } from "./seed002_pipeline.ts";
+import { sgldExperiment } from "./sgld.ts";
 
 /** The registry `reproduce` selects from (`--only`). */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -40,4 +41,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   ddpmSchedulesExperiment,
   swissRollFields,
   seed002Pipeline,
+  sgldExperiment,
 ];
