@@ -19,6 +19,7 @@ import { langevinFormsExperiment } from "./langevin_forms.ts";
 import { ddpmSchedulesExperiment } from "./ddpm_schedules.ts";
 import { seed002Pipeline } from "./seed002_pipeline.ts";
 import { sgldExperiment } from "./sgld.ts";
+import { latentInterpolation } from "./latent_interpolation.ts";
 
 /** The registry `reproduce` selects from (`--only`). */
 export const EXPERIMENTS: AnyExperiment[] = [
@@ -42,4 +43,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   swissRollFields,
   seed002Pipeline,
   sgldExperiment,
+  latentInterpolation,
 ];
