@@ -5,6 +5,7 @@ import { DATASETS } from "../core/data/datasets.ts";
 import { epsFromMixture } from "../core/models.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
 import { ddpmSample } from "../core/samplers/ddpm.ts";
+import { ddimSample } from "../core/samplers/ddim.ts";
 import { QualityJudge } from "../core/metrics/quality.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend, noLeak } from "./helpers.ts";
@@ -199,6 +200,28 @@ Deno.test("exact score: annealed Langevin reproduces ring8 and three_clusters; s
     );
     assert.ok(qs.mmd2 > 20 * qa.mmd2 && qs.mmd2 > 0.05, `${name}: single-scale MMD² ${qs.mmd2}`);
     tf.dispose([x0, one]);
+    oracle.dispose();
+  }
+});
+
+Deno.test("DDIM with eta = 1 on the whole chain is the DDPM sampler with the posterior variance", async () => {
+  await backend();
+  const oracle = new MixtureOracle(ring8Mixture());
+  try {
+    const s = linearBetaSchedule(100);
+    const eps = epsFromMixture(oracle, s);
+    const alphaBars = Array.from(s.alphaBar).reverse();
+    const noise = () => new Streams(3).perSample("sample", 0, 300);
+    const ddpm = ddpmSample(eps, s, noise(), { dim: 2, variance: "posterior" }).x;
+    const ddim = (eta: number) =>
+      ddimSample((x, k) => eps(x, s.T - 1 - k), alphaBars, noise(), { dim: 2, eta }).x;
+    const gap = (a: Float32Array, b: Float32Array) =>
+      a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    // Same noise, same algebra (sigma^2 = betaTilde_t, the posterior mean): rounding only.
+    assert.ok(gap(ddim(1), ddpm) < 1e-3, `eta 1 vs DDPM: ${gap(ddim(1), ddpm)}`);
+    // eta = 0 is another sampler: it must not coincide.
+    assert.ok(gap(ddim(0), ddpm) > 0.1, `eta 0 vs DDPM: ${gap(ddim(0), ddpm)}`);
+  } finally {
     oracle.dispose();
   }
 });
