@@ -14,9 +14,11 @@ export async function independentFigures(
   runDir: string,
 ): Promise<{ theirs: Record<string, number>; ours: Record<string, number> } | null> {
   const m = JSON.parse(await Deno.readTextFile(join(runDir, "metrics.json")));
-  // The data set a run's samples are judged against: its data (or target) section's.
-  const name = m.config.data?.dataset ?? m.config.target?.dataset;
-  if (typeof name !== "string") throw new Error(`${runDir}: no data.dataset or target.dataset`);
+  // The data set a run's samples are judged against: its data (or target, or mixture) section's.
+  const name = m.config.data?.dataset ?? m.config.target?.dataset ?? m.config.mixture?.dataset;
+  if (typeof name !== "string") {
+    throw new Error(`${runDir}: no data.dataset, target.dataset or mixture.dataset`);
+  }
   const dataset = resolveDataset(name as DatasetRef, PROJECT_ROOT);
   const judge = new QualityJudge(dataset, m.config.quality);
   const dim = dataset.dim;
