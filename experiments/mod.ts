@@ -11,7 +11,7 @@ import { ddpm1d } from "./ddpm_1d.ts";
 import { nllOracle } from "./nll_oracle.ts";
 import { conditionalOnehot } from "./conditional_onehot.ts";
 import { conditionalRadius } from "./conditional_radius.ts";
-import { guidance } from "./guidance.ts";
+import { guidance, guidanceOverlap } from "./guidance.ts";
 import { ringDemo } from "./ring_demo.ts";
 import { forwardChainExperiment } from "./forward_chain.ts";
 import { veSdeExperiment } from "./ve_sde.ts";
@@ -44,4 +44,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   seed002Pipeline,
   sgldExperiment,
   latentInterpolation,
+  guidanceOverlap,
 ];

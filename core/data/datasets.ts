@@ -6,6 +6,7 @@ import type { Dataset, Sample } from "./dataset.ts";
 import {
   type GaussianMixture,
   grid25Mixture,
+  overlap3Mixture,
   ring8Mixture,
   sampleMixture,
   sampleMixtureBalanced,
@@ -36,6 +37,7 @@ export function mixtureDataset(
 export type DatasetName =
   | "ring8"
   | "three_clusters"
+  | "overlap3"
   | "grid25"
   | "mixture1d"
   | "ring"
@@ -48,6 +50,8 @@ export const DATASETS: Record<DatasetName, Dataset> = {
   ring8: mixtureDataset("ring8", ring8Mixture()),
   /** Seed 000's three clusters: floor(n/3) points per cluster (as its demo builds them). */
   three_clusters: mixtureDataset("three_clusters", threeClustersMixture(), sampleMixtureBalanced),
+  /** Three modes on the unit circle, std 0.5: classes that overlap. */
+  overlap3: mixtureDataset("overlap3", overlap3Mixture()),
   /** 5x5 grid of tight modes (std 0.05). */
   grid25: mixtureDataset("grid25", grid25Mixture()),
   /** 1-D two-component mixture for `ddpm-1d`. */

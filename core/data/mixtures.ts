@@ -276,6 +276,15 @@ export function threeClustersMixture(): GaussianMixture {
   return { means: [[-2, -2], [2, -2], [0, 2.5]], std: 0.5, weights: uniformWeights(3) };
 }
 
+/**
+ * overlap3: three modes whose classes overlap (for guidance's quality-versus-diversity trade-off):
+ * means on a circle of radius 0.7 (1.21 apart), std 0.5: the Bayes classifier is right about 78%
+ * of the time.
+ */
+export function overlap3Mixture(): GaussianMixture {
+  return ring8Mixture(0.7, 0.5, 3);
+}
+
 /** grid25: 5x5 modes at {-4,-2,0,2,4}^2, std 0.05, equal weights (the GAN 2-D benchmark grid). */
 export function grid25Mixture(): GaussianMixture {
   const ticks = [-4, -2, 0, 2, 4];
