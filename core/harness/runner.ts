@@ -179,8 +179,9 @@ export async function runPlans(
   const options: WorkerOptions = { ...o, progress: board ? "events" : o.progress };
   const labelOf = (job: Job) =>
     job.kind === "part" ? partLabel(plans[job.plan], job.part) : runKey(plans[job.plan]);
+  /** Run a job on a worker; resolves true when the worker crashed (it must then be replaced). */
   const send = (worker: Worker, job: Job) =>
-    new Promise<void>((resolve) => {
+    new Promise<boolean>((resolve) => {
       const { exp, ...rest } = plans[job.plan];
       const plan: PlanMessage = { ...rest, name: exp.name };
       board?.started(labelOf(job), job.cost || 1);
@@ -190,14 +191,14 @@ export async function runPlans(
         board?.finished(labelOf(job));
         if (job.kind === "part") partDone(job.plan, job.part, e.data as PartResult);
         else results[job.plan] = e.data as RunSummary;
-        resolve();
+        resolve(false);
       };
       worker.onerror = (e) => {
         e.preventDefault();
         const error = `worker crashed: ${e.message}`;
         if (job.kind === "part") partDone(job.plan, job.part, { ok: false, error, wallSeconds: 0 });
         else results[job.plan] = failedSummary(plans[job.plan], exp.title, error, 0);
-        resolve();
+        resolve(true);
       };
       const message: JobMessage = job.kind === "part"
         ? { kind: "part", plan, part: job.part, options }
@@ -217,24 +218,30 @@ export async function runPlans(
         };
       worker.postMessage(message);
     });
-  const pool = Array.from({ length: n }, () => {
+  const spawn = () => {
     const w = new Worker(workers.module!, { type: "module" });
     activeWorkers.add(w);
     return w;
-  });
+  };
+  const pool = Array.from({ length: n }, spawn);
   // A worker with nothing ready waits for another job to finish (it may release a run).
   let wake: (() => void)[] = [];
   const remaining = () => results.filter((r) => r !== undefined).length < plans.length;
   const sampler = setInterval(sampleMemory, 200);
   try {
-    await Promise.all(pool.map(async (w) => {
+    await Promise.all(pool.map(async (_, slot) => {
       while (remaining()) {
         const job = ready.shift();
         if (!job) {
           await new Promise<void>((r) => wake.push(r));
           continue;
         }
-        await send(w, job);
+        if (await send(pool[slot], job)) {
+          // A crashed worker takes no more jobs: the job failed loudly, a fresh worker goes on.
+          pool[slot].terminate();
+          activeWorkers.delete(pool[slot]);
+          pool[slot] = spawn();
+        }
         const waiters = wake;
         wake = [];
         waiters.forEach((r) => r());

@@ -137,19 +137,19 @@ export const DEGRADATIONS: Degradation[] = [
     name: "moveMass0.2",
     label: "one mode's weight moved by 20%",
     needsModes: true,
-    apply: (x, dim, o) => moveMass(x, dim, o.modes!, 0.2),
+    apply: (x, dim, o) => o.modes!.means.length < 2 ? null : moveMass(x, dim, o.modes!, 0.2),
   },
   {
     name: "moveMass0.5",
     label: "one mode's weight moved by 50%",
     needsModes: true,
-    apply: (x, dim, o) => moveMass(x, dim, o.modes!, 0.5),
+    apply: (x, dim, o) => o.modes!.means.length < 2 ? null : moveMass(x, dim, o.modes!, 0.5),
   },
   {
     name: "dropMode",
     label: "one mode dropped",
     needsModes: true,
-    apply: (x, dim, o) => dropMode(x, dim, o.modes!),
+    apply: (x, dim, o) => o.modes!.means.length < 2 ? null : dropMode(x, dim, o.modes!),
   },
   {
     name: "scale0.95",
