@@ -65,6 +65,11 @@ export const forwardChainExperiment: Experiment<ForwardChainConfig> = {
       headline: true,
     },
     "residualMean_t*": { description: "their mean (0 for the closed form)" },
+    "samplerVarError_t*": {
+      description:
+        "the same |variance − 1| for draws of the one-shot sampler that DDPM training uses (qSample)",
+      better: "lower",
+    },
     "mmd2_t*": {
       description: "MMD² of the chain's states at t to the exact noised mixture",
       better: "lower",
@@ -86,6 +91,9 @@ export const forwardChainExperiment: Experiment<ForwardChainConfig> = {
       const q = judgeSamples(marginalDataset(data.dataset, schedule, t), c.quality, states.get(t)!);
       metrics[`residualVarError_t${t}`] = r.varianceError;
       metrics[`residualMean_t${t}`] = r.mean;
+      const oneShot = ddpm.forwardSample(schedule, data.x, 2, t, env.streams.get("oneShot"));
+      metrics[`samplerVarError_t${t}`] = residualMoments(oneShot, data.x, schedule.alphaBar[t])
+        .varianceError;
       metrics[`mmd2_t${t}`] = q.quality.mmd2;
       metrics[`logDensityGap_t${t}`] = q.quality.logDensityGap!;
       return { t, ...r, judged: q };

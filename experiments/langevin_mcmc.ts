@@ -77,6 +77,10 @@ export const langevinMcmc: Experiment<LangevinMcmcConfig> = {
   metrics: {
     ...qualityMetricsOf("annealed Langevin"),
     "mmd2_*": { description: "MMD² after all steps, per sampler and step size", better: "lower" },
+    "nonFinite_*": {
+      description: "chains that blew up, per sampler and step size",
+      better: "lower",
+    },
     "modes_*": {
       description: "modes covered after all steps, per sampler and step size",
       better: "higher",

@@ -39,6 +39,11 @@ interface Mutation {
   kind?: "method" | "config" | "metric";
   /** Does it make the samples or the method's figures worse? (default: true but for metric kind) */
   degrades?: boolean;
+  /**
+   * Measured: its effect on quality lies within the seed-to-seed spread, so the quality layer
+   * cannot see it (what, published in the README); only the reproducibility layer must flag it.
+   */
+  belowPower?: string;
 }
 
 /** What became of one mutation. */
@@ -165,7 +170,7 @@ function failure(
 async function judge(m: Mutation): Promise<Outcome> {
   const start = performance.now();
   const kind = m.kind ?? "method";
-  const degrades = m.degrades ?? kind !== "metric";
+  const degrades = (m.degrades ?? kind !== "metric") && m.belowPower === undefined;
   const base: Outcome = {
     id: m.id,
     breaks: m.breaks,
