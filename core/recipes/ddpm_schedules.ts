@@ -111,23 +111,17 @@ export async function studyChain(
       });
       await phase.tick();
     }
-    const n = test.length / 2, variance = c.sample.variance;
-    const elbo = chainElbo(
-      learned,
-      schedule,
-      test,
-      2,
-      env.streams.perSample("elbo", 0, n),
-      variance,
-    );
-    const elboExact = chainElbo(
-      exact,
-      schedule,
-      test,
-      2,
-      env.streams.perSample("elbo", 0, n),
-      variance,
-    );
+    // The same per-point noise for both models: their bounds differ by their models only.
+    const bound = (eps: EpsModel) =>
+      chainElbo(
+        eps,
+        schedule,
+        test,
+        2,
+        env.streams.perSample("elbo", 0, test.length / 2),
+        c.sample.variance,
+      );
+    const elbo = bound(learned), elboExact = bound(exact);
     await phase.tick();
     return { ancestral, ddim, elbo, elboExact };
   } finally {
