@@ -86,7 +86,14 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
   seed: 0,
   profiles: {
     full,
-    quick: derive(full, { train: { epochs: 6, fisherEvery: 3 }, measure: { fisherPoints: 1000 } }),
+    // Quick trains ring8 alone (the data set with an exact score), long enough and at a higher rate
+    // that the learned fields are far from zero (fisherRel 0.04-0.22, not ~0.97 as after 6 epochs): a
+    // broken objective then moves the figures beyond the seed-to-seed spread.
+    quick: derive(full, {
+      data: { datasets: ["ring8"] },
+      train: { epochs: 20, lr: 3e-3, fisherEvery: 5 },
+      measure: { fisherPoints: 1000 },
+    }),
   },
   schema,
   checks,
