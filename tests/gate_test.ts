@@ -212,6 +212,16 @@ Deno.test("reproducibility layer: bit-exact, changed, stale config, stale gates,
     "regressed",
     "a stale golden still judges quality",
   );
+  // A non-finite metric, even a report-only one, is a regression with or without a golden and
+  // under --set, naming the metric; the run is judged, not crashed.
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    for (const [golden, overridden] of [[g, false], [null, false], [g, true]] as const) {
+      const nan = checkRun(golden, { ...id, overridden, exp }, { ...same, r: bad }, "x");
+      assert.equal(nan.verdict, "regressed", `${bad} with golden ${!!golden}, --set ${overridden}`);
+      assert.deepEqual(nan.failing, ["r"]);
+      assert.match(nan.detail ?? "", new RegExp(`not a finite number: r = ${bad}`));
+    }
+  }
 });
 
 Deno.test("degradations: blur, mass moved, mode dropped, law scaled do what they say", () => {

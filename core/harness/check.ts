@@ -10,7 +10,13 @@ import {
   type ReproCheck,
   type Verdict,
 } from "./golden.ts";
-import { type GoldenGate, goldenGate, judgeRun, type QualityJudgement } from "./gate.ts";
+import {
+  type GoldenGate,
+  goldenGate,
+  judgeFiniteness,
+  judgeRun,
+  type QualityJudgement,
+} from "./gate.ts";
 import { type MetricSpec, metricSpec } from "../spec/metrics.ts";
 
 /** Both layers' results for one run. */
@@ -55,13 +61,15 @@ export function checkRun(
     metrics,
     samplesSha256,
   );
-  // The seed distribution is for the profile's own config: a run with --set is not judged; a stale
-  // golden still is (the quality verdict says what the config change did).
-  const quality: QualityJudgement = !golden
-    ? { verdict: "not judged", reason: "no golden", checks: [] }
-    : run.overridden
-    ? { verdict: "not judged", reason: "--set overrides", checks: [] }
-    : judgeRun(golden, run.seed, metrics);
+  // A non-finite metric is a regression in any run. Otherwise: the seed distribution is for the
+  // profile's own config, so a run with --set is not judged; a stale golden still is (the quality
+  // verdict says what the config change did).
+  const quality: QualityJudgement = judgeFiniteness(metrics) ??
+    (!golden
+      ? { verdict: "not judged", reason: "no golden", checks: [] }
+      : run.overridden
+      ? { verdict: "not judged", reason: "--set overrides", checks: [] }
+      : judgeRun(golden, run.seed, metrics));
   const verdict = combinedVerdict(repro, quality);
   const regressed = quality.checks.filter((c) => !c.ok).map((c) => c.metric);
   const failing = verdict === "regressed"

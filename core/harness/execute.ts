@@ -149,9 +149,8 @@ export async function executeRun(
     const out = await p.exp.run(ctx);
     for (const [k, v] of Object.entries(out.metrics)) {
       if (!metricSpec(p.exp.metrics, k)) throw new Error(`metric "${k}" has no MetricSpec`);
-      if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new Error(`metric "${k}" is ${v}, not a finite number`);
-      }
+      // A non-finite value is judged (a regression, see judgeFiniteness), not a crash.
+      if (typeof v !== "number") throw new Error(`metric "${k}" is ${v}, not a number`);
     }
     return out;
   }, parts);

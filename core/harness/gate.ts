@@ -178,6 +178,30 @@ function valuesOf(d: SeedDistribution, metric: string): number[] {
 }
 
 /**
+ * A metric that came out NaN or infinite is a quality regression of its run, whatever its gate
+ * and whether or not a golden exists (a blown-up chain or a broken instrument is never "within
+ * the spread"): the run still completes and writes its folder, and the verdict names the metric.
+ * Undefined when every metric is finite.
+ */
+export function judgeFiniteness(metrics: Record<string, number>): QualityJudgement | undefined {
+  const bad = Object.entries(metrics).filter(([, v]) =>
+    typeof v !== "number" || !Number.isFinite(v)
+  );
+  if (!bad.length) return undefined;
+  return {
+    verdict: "regressed",
+    reason: `not a finite number: ${bad.map(([k, v]) => `${k} = ${v}`).join(", ")}`,
+    checks: bad.map(([metric]) => ({
+      metric,
+      got: NaN,
+      ok: false,
+      rule: "every metric must be a finite number",
+      limit: NaN,
+    })),
+  };
+}
+
+/**
  * Judge one run (its `seed` and metrics) against a golden distribution. A gated metric the run
  * lacks, or reports as non-finite, is regressed.
  */

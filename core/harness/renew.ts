@@ -227,6 +227,25 @@ export async function renewGoldens(
         });
         continue;
       }
+      // A golden holds finite numbers only; no --reason makes a NaN figure right.
+      const nonFinite = runs.flatMap((r) =>
+        Object.entries(r.metrics ?? {}).filter(([, v]) => !Number.isFinite(v)).map(([k, v]) =>
+          `seed ${r.seed}: ${k} = ${v}`
+        )
+      );
+      if (nonFinite.length) {
+        renewed.push({
+          experiment: exp.name,
+          profile: b.profile,
+          golden: null,
+          verdict: "failed",
+          quality: `metrics not finite (a golden holds finite numbers only): ${
+            nonFinite.join("; ")
+          }`,
+          table: "",
+        });
+        continue;
+      }
       const old = b.old.get(exp.name) ?? null;
       const draft = goldenOf(exp, p, runs, { reason: null, quality: "" });
       const j = judgeRenewal(old, draft);

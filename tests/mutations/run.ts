@@ -188,21 +188,6 @@ async function judge(m: Mutation): Promise<Outcome> {
     dir = await workspace(m);
     const r = await reproduce(dir, m.experiments, { seed: m.seed });
     const fail = failure(r);
-    // A run stopped by the harness's own check that every metric is finite is refused by the
-    // pipeline (the README's rule: a non-finite gated metric is a regression), not an arbitrary crash.
-    if (
-      fail?.ran === "crash" && /metric "[^"]+" is NaN, not a finite number/.test(fail.problem ?? "")
-    ) {
-      return {
-        ...base,
-        flagged: true,
-        quality: "refused: a metric came out non-finite",
-        qualityMetrics: [],
-        problem: fail.problem,
-        pass: true,
-        seconds: (performance.now() - start) / 1000,
-      };
-    }
     if (fail) return { ...base, ...fail, seconds: (performance.now() - start) / 1000 };
     const runs = r.summary!.experiments;
     const reproducibility = Object.fromEntries(
