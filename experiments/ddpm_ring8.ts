@@ -11,6 +11,7 @@ import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts"
 import { trainingFitsData } from "../core/recipes/train.ts";
 import * as ddpm from "../core/recipes/ddpm.ts";
 import { CHAIN_NLL_METRICS, chainNll } from "../core/recipes/chain_nll.ts";
+import { REVERSE_KERNEL_METRICS, reverseKernelCheck } from "../core/recipes/reverse_kernel.ts";
 import { judgeSamples, QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
@@ -72,7 +73,12 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
   },
   schema,
   checks,
-  metrics: { ...QUALITY_METRICS, ...ddpm.DDPM_METRICS, ...CHAIN_NLL_METRICS },
+  metrics: {
+    ...QUALITY_METRICS,
+    ...ddpm.DDPM_METRICS,
+    ...CHAIN_NLL_METRICS,
+    ...REVERSE_KERNEL_METRICS,
+  },
 
   async run(env) {
     const c = env.config;
@@ -83,6 +89,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
         keep: ddpm.keptSteps(c.chain.T, c.figures.steps, 10),
       });
       const nll = await chainNll(env, model, c.chain, data.dataset, c.nll.points);
+      const samplerCheck = reverseKernelCheck(env, model.schedule, data.dataset);
       const judged = judgeSamples(data.dataset, c.quality, samples.x);
       const shown = [...c.figures.steps].sort((a, b) => a - b);
       const chartData = data.x.subarray(0, 2 * c.figures.points);
@@ -90,7 +97,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
         ddpm.forwardSample(model.schedule, chartData, 2, t, env.streams.get("figures"))
       );
       return {
-        metrics: { ...judged.quality, finalLoss: model.finalLoss, ...nll },
+        metrics: { ...judged.quality, finalLoss: model.finalLoss, ...nll, ...samplerCheck },
         details: {
           perMode: judged.perMode,
           lossByEpoch: model.lossByEpoch,

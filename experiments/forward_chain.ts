@@ -9,7 +9,12 @@ import { rules } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import * as ddpm from "../core/recipes/ddpm.ts";
-import { forwardChain, marginalDataset, residualMoments } from "../core/recipes/forward_chain.ts";
+import {
+  forwardChain,
+  marginalDataset,
+  repeatRows,
+  residualMoments,
+} from "../core/recipes/forward_chain.ts";
 import { judgeSamples, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
@@ -19,22 +24,27 @@ import { forwardChainPage } from "./forward_chain.page.ts";
 export interface ForwardChainConfig {
   data: DataConfig<"ring8" | "three_clusters" | "grid25">;
   chain: ddpm.ChainConfig;
-  /** Time indices at which the chain is checked (the last one's states are the samples judged). */
-  check: { steps: number[] };
+  /**
+   * Time indices at which the chain is checked (the last one's states are the samples judged), and
+   * how many draws of the one-shot sampler (the data repeated) measure its mean coefficient.
+   */
+  check: { steps: number[]; samplerDraws: number };
   quality: QualityOptions;
 }
 
 const full: ForwardChainConfig = {
   data: { dataset: "ring8", trainSize: 5000 },
   chain: ddpm.SEED_004.chain,
-  check: { steps: [0, 10, 50, 100, 199] },
+  check: { steps: [0, 10, 50, 100, 199], samplerDraws: 100_000 },
   quality: DEFAULT_QUALITY,
 };
 
 const { schema, checks } = assemble<ForwardChainConfig>({
   data: dataSection(["ring8", "three_clusters", "grid25"] as const),
   chain: ddpm.CHAIN,
-  check: { schema: { steps: rules.list(rules.int(0), 1, 10) } },
+  check: {
+    schema: { steps: rules.list(rules.int(0), 1, 10), samplerDraws: rules.int(1, 10_000_000) },
+  },
   quality: QUALITY,
 }, [ddpm.timeIndicesOfChain("check.steps", (c) => c.check.steps)]);
 
@@ -70,6 +80,12 @@ export const forwardChainExperiment: Experiment<ForwardChainConfig> = {
         "the same |variance − 1| for draws of the one-shot sampler that DDPM training uses (qSample)",
       better: "lower",
     },
+    "samplerSlopeError_t*": {
+      description:
+        "|slope / √ᾱ_t − 1| of the least-squares slope of x_t on x_0 over draws of the one-shot " +
+        "sampler (check.samplerDraws, the data repeated): its mean coefficient",
+      better: "lower",
+    },
     "mmd2_t*": {
       description: "MMD² of the chain's states at t to the exact noised mixture",
       better: "lower",
@@ -94,6 +110,10 @@ export const forwardChainExperiment: Experiment<ForwardChainConfig> = {
       const oneShot = ddpm.forwardSample(schedule, data.x, 2, t, env.streams.get("oneShot"));
       metrics[`samplerVarError_t${t}`] = residualMoments(oneShot, data.x, schedule.alphaBar[t])
         .varianceError;
+      const many = repeatRows(data.x, c.check.samplerDraws * 2);
+      const drawn = ddpm.forwardSample(schedule, many, 2, t, env.streams.get("slope"));
+      metrics[`samplerSlopeError_t${t}`] = residualMoments(drawn, many, schedule.alphaBar[t])
+        .slopeError;
       metrics[`mmd2_t${t}`] = q.quality.mmd2;
       metrics[`logDensityGap_t${t}`] = q.quality.logDensityGap!;
       return { t, ...r, judged: q };

@@ -40,26 +40,43 @@ export async function forwardChain(
 
 /**
  * The standardised residuals' mean and variance over every coordinate of every point, and the
- * variance's distance from 1.
+ * variance's distance from 1; and the mean coefficient: the least-squares slope of x_t on x_0
+ * (through 0), whose expectation is sqrt(alphaBar_t), as |slope / sqrt(alphaBar_t) - 1|.
  */
 export function residualMoments(
   xt: Float32Array,
   x0: Float32Array,
   alphaBar: number,
-): { mean: number; variance: number; varianceError: number } {
+): { mean: number; variance: number; varianceError: number; slopeError: number } {
   const a = Math.sqrt(alphaBar), s = Math.sqrt(1 - alphaBar);
-  let sum = 0, sq = 0;
+  let sum = 0, sq = 0, xy = 0, xx = 0;
   for (let i = 0; i < xt.length; i++) {
     const r = (xt[i] - a * x0[i]) / s;
     sum += r;
     sq += r * r;
+    xy += xt[i] * x0[i];
+    xx += x0[i] * x0[i];
   }
   const variance = sq / xt.length;
-  return { mean: sum / xt.length, variance, varianceError: Math.abs(variance - 1) };
+  return {
+    mean: sum / xt.length,
+    variance,
+    varianceError: Math.abs(variance - 1),
+    slopeError: Math.abs(xy / xx / a - 1),
+  };
 }
 
 /** The noised law of a mixture data set at time t, as a data set the quality measure can judge. */
 export function marginalDataset(d: Dataset, schedule: DiscreteSchedule, t: number): Dataset {
   const a = Math.sqrt(schedule.alphaBar[t]), s = Math.sqrt(1 - schedule.alphaBar[t]);
   return mixtureDataset(`${d.name}@t${t}`, marginal(d.mixture!, a, s));
+}
+
+/** `length` values: `x` repeated from its start (more draws of the same data points). */
+export function repeatRows(x: Float32Array, length: number): Float32Array {
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i += x.length) {
+    out.set(x.subarray(0, Math.min(x.length, length - i)), i);
+  }
+  return out;
 }

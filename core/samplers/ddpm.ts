@@ -27,6 +27,27 @@ export interface DdpmSampleOptions {
   keep?: number[];
 }
 
+/**
+ * One reverse step at time index t: mean(x_t) + sigma_t z, with mean and sigma_t as in the module
+ * doc; `z` null adds no noise (the step at t = 0, and the mean alone for checks).
+ */
+export function ddpmStep(
+  eps: EpsModel,
+  s: DiscreteSchedule,
+  x: tf.Tensor2D,
+  t: number,
+  variance: DdpmVariance,
+  z: tf.Tensor2D | null,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const coef = s.beta[t] / Math.sqrt(1 - s.alphaBar[t]);
+    const mean = tf.div(tf.sub(x, tf.mul(coef, eps(x, t))), Math.sqrt(s.alpha[t]));
+    if (!z) return mean as tf.Tensor2D;
+    const sigma = Math.sqrt(variance === "posterior" ? s.posteriorVariance[t] : s.beta[t]);
+    return tf.add(mean, tf.mul(sigma, z)) as tf.Tensor2D;
+  });
+}
+
 /** Run the reverse chain from per-sample noise; see the module doc for the update. */
 export function ddpmSample(
   eps: EpsModel,
@@ -39,12 +60,9 @@ export function ddpmSample(
   let x = noise.normal(o.dim);
   for (let t = s.T - 1; t >= 0; t--) {
     if (keep.has(t)) trajectory.set(t, x.dataSync() as Float32Array);
-    const sigma = Math.sqrt(o.variance === "posterior" ? s.posteriorVariance[t] : s.beta[t]);
-    const next = tf.tidy(() => {
-      const coef = s.beta[t] / Math.sqrt(1 - s.alphaBar[t]);
-      const mean = tf.div(tf.sub(x, tf.mul(coef, eps(x, t))), Math.sqrt(s.alpha[t]));
-      return (t > 0 ? tf.add(mean, tf.mul(sigma, noise.normal(o.dim))) : mean) as tf.Tensor2D;
-    });
+    const z = t > 0 ? noise.normal(o.dim) : null;
+    const next = ddpmStep(eps, s, x, t, o.variance ?? "beta", z);
+    z?.dispose();
     x.dispose();
     x = next;
   }

@@ -44,6 +44,28 @@ function meanNorm(x: tf.Tensor2D): tf.Tensor {
   return tf.mean(tf.sqrt(tf.sum(tf.square(x), 1)));
 }
 
+/**
+ * The corrector's step size e at time t (next grid time s) for score values `cs` and noise `z`
+ * (see the module doc): the Langevin step whose signal-to-noise ratio |e s| / |sqrt(2 e) z| is
+ * r sqrt(a) (exactly so per sample for "expected" norms when |s| = |z| / std(t)).
+ */
+export function correctorStepSize(
+  sde: Sde,
+  t: number,
+  s: number,
+  snr: number,
+  norms: CorrectorNorms,
+  cs: tf.Tensor2D,
+  z: tf.Tensor2D,
+): tf.Tensor {
+  return tf.tidy(() => {
+    const a = sde.name === "ve" ? 1 : (sde.meanCoef(t) / sde.meanCoef(s)) ** 2;
+    return norms === "batch"
+      ? tf.mul(2 * a, tf.square(tf.div(tf.mul(snr, meanNorm(z)), tf.add(meanNorm(cs), 1e-12))))
+      : tf.scalar(2 * a * snr * snr * sde.std(t) ** 2);
+  });
+}
+
 /** Sample with one Langevin corrector step and one predictor step per time step. */
 export function pcSample(
   sde: Sde,
@@ -60,10 +82,7 @@ export function pcSample(
       // Langevin corrector at time t.
       const cs = score(x, t);
       const z = noise.normal(o.dim);
-      const a = sde.name === "ve" ? 1 : (sde.meanCoef(t) / sde.meanCoef(s)) ** 2;
-      const e = o.norms === "batch"
-        ? tf.mul(2 * a, tf.square(tf.div(tf.mul(snr, meanNorm(z)), tf.add(meanNorm(cs), 1e-12))))
-        : tf.scalar(2 * a * snr * snr * sde.std(t) ** 2);
+      const e = correctorStepSize(sde, t, s, snr, o.norms ?? "expected", cs, z);
       const xc = tf.add(tf.add(x, tf.mul(e, cs)), tf.mul(tf.sqrt(tf.mul(2, e)), z)) as tf.Tensor2D;
       // Predictor from t to s.
       const sc = score(xc, t);
