@@ -81,6 +81,12 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
     trainRadiusLow: { description: "1st percentile of the training radii" },
     trainRadiusHigh: { description: "99th percentile of the training radii" },
     ...ddpm.DDPM_METRICS,
+    adamFirstStep: {
+      description:
+        "optimizer check: the largest move of a weight at Adam's first update, in units of lr " +
+        "(bias-corrected moments make it |g| / (|g| + ε) ≈ 1)",
+      gate: { exact: "float32" },
+    },
   },
 
   async run(env) {
@@ -104,6 +110,7 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
           trainRadiusHigh: range.high,
           ...metrics,
           finalLoss: model.finalLoss,
+          adamFirstStep: model.firstStep,
         },
         details: { radii: rows },
         files: [{

@@ -129,6 +129,8 @@ export interface EpsNet {
   finalLoss: number;
   /** Optimizer steps taken. */
   steps: number;
+  /** The first update's largest move in units of the rate (`Trained.firstStep`). */
+  firstStep: number;
   /** The EMA of the weights, when asked (disposed with the network by `dispose`). */
   ema?: Trained["ema"];
   dispose(): void;
@@ -184,6 +186,7 @@ export async function trainEpsNet(
       lossByEpoch,
       finalLoss: lossByEpoch[lossByEpoch.length - 1],
       steps: trained.losses.length,
+      firstStep: trained.firstStep,
       ema: trained.ema,
       dispose: () => {
         out.ema?.dispose();

@@ -120,6 +120,12 @@ export interface Trained {
   ema?: Ema;
   /** The rows recorded by `track`, each with its `step`. */
   track: Record<string, string | number>[];
+  /**
+   * max over weights of |change| / lr at the first update: Adam's bias-corrected first step moves
+   * each weight with a nonzero gradient by lr |g| / (|g| + eps), so this is 1 up to float32 (plus
+   * lr wd |p| with weight decay). An optimizer check measured in the real run.
+   */
+  firstStep: number;
 }
 
 /** Number of optimizer steps of a batching scheme on n points. */
@@ -151,6 +157,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   const slot = (o.checkpoints ?? NO_CHECKPOINTS).slot(o.label ?? "train");
   const saved = slot?.load();
   let startStep = 0;
+  let firstStep = NaN;
   if (saved) {
     const s = saved as unknown as SavedTraining;
     o.net.params.write(decodeFloats(s.params));
@@ -161,7 +168,9 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     losses.set(decodeFloats(s.losses));
     track.push(...s.track);
     startStep = s.step;
+    firstStep = s.firstStep;
   }
+  const initial = startStep === 0 ? o.net.params.read().slice() : undefined;
   const save = (step: number) =>
     slot!.save(
       {
@@ -176,6 +185,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
         loader: loader?.state() ?? null,
         losses: encodeFloats(losses.subarray(0, step)),
         track,
+        firstStep,
       } satisfies SavedTraining as unknown as Record<string, unknown>,
     );
   const phase = o.progress.phase(o.label ? `train ${o.label}` : "train", steps);
@@ -196,6 +206,9 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
         return o.loss(w, tf.tensor2d(gatherRows(o.x, o.dim, idx), [idx.length, o.dim]), idx, step);
       },
       onStep: async (step, loss) => {
+        if (step === 0 && initial) {
+          firstStep = largestMove(initial, o.net.params.read(), o.optimizer);
+        }
         ema?.update();
         const done = step + 1;
         if (o.track && o.every && (done % o.every === 0 || done === steps)) {
@@ -205,7 +218,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
         await phase.tick(1, `loss ${loss.toPrecision(4)}`);
       },
     });
-    return { losses, batchesPerEpoch, ema, track };
+    return { losses, batchesPerEpoch, ema, track, firstStep };
   } catch (e) {
     ema?.dispose();
     throw e;
@@ -225,4 +238,12 @@ interface SavedTraining {
   loader: { epoch: number; perm: number[] | null } | null;
   losses: string;
   track: Record<string, string | number>[];
+  firstStep: number;
+}
+
+/** max_i |after_i - before_i| / lr of the first update (see `Trained.firstStep`). */
+function largestMove(before: Float32Array, after: Float32Array, o: AdamOptions): number {
+  let m = 0;
+  for (let i = 0; i < before.length; i++) m = Math.max(m, Math.abs(after[i] - before[i]));
+  return m / o.lr;
 }
