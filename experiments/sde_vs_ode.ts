@@ -33,9 +33,7 @@ import {
 import { QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
-import { solverOrders } from "../core/metrics/solver_order.ts";
-import { correctorSnrError } from "../core/metrics/corrector_snr.ts";
-import { TABLEAUS } from "../core/solvers/solve.ts";
+import { SDE_CHECK_METRICS, sdeSamplerChecks } from "../core/recipes/sde_checks.ts";
 import { sdeVsOdePage } from "./sde_vs_ode.page.ts";
 
 /** The config of `sde-vs-ode`. */
@@ -134,20 +132,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
       unit: "nats",
     },
     finalLoss: { description: "mean loss over the last epoch", better: "lower" },
-    correctorSnrError: {
-      description:
-        "sampler check: max over the PC grid at the headline NFE of |realized SNR of the Langevin corrector " +
-        "/ its target r√a − 1| (r = 0.16), on 2000 draws of a point mass's marginal, where the expected-norm " +
-        "rule is exact up to Monte Carlo error",
-      better: "lower",
-    },
-    "solverOrder_*": {
-      description:
-        "solver check: observed order log2(e(N)/e(2N)) of each constant-step PF-ODE method against the " +
-        "closed-form flow map of a Gaussian law (Euler and Heun N = 20, RK4 N = 5; 0.91, 1.92, 4.13)",
-      better: "higher",
-      gate: { exact: "float32" },
-    },
+    ...SDE_CHECK_METRICS,
   },
 
   async run(env) {
@@ -184,15 +169,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
           nll: nll.nll,
           entropy: entropy.entropy,
           finalLoss: model.finalLoss,
-          ...solverOrders(model.sde, TABLEAUS, sw.tEnd),
-          correctorSnrError: correctorSnrError(
-            model.sde,
-            0.16,
-            Math.max(1, Math.floor(sw.headlineNfe / 2)),
-            sw.tEnd,
-            2000,
-            env.streams.get("correctorSnr"),
-          ),
+          ...sdeSamplerChecks(env, model.sde, Math.max(1, Math.floor(sw.headlineNfe / 2)), sw.tEnd),
         },
         details: {
           sweep: sweep.rows,
