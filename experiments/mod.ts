@@ -1,6 +1,7 @@
 /** Every experiment of the harness, in the order `reproduce` runs them. */
 import type { AnyExperiment } from "../core/harness/experiment.ts";
 import { ddpmRing8 } from "./ddpm_ring8.ts";
+import { ddpmRing8Improved } from "./ddpm_ring8_improved.ts";
 import { scoreFields, swissRollFields } from "./score_fields.ts";
 import { scoreMatchingObjectives } from "./score_matching_objectives.ts";
 import { langevinMcmc } from "./langevin_mcmc.ts";
@@ -45,4 +46,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   sgldExperiment,
   latentInterpolation,
   guidanceOverlap,
+  ddpmRing8Improved,
 ];

@@ -6,7 +6,7 @@ import type { NetworkSpec } from "../core/nn/spec.ts";
 import { flatWeights as fusedWeights, viewWeights } from "../core/nn/weights.ts";
 import type { Weights } from "../core/nn/weights.ts";
 import type { Stream } from "../core/runtime/random.ts";
-import { Adam } from "../core/nn/adam.ts";
+import { Adam, learningRate } from "../core/nn/adam.ts";
 import { DivergenceError, fit } from "../core/nn/train.ts";
 import { Params } from "../core/nn/params.ts";
 import { epsFromNetwork } from "../core/models.ts";
@@ -78,6 +78,30 @@ Deno.test("Adam: one update equals PyTorch's formula by hand (with AdamW decay)"
   });
   p.read().forEach((x, i) => near(x, want[i], 1e-6, `param ${i}`));
   assert.equal(opt.step, 2);
+  opt.dispose();
+  p.dispose();
+});
+
+Deno.test("Adam's cosine schedule: lr at the first update, lr/2 halfway, 0 from the last on; each update uses it", async () => {
+  await backend();
+  const o = { lr: 0.2, cosineSteps: 10 };
+  assert.equal(learningRate(o, 1), 0.2);
+  near(learningRate(o, 6), 0.1, 1e-15, "halfway");
+  near(learningRate(o, 11), 0, 1e-15, "end");
+  near(learningRate(o, 50), 0, 1e-15, "after the end");
+  assert.equal(learningRate({ lr: 0.2 }, 7), 0.2, "constant without a schedule");
+  // The first update of Adam moves each weight by lr_1 sign(g) (bias-corrected moments); the
+  // sixth, with a constant gradient, by lr_6.
+  const p = new Params([{ name: "w", shape: [2], init: { kind: "zeros" } }], new Float32Array(2));
+  const opt = new Adam(p, o);
+  const moves: number[] = [];
+  for (let k = 0; k < 6; k++) {
+    const before = p.read()[0];
+    tf.tidy(() => opt.update(tf.tensor1d([1, -1])));
+    moves.push(before - p.read()[0]);
+  }
+  near(moves[0], learningRate(o, 1), 1e-6, "first move");
+  near(moves[5], learningRate(o, 6), 1e-6, "sixth move");
   opt.dispose();
   p.dispose();
 });

@@ -20,6 +20,18 @@ export interface AdamOptions {
   eps?: number;
   /** Decoupled weight decay (AdamW); PyTorch's AdamW defaults to 0.01, Adam to 0. */
   weightDecay?: number;
+  /**
+   * Cosine decay of the rate over `steps` updates (lr_t = lr (1 + cos(pi min(t, steps) / steps)) / 2,
+   * as torch's CosineAnnealingLR with eta_min = 0); constant when absent.
+   */
+  cosineSteps?: number;
+}
+
+/** The rate of update t (1-based) under `o`'s schedule. */
+export function learningRate(o: AdamOptions, t: number): number {
+  if (!o.cosineSteps) return o.lr;
+  const u = Math.min(t - 1, o.cosineSteps) / o.cosineSteps;
+  return (o.lr * (1 + Math.cos(Math.PI * u))) / 2;
 }
 
 /** Optimizer state, for checkpoints. */
@@ -31,7 +43,6 @@ export interface AdamState {
 
 /** Adam on one flat parameter buffer, updated in place by one kernel call. */
 export class Adam {
-  readonly lr: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
@@ -40,14 +51,18 @@ export class Adam {
   readonly #m: tf.Tensor1D;
   readonly #v: tf.Tensor1D;
 
-  constructor(readonly params: Params, options: AdamOptions) {
-    this.lr = options.lr;
+  constructor(readonly params: Params, readonly options: AdamOptions) {
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
     this.#m = tf.keep(tf.zeros([params.size]));
     this.#v = tf.keep(tf.zeros([params.size]));
+  }
+
+  /** The rate of the next update (see {@link learningRate}). */
+  get lr(): number {
+    return learningRate(this.options, this.#step + 1);
   }
 
   /** Number of updates taken. */
@@ -57,6 +72,7 @@ export class Adam {
 
   /** One update with the flat gradient `g` (same layout as the parameters). */
   update(g: tf.Tensor1D): void {
+    const lr = this.lr;
     this.#step++;
     const t = this.#step;
     const flat = this.params.flat;
@@ -73,10 +89,10 @@ export class Adam {
       1 - this.beta1,
       this.beta2,
       1 - this.beta2,
-      this.lr / (1 - this.beta1 ** t),
+      lr / (1 - this.beta1 ** t),
       Math.sqrt(1 - this.beta2 ** t),
       this.eps,
-      1 - this.lr * this.weightDecay,
+      1 - lr * this.weightDecay,
       this.weightDecay > 0 ? 1 : 0,
     );
   }

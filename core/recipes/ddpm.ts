@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Network } from "../nn/network.ts";
 import type { Feature } from "../nn/spec.ts";
 import { ddpmNoisePredictor } from "../nn/architectures.ts";
-import { epsFromNetwork } from "../models.ts";
+import { epsFromMixture, epsFromNetwork } from "../models.ts";
 import { ddpmLoss, drawTimesAndNoise } from "../objectives/ddpm.ts";
 import {
   type DiscreteSchedule,
@@ -31,7 +31,7 @@ import type { Section } from "../spec/section.ts";
 import { ddpmSample, type DdpmVariance } from "../samplers/ddpm.ts";
 import { sampleInBatches } from "../samplers/batched.ts";
 import type { SamplerResult } from "../samplers/result.ts";
-import { EPOCHS, type EpochsConfig, type Trained, trainOnData } from "./train.ts";
+import { EPOCHS, type EpochsConfig, stepsOf, type Trained, trainOnData } from "./train.ts";
 import { blockMeans } from "../metrics/statistics.ts";
 
 /** The chain section: T steps with betas linear from betaStart to betaEnd (seed 004: 200, 1e-4, 0.02). */
@@ -131,8 +131,6 @@ export interface EpsNet {
   steps: number;
   /** The first update's largest move in units of the rate (`Trained.firstStep`). */
   firstStep: number;
-  /** The EMA of the weights, when asked (disposed with the network by `dispose`). */
-  ema?: Trained["ema"];
   dispose(): void;
 }
 
@@ -143,8 +141,10 @@ export interface EpsNetOptions {
   features?: Feature[];
   /** Their values for the minibatch rows `idx`. */
   featureValues?: (idx: Int32Array, step: number) => Record<string, tf.Tensor2D>;
-  /** EMA rate of the weights, if any. */
+  /** EMA rate of the weights, if any: the trained network then holds the averaged weights. */
   ema?: number;
+  /** Decay the learning rate to 0 over training by a cosine (`AdamOptions.cosineSteps`). */
+  cosineDecay?: boolean;
   /** The chain's betas when not the chain section's linear ones (a cosine schedule). */
   schedule?: DiscreteSchedule;
 }
@@ -175,10 +175,15 @@ export async function trainEpsNet(
       batchSize: c.train.batchSize,
       epochs: c.train.epochs,
       lr: c.train.lr,
+      cosineDecay: o.cosineDecay,
       ema: o.ema,
       features: o.featureValues,
       ...env,
     });
+    if (trained.ema) {
+      net.params.write(trained.ema.read());
+      trained.ema.dispose();
+    }
     const lossByEpoch = blockMeans(trained.losses, trained.batchesPerEpoch);
     const out: EpsNet = {
       net,
@@ -187,11 +192,7 @@ export async function trainEpsNet(
       finalLoss: lossByEpoch[lossByEpoch.length - 1],
       steps: trained.losses.length,
       firstStep: trained.firstStep,
-      ema: trained.ema,
-      dispose: () => {
-        out.ema?.dispose();
-        net.dispose();
-      },
+      dispose: () => net.dispose(),
     };
     return out;
   } catch (e) {
@@ -218,6 +219,8 @@ export interface TrainDdpmOptions {
   features?: (idx: Int32Array, step: number) => Record<string, tf.Tensor2D>;
   /** EMA rate of the weights, if any (the caller disposes `Trained.ema`). */
   ema?: number;
+  /** Cosine decay of the learning rate over all steps. */
+  cosineDecay?: boolean;
 }
 
 /** Train with Adam on shuffled epochs; returns the loss of every step. */
@@ -228,7 +231,12 @@ export function trainDdpm(o: TrainDdpmOptions): Promise<Trained> {
     x: o.x,
     dim: o.dim,
     batching: { kind: "epochs", batchSize: o.batchSize, epochs: o.epochs },
-    optimizer: { lr: o.lr },
+    optimizer: {
+      lr: o.lr,
+      cosineSteps: o.cosineDecay
+        ? stepsOf({ kind: "epochs", batchSize: o.batchSize, epochs: o.epochs }, o.x.length / o.dim)
+        : undefined,
+    },
     ema: o.ema,
     streams: o.streams,
     progress: o.progress,
@@ -271,6 +279,33 @@ export async function sampleAncestral(
     tf.dispose(w);
     await phase.tick();
     phase.done();
+  }
+}
+
+/**
+ * `c.samples` ancestral samples driven by the exact epsilon of `mixture` on the chain `chain`
+ * (purpose `sample`): what the sampler gives when learning is perfect, the oracle beside a model.
+ */
+export function sampleExact(
+  env: RunEnv,
+  mixture: GaussianMixture,
+  chain: ChainConfig,
+  c: AncestralConfig,
+): SamplerResult {
+  const oracle = new MixtureOracle(mixture);
+  try {
+    const schedule = chainSchedule(chain);
+    const eps = epsFromMixture(oracle, schedule);
+    return sampleInBatches(
+      env.streams,
+      "sample",
+      c.samples,
+      c.sampleBatch,
+      (noise) =>
+        ddpmSample(eps, schedule, noise, { dim: mixture.means[0].length, variance: c.variance }),
+    );
+  } finally {
+    oracle.dispose();
   }
 }
 

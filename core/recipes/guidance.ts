@@ -147,13 +147,9 @@ export async function trainGuided(
       featureValues: (idx) => ({
         label: oneHotWithDropout(Array.from(idx, (i) => labels[i]), K, c.train.pUncond, dropout),
       }),
+      // The trained network holds the averaged weights.
       ema: c.train.ema > 0 ? c.train.ema : undefined,
     });
-    if (eps.ema) {
-      eps.net.params.write(eps.ema.read());
-      eps.ema.dispose();
-      eps.ema = undefined;
-    }
     const trained = await trainNoisyClassifier({
       net: clf,
       schedule: eps.schedule,
