@@ -17,15 +17,23 @@ import type { Sde } from "./noise/sde.ts";
 /** Epsilon predictor of the discrete chain at rows of x, time index t (shared, or one per row). */
 export type EpsModel = (x: tf.Tensor2D, t: number | Int32Array) => tf.Tensor2D;
 
-/** A network with a learned time embedding named "t", plus fixed extra inputs, as an {@link EpsModel}. */
+/**
+ * A network with a time feature named "t", plus fixed extra inputs, as an {@link EpsModel}: a
+ * learned embedding takes t one-hot, sinusoidal features take t / (T - 1) in [0, 1].
+ */
 export function epsFromNetwork(
   net: Network,
   w: Weights,
   T: number,
   extra: Record<string, tf.Tensor2D> = {},
 ): EpsModel {
+  const sinusoidal = net.spec.features.some((f) => f.name === "t" && f.kind === "sinusoidal");
+  const timeInput = (t: number[] | Int32Array) =>
+    sinusoidal
+      ? tf.tensor2d(Float32Array.from(t, (v) => v / Math.max(1, T - 1)), [t.length, 1])
+      : oneHot(t, T);
   return (x, t) =>
-    tf.tidy(() => net.apply(w, x, { ...extra, t: oneHot(typeof t === "number" ? [t] : t, T) }));
+    tf.tidy(() => net.apply(w, x, { ...extra, t: timeInput(typeof t === "number" ? [t] : t) }));
 }
 
 /**

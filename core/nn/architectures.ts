@@ -8,10 +8,21 @@ import type { NetworkSpec } from "./spec.ts";
 export function ddpmNoisePredictor(
   c: { T: number; timeEmbedDim: number; hidden: number[] },
   dim = 2,
+  timeEmbedding: "learned" | "sinusoidal" = "learned",
 ): NetworkSpec {
   return {
     inputDim: dim,
-    features: [{ kind: "embedding", name: "t", classes: c.T, dim: c.timeEmbedDim }],
+    features: [
+      timeEmbedding === "learned"
+        ? { kind: "embedding", name: "t", classes: c.T, dim: c.timeEmbedDim }
+        // timeEmbedDim / 2 fixed frequencies of t / (T - 1), geometric from 1 to T.
+        : {
+          kind: "sinusoidal",
+          name: "t",
+          frequencies: Math.max(1, Math.floor(c.timeEmbedDim / 2)),
+          maxFrequency: c.T,
+        },
+    ],
     hidden: c.hidden,
     activation: "relu",
     outputDim: dim,

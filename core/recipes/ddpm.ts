@@ -145,6 +145,8 @@ export interface EpsNetOptions {
   ema?: number;
   /** Decay the learning rate to 0 over training by a cosine (`AdamOptions.cosineSteps`). */
   cosineDecay?: boolean;
+  /** The time feature: seed 004's learned embedding (default) or fixed sinusoidal features. */
+  timeEmbedding?: "learned" | "sinusoidal";
   /** The chain's betas when not the chain section's linear ones (a cosine schedule). */
   schedule?: DiscreteSchedule;
 }
@@ -160,7 +162,7 @@ export async function trainEpsNet(
   o: EpsNetOptions = {},
 ): Promise<EpsNet> {
   const dim = o.dim ?? 2;
-  const spec = ddpmNoisePredictor({ T: c.chain.T, ...c.model }, dim);
+  const spec = ddpmNoisePredictor({ T: c.chain.T, ...c.model }, dim, o.timeEmbedding);
   const net = new Network(
     { ...spec, features: [...spec.features, ...(o.features ?? [])] },
     env.streams.get("init"),
