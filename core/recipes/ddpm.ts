@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Network } from "../nn/network.ts";
 import type { Feature } from "../nn/spec.ts";
 import { ddpmNoisePredictor } from "../nn/architectures.ts";
-import { epsFromMixture, epsFromNetwork } from "../models.ts";
+import { epsFromMixture, epsFromNetwork, type EpsModel } from "../models.ts";
 import { ddpmLoss, drawTimesAndNoise } from "../objectives/ddpm.ts";
 import {
   type DiscreteSchedule,
@@ -265,18 +265,7 @@ export async function sampleAncestral(
   const w = model.net.params.fused();
   try {
     const eps = epsFromNetwork(model.net, w, model.schedule.T);
-    return sampleInBatches(
-      env.streams,
-      "sample",
-      c.samples,
-      c.sampleBatch,
-      (noise) =>
-        ddpmSample(eps, model.schedule, noise, {
-          dim: o.dim ?? 2,
-          variance: c.variance,
-          keep: o.keep,
-        }),
-    );
+    return ancestralInBatches(env, eps, model.schedule, c, o.dim ?? 2, o.keep);
   } finally {
     tf.dispose(w);
     await phase.tick();
@@ -298,17 +287,28 @@ export function sampleExact(
   try {
     const schedule = chainSchedule(chain);
     const eps = epsFromMixture(oracle, schedule);
-    return sampleInBatches(
-      env.streams,
-      "sample",
-      c.samples,
-      c.sampleBatch,
-      (noise) =>
-        ddpmSample(eps, schedule, noise, { dim: mixture.means[0].length, variance: c.variance }),
-    );
+    return ancestralInBatches(env, eps, schedule, c, mixture.means[0].length);
   } finally {
     oracle.dispose();
   }
+}
+
+/** `c.samples` ancestral samples of `eps` (purpose `sample`, `c.sampleBatch` at a time). */
+function ancestralInBatches(
+  env: RunEnv,
+  eps: EpsModel,
+  schedule: DiscreteSchedule,
+  c: AncestralConfig,
+  dim: number,
+  keep?: number[],
+): SamplerResult {
+  return sampleInBatches(
+    env.streams,
+    "sample",
+    c.samples,
+    c.sampleBatch,
+    (noise) => ddpmSample(eps, schedule, noise, { dim, variance: c.variance, keep }),
+  );
 }
 
 /** A draw of q(x_t | x_0) for each row of x0 (flat, `dim` per row) at time index t. */
