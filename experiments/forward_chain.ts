@@ -102,6 +102,7 @@ export const forwardChainExperiment: Experiment<ForwardChainConfig> = {
     const schedule = ddpm.chainSchedule(c.chain);
     const states = await forwardChain(env, schedule, data.x, 2, c.check.steps);
     const metrics: Record<string, number> = {};
+    const many = repeatRows(data.x, c.check.samplerDraws * 2);
     const rows = c.check.steps.map((t) => {
       const r = residualMoments(states.get(t)!, data.x, schedule.alphaBar[t]);
       const q = judgeSamples(marginalDataset(data.dataset, schedule, t), c.quality, states.get(t)!);
@@ -110,7 +111,6 @@ export const forwardChainExperiment: Experiment<ForwardChainConfig> = {
       const oneShot = ddpm.forwardSample(schedule, data.x, 2, t, env.streams.get("oneShot"));
       metrics[`samplerVarError_t${t}`] = residualMoments(oneShot, data.x, schedule.alphaBar[t])
         .varianceError;
-      const many = repeatRows(data.x, c.check.samplerDraws * 2);
       const drawn = ddpm.forwardSample(schedule, many, 2, t, env.streams.get("slope"));
       metrics[`samplerSlopeError_t${t}`] = residualMoments(drawn, many, schedule.alphaBar[t])
         .slopeError;

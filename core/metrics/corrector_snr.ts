@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Sde } from "../noise/sde.ts";
-import { correctorStepSize } from "../samplers/pc.ts";
+import { correctorScale, correctorStepSize } from "../samplers/pc.ts";
 import { uniformTimes } from "../solvers/solve.ts";
 import type { Stream } from "../runtime/random.ts";
 
@@ -28,7 +28,7 @@ export function correctorSnrError(
   let worst = 0;
   for (let k = 0; k < steps; k++) {
     const t = times[k], s = times[k + 1], std = sde.std(t);
-    const a = sde.name === "ve" ? 1 : (sde.meanCoef(t) / sde.meanCoef(s)) ** 2;
+    const a = correctorScale(sde, t, s);
     const ratio = tf.tidy(() => {
       const x = tf.mul(std, tf.tensor2d(stream.normals(2 * points), [points, 2]));
       const score = tf.div(x, -std * std) as tf.Tensor2D;

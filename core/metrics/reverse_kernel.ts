@@ -103,28 +103,31 @@ export function reverseKernelErrors(
   const dim = mixtureDim(m);
   let meanError = 0;
   const varError = { beta: 0, posterior: 0 };
-  for (let t = s.T - 1; t >= 0; t--) {
-    const qt = marginal(m, Math.sqrt(s.alphaBar[t]), Math.sqrt(1 - s.alphaBar[t]));
-    const xs = sampleMixture(qt, points, stream).x;
-    const exact = reverseMean(m, s, t, xs);
-    const x = tf.tensor2d(xs, [points, dim]);
-    const mean = step(x, t, "beta", null);
-    const got = mean.dataSync();
-    for (let i = 0; i < got.length; i++) {
-      meanError = Math.max(meanError, Math.abs(got[i] - exact[i]) / Math.sqrt(s.beta[t]));
-    }
-    if (t > 0) {
-      const ones = tf.ones([points, dim]) as tf.Tensor2D;
-      for (const [rule, std0] of [["beta", 1], ["posterior", 0]] as const) {
-        const noisy = step(x, t, rule, ones);
-        const sigma = tf.tidy(() => tf.max(tf.abs(tf.sub(noisy, mean))).dataSync()[0]);
-        noisy.dispose();
-        const want = reverseVariance(s, t, std0);
-        varError[rule] = Math.max(varError[rule], Math.abs((sigma * sigma) / want - 1));
+  const ones = tf.ones([points, dim]) as tf.Tensor2D;
+  try {
+    for (let t = s.T - 1; t >= 0; t--) {
+      const qt = marginal(m, Math.sqrt(s.alphaBar[t]), Math.sqrt(1 - s.alphaBar[t]));
+      const xs = sampleMixture(qt, points, stream).x;
+      const exact = reverseMean(m, s, t, xs);
+      const x = tf.tensor2d(xs, [points, dim]);
+      const mean = step(x, t, "beta", null);
+      const got = mean.dataSync();
+      for (let i = 0; i < got.length; i++) {
+        meanError = Math.max(meanError, Math.abs(got[i] - exact[i]) / Math.sqrt(s.beta[t]));
       }
-      ones.dispose();
+      if (t > 0) {
+        for (const [rule, std0] of [["beta", 1], ["posterior", 0]] as const) {
+          const noisy = step(x, t, rule, ones);
+          const sigma = tf.tidy(() => tf.max(tf.abs(tf.sub(noisy, mean))).dataSync()[0]);
+          noisy.dispose();
+          const want = reverseVariance(s, t, std0);
+          varError[rule] = Math.max(varError[rule], Math.abs((sigma * sigma) / want - 1));
+        }
+      }
+      tf.dispose([x, mean]);
     }
-    tf.dispose([x, mean]);
+  } finally {
+    ones.dispose();
   }
   return {
     stepMeanError: meanError,

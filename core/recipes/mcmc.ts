@@ -122,10 +122,7 @@ export async function langevinComparison(
 ): Promise<LangevinComparison> {
   const ch = c.chains;
   const oracle = new MixtureOracle(mixture);
-  const target = {
-    score: (x: tf.Tensor2D) => oracle.score(x),
-    logDensity: (x: tf.Tensor2D) => oracle.logDensity(x),
-  };
+  const target = targetOf(oracle);
   const start = tf.tidy(() => tf.tile(tf.tensor2d([ch.start]), [ch.chains, 1]) as tf.Tensor2D);
   const out: Omit<LangevinComparison, "annealed"> = { curves: [], metrics: {}, finals: [] };
   // Chains that blew up are counted and left out; with fewer than 2 finite chains the figures are
@@ -221,10 +218,7 @@ export function stationarityCheck(
   o: StationaryConfig,
 ): Record<string, number> {
   const oracle = new MixtureOracle(mixture);
-  const target = {
-    score: (x: tf.Tensor2D) => oracle.score(x),
-    logDensity: (x: tf.Tensor2D) => oracle.logDensity(x),
-  };
+  const target = targetOf(oracle);
   const draws = sampleMixture(mixture, o.chains, env.streams.get("stationary/start")).x;
   const start = tf.tensor2d(draws, [o.chains, 2]);
   const metrics: Record<string, number> = {};
@@ -247,4 +241,12 @@ export function stationarityCheck(
     start.dispose();
     oracle.dispose();
   }
+}
+
+/** The mixture's exact score and log-density as the target of ULA and MALA. */
+function targetOf(oracle: MixtureOracle) {
+  return {
+    score: (x: tf.Tensor2D) => oracle.score(x),
+    logDensity: (x: tf.Tensor2D) => oracle.logDensity(x),
+  };
 }

@@ -44,6 +44,11 @@ function meanNorm(x: tf.Tensor2D): tf.Tensor {
   return tf.mean(tf.sqrt(tf.sum(tf.square(x), 1)));
 }
 
+/** The corrector's a: (mean(t) / mean(s))^2 = e^{-int beta} for VP-type SDEs, 1 for VE. */
+export function correctorScale(sde: Sde, t: number, s: number): number {
+  return sde.name === "ve" ? 1 : (sde.meanCoef(t) / sde.meanCoef(s)) ** 2;
+}
+
 /**
  * The corrector's step size e at time t (next grid time s) for score values `cs` and noise `z`
  * (see the module doc): the Langevin step whose signal-to-noise ratio |e s| / |sqrt(2 e) z| is
@@ -59,7 +64,7 @@ export function correctorStepSize(
   z: tf.Tensor2D,
 ): tf.Tensor {
   return tf.tidy(() => {
-    const a = sde.name === "ve" ? 1 : (sde.meanCoef(t) / sde.meanCoef(s)) ** 2;
+    const a = correctorScale(sde, t, s);
     return norms === "batch"
       ? tf.mul(2 * a, tf.square(tf.div(tf.mul(snr, meanNorm(z)), tf.add(meanNorm(cs), 1e-12))))
       : tf.scalar(2 * a * snr * snr * sde.std(t) ** 2);
