@@ -9,7 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Network, oneHot } from "./nn/network.ts";
 import type { Weights } from "./nn/weights.ts";
-import type { DiscreteSchedule } from "./noise/schedules.ts";
+import { type DiscreteSchedule, marginalCoefficients } from "./noise/schedules.ts";
 import type { MixtureOracle } from "./data/mixtures.ts";
 import type { ScoreFunction } from "./objectives/score_matching.ts";
 import type { Sde } from "./noise/sde.ts";
@@ -34,6 +34,25 @@ export function epsFromNetwork(
       : oneHot(t, T);
   return (x, t) =>
     tf.tidy(() => net.apply(w, x, { ...extra, t: timeInput(typeof t === "number" ? [t] : t) }));
+}
+
+/**
+ * A network trained in the score form of the chain (seed 004 section 16.4 before its
+ * reparameterization): it outputs s_theta(x_t, t) ~ grad log q_t(x_t), read as the epsilon
+ * predictor eps_theta = -sqrt(1 - alphaBar_t) s_theta that the samplers take.
+ */
+export function epsFromScoreNetwork(
+  net: Network,
+  w: Weights,
+  s: DiscreteSchedule,
+  extra: Record<string, tf.Tensor2D> = {},
+): EpsModel {
+  const score = epsFromNetwork(net, w, s.T, extra);
+  return (x, t) =>
+    tf.tidy(() => {
+      const { std } = marginalCoefficients(s, typeof t === "number" ? [t] : t);
+      return tf.mul(score(x, t), tf.neg(std)) as tf.Tensor2D;
+    });
 }
 
 /**

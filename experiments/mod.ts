@@ -2,6 +2,7 @@
 import type { AnyExperiment } from "../core/harness/experiment.ts";
 import { ddpmRing8 } from "./ddpm_ring8.ts";
 import { ddpmRing8Improved } from "./ddpm_ring8_improved.ts";
+import { ddpmLossForms } from "./ddpm_loss_forms.ts";
 import { scoreFields, swissRollFields } from "./score_fields.ts";
 import { scoreMatchingObjectives } from "./score_matching_objectives.ts";
 import { langevinMcmc } from "./langevin_mcmc.ts";
@@ -47,4 +48,5 @@ export const EXPERIMENTS: AnyExperiment[] = [
   latentInterpolation,
   guidanceOverlap,
   ddpmRing8Improved,
+  ddpmLossForms,
 ];

@@ -1,6 +1,7 @@
 /** The charts and notes of `ncsn-three-clusters`, built from what its run returns. */
 import type { Chart } from "../core/harness/experiment.ts";
 import type { NcsnRun } from "../core/recipes/ncsn.ts";
+import type { Judged } from "../core/recipes/quality.ts";
 import { dataWindow, lineChart } from "../core/report/charts.ts";
 import {
   annealedSamplesChart,
@@ -16,6 +17,7 @@ export type Shown = { data: { dataset: string }; sample: { samples: number; sigm
 export function ncsnPage(
   c: Shown,
   r: NcsnRun,
+  spread?: { sigmaMax: number; judged: Judged },
 ): { charts: Chart[]; notes: string[] } {
   return {
     charts: [
@@ -81,6 +83,21 @@ export function ncsnPage(
       "exp(error) predicts the skew of the sample counts. With σ_max = 1, a third of the distance between " +
       "clusters, no level is smooth enough for the score to be learned well between them. " +
       "`ncsn-three-clusters-improved` fixes it.",
+      ...(spread ? [spreadNote(c, r, spread)] : []),
     ],
   };
+}
+
+/** Seed 002's top-level rule against seed 000's sigma_max, both on the exact score. */
+function spreadNote(c: Shown, r: NcsnRun, s: { sigmaMax: number; judged: Judged }): string {
+  const q = (j: Judged) =>
+    `mode KL ${j.quality.modeKl!.toFixed(4)}, MMD² ${j.quality.mmd2.toFixed(4)}, ` +
+    `${j.quality.highQualityFraction!.toFixed(3)} near a mode`;
+  return `σ_max by the data's spread (seed 002's rule: σ_1 = the largest distance between training ` +
+    `points, ${
+      s.sigmaMax.toFixed(2)
+    }) against seed 000's σ_max = ${c.sample.sigmaMax}, on the exact ` +
+    `score with the same levels, steps and start noise: ${q(s.judged)}, against ${q(r.theirs)}. ` +
+    "Seed 000's network is trained only up to σ = 1, so the rule is a change of training too " +
+    "(`ncsn-three-clusters-improved`).";
 }

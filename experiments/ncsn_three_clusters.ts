@@ -89,7 +89,26 @@ export const ncsnThreeClusters: Experiment<NcsnConfig> = {
   },
   schema,
   checks,
-  metrics: ncsn.NCSN_METRICS,
+  metrics: {
+    ...ncsn.NCSN_METRICS,
+    spreadRule_sigmaMax: {
+      description: "σ_1 by seed 002's rule: the largest distance between training points",
+      gate: { exact: "float64" },
+    },
+    spreadRule_mmd2: { description: "MMD² of the exact score, σ_1 by that rule", better: "lower" },
+    spreadRule_modeKl: {
+      description: "mode KL of the exact score, σ_1 by that rule",
+      better: "lower",
+    },
+    spreadRule_modesCovered: {
+      description: "modes covered by the exact score, σ_1 by that rule",
+      better: "higher",
+    },
+    spreadRule_highQualityFraction: {
+      description: "high-quality fraction of the exact score, σ_1 by that rule",
+      better: "higher",
+    },
+  },
 
   async run(env) {
     const c = env.config, s = c.sample;
@@ -102,26 +121,42 @@ export const ncsnThreeClusters: Experiment<NcsnConfig> = {
     });
     try {
       const sigmas = geometricSigmas(s.sigmaMax, s.sigmaMin, s.levels);
-      const run = await ncsn.annealedLearnedVsExact(env, model, mixture, sigmas, {
+      const sampler = {
         samples: s.samples,
         dim: 2,
         stepsPerLevel: s.stepsPerLevel,
-        rule: { kind: "proportional", c: s.c },
+        rule: { kind: "proportional" as const, c: s.c },
         form: s.form,
-      }, { max: s.sigmaMax, min: s.sigmaMin });
+      };
+      const run = await ncsn.annealedLearnedVsExact(env, model, mixture, sigmas, sampler, {
+        max: s.sigmaMax,
+        min: s.sigmaMin,
+      });
+      const spread = ncsn.exactUnderSpreadRule(
+        data.dataset,
+        c.quality,
+        data.x,
+        env.streams,
+        s,
+        sampler,
+      );
       const { ours, theirs, metrics, details } = ncsn.comparisonFigures(
         data.dataset,
         c.quality,
         run,
         model,
         s.sigmaMax,
+        {
+          spreadRule_sigmaMax: spread.sigmaMax,
+          ...ncsn.oracleFigures(spread.judged.quality, "spreadRule"),
+        },
       );
       return {
         metrics,
         details,
         files: [{ name: "samples.csv", content: samplesCsv(run.learned.x) }],
         probe: ours.probe,
-        ...ncsnPage(c, { data: data.x, run, ours, theirs, losses: model.losses, metrics }),
+        ...ncsnPage(c, { data: data.x, run, ours, theirs, losses: model.losses, metrics }, spread),
       };
     } finally {
       model.dispose();

@@ -4,7 +4,8 @@
  *   L = E_{x0, t ~ U{0..T-1}, eps ~ N(0, I)} |eps_theta(sqrt(alphaBar_t) x0 + sqrt(1 - alphaBar_t) eps, t) - eps|^2
  *
  * averaged over rows and coordinates (torch's mse_loss). It is denoising score matching with
- * s_theta = -eps_theta / sqrt(1 - alphaBar_t).
+ * s_theta = -eps_theta / sqrt(1 - alphaBar_t); {@link ddpmScoreLoss} is the same regression
+ * written for a network that outputs the score itself (the form seed 004 reparameterizes away).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { EpsModel } from "../models.ts";
@@ -35,5 +36,28 @@ export function ddpmLoss(
     const c = marginalCoefficients(s, t);
     const xt = qSample(x0, c.mean, c.std, noise);
     return tf.mean(tf.squaredDifference(eps(xt, t), noise)) as tf.Scalar;
+  });
+}
+
+/**
+ * The score form of the same objective (seed 004 section 16.4, before the reparameterization):
+ *
+ *   L = E |s_theta(x_t, t) + eps / sqrt(1 - alphaBar_t)|^2
+ *
+ * for a network `score` that outputs grad log q_t itself; with eps_theta = -sqrt(1 - alphaBar_t)
+ * s_theta it is the epsilon loss weighted by 1 / (1 - alphaBar_t), which grows to 1 / beta_1 at
+ * the first step.
+ */
+export function ddpmScoreLoss(
+  score: (x: tf.Tensor2D, t: Int32Array) => tf.Tensor2D,
+  s: DiscreteSchedule,
+  x0: tf.Tensor2D,
+  t: Int32Array,
+  noise: tf.Tensor2D,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const c = marginalCoefficients(s, t);
+    const xt = qSample(x0, c.mean, c.std, noise);
+    return tf.mean(tf.squaredDifference(score(xt, t), tf.div(tf.neg(noise), c.std))) as tf.Scalar;
   });
 }

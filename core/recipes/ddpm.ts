@@ -7,8 +7,9 @@ import * as tf from "@tensorflow/tfjs";
 import { Network } from "../nn/network.ts";
 import type { Feature } from "../nn/spec.ts";
 import { ddpmNoisePredictor } from "../nn/architectures.ts";
-import { epsFromMixture, epsFromNetwork, type EpsModel } from "../models.ts";
-import { ddpmLoss, drawTimesAndNoise } from "../objectives/ddpm.ts";
+import { epsFromMixture, epsFromNetwork, epsFromScoreNetwork, type EpsModel } from "../models.ts";
+import type { Weights } from "../nn/weights.ts";
+import { ddpmLoss, ddpmScoreLoss, drawTimesAndNoise } from "../objectives/ddpm.ts";
 import {
   type DiscreteSchedule,
   linearBetaSchedule,
@@ -32,7 +33,8 @@ import { ddpmSample, type DdpmVariance } from "../samplers/ddpm.ts";
 import { sampleInBatches } from "../samplers/batched.ts";
 import type { SamplerResult } from "../samplers/result.ts";
 import { EPOCHS, type EpochsConfig, stepsOf, type Trained, trainOnData } from "./train.ts";
-import { blockMeans } from "../metrics/statistics.ts";
+import { blockMeans, summary } from "../metrics/statistics.ts";
+import { epsRmsError } from "../metrics/eps_error.ts";
 
 /** The chain section: T steps with betas linear from betaStart to betaEnd (seed 004: 200, 1e-4, 0.02). */
 export interface ChainConfig {
@@ -119,10 +121,18 @@ export const DDPM_METRICS: Record<"finalLoss", MetricSpec> = {
   },
 };
 
+/**
+ * What a chain's network outputs: the noise eps_theta (seed 004's choice) or the score s_theta of
+ * q_t (the form before its reparameterization); either is read as an {@link EpsModel}.
+ */
+export type ChainOutput = "eps" | "score";
+
 /** A trained epsilon network and its training record. */
 export interface EpsNet {
   net: Network;
   schedule: DiscreteSchedule;
+  /** What the network outputs ({@link epsModelOf} reads either as an epsilon predictor). */
+  output: ChainOutput;
   /** Mean loss per epoch. */
   lossByEpoch: number[];
   /** The last epoch's mean loss ({@link DDPM_METRICS}). */
@@ -149,6 +159,8 @@ export interface EpsNetOptions {
   timeEmbedding?: "learned" | "sinusoidal";
   /** The chain's betas when not the chain section's linear ones (a cosine schedule). */
   schedule?: DiscreteSchedule;
+  /** What the network outputs and is trained on: eps (default, `ddpmLoss`) or the score (`ddpmScoreLoss`). */
+  output?: ChainOutput;
 }
 
 /**
@@ -180,6 +192,7 @@ export async function trainEpsNet(
       cosineDecay: o.cosineDecay,
       ema: o.ema,
       features: o.featureValues,
+      output: o.output,
       ...env,
     });
     if (trained.ema) {
@@ -190,6 +203,7 @@ export async function trainEpsNet(
     const out: EpsNet = {
       net,
       schedule,
+      output: o.output ?? "eps",
       lossByEpoch,
       finalLoss: lossByEpoch[lossByEpoch.length - 1],
       steps: trained.losses.length,
@@ -223,6 +237,8 @@ export interface TrainDdpmOptions {
   ema?: number;
   /** Cosine decay of the learning rate over all steps. */
   cosineDecay?: boolean;
+  /** What the network outputs: eps (default) or the score. */
+  output?: ChainOutput;
 }
 
 /** Train with Adam on shuffled epochs; returns the loss of every step. */
@@ -245,10 +261,24 @@ export function trainDdpm(o: TrainDdpmOptions): Promise<Trained> {
     checkpoints: o.checkpoints,
     loss: (w, x0, idx, step) => {
       const { t, eps } = drawTimesAndNoise(idx.length, o.dim, o.schedule.T, noise);
-      const model = epsFromNetwork(o.net, w, o.schedule.T, o.features?.(idx, step));
-      return ddpmLoss(model, o.schedule, x0, t, tf.tensor2d(eps, [idx.length, o.dim]));
+      const net = epsFromNetwork(o.net, w, o.schedule.T, o.features?.(idx, step));
+      const noiseRows = tf.tensor2d(eps, [idx.length, o.dim]);
+      return o.output === "score"
+        ? ddpmScoreLoss(net, o.schedule, x0, t, noiseRows)
+        : ddpmLoss(net, o.schedule, x0, t, noiseRows);
     },
   });
+}
+
+/** A trained chain network with weights `w` (and fixed extra inputs) as an epsilon predictor. */
+export function epsModelOf(
+  model: EpsNet,
+  w: Weights,
+  extra: Record<string, tf.Tensor2D> = {},
+): EpsModel {
+  return model.output === "score"
+    ? epsFromScoreNetwork(model.net, w, model.schedule, extra)
+    : epsFromNetwork(model.net, w, model.schedule.T, extra);
 }
 
 /**
@@ -264,8 +294,7 @@ export async function sampleAncestral(
   const phase = env.progress.phase("sample", 1);
   const w = model.net.params.fused();
   try {
-    const eps = epsFromNetwork(model.net, w, model.schedule.T);
-    return ancestralInBatches(env, eps, model.schedule, c, o.dim ?? 2, o.keep);
+    return ancestralInBatches(env, epsModelOf(model, w), model.schedule, c, o.dim ?? 2, o.keep);
   } finally {
     tf.dispose(w);
     await phase.tick();
@@ -309,6 +338,36 @@ function ancestralInBatches(
     c.sampleBatch,
     (noise) => ddpmSample(eps, schedule, noise, { dim, variance: c.variance, keep }),
   );
+}
+
+/**
+ * A trained chain network against the exact epsilon of `mixture` (`epsRmsError` at each time index
+ * of `times`, on q_t draws from the first `points` rows of x0, purpose `check`), and the spread
+ * (sd / mean) of its last `lastEpochs` epoch losses: how settled training ended.
+ */
+export function exactCheck(
+  env: RunEnv,
+  model: EpsNet,
+  mixture: GaussianMixture,
+  x0: Float32Array,
+  c: { points: number; times: number[]; lastEpochs: number },
+): { epsError: number[]; lossSpread: number } {
+  const dim = mixture.means[0].length;
+  const rows = x0.subarray(0, dim * Math.min(c.points, x0.length / dim));
+  const oracle = new MixtureOracle(mixture);
+  const w = model.net.params.fused();
+  try {
+    const eps = epsModelOf(model, w), exact = epsFromMixture(oracle, model.schedule);
+    const stream = env.streams.get("check");
+    const epsError = c.times.map((t) =>
+      epsRmsError(eps, exact, model.schedule, rows, dim, t, stream)
+    );
+    const last = summary(model.lossByEpoch.slice(-c.lastEpochs));
+    return { epsError, lossSpread: last.sd / last.mean };
+  } finally {
+    tf.dispose(w);
+    oracle.dispose();
+  }
 }
 
 /** A draw of q(x_t | x_0) for each row of x0 (flat, `dim` per row) at time index t. */
@@ -356,7 +415,7 @@ export function scoreCheck1d(
   const w = model.net.params.fused();
   const [learned, exact] = tf.tidy(() => {
     const x = tf.tensor2d(grid, [grid.length, 1]);
-    const eps = epsFromNetwork(model.net, w, model.schedule.T)(x, t);
+    const eps = epsModelOf(model, w)(x, t);
     return [tf.div(eps, -s).dataSync(), oracle.score(x, a, s).dataSync()] as Float32Array[];
   });
   tf.dispose(w);

@@ -26,6 +26,7 @@ import { type LogWeightError, logWeightErrors, topDecadeError } from "../metrics
 import type { Quality } from "../metrics/quality.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { mean } from "../metrics/statistics.ts";
+import { maxPairwiseDistance } from "../metrics/points.ts";
 import type { RunEnv } from "../runtime/env.ts";
 import type { MetricSpec } from "../spec/metrics.ts";
 import { geometricSigmas } from "../noise/schedules.ts";
@@ -210,11 +211,37 @@ export async function annealedLearnedVsExact(
   }
 }
 
-/** The exact-score sampler's figures, named `oracle_<figure>`. */
-export function oracleFigures(q: Quality): Record<string, number> {
+/**
+ * Seed 002's rule for the top level against a fixed one, with learning taken out: the same annealed
+ * sampler on the exact score with sigma_1 = the largest distance between training points
+ * (`maxPairwiseDistance`) and the same number of geometric levels down to `sigmaMin`, on the same
+ * per-sample streams (purpose `sample`) as the run it is compared with. Returns sigma_1 and the
+ * judged samples.
+ */
+export function exactUnderSpreadRule(
+  dataset: Dataset,
+  quality: QualityOptions,
+  x: Float32Array,
+  streams: Streams,
+  s: { sigmaMin: number; levels: number },
+  o: SampleAnnealedOptions,
+): { sigmaMax: number; judged: Judged } {
+  const sigmaMax = maxPairwiseDistance(x);
+  const oracle = new Oracle(dataset.mixture!);
+  try {
+    const sigmas = geometricSigmas(sigmaMax, s.sigmaMin, s.levels);
+    const run = sampleAnnealed(scoreFromMixture(oracle), sigmas, streams, "sample", o);
+    return { sigmaMax, judged: judgeSamples(dataset, quality, run.x) };
+  } finally {
+    oracle.dispose();
+  }
+}
+
+/** The exact-score sampler's figures, named `<prefix>_<figure>` (`oracle_mmd2`, ...). */
+export function oracleFigures(q: Quality, prefix = "oracle"): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of ["mmd2", "modeKl", "modesCovered", "highQualityFraction"] as const) {
-    out[`oracle_${k}`] = q[k]!;
+    out[`${prefix}_${k}`] = q[k]!;
   }
   return out;
 }
