@@ -80,6 +80,25 @@ export function epsFromMixture(oracle: MixtureOracle, s: DiscreteSchedule): EpsM
     });
 }
 
+/**
+ * The chain's score indexed by its noise std, as a {@link ScoreFn} for the annealed samplers: the
+ * level must be one of the chain's sigma_t = sqrt(1 - alphaBar_t) (computed so; found exactly),
+ * and s(x, sigma_t) = -eps(x, t) / sigma_t is the score of q_t (the annealed levels are the
+ * chain's own marginals, x_t = sqrt(alphaBar_t) x_0 + sigma_t z).
+ */
+export function scoreFromEpsAtStd(eps: EpsModel, s: DiscreteSchedule): ScoreFn {
+  const index = new Map<number, number>();
+  for (let t = 0; t < s.T; t++) index.set(Math.sqrt(1 - s.alphaBar[t]), t);
+  return (x, sigma) =>
+    tf.tidy(() => {
+      const t = typeof sigma === "number" ? index.get(sigma) : undefined;
+      if (t === undefined) {
+        throw new Error("scoreFromEpsAtStd: the level is not a sigma_t of the chain");
+      }
+      return tf.div(eps(x, t), -(sigma as number)) as tf.Tensor2D;
+    });
+}
+
 /** A noise-conditional classifier of the chain: logits of p(y | x_t) at time index t, [N, K]. */
 export type NoisyClassifier = (x: tf.Tensor2D, t: number | Int32Array) => tf.Tensor2D;
 

@@ -24,6 +24,8 @@ export interface ConditionalOnehotConfig extends ddpm.DdpmBase {
   data: DataConfig<(typeof LABELLED)[number]>;
   /** Samples per label. */
   sample: conditional.ConditionalSamplingConfig;
+  /** Conditional Langevin with the same network (seed 000, exercise 4), beside the exact score. */
+  langevin: conditional.ConditionalLangevinConfig;
   quality: QualityOptions;
 }
 
@@ -31,6 +33,7 @@ const full: ConditionalOnehotConfig = {
   data: { dataset: "ring8", trainSize: 5000 },
   ...ddpm.SEED_004,
   sample: { perCondition: 100, variance: "posterior" },
+  langevin: { levels: 20, stepsPerLevel: 50, alpha: 2e-5 },
   quality: DEFAULT_QUALITY,
 };
 
@@ -38,6 +41,7 @@ const { schema, checks } = assemble<ConditionalOnehotConfig>({
   data: dataSection(LABELLED),
   ...ddpm.DDPM_SECTIONS,
   sample: conditional.CONDITIONAL_SAMPLING,
+  langevin: conditional.CONDITIONAL_LANGEVIN,
   quality: QUALITY,
 }, [trainingFitsData]);
 
@@ -56,6 +60,7 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
     quick: derive(full, {
       train: { epochs: 40 },
       sample: { perCondition: 50 },
+      langevin: { levels: 10, stepsPerLevel: 20 },
       quality: { referenceSize: 2000, permutations: 50, permutationSize: 200 },
     }),
   },
@@ -76,6 +81,15 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
       headline: true,
     },
     ...ddpm.DDPM_METRICS,
+    "langevinAccuracy_*": {
+      description:
+        "conditional Langevin with the network: lowest (`min`) and mean accuracy over labels",
+      better: "higher",
+    },
+    "langevinExactAccuracy_*": {
+      description: "the same sampler on the exact conditional score",
+      better: "higher",
+    },
   },
 
   async run(env) {
@@ -92,12 +106,27 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
       const labelRows = Array.from({ length: K }, (_, k) => ({ label: oneHot([k], K) }));
       const s = await conditional.sampleConditions(env, model, labelRows, c.sample);
       const acc = labelAccuracy(s.byCondition, m.means, m.std);
+      const rows = Array.from({ length: K }, (_, k) => ({ label: oneHot([k], K) }));
+      const lv = conditional.conditionalLangevin(
+        env,
+        model,
+        rows,
+        m,
+        c.sample.perCondition,
+        c.langevin,
+      );
+      const lvAcc = labelAccuracy(lv.learned, m.means, m.std);
+      const lvExact = labelAccuracy(lv.exact, m.means, m.std);
       const judged = judgeSamples(data.dataset, c.quality, s.x);
       return {
         metrics: {
           ...Object.fromEntries(acc.perLabel.map((a, k) => [`accuracy_label${k}`, a])),
           accuracyMin: acc.min,
           accuracyMean: acc.mean,
+          langevinAccuracy_min: lvAcc.min,
+          langevinAccuracy_mean: lvAcc.mean,
+          langevinExactAccuracy_min: lvExact.min,
+          langevinExactAccuracy_mean: lvExact.mean,
           ...judged.quality,
           finalLoss: model.finalLoss,
         },
@@ -112,6 +141,7 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
           byLabel: s.byCondition,
           accuracy: acc.perLabel,
           lossByEpoch: model.lossByEpoch,
+          langevin: { learned: lv.learned, accuracy: lvAcc, exact: lvExact },
         }),
       };
     } finally {

@@ -19,7 +19,9 @@ import type { AdamOptions } from "../nn/adam.ts";
 import type { RunEnv } from "../runtime/env.ts";
 import { rules } from "../spec/rules.ts";
 import type { Section } from "../spec/section.ts";
-import { epsFromNetwork } from "../models.ts";
+import { epsFromMixture, epsFromNetwork, scoreFromEpsAtStd } from "../models.ts";
+import { type GaussianMixture, MixtureOracle } from "../data/mixtures.ts";
+import { annealedLangevin } from "../samplers/annealed_langevin.ts";
 import type { EpsNet } from "./ddpm.ts";
 
 /** The sample section of conditional generation: samples per requested condition, reverse variance. */
@@ -128,4 +130,83 @@ export function sampleByCondition(
     (_, i) => Math.floor(i / perCondition),
   );
   return { x, condition, byCondition };
+}
+
+/**
+ * Conditional Langevin (seed 000, exercise 4): annealed Langevin, x + eps_i s + sqrt(2 eps_i) z,
+ * on the chain's own marginals q_t(x | y) at `levels` time indices from T - 1 down to 0, with
+ * eps_i = alpha sigma_i^2 / sigma_0^2 and `stepsPerLevel` steps each, started from N(0, sigma_{T-1}^2 I).
+ */
+export interface ConditionalLangevinConfig {
+  levels: number;
+  stepsPerLevel: number;
+  alpha: number;
+}
+
+/** The rules of {@link ConditionalLangevinConfig}. */
+export const CONDITIONAL_LANGEVIN: Section<ConditionalLangevinConfig> = {
+  schema: {
+    levels: rules.int(2, 10_000),
+    stepsPerLevel: rules.int(1, 100_000),
+    alpha: rules.positive(1),
+  },
+};
+
+/** The time indices of {@link ConditionalLangevinConfig}'s levels: T - 1 down to 0, evenly. */
+export function langevinLevels(T: number, levels: number): number[] {
+  const ts = Array.from(
+    { length: levels },
+    (_, i) => Math.round(((T - 1) * (levels - 1 - i)) / (levels - 1)),
+  );
+  return [...new Set(ts)];
+}
+
+/**
+ * Conditional Langevin samples, `perCondition` per label, driven by the conditional network (its
+ * label rows `conditions`, consumed) and by the exact conditional score (label k's law is mixture
+ * component k) on the same per-sample streams (purpose `langevin`).
+ */
+export function conditionalLangevin(
+  env: RunEnv,
+  model: EpsNet,
+  conditions: Record<string, tf.Tensor2D>[],
+  mixture: GaussianMixture,
+  perCondition: number,
+  c: ConditionalLangevinConfig,
+): { learned: Float32Array[]; exact: Float32Array[] } {
+  const s = model.schedule;
+  const sigmas = langevinLevels(s.T, c.levels).map((t) => Math.sqrt(1 - s.alphaBar[t]));
+  const w = model.net.params.fused();
+  const run = (eps: EpsModel, k: number) => {
+    const x0 = tf.tidy(() =>
+      tf.mul(
+        sigmas[0],
+        env.streams.perSample("langevin/start", k * perCondition, perCondition).normal(2),
+      ) as tf.Tensor2D
+    );
+    try {
+      const noise = env.streams.perSample("langevin", k * perCondition, perCondition);
+      return annealedLangevin(scoreFromEpsAtStd(eps, s), x0, sigmas, noise, {
+        stepsPerLevel: c.stepsPerLevel,
+        rule: { kind: "ratio", alpha: c.alpha },
+        form: "full",
+      }).x;
+    } finally {
+      x0.dispose();
+    }
+  };
+  try {
+    const learned = conditions.map((f, k) => run(epsFromNetwork(model.net, w, s.T, f), k));
+    const exact = mixture.means.map((mu, k) => {
+      const oracle = new MixtureOracle({ means: [mu], std: mixture.std, weights: [1] });
+      try {
+        return run(epsFromMixture(oracle, s), k);
+      } finally {
+        oracle.dispose();
+      }
+    });
+    return { learned, exact };
+  } finally {
+    tf.dispose([w, ...conditions.flatMap((f) => Object.values(f))]);
+  }
 }

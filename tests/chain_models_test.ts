@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { ddpmLoss, ddpmScoreLoss } from "../core/objectives/ddpm.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
-import { epsFromMixture } from "../core/models.ts";
+import { epsFromMixture, scoreFromEpsAtStd } from "../core/models.ts";
+import { langevinLevels } from "../core/recipes/conditional.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { epsRmsError } from "../core/metrics/eps_error.ts";
 import { Streams } from "../core/runtime/random.ts";
@@ -74,5 +75,26 @@ Deno.test("eps RMS error: the zero predictor's error is sigma_t / sqrt(alphaBar 
       assert.equal(epsRmsError(exact, exact, schedule, x0, 2, t, streams.get("again")), 0);
     }
   });
+  oracle.dispose();
+});
+
+Deno.test("the chain's score by its noise std: -eps*(x, t) / sigma_t is the noised mixture's score, and an unknown level is refused", async () => {
+  await backend();
+  const mixture = { means: [[1, 0], [-1, 0.5]], std: 0.3, weights: [0.4, 0.6] };
+  const oracle = new MixtureOracle(mixture);
+  const score = scoreFromEpsAtStd(epsFromMixture(oracle, schedule), schedule);
+  const x = [[0.2, 0.1], [-1.5, 2], [3, -1]];
+  await noLeak(() => {
+    for (const t of [0, 57, 199]) {
+      const sd = Math.sqrt(1 - schedule.alphaBar[t]);
+      const [got, want] = tf.tidy(() => [
+        score(tf.tensor2d(x), sd).dataSync(),
+        oracle.score(tf.tensor2d(x), Math.sqrt(schedule.alphaBar[t]), sd).dataSync(),
+      ]);
+      got.forEach((g, i) => near(g, want[i], 1e-4 * (1 + Math.abs(want[i])), `t=${t}`));
+    }
+    assert.throws(() => tf.tidy(() => score(tf.tensor2d(x), 0.5)), /not a sigma_t of the chain/);
+  });
+  assert.deepEqual(langevinLevels(200, 5), [199, 149, 100, 50, 0]);
   oracle.dispose();
 });
