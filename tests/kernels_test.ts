@@ -136,6 +136,51 @@ Deno.test("matrix kernels equal the float64 product within float32 reassociation
   selectKernelBuild(null);
 });
 
+Deno.test("sparse-row products (one-hot, two-hot, empty rows) equal the dense products, odd sizes, both builds; oneHot refuses a bad index", async () => {
+  await backend();
+  const s = new Streams(9).get("sparse");
+  const before = tf.memory().numTensors;
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    const k = kernels();
+    for (let trial = 0; trial < 30; trial++) {
+      const m = 1 + s.int(23), T = 1 + s.int(41), d = 1 + s.int(19);
+      tf.tidy(() => {
+        const o = new Float32Array(m * T);
+        for (let i = 0; i < m; i++) {
+          const kind = s.int(3); // 0: empty row, 1: one-hot, 2: two-hot
+          if (kind >= 1) o[i * T + s.int(T)] = 1;
+          if (kind === 2) o[i * T + s.int(T)] += s.uniform();
+        }
+        const e = rand(T * d, s), dv = rand(m * d, s), g0 = rand(T * d, s);
+        const to = tensor(o, [m, T]), te = tensor(e, [T, d]), tdv = tensor(dv, [m, d]);
+        const sparse = allocate([m, d]), dense = allocate([m, d]);
+        k.sparseRowsGemm(ptr(to), ptr(te), ptr(sparse), m, T, d);
+        k.gemm(ptr(to), ptr(te), ptr(dense), m, T, d, 0, 0);
+        const a = heapView(sparse).slice(), b = heapView(dense).slice();
+        a.forEach((v, i) => assert.ok(v === b[i], `${build} sparseRowsGemm ${m}x${T}x${d} [${i}]`));
+        const gs = tensor(g0, [T, d]), gd = tensor(g0, [T, d]);
+        k.sparseRowsGemmTN(ptr(to), ptr(tdv), ptr(gs), m, T, d);
+        k.gemmTN(ptr(to), ptr(tdv), ptr(gd), m, T, d, 1);
+        const c = heapView(gs).slice(), q = heapView(gd).slice();
+        c.forEach((v, i) =>
+          assert.ok(v === q[i], `${build} sparseRowsGemmTN ${m}x${T}x${d} [${i}]`)
+        );
+      });
+    }
+  }
+  selectKernelBuild(null);
+  const rows = tf.tidy(() => oneHot([2, 0, 4], 5).arraySync());
+  assert.deepEqual(rows, [[0, 0, 1, 0, 0], [1, 0, 0, 0, 0], [0, 0, 0, 0, 1]]);
+  for (const bad of [5, -1, 1.5, NaN]) {
+    assert.throws(
+      () => oneHot([0, bad], 5),
+      /oneHot: index .* at row 1 is not an integer in \[0, 5\)/,
+    );
+  }
+  assert.equal(tf.memory().numTensors, before);
+});
+
 /** ulps between two float32 values. */
 function ulps(a: number, b: number): number {
   if (Object.is(a, b) || a === b) return 0;

@@ -2,13 +2,14 @@
  * A network: its spec and its parameters, evaluated with either kind of weights (`weights.ts`):
  * named views op by op (`autodiff.ts`), or the flat buffer as one fused op (`fused.ts`).
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import { Params } from "./params.ts";
 import type { Weights } from "./weights.ts";
 import { type NetworkSpec, paramSpecs } from "./spec.ts";
 import { forwardAutodiff, forwardJvp } from "./autodiff.ts";
 import { fusedForward } from "./fused.ts";
 import type { Stream } from "../runtime/random.ts";
+import { allocate, heapView, kernels, ptr } from "../kernels/kernels.ts";
 
 /**
  * The network's output for x [N, inputDim] and its features (each [N, width] or a shared [1, width]),
@@ -57,9 +58,22 @@ export class Network {
   }
 }
 
-/** One-hot rows [N, classes] for the given class indices. */
+/**
+ * One-hot rows [N, classes] for the given class indices, written in place on the heap (no
+ * intermediate array and upload: a learned time embedding takes one per training step).
+ */
 export function oneHot(indices: ArrayLike<number>, classes: number): tf.Tensor2D {
-  const buf = new Float32Array(indices.length * classes);
-  for (let i = 0; i < indices.length; i++) buf[i * classes + indices[i]] = 1;
-  return tf.tensor2d(buf, [indices.length, classes]);
+  const n = indices.length;
+  const out = allocate([n, classes]);
+  kernels().zero(ptr(out), n * classes);
+  const v = heapView(out);
+  for (let i = 0; i < n; i++) {
+    const k = indices[i];
+    if (!(Number.isInteger(k) && k >= 0 && k < classes)) {
+      out.dispose();
+      throw new RangeError(`oneHot: index ${k} at row ${i} is not an integer in [0, ${classes})`);
+    }
+    v[i * classes + k] = 1;
+  }
+  return out as tf.Tensor2D;
 }

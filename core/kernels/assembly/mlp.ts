@@ -267,30 +267,70 @@ export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mod
   else storePart(p, v, t);
 }
 
-/** dst[cols x rows] = src[rows x cols]^T. */
+/** dst[cols x rows] = src[rows x cols]^T (4 x 4 blocks by lane shuffles, the edges one by one). */
 export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
-  for (let r = 0; r < rows; r++) {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const a0 = v128.load(at(src, r * cols + c)), a1 = v128.load(at(src, (r + 1) * cols + c));
+      const a2 = v128.load(at(src, (r + 2) * cols + c)), a3 = v128.load(at(src, (r + 3) * cols + c));
+      const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+      const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+      v128.store(at(dst, c * rows + r), v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+      v128.store(at(dst, (c + 1) * rows + r), v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+      v128.store(at(dst, (c + 2) * rows + r), v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+      v128.store(at(dst, (c + 3) * rows + r), v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+    }
+    for (; c < cols; c++) {
+      for (let q = r; q < r + 4; q++) store<f32>(at(dst, c * rows + q), load<f32>(at(src, q * cols + c)));
+    }
+  }
+  for (; r < rows; r++) {
     for (let c = 0; c < cols; c++) store<f32>(at(dst, c * rows + r), load<f32>(at(src, r * cols + c)));
   }
 }
 
+// Row segment vrow[0, d) += w E[t] for the entry w = O[row][t] if it is not zero (one madd per
+// element, so a row's sum runs over its nonzero t in order whatever skips them).
+// @ts-ignore: decorator
+@inline function addScaledRow(w: f32, e: usize, vrow: usize, t: i32, d: i32): void {
+  const ws = f32x4.splat(w);
+  for (let j = 0; j < d; j += 4) {
+    const t4 = min(4, d - j);
+    const ep = at(e, t * d + j), vp = at(vrow, j);
+    const cur = t4 == 4 ? v128.load(vp) : loadPart(vp, t4);
+    const ev = t4 == 4 ? v128.load(ep) : loadPart(ep, t4);
+    storePart4(vp, madd(ws, ev, cur), t4);
+  }
+}
+
+// Does the 4-float group at p hold an entry that is not zero (NaN counts as not zero)?
+// @ts-ignore: decorator
+@inline function anyNonZero4(p: usize): bool {
+  return v128.any_true(f32x4.ne(v128.load(p), f32x4.splat(0)));
+}
+
 /**
  * V[m x d] = O[m x T] E[T x d] for rows of O that are mostly zeros (one-hot or two-hot time
- * rows): the zero entries are skipped, the others taken in order of t with one madd each.
+ * rows): the zero entries are skipped (four at a time), the others taken in order of t with one
+ * madd each into the row, which starts at 0.
  */
 export function sparseRowsGemm(o: usize, e: usize, v: usize, m: i32, T: i32, d: i32): void {
   for (let i = 0; i < m; i++) {
     const orow = at(o, i * T), vrow = at(v, i * d);
-    for (let j = 0; j < d; j += 4) {
-      const t4 = min(4, d - j);
-      let s = f32x4.splat(0);
-      for (let t = 0; t < T; t++) {
-        const w = load<f32>(at(orow, t));
-        if (w == 0) continue;
-        const ep = at(e, t * d + j);
-        s = madd(f32x4.splat(w), t4 == 4 ? v128.load(ep) : loadPart(ep, t4), s);
+    memory.fill(vrow, 0, <usize>d << 2);
+    let t = 0;
+    for (; t + 4 <= T; t += 4) {
+      if (!anyNonZero4(at(orow, t))) continue;
+      for (let u = t; u < t + 4; u++) {
+        const w = load<f32>(at(orow, u));
+        if (w != 0) addScaledRow(w, e, vrow, u, d);
       }
-      storePart4(at(vrow, j), s, t4);
+    }
+    for (; t < T; t++) {
+      const w = load<f32>(at(orow, t));
+      if (w != 0) addScaledRow(w, e, vrow, t, d);
     }
   }
 }
@@ -299,18 +339,31 @@ export function sparseRowsGemm(o: usize, e: usize, v: usize, m: i32, T: i32, d: 
 export function sparseRowsGemmTN(o: usize, dv: usize, g: usize, m: i32, T: i32, d: i32): void {
   for (let i = 0; i < m; i++) {
     const orow = at(o, i * T), drow = at(dv, i * d);
-    for (let t = 0; t < T; t++) {
-      const w = load<f32>(at(orow, t));
-      if (w == 0) continue;
-      const ws = f32x4.splat(w);
-      for (let j = 0; j < d; j += 4) {
-        const t4 = min(4, d - j);
-        const gp = at(g, t * d + j);
-        const cur = t4 == 4 ? v128.load(gp) : loadPart(gp, t4);
-        const dd = t4 == 4 ? v128.load(at(drow, j)) : loadPart(at(drow, j), t4);
-        storePart4(gp, madd(ws, dd, cur), t4);
+    let t = 0;
+    for (; t + 4 <= T; t += 4) {
+      if (!anyNonZero4(at(orow, t))) continue;
+      for (let u = t; u < t + 4; u++) {
+        const w = load<f32>(at(orow, u));
+        if (w != 0) addScaledInto(w, drow, at(g, u * d), d);
       }
     }
+    for (; t < T; t++) {
+      const w = load<f32>(at(orow, t));
+      if (w != 0) addScaledInto(w, drow, at(g, t * d), d);
+    }
+  }
+}
+
+// grow[0, d) += w drow[0, d), one madd per element.
+// @ts-ignore: decorator
+@inline function addScaledInto(w: f32, drow: usize, grow: usize, d: i32): void {
+  const ws = f32x4.splat(w);
+  for (let j = 0; j < d; j += 4) {
+    const t4 = min(4, d - j);
+    const gp = at(grow, j);
+    const cur = t4 == 4 ? v128.load(gp) : loadPart(gp, t4);
+    const dd = t4 == 4 ? v128.load(at(drow, j)) : loadPart(at(drow, j), t4);
+    storePart4(gp, madd(ws, dd, cur), t4);
   }
 }
 
