@@ -139,9 +139,6 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
     try {
       const trained = await scoreNet.trainScoreNet(sub, net, data.x, c.train, {
         label: `${name} ${objective}`,
-        // Exact and sliced score matching differentiate the network inside the loss
-        // (forward mode, then autodiff of that).
-        gradient: objective === "dsm" ? "fused" : "autodiff",
         loss: (w, x0) => {
           const s = scoreFunctionOf(net, w);
           const shape = x0.shape;

@@ -9,7 +9,9 @@ import type { Stream } from "../core/runtime/random.ts";
 import { Adam, learningRate } from "../core/nn/adam.ts";
 import { DivergenceError, fit } from "../core/nn/train.ts";
 import { Params } from "../core/nn/params.ts";
-import { epsFromNetwork } from "../core/models.ts";
+import { epsFromNetwork, scoreFunctionOf } from "../core/models.ts";
+import { exactScoreMatchingLoss } from "../core/objectives/score_matching.ts";
+import { slicedScoreMatchingLoss } from "../core/objectives/sliced_score_matching.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
 import { ddpmSample } from "../core/samplers/ddpm.ts";
 import { trainDdpm } from "../core/recipes/ddpm.ts";
@@ -288,10 +290,26 @@ Deno.test("fused network op: a second-order gradient and a feature computed from
       )(cond.params.flat),
     /"logSigma" is computed from the weights being differentiated/,
   );
-  // Forward-mode derivatives need named weights, and say so.
+  // The fused forward-mode op takes no features, and its weight gradient is first order.
   assert.throws(
-    () => net.jvp(fusedWeights(net.params.flat), tf.zeros([1, 2]), [tf.zeros([1, 2])]),
-    /forward-mode derivatives need named weights/,
+    () =>
+      cond.jvp(fusedWeights(cond.params.flat), x, [x], {
+        logSigma: tf.tensor2d([[0.5], [0.2]]),
+      }),
+    /the fused forward-mode op takes no features/,
+  );
+  assert.throws(
+    () =>
+      tf.tidy(() =>
+        tf.grad((flat: tf.Tensor) =>
+          tf.sum(
+            tf.grad((f2: tf.Tensor) =>
+              tf.sum(net.jvp(fusedWeights(f2 as tf.Tensor1D), x, [x]).tangents[0])
+            )(flat),
+          )
+        )(net.params.flat)
+      ),
+    /first order and this loss differentiates it again/,
   );
   // Fused weights are a tensor container like any other: tf.dispose frees the handle, nothing else.
   const before = tf.memory().numTensors;
@@ -310,4 +328,56 @@ Deno.test("fused network op: a second-order gradient and a feature computed from
   tf.dispose([x]);
   net.dispose();
   cond.dispose();
+});
+
+Deno.test("fused forward-mode op: s(x), J v and the exact and sliced score-matching weight gradients equal autodiff's (relu, softplus, silu; odd sizes)", async () => {
+  await backend();
+  for (const activation of ["relu", "softplus", "silu"] as const) {
+    await noLeak(() =>
+      tf.tidy(() => {
+        const s = new Streams(5).get(activation);
+        const spec: NetworkSpec = {
+          inputDim: 3,
+          features: [],
+          hidden: [13, 7, 9],
+          activation,
+          outputDim: 3,
+        };
+        const net = new Network(spec, s);
+        const n = 11;
+        const x = tf.tensor2d(s.normals(n * 3), [n, 3]);
+        const v = tf.tensor2d(s.normals(n * 3), [n, 3]);
+        const basis = [0, 1, 2].map((i) =>
+          tf.tile(tf.oneHot([i], 3).toFloat(), [n, 1]) as tf.Tensor2D
+        );
+        const a = net.jvp(net.params.views(), x, [v, ...basis]);
+        const b = net.jvp(net.params.fused(), x, [v, ...basis]);
+        [a.value, ...a.tangents].forEach((t, k) => {
+          const want = t.dataSync(), got = [b.value, ...b.tangents][k].dataSync();
+          want.forEach((w, i) =>
+            near(got[i], w, 1e-5 * Math.max(1, Math.abs(w)), `${activation} jvp ${k}`)
+          );
+        });
+        const losses = {
+          exact: (w: Weights) => exactScoreMatchingLoss(scoreFunctionOf(net, w), x),
+          sliced: (w: Weights) => slicedScoreMatchingLoss(scoreFunctionOf(net, w), x, v),
+        };
+        for (const [name, loss] of Object.entries(losses)) {
+          const viaViews = tf.grad((flat: tf.Tensor) =>
+            loss(viewWeights(net.params.split(flat as tf.Tensor1D)))
+          )(net.params.flat).dataSync();
+          const viaFused = tf.grad((flat: tf.Tensor) => loss(fusedWeights(flat as tf.Tensor1D)))(
+            net.params.flat,
+          ).dataSync();
+          let nonzero = 0;
+          viaViews.forEach((w, i) => {
+            if (w !== 0) nonzero++;
+            near(viaFused[i], w, 2e-4 * Math.max(1, Math.abs(w)), `${activation} ${name}[${i}]`);
+          });
+          assert.ok(nonzero > viaViews.length / 3, `${activation} ${name}: mostly non-zero`);
+        }
+        net.dispose();
+      })
+    );
+  }
 });

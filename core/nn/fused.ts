@@ -16,9 +16,10 @@
  * rows skips the zeros of its rows. Every output row is computed by the same operations whatever
  * the batch, so samples do not depend on the batch they were drawn in.
  *
- * Limits, each enforced loudly: the gradient is first order (differentiating it again, as exact
- * score matching does, throws: use the autodiff weights `params.views()`), and features are data
- * (a feature computed from the weights being differentiated throws). `Params.fused()` gives the
+ * Limits, each enforced loudly: the gradient is first order (differentiating it again throws:
+ * exact and sliced score matching take J v from the forward-mode op `fused_jvp.ts` instead, or use
+ * the autodiff weights `params.views()`), and features are data (a feature computed from the
+ * weights being differentiated throws). `Params.fused()` gives the
  * op's weights (`weights.ts`); `Network.apply` takes either kind.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -33,14 +34,15 @@ import { sinusoidal } from "./sinusoidal.ts";
 import { ACTIVATION_CODE, allocate, incRef, kernels, ptr } from "../kernels/kernels.ts";
 
 /** Byte offsets of a spec's weights in the flat buffer, and their shapes. */
-interface Layout {
+export interface Layout {
   slot: Map<string, { offset: number; shape: number[]; size: number }>;
   size: number;
 }
 
 const layouts = new WeakMap<NetworkSpec, Layout>();
 
-function layoutOf(spec: NetworkSpec): Layout {
+/** The layout of a spec's flat buffer (cached per spec). */
+export function layoutOf(spec: NetworkSpec): Layout {
   let l = layouts.get(spec);
   if (!l) {
     let offset = 0;
@@ -57,7 +59,7 @@ function layoutOf(spec: NetworkSpec): Layout {
 }
 
 /** Does `t` depend, through the active gradient tape, on `source`? */
-function tracedFrom(t: tf.Tensor, source: tf.Tensor): boolean {
+export function tracedFrom(t: tf.Tensor, source: tf.Tensor): boolean {
   // deno-lint-ignore no-explicit-any
   const engine = tf.engine() as any;
   if (!engine.isTapeOn()) return false;
@@ -111,7 +113,7 @@ interface ForwardRun {
 }
 
 /** Pointer of a named weight inside the flat buffer. */
-function at(l: Layout, flatPtr: number, name: string): number {
+export function at(l: Layout, flatPtr: number, name: string): number {
   return flatPtr + 4 * l.slot.get(name)!.offset;
 }
 
@@ -322,32 +324,40 @@ export function fusedForward(
 }
 
 /** The tfjs engine's internals the op uses (tape nodes, kernel depth). */
-interface Engine {
+export interface Engine {
   isTapeOn(): boolean;
   state: { kernelDepth: number };
   addTapeNode(
     name: string,
     inputs: Record<string, tf.Tensor>,
     outputs: tf.Tensor[],
-    grad: (dy: tf.Tensor2D) => Record<string, () => tf.Tensor>,
+    // deno-lint-ignore no-explicit-any
+    grad: (dy: any) => Record<string, () => tf.Tensor>,
     saved: tf.Tensor[],
     attrs: Record<string, unknown>,
   ): void;
   makeTensorFromDataId(dataId: unknown, shape: number[], dtype: string): tf.Tensor;
 }
 
-function engine(): Engine {
+/** The tfjs engine, with the internals the fused ops use. */
+export function engine(): Engine {
   return tf.engine() as unknown as Engine;
 }
 
 /** A kept second handle on `t`'s data (no copy): its data lives until both are disposed. */
-function alias(t: tf.Tensor): tf.Tensor {
+export function alias(t: tf.Tensor): tf.Tensor {
   incRef(t);
   return tf.keep(engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype));
 }
 
 /** dh of a layer's input from dz: dz W^T (W transposed once into scratch). */
-function backInput(l: Layout, flatPtr: number, dz: tf.Tensor, m: number, w: string): tf.Tensor {
+export function backInput(
+  l: Layout,
+  flatPtr: number,
+  dz: tf.Tensor,
+  m: number,
+  w: string,
+): tf.Tensor {
   const k = kernels();
   const [kIn, nOut] = l.slot.get(w)!.shape;
   const wt = allocate([nOut, kIn]);
@@ -362,7 +372,7 @@ function backInput(l: Layout, flatPtr: number, dz: tf.Tensor, m: number, w: stri
  * row-major product (the same sums in the same order as `gemmTN`, so the same bits; faster, as
  * both operands are then read along rows).
  */
-function weightGradient(
+export function weightGradient(
   input: tf.Tensor,
   dz: tf.Tensor,
   out: number,

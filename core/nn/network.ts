@@ -8,6 +8,7 @@ import type { Weights } from "./weights.ts";
 import { type NetworkSpec, paramSpecs } from "./spec.ts";
 import { forwardAutodiff, forwardJvp } from "./autodiff.ts";
 import { fusedForward } from "./fused.ts";
+import { fusedJvp } from "./fused_jvp.ts";
 import type { Stream } from "../runtime/random.ts";
 import { allocate, heapView, kernels, ptr } from "../kernels/kernels.ts";
 
@@ -40,15 +41,22 @@ export class Network {
     return forward(this.spec, w, x, features);
   }
 
-  /** {@link forwardJvp}: the output and its directional derivatives along `tangents`. */
+  /**
+   * The output and its directional derivatives along `tangents`: one fused op of the flat weights
+   * (`fusedJvp`, first order in the weights; networks without features) or differentiable ops of
+   * the named views (`forwardJvp`).
+   */
   jvp(
     w: Weights,
     x: tf.Tensor2D,
     tangents: tf.Tensor2D[],
     features: Record<string, tf.Tensor2D> = {},
   ): { value: tf.Tensor2D; tangents: tf.Tensor2D[] } {
-    if (w.kind !== "views") {
-      throw new Error("forward-mode derivatives need named weights (params.views())");
+    if (w.kind === "flat") {
+      if (Object.keys(features).length) {
+        throw new Error("the fused forward-mode op takes no features: use params.views()");
+      }
+      return fusedJvp(this.spec, w.flat, x, tangents);
     }
     return forwardJvp(this.spec, w.tensors, x, tangents, features);
   }

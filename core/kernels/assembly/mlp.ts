@@ -534,6 +534,34 @@ export function activateBackward(dh: usize, z: usize, dz: usize, count: i32, act
   }
 }
 
+// d^2 act / dz^2 at z: relu and identity 0; softplus s (1 - s); silu s (1 - s) (2 + z (1 - 2 s)).
+// @ts-ignore: decorator
+@inline function curvature(z: v128, act: i32): v128 {
+  if (act == 1 || act == 2) {
+    const s = vsigmoid(z);
+    const ds = f32x4.mul(s, f32x4.sub(f32x4.splat(1), s));
+    if (act == 1) return ds;
+    const zc = f32x4.mul(z, f32x4.sub(f32x4.splat(1), f32x4.add(s, s)));
+    return f32x4.mul(ds, f32x4.add(f32x4.splat(2), zc));
+  }
+  return f32x4.splat(0);
+}
+
+/**
+ * out[i] += g[i] u[i] act''(z[i]) for `count` floats: the second-order term of a forward-mode
+ * tangent's backward pass (d/dz of act'(z) u, seen by the tangent's gradient g).
+ */
+export function curvatureInto(g: usize, u: usize, z: usize, out: usize, count: i32, act: i32): void {
+  for (let i = 0; i < count; i += 4) {
+    const t = min(4, count - i);
+    const gv = t == 4 ? v128.load(at(g, i)) : loadPart(at(g, i), t);
+    const uv = t == 4 ? v128.load(at(u, i)) : loadPart(at(u, i), t);
+    const zv = t == 4 ? v128.load(at(z, i)) : loadPart(at(z, i), t);
+    const ov = t == 4 ? v128.load(at(out, i)) : loadPart(at(out, i), t);
+    storePart4(at(out, i), f32x4.add(ov, f32x4.mul(f32x4.mul(gv, uv), curvature(zv, act))), t);
+  }
+}
+
 /** The transcendentals on their own (tests): fn 0 exp, 1 log, 2 sigmoid, 3 softplus, 4 log1p. */
 export function mapFloat(x: usize, y: usize, count: i32, fn: i32): void {
   for (let i = 0; i < count; i += 4) {
