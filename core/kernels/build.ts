@@ -17,7 +17,7 @@ const lines = [
 ];
 for (const b of builds) {
   lines.push(`/** ${b.description} (${b.bytes.length} bytes, sha256 ${b.sha256}). */`);
-  lines.push(`export const ${b.name} = "${encodeBase64(b.bytes)}";`);
+  lines.push(`export const ${b.name} =\n  "${encodeBase64(b.bytes)}";`);
   lines.push("");
 }
 await Deno.writeTextFile(`${here}mlp_wasm.ts`, lines.join("\n"));
