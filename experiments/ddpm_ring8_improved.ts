@@ -49,7 +49,7 @@ const full: DdpmImprovedConfig = {
   data: { dataset: "ring8", trainSize: 5000 },
   ...ddpm.SEED_004,
   improved: {
-    epochs: 2000,
+    epochs: 4000,
     ema: 0.999,
     cosineDecay: true,
     variance: "posterior",
