@@ -121,49 +121,61 @@ export const ddpmSchedulesExperiment: Experiment<DdpmSchedulesConfig> = {
     },
   },
 
-  async run(env) {
+  parts: (c) => study.schedulesOf(c.chain, c.cosine).map((s) => s.name),
+
+  async runPart(env, part): Promise<SchedulePart> {
     const c = env.config;
     const data = loadData(c.data, env.streams);
-    const judge = new QualityJudge(data.dataset, c.quality);
     const test = data.dataset.sample(c.elbo.points, env.streams.get("test")).x;
-    const studies = [];
-    let nll, main;
-    for (const { name, schedule } of study.schedulesOf(c.chain, c.cosine)) {
-      const partEnv = { ...env, streams: env.streams.child(name) };
-      const model = await ddpm.trainEpsNet(partEnv, data.x, c, { schedule });
-      try {
-        const s = await study.studyChain(partEnv, model, data.dataset, test, c);
-        if (name === "linear") {
-          nll = await chainNll(env, model, c.chain, data.dataset, test);
-          main = s.ancestral;
-        }
-        studies.push({
-          name,
-          schedule,
-          study: s,
-          finalLoss: model.finalLoss,
-          lossByEpoch: model.lossByEpoch,
-        });
-      } finally {
-        model.dispose();
-      }
+    const { schedule } = study.schedulesOf(c.chain, c.cosine).find((s) => s.name === part)!;
+    const partEnv = { ...env, streams: env.streams.child(part) };
+    const model = await ddpm.trainEpsNet(partEnv, data.x, c, { schedule });
+    try {
+      const s = await study.studyChain(partEnv, model, data.dataset, test, c);
+      // The PF-ODE NLL is the linear chain's (its VP SDE limit).
+      const nll = part === "linear"
+        ? await chainNll(env, model, c.chain, data.dataset, test)
+        : undefined;
+      return { study: s, nll, finalLoss: model.finalLoss, lossByEpoch: model.lossByEpoch };
+    } finally {
+      model.dispose();
     }
-    const judged = judge.measure(main!);
+  },
+
+  run({ config: c, streams, parts }) {
+    const data = loadData(c.data, streams);
+    const judge = new QualityJudge(data.dataset, c.quality);
+    const p = parts as Record<string, SchedulePart>;
+    const studies = study.schedulesOf(c.chain, c.cosine).map(({ name, schedule }) => ({
+      name,
+      schedule,
+      ...p[name],
+    }));
+    const nll = p.linear.nll!, main = p.linear.study.ancestral;
+    const judged = judge.measure(main);
     const figures = Object.assign(
       {},
-      ...studies.map((s) => study.studyMetrics(s.name, s.study, judge, nll!.nllClosedForm!)),
+      ...studies.map((s) => study.studyMetrics(s.name, s.study, judge, nll.nllClosedForm!)),
     );
-    return {
+    return Promise.resolve({
       metrics: {
         ...judged.quality,
-        ...nll!,
+        ...nll,
         ...Object.fromEntries(studies.map((s) => [`finalLoss_${s.name}`, s.finalLoss])),
         ...figures,
       },
       details: { perMode: judged.perMode },
-      files: [{ name: "samples.csv", content: samplesCsv(main!) }],
-      probe: judge.probe(main!),
-      ...ddpmSchedulesPage(c, { studies, figures, nll: nll!, reference: judge.reference }),
-    };
+      files: [{ name: "samples.csv", content: samplesCsv(main) }],
+      probe: judge.probe(main),
+      ...ddpmSchedulesPage(c, { studies, figures, nll, reference: judge.reference }),
+    });
   },
+};
+
+/** What one schedule's part returns (the NLL: the linear chain's only). */
+type SchedulePart = {
+  study: study.ChainStudy;
+  nll?: Awaited<ReturnType<typeof chainNll>>;
+  finalLoss: number;
+  lossByEpoch: number[];
 };
