@@ -83,31 +83,50 @@ export const seed002Pipeline: Experiment<Seed002PipelineConfig> = {
     },
   },
 
-  async run(env) {
+  // The seed's network, the corrected one and the exact score are independent jobs.
+  parts: () => ["seed", "corrected", "exact"],
+
+  async runPart(env, part): Promise<Seed002Part> {
     const c = env.config;
     const data = loadData(c.data, env.streams);
-    const judge = new QualityJudge(data.dataset, c.quality);
-    const oracle = new MixtureOracle(data.dataset.mixture!);
-    const nets = [];
-    try {
-      for (const corrected of [false, true]) {
-        const part = { ...env, streams: env.streams.child(corrected ? "corrected" : "seed") };
-        nets.push(await seed002.trainSeed002Net(part, data.x, c, corrected));
+    if (part === "exact") {
+      const oracle = new MixtureOracle(data.dataset.mixture!);
+      try {
+        return { samples: seed002.sampleSeed002(env, scoreFromMixture(oracle), c) };
+      } finally {
+        oracle.dispose();
       }
-      const [seedNet, correctedNet] = nets.map((n) => seed002.sampleSeed002Net(env, n, c));
-      const exact = seed002.sampleSeed002(env, scoreFromMixture(oracle), c);
-      const r = seed002.seed002Figures(judge, { seedNet, correctedNet, exact }, nets[0].losses);
-      const main = correctedNet.corrected.x;
-      return {
-        metrics: { ...r.quality, ...r.figures },
-        details: { perMode: r.perMode },
-        files: [{ name: "samples.csv", content: samplesCsv(main) }],
-        probe: judge.probe(main),
-        ...seed002Page(c, { seedNet, correctedNet, exact, losses: nets.map((n) => n.losses) }),
-      };
+    }
+    const sub = { ...env, streams: env.streams.child(part) };
+    const net = await seed002.trainSeed002Net(sub, data.x, c, part === "corrected");
+    try {
+      return { samples: seed002.sampleSeed002Net(env, net, c), losses: net.losses };
     } finally {
-      nets.forEach((n) => n.dispose());
-      oracle.dispose();
+      net.dispose();
     }
   },
+
+  run({ config: c, streams, parts }) {
+    const data = loadData(c.data, streams);
+    const judge = new QualityJudge(data.dataset, c.quality);
+    const p = parts as Record<string, Seed002Part>;
+    const [seedNet, correctedNet, exact] = [p.seed.samples, p.corrected.samples, p.exact.samples];
+    const r = seed002.seed002Figures(judge, { seedNet, correctedNet, exact }, p.seed.losses!);
+    const main = correctedNet.corrected.x;
+    return Promise.resolve({
+      metrics: { ...r.quality, ...r.figures },
+      details: { perMode: r.perMode },
+      files: [{ name: "samples.csv", content: samplesCsv(main) }],
+      probe: judge.probe(main),
+      ...seed002Page(c, {
+        seedNet,
+        correctedNet,
+        exact,
+        losses: [p.seed.losses!, p.corrected.losses!],
+      }),
+    });
+  },
 };
+
+/** What one part returns: the three samplers' results, and a network's training losses. */
+type Seed002Part = { samples: seed002.Seed002Samples; losses?: Float32Array };
