@@ -36,6 +36,8 @@ const PAIRS: Record<string, (t: TorchRef) => number> = {
   "train step: ScoreNet2D, DSM (softplus 128x3)": (t) => t.scorenet_dsm_us_per_step / 1000,
   "train step: ScoreNet2D, exact SM (forward-mode J)": (t) =>
     t.scorenet_exact_sm_us_per_step / 1000,
+  "train step: ScoreNet2D, exact SM (forward-mode J, tfjs autodiff)": (t) =>
+    t.scorenet_exact_sm_us_per_step / 1000,
   "train step: NCSN step as the seed (silu 128x3, batch 128)": (t) => t.ncsn_us_per_step / 1000,
   "ddpm sample 5000 x 200 steps (serial)": (t) => t.sample_seconds * 1000,
   "ddpm sample 5000 x 200 steps (2 workers)": (t) => t.sample_seconds * 1000,
@@ -55,6 +57,7 @@ const FLOPS: Record<string, number> = {
     mlpMacs([3, 128, 128, 128, 2]),
   "kernel: gemm 256x128 @ 128x128": 2 * 256 * 128 * 128,
   "kernel: weight gradient 128x256 @ 256x128 (A^T B)": 2 * 256 * 128 * 128,
+  "kernel: weight gradient by transpose + gemm (the fused op's way)": 2 * 256 * 128 * 128,
   "tfjs matMul 256x128 @ 128x128": 2 * 256 * 128 * 128,
 };
 

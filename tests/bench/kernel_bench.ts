@@ -13,6 +13,7 @@ const b = tf.keep(tf.randomNormal([k, n]));
 const c = tf.keep(allocate([m, n]));
 const g = tf.keep(tf.randomNormal([m, n]));
 const ct = tf.keep(allocate([k, n]));
+const at = tf.keep(allocate([k, m]));
 const kern = kernels();
 
 Deno.bench({
@@ -32,6 +33,16 @@ Deno.bench({
   n: 2000,
   fn() {
     kern.gemmTN(ptr(a), ptr(g), ptr(ct), m, k, n, 0);
+  },
+});
+Deno.bench({
+  name: "kernel: weight gradient by transpose + gemm (the fused op's way)",
+  group: "kernels (roofline)",
+  warmup: 200,
+  n: 2000,
+  fn() {
+    kern.transpose(ptr(a), ptr(at), m, k);
+    kern.gemm(ptr(at), ptr(g), ptr(ct), k, m, n, 0, 0);
   },
 });
 Deno.bench({

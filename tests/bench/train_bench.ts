@@ -97,6 +97,11 @@ const FAMILIES: Family[] = [
     name: "ScoreNet2D, exact SM (forward-mode J)",
     spec: scoreNet2d([128, 128, 128]),
     loss: (net, w, x0) => exactScoreMatchingLoss(scoreFunctionOf(net, w), x0),
+  },
+  {
+    name: "ScoreNet2D, exact SM (forward-mode J, tfjs autodiff)",
+    spec: scoreNet2d([128, 128, 128]),
+    loss: (net, w, x0) => exactScoreMatchingLoss(scoreFunctionOf(net, w), x0),
     gradient: "autodiff",
   },
   {
@@ -108,7 +113,6 @@ const FAMILIES: Family[] = [
         x0,
         tf.tensor2d(drawProjections(B, 2, "rademacher", draws), [B, 2]),
       ),
-    gradient: "autodiff",
   },
   {
     name: "noise-conditional MLP, NCSN (silu 128x3)",
