@@ -32,6 +32,18 @@ export function conditionalOnehotPage(
   const K = r.byLabel.length;
   const panels = Array.from({ length: K }, (_, k) => `label ${k}`);
   const lv = r.langevin, f = (a: Accuracy) => `min ${a.min.toFixed(3)}, mean ${a.mean.toFixed(3)}`;
+  // One panel per requested label, coloured by it, over the data.
+  const byLabel = (title: string, samples: Float32Array[]) =>
+    scatterPanels({
+      title,
+      rows: samples.flatMap((x, k) => pointRows(x, { panel: panels[k], label: k })),
+      panelOrder: panels,
+      panelTitle: "requested label",
+      modeColor: { field: "label", title: "requested label", modes: K },
+      window: dataWindow(c.data.dataset),
+      background: pointRows(r.data, {}, 800),
+      columns: 4,
+    });
   return {
     notes: [
       `Conditional Langevin (seed 000, exercise 4) with the same network: annealed Langevin ` +
@@ -46,16 +58,7 @@ export function conditionalOnehotPage(
         title: "Samples per requested label",
         caption:
           `${c.sample.perCondition} samples asked for each label, over the training data (grey).`,
-        spec: scatterPanels({
-          title: "Conditional samples by requested label",
-          rows: r.byLabel.flatMap((x, k) => pointRows(x, { panel: panels[k], label: k })),
-          panelOrder: panels,
-          panelTitle: "requested label",
-          modeColor: { field: "label", title: "requested label", modes: K },
-          window: dataWindow(c.data.dataset),
-          background: pointRows(r.data, {}, 800),
-          columns: 4,
-        }),
+        spec: byLabel("Conditional samples by requested label", r.byLabel),
       },
       {
         name: "accuracy",
@@ -75,16 +78,7 @@ export function conditionalOnehotPage(
         title: "Conditional Langevin samples per requested label",
         caption: `${c.sample.perCondition} samples per label from annealed Langevin with the ` +
           "conditional network's score (notes), over the training data (grey).",
-        spec: scatterPanels({
-          title: "Conditional Langevin samples by requested label",
-          rows: lv.learned.flatMap((x, k) => pointRows(x, { panel: panels[k], label: k })),
-          panelOrder: panels,
-          panelTitle: "requested label",
-          modeColor: { field: "label", title: "requested label", modes: K },
-          window: dataWindow(c.data.dataset),
-          background: pointRows(r.data, {}, 800),
-          columns: 4,
-        }),
+        spec: byLabel("Conditional Langevin samples by requested label", lv.learned),
       },
       epochLossChart(r.lossByEpoch, {
         title: "Training loss",

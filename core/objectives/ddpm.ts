@@ -32,11 +32,7 @@ export function ddpmLoss(
   t: Int32Array,
   noise: tf.Tensor2D,
 ): tf.Scalar {
-  return tf.tidy(() => {
-    const c = marginalCoefficients(s, t);
-    const xt = qSample(x0, c.mean, c.std, noise);
-    return tf.mean(tf.squaredDifference(eps(xt, t), noise)) as tf.Scalar;
-  });
+  return chainRegression(eps, s, x0, t, noise, () => noise);
 }
 
 /**
@@ -55,9 +51,25 @@ export function ddpmScoreLoss(
   t: Int32Array,
   noise: tf.Tensor2D,
 ): tf.Scalar {
+  return chainRegression(score, s, x0, t, noise, (std) => tf.div(tf.neg(noise), std));
+}
+
+/**
+ * mean |f(x_t, t) - target|^2 over rows and coordinates, with x_t = sqrt(alphaBar_t) x0 +
+ * sqrt(1 - alphaBar_t) noise row by row, and the target a function of the noise and of the rows'
+ * sqrt(1 - alphaBar_t) (`std`, [B, 1]).
+ */
+function chainRegression(
+  f: (x: tf.Tensor2D, t: Int32Array) => tf.Tensor2D,
+  s: DiscreteSchedule,
+  x0: tf.Tensor2D,
+  t: Int32Array,
+  noise: tf.Tensor2D,
+  target: (std: tf.Tensor2D) => tf.Tensor,
+): tf.Scalar {
   return tf.tidy(() => {
     const c = marginalCoefficients(s, t);
     const xt = qSample(x0, c.mean, c.std, noise);
-    return tf.mean(tf.squaredDifference(score(xt, t), tf.div(tf.neg(noise), c.std))) as tf.Scalar;
+    return tf.mean(tf.squaredDifference(f(xt, t), target(c.std))) as tf.Scalar;
   });
 }
