@@ -10,7 +10,7 @@ import { assemble, derive } from "../core/spec/section.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import { trainingFitsData } from "../core/recipes/train.ts";
 import * as ddpm from "../core/recipes/ddpm.ts";
-import { QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
+import { perPartQualityMetrics, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { type FormPart, lossFormsPage } from "./ddpm_loss_forms.page.ts";
@@ -75,12 +75,7 @@ export const ddpmLossForms: Experiment<LossFormsConfig> = {
   checks,
   metrics: {
     ...qualityMetricsOf("the ε-form network's samples"),
-    "hq_*": {
-      description: "fraction within 3 std of a mode, per form (and `oracle`)",
-      better: "higher",
-    },
-    "mmd2_*": { description: "MMD² per form (and `oracle`)", better: "lower" },
-    "modes_*": { description: "modes covered per form (and `oracle`)", better: "higher" },
+    ...perPartQualityMetrics("per form"),
     "epsError_*": {
       description:
         "RMS error of the network's ε against the exact ε on draws of q_t (per coordinate), per form and t",

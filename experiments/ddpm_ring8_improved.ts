@@ -10,7 +10,7 @@ import { assemble, derive } from "../core/spec/section.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import { trainingFitsData } from "../core/recipes/train.ts";
 import * as ddpm from "../core/recipes/ddpm.ts";
-import { QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
+import { perPartQualityMetrics, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import {
@@ -124,12 +124,7 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
   checks,
   metrics: {
     ...qualityMetricsOf("the improved recipe's samples"),
-    "hq_*": {
-      description: "fraction of samples within 3 std of a mode, per variant (and `oracle`)",
-      better: "higher",
-    },
-    "mmd2_*": { description: "MMD² per variant (and `oracle`)", better: "lower" },
-    "modes_*": { description: "modes covered per variant (and `oracle`)", better: "higher" },
+    ...perPartQualityMetrics("per variant"),
     "gap_*": { description: "log-density gap per variant (and `oracle`)", better: "lower" },
     "finalLoss_*": { description: "last epoch's mean loss per variant" },
     mmd2FloorScale: {

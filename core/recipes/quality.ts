@@ -95,6 +95,22 @@ export function judgeSamples(dataset: Dataset, o: QualityOptions, x: Float32Arra
   return { ...judge.measure(x), probe: judge.probe(x) };
 }
 
+/**
+ * Per-part copies of the headline sample figures, `hq_<part>`, `mmd2_<part>` and `modes_<part>`,
+ * for experiments whose parts are variants of one recipe beside the `oracle` part; `per` names the
+ * parts ("per variant", "per form").
+ */
+export function perPartQualityMetrics(per: string): Record<string, MetricSpec> {
+  return {
+    "hq_*": {
+      description: `fraction of samples within 3 std of a mode, ${per} (and \`oracle\`)`,
+      better: "higher",
+    },
+    "mmd2_*": { description: `MMD² ${per} (and \`oracle\`)`, better: "lower" },
+    "modes_*": { description: `modes covered ${per} (and \`oracle\`)`, better: "higher" },
+  };
+}
+
 /** {@link QUALITY_METRICS} with `mmd2` saying which samples it judges (`what`: "the exact score's samples"). */
 export function qualityMetricsOf(what: string): Record<keyof Quality, MetricSpec> {
   return {
