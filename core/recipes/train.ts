@@ -133,6 +133,15 @@ export function stepsOf(b: Batching, n: number): number {
   return b.kind === "epochs" ? b.epochs * Math.floor(n / b.batchSize) : b.steps;
 }
 
+/**
+ * The epochs over `toSize` points that take (at least, in whole epochs) the optimizer steps of
+ * `c.epochs` over `fromSize` points: a larger training set seen for the same length of training.
+ */
+export function epochsAtSameSteps(c: EpochsConfig, fromSize: number, toSize: number): number {
+  const perEpoch = (n: number) => stepsOf({ kind: "epochs", batchSize: c.batchSize, epochs: 1 }, n);
+  return Math.max(1, Math.ceil(c.epochs * perEpoch(fromSize) / perEpoch(toSize)));
+}
+
 /** Train `net` on the data; see {@link TrainOnDataOptions}. Checkpointed when the runner asks. */
 export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   const n = o.x.length / o.dim;
