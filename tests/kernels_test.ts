@@ -10,6 +10,7 @@ import asc from "assemblyscript/asc";
 import { RELAXED_SIMD_WASM, SIMD_WASM } from "../core/kernels/mlp_wasm.ts";
 import { encodeBase64, wasmBuilds } from "../core/kernels/source.ts";
 import {
+  ACTIVATION_CODE,
   allocate,
   heapView,
   type KernelBuild,
@@ -189,6 +190,42 @@ function ulps(a: number, b: number): number {
   const key = (v: number) => (v < 0 ? 0x80000000 - v : v);
   return Math.abs(key(i[0]) - key(i[1]));
 }
+
+Deno.test("a training forward pass's act(z) and act'(z) (activateWithSlope) are activateInto's and activateBackward's bit for bit, every activation, odd counts, both builds", async () => {
+  await backend();
+  const s = new Streams(12).get("slope");
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    for (const [name, act] of Object.entries(ACTIVATION_CODE)) {
+      for (const count of [1, 3, 4, 7, 130, 1027]) {
+        tf.tidy(() => {
+          const z = rand(count, s, 12);
+          z[0] = 0;
+          if (count > 2) z[2] = -90;
+          const tz = tensor(z, [count]);
+          const h = allocate([count]);
+          const slope = allocate([count]);
+          const ones = tensor(new Float32Array(count).fill(1), [count]);
+          kernels().activateInto(ptr(tz), ptr(h), count, act);
+          kernels().activateBackward(ptr(ones), ptr(tz), ptr(slope), count, act);
+          const h2 = allocate([count]);
+          const z2 = tensor(z, [count]);
+          kernels().activateWithSlope(ptr(z2), ptr(h2), count, act);
+          const same = (a: Float32Array, b: Float32Array) => a.every((v, i) => Object.is(v, b[i]));
+          assert.ok(same(heapView(h2), heapView(h)), `${build} ${name} act(z), ${count} values`);
+          assert.ok(same(heapView(z2), heapView(slope)), `${build} ${name} act'(z), ${count}`);
+          const dz = allocate([count]);
+          const dh = tensor(rand(count, s), [count]);
+          kernels().multiplyInto(ptr(dh), ptr(z2), ptr(dz), count);
+          const want = allocate([count]);
+          kernels().activateBackward(ptr(dh), ptr(tz), ptr(want), count, act);
+          assert.ok(same(heapView(dz), heapView(want)), `${build} ${name} dh act'(z), ${count}`);
+        });
+      }
+    }
+  }
+  selectKernelBuild(null);
+});
 
 Deno.test("exp, log, log1p, sigmoid, softplus: within 2 ulp of float64 Math at many points, tails included", async () => {
   await backend();

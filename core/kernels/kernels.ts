@@ -35,6 +35,8 @@ export interface KernelExports {
   zero(dst: number, count: number): void;
   activateInto(z: number, h: number, count: number, act: number): void;
   activateBackward(dh: number, z: number, dz: number, count: number, act: number): void;
+  activateWithSlope(z: number, h: number, count: number, act: number): void;
+  multiplyInto(a: number, b: number, out: number, count: number): void;
   curvatureInto(g: number, u: number, z: number, out: number, count: number, act: number): void;
   mapFloat(x: number, y: number, count: number, fn: number): void;
   adam(

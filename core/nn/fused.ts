@@ -86,10 +86,13 @@ interface LayerRun {
   w: string;
   b: string;
   input: tf.Tensor;
+  /** The pre-activation z; act'(z) instead where `zHoldsSlope` (all the backward pass reads). */
   z: tf.Tensor;
   /** act(z), or z itself for a layer without activation. */
   h: tf.Tensor;
   act: Activation | "identity";
+  /** A recorded forward pass of an activated layer computed act'(z) with act(z), over z. */
+  zHoldsSlope: boolean;
 }
 
 /** A feature's forward pass: its input, value and (mlp features) layers. */
@@ -117,6 +120,24 @@ export function at(l: Layout, flatPtr: number, name: string): number {
   return flatPtr + 4 * l.slot.get(name)!.offset;
 }
 
+/**
+ * h = act(z) of a layer's pre-activation z; with `train` (a recorded pass), z's buffer then holds
+ * act'(z), computed with act(z) (one exponential for both), for the backward pass.
+ */
+function activation(
+  input: tf.Tensor,
+  z: tf.Tensor,
+  act: Activation | "identity",
+  train: boolean,
+): Omit<LayerRun, "w" | "b"> {
+  if (act === "identity") return { input, z, h: z, act, zHoldsSlope: false };
+  const h = allocate(z.shape);
+  const count = z.size;
+  if (train) kernels().activateWithSlope(ptr(z), ptr(h), count, ACTIVATION_CODE[act]);
+  else kernels().activateInto(ptr(z), ptr(h), count, ACTIVATION_CODE[act]);
+  return { input, z, h, act, zHoldsSlope: train };
+}
+
 /** z = bias + h W (rows m), then act; returns the layer run. */
 function linear(
   l: Layout,
@@ -126,17 +147,12 @@ function linear(
   w: string,
   b: string,
   act: Activation | "identity",
+  train: boolean,
 ): LayerRun {
-  const k = kernels();
   const [kIn, nOut] = l.slot.get(w)!.shape;
   const z = allocate([m, nOut]);
-  k.gemm(ptr(input), at(l, flatPtr, w), ptr(z), m, kIn, nOut, 2, at(l, flatPtr, b));
-  let h = z;
-  if (act !== "identity") {
-    h = allocate([m, nOut]);
-    k.activateInto(ptr(z), ptr(h), m * nOut, ACTIVATION_CODE[act]);
-  }
-  return { w, b, input, z, h, act };
+  kernels().gemm(ptr(input), at(l, flatPtr, w), ptr(z), m, kIn, nOut, 2, at(l, flatPtr, b));
+  return { w, b, ...activation(input, z, act, train) };
 }
 
 function run(
@@ -145,6 +161,7 @@ function run(
   flat: tf.Tensor1D,
   x: tf.Tensor2D,
   features: tf.Tensor2D[],
+  train: boolean,
 ): ForwardRun {
   const k = kernels();
   const flatPtr = ptr(flat);
@@ -187,6 +204,7 @@ function run(
             `${f.name}.${j}.w`,
             `${f.name}.${j}.b`,
             last ? "identity" : f.activation,
+            train,
           );
           run.layers.push(layer);
           h = layer.h;
@@ -224,23 +242,16 @@ function run(
   for (const r of feats.filter((r) => r.rows)) {
     k.gemm(ptr(r.value), at(l, flatPtr, `in.${r.f.name}`), ptr(z0), n, featureWidth(r.f), h0, 1, 0);
   }
-  const hidden0 = allocate([n, h0]);
-  k.activateInto(ptr(z0), ptr(hidden0), n * h0, ACTIVATION_CODE[spec.activation]);
-  const layers: LayerRun[] = [{
-    w: "in.x",
-    b: "in.b",
-    input: x,
-    z: z0,
-    h: hidden0,
-    act: spec.activation,
-  }];
-  let h: tf.Tensor = hidden0;
+  const layers: LayerRun[] = [
+    { w: "in.x", b: "in.b", ...activation(x, z0, spec.activation, train) },
+  ];
+  let h: tf.Tensor = layers[0].h;
   for (let i = 1; i < spec.hidden.length; i++) {
-    const layer = linear(l, flatPtr, h, n, `h${i}.w`, `h${i}.b`, spec.activation);
+    const layer = linear(l, flatPtr, h, n, `h${i}.w`, `h${i}.b`, spec.activation, train);
     layers.push(layer);
     h = layer.h;
   }
-  const out = linear(l, flatPtr, h, n, "out.w", "out.b", "identity");
+  const out = linear(l, flatPtr, h, n, "out.w", "out.b", "identity", train);
   layers.push(out);
   return { n, x, feats, layers, out: out.z };
 }
@@ -286,7 +297,7 @@ export function fusedForward(
   e.state.kernelDepth++;
   let r: ForwardRun;
   try {
-    r = run(spec, l, flat, x, feats);
+    r = run(spec, l, flat, x, feats, recording);
   } finally {
     e.state.kernelDepth--;
   }
@@ -391,7 +402,9 @@ export function weightGradient(
 function backActivation(dh: tf.Tensor, layer: LayerRun, count: number): tf.Tensor {
   if (layer.act === "identity") return dh;
   const dz = allocate(dh.shape);
-  kernels().activateBackward(ptr(dh), ptr(layer.z), ptr(dz), count, ACTIVATION_CODE[layer.act]);
+  const k = kernels();
+  if (layer.zHoldsSlope) k.multiplyInto(ptr(dh), ptr(layer.z), ptr(dz), count);
+  else k.activateBackward(ptr(dh), ptr(layer.z), ptr(dz), count, ACTIVATION_CODE[layer.act]);
   return dz;
 }
 

@@ -476,18 +476,41 @@ const EXP_MIN: f32 = -87.33654;
   return v128.bitselect(u, r, f32x4.eq(u, f32x4.splat(Infinity)));
 }
 
-/** 1 / (1 + e^-x): from e = e^-|x|, 1/(1+e) for x >= 0 and e/(1+e) below. */
+/** e^-|x|, the one exponential that sigmoid and softplus share. */
 // @ts-ignore: decorator
-@inline function vsigmoid(x: v128): v128 {
-  const e = vexp(f32x4.neg(f32x4.abs(x)));
+@inline function vexpNegAbs(x: v128): v128 {
+  return vexp(f32x4.neg(f32x4.abs(x)));
+}
+
+/** sigmoid(x) from e = e^-|x|: 1/(1+e) for x >= 0 and e/(1+e) below. */
+// @ts-ignore: decorator
+@inline function vsigmoidFrom(e: v128, x: v128): v128 {
   const s = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
   return v128.bitselect(s, f32x4.mul(e, s), f32x4.ge(x, f32x4.splat(0)));
 }
 
-/** log(1 + e^x) = max(x, 0) + log1p(e^-|x|). */
+/** 1 / (1 + e^-x). */
+// @ts-ignore: decorator
+@inline function vsigmoid(x: v128): v128 {
+  return vsigmoidFrom(vexpNegAbs(x), x);
+}
+
+/** log(1 + e^x) from e = e^-|x|: max(x, 0) + log1p(e). */
+// @ts-ignore: decorator
+@inline function vsoftplusFrom(e: v128, x: v128): v128 {
+  return f32x4.add(f32x4.max(x, f32x4.splat(0)), vlog1p(e));
+}
+
+/** log(1 + e^x). */
 // @ts-ignore: decorator
 @inline function vsoftplus(x: v128): v128 {
-  return f32x4.add(f32x4.max(x, f32x4.splat(0)), vlog1p(vexp(f32x4.neg(f32x4.abs(x)))));
+  return vsoftplusFrom(vexpNegAbs(x), x);
+}
+
+/** silu's slope from s = sigmoid(z): s (1 + z (1 - s)). */
+// @ts-ignore: decorator
+@inline function vsiluSlope(z: v128, s: v128): v128 {
+  return f32x4.mul(s, f32x4.add(f32x4.splat(1), f32x4.mul(z, f32x4.sub(f32x4.splat(1), s))));
 }
 
 // --- activations --------------------------------------------------------------------------------
@@ -507,11 +530,7 @@ const EXP_MIN: f32 = -87.33654;
 @inline function slope(z: v128, act: i32): v128 {
   if (act == 0) return v128.and(f32x4.gt(z, f32x4.splat(0)), f32x4.splat(1));
   if (act == 1) return vsigmoid(z);
-  if (act == 2) {
-    // s (1 + z (1 - s))
-    const s = vsigmoid(z);
-    return f32x4.mul(s, f32x4.add(f32x4.splat(1), f32x4.mul(z, f32x4.sub(f32x4.splat(1), s))));
-  }
+  if (act == 2) return vsiluSlope(z, vsigmoid(z));
   return f32x4.splat(1);
 }
 
@@ -520,6 +539,47 @@ export function activateInto(z: usize, h: usize, count: i32, act: i32): void {
   let i = 0;
   for (; i + 4 <= count; i += 4) v128.store(at(h, i), activate(v128.load(at(z, i)), act));
   if (i < count) storePart(at(h, i), activate(loadPart(at(z, i), count - i), act), count - i);
+}
+
+/**
+ * Training's forward step: h[i] = act(z[i]), and z[i] is overwritten with act'(z[i]), for `count`
+ * floats. Softplus and silu share one exponential between the two; the values are those of
+ * `activateInto` and `slope` bit for bit (the same operations), so the backward pass becomes
+ * `multiplyInto`.
+ */
+export function activateWithSlope(z: usize, h: usize, count: i32, act: i32): void {
+  for (let i = 0; i < count; i += 4) {
+    const t = min(4, count - i);
+    const zv = t == 4 ? v128.load(at(z, i)) : loadPart(at(z, i), t);
+    let hv: v128;
+    let sv: v128;
+    if (act == 1) {
+      const e = vexpNegAbs(zv);
+      hv = vsoftplusFrom(e, zv);
+      sv = vsigmoidFrom(e, zv);
+    } else if (act == 2) {
+      const s = vsigmoid(zv);
+      hv = f32x4.mul(zv, s);
+      sv = vsiluSlope(zv, s);
+    } else {
+      hv = activate(zv, act);
+      sv = slope(zv, act);
+    }
+    storePart4(at(h, i), hv, t);
+    storePart4(at(z, i), sv, t);
+  }
+}
+
+/** out[i] = a[i] b[i] for `count` floats (a layer's dz from dh and the slope). */
+export function multiplyInto(a: usize, b: usize, out: usize, count: i32): void {
+  let i = 0;
+  for (; i + 4 <= count; i += 4) {
+    v128.store(at(out, i), f32x4.mul(v128.load(at(a, i)), v128.load(at(b, i))));
+  }
+  if (i < count) {
+    const t = count - i;
+    storePart(at(out, i), f32x4.mul(loadPart(at(a, i), t), loadPart(at(b, i), t)), t);
+  }
 }
 
 /** dz[i] = dh[i] act'(z[i]) for `count` floats. */
