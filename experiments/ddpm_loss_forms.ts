@@ -11,7 +11,12 @@ import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts"
 import { trainingFitsData } from "../core/recipes/train.ts";
 import * as ddpm from "../core/recipes/ddpm.ts";
 import { perPartQualityMetrics, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
-import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import {
+  DEFAULT_QUALITY,
+  QualityJudge,
+  type QualityOptions,
+  QUICK_QUALITY,
+} from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { type FormPart, lossFormsPage } from "./ddpm_loss_forms.page.ts";
 
@@ -68,7 +73,7 @@ export const ddpmLossForms: Experiment<LossFormsConfig> = {
       train: { epochs: 40 },
       sample: { samples: 1000, sampleBatch: 1000 },
       check: { points: 1000, lastEpochs: 10 },
-      quality: { referenceSize: 1000, permutations: 50, permutationSize: 250 },
+      quality: QUICK_QUALITY,
     }),
   },
   schema,

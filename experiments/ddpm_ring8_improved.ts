@@ -1,7 +1,4 @@
-/**
- * `ddpm-ring8-improved`: seed 004's DDPM on ring8 beside the exact noise predictor, a recipe that
- * closes the gap, and its ablation (each change alone and all together, each its own part).
- */
+/** `ddpm-ring8-improved`: seed 004's DDPM, a recipe at the exact-ε oracle, and its ablation. */
 import type { Experiment } from "../core/harness/experiment.ts";
 import { rules } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
@@ -9,7 +6,12 @@ import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts"
 import { epochsAtSameSteps, trainingFitsData } from "../core/recipes/train.ts";
 import * as ddpm from "../core/recipes/ddpm.ts";
 import { perPartQualityMetrics, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
-import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import {
+  DEFAULT_QUALITY,
+  QualityJudge,
+  type QualityOptions,
+  QUICK_QUALITY,
+} from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import {
   type Change,
@@ -98,10 +100,12 @@ function recipeOf(c: DdpmImprovedConfig, changes: readonly Change[]) {
     chain: c.chain,
     model: c.model,
     train: { ...train, epochs: epochsAtSameSteps(train, c.data.trainSize, trainSize) },
-    ema: has("ema") && i.ema > 0 ? i.ema : undefined,
-    cosineDecay: has("cosine") && i.cosineDecay,
     variance: has("posterior") ? i.variance : "beta" as const,
-    timeEmbedding: has("sinusoidal") ? i.timeEmbedding : "learned" as const,
+    options: {
+      ema: has("ema") && i.ema > 0 ? i.ema : undefined,
+      cosineDecay: has("cosine") && i.cosineDecay,
+      timeEmbedding: has("sinusoidal") ? i.timeEmbedding : "learned" as const,
+    },
   };
 }
 
@@ -124,7 +128,7 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
       improved: { epochs: 60 },
       ablation: { variants: ["seed", "improved"] },
       sample: { samples: 1000, sampleBatch: 1000 },
-      quality: { referenceSize: 1000, permutations: 50, permutationSize: 250 },
+      quality: QUICK_QUALITY,
     }),
   },
   schema,
@@ -160,11 +164,7 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
     const x = r.trainSize === c.data.trainSize
       ? data.x
       : loadData({ ...c.data, trainSize: r.trainSize }, env.streams.child("larger")).x;
-    const model = await ddpm.trainEpsNet(sub, x, r, {
-      ema: r.ema,
-      cosineDecay: r.cosineDecay,
-      timeEmbedding: r.timeEmbedding,
-    });
+    const model = await ddpm.trainEpsNet(sub, x, r, r.options);
     try {
       const sampler = { ...c.sample, variance: r.variance };
       const samples = await ddpm.sampleAncestral(sub, model, sampler);

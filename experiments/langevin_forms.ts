@@ -11,7 +11,7 @@ import type { LangevinForm } from "../core/samplers/langevin.ts";
 import { DATASETS, mixtureDataset } from "../core/data/datasets.ts";
 import * as forms from "../core/recipes/langevin_forms.ts";
 import { judgeSamples, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
-import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
+import { DEFAULT_QUALITY, type QualityOptions, QUICK_QUALITY } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { langevinFormsPage } from "./langevin_forms.page.ts";
 
@@ -73,7 +73,7 @@ export const langevinFormsExperiment: Experiment<LangevinFormsConfig> = {
     quick: derive(full, {
       gaussian: { chains: 1000, steps: 500 },
       mixture: { chains: 500, steps: 600, stepSize: 0.01 },
-      quality: { referenceSize: 1000, permutations: 50, permutationSize: 250 },
+      quality: QUICK_QUALITY,
     }),
   },
   schema,

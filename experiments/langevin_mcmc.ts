@@ -21,7 +21,12 @@ import {
   type StationaryConfig,
 } from "../core/recipes/mcmc.ts";
 import { QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
-import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import {
+  DEFAULT_QUALITY,
+  QualityJudge,
+  type QualityOptions,
+  QUICK_QUALITY,
+} from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { chainsTable, langevinMcmcPage } from "./langevin_mcmc.page.ts";
 
@@ -77,7 +82,7 @@ export const langevinMcmc: Experiment<LangevinMcmcConfig> = {
       chains: { chains: 500, steps: 400, checkpoints: [10, 100, 400] },
       annealed: { levels: 10 },
       stationary: { chains: 1000, steps: 100 },
-      quality: { referenceSize: 1000, permutations: 50, permutationSize: 250 },
+      quality: QUICK_QUALITY,
     }),
   },
   schema,

@@ -12,7 +12,12 @@ import { QUALITY } from "../core/recipes/quality.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { scoreFromMixtureAtTime } from "../core/models.ts";
 import { vpSde } from "../core/noise/sde.ts";
-import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import {
+  DEFAULT_QUALITY,
+  QualityJudge,
+  type QualityOptions,
+  QUICK_QUALITY,
+} from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { latentInterpolationPage } from "./latent_interpolation.page.ts";
 
@@ -53,7 +58,7 @@ export const latentInterpolation: Experiment<LatentInterpolationConfig> = {
     full,
     quick: derive(full, {
       interpolate: { pairs: 40, rtol: 1e-4 },
-      quality: { referenceSize: 1000, permutations: 50, permutationSize: 250 },
+      quality: QUICK_QUALITY,
     }),
   },
   schema,

@@ -11,7 +11,7 @@ import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts"
 import * as ddpm from "../core/recipes/ddpm.ts";
 import { ringChains } from "../core/recipes/ring_demo.ts";
 import { judgeSamples, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
-import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
+import { DEFAULT_QUALITY, type QualityOptions, QUICK_QUALITY } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { ringDemoPage } from "./ring_demo.page.ts";
 
@@ -54,7 +54,7 @@ export const ringDemo: Experiment<RingDemoConfig> = {
     full,
     quick: derive(full, {
       sample: { samples: 500 },
-      quality: { referenceSize: 1000, permutations: 50, permutationSize: 250 },
+      quality: QUICK_QUALITY,
     }),
   },
   schema,

@@ -1,9 +1,7 @@
 /**
- * `sde-vs-ode`: seed 000 exercise 3. A VP-SDE score model trained on ring8 by continuous-time DSM,
- * sampled by the reverse SDE (Euler-Maruyama), predictor-corrector, DDIM and the probability-flow
- * ODE (Euler, Heun, RK4, adaptive Dormand-Prince) at several NFE; the same sweep with the exact
- * score separates discretisation error from learning error. The model's test NLL (PF-ODE) is set
- * beside the true entropy of ring8.
+ * `sde-vs-ode`: seed 000 exercise 3. A VP-SDE score model (continuous-time DSM on ring8) sampled by
+ * the reverse SDE, predictor-corrector, DDIM and the PF-ODE (Euler, Heun, RK4, Dormand-Prince) at
+ * several NFE, beside the exact score (discretisation vs learning error); test NLL vs the entropy.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Experiment } from "../core/harness/experiment.ts";
@@ -31,7 +29,12 @@ import {
   type SweepConfig,
 } from "../core/recipes/sde_samplers.ts";
 import { QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
-import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import {
+  DEFAULT_QUALITY,
+  QualityJudge,
+  type QualityOptions,
+  QUICK_QUALITY,
+} from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { SDE_CHECK_METRICS, sdeSamplerChecks } from "../core/recipes/sde_checks.ts";
 import { sdeVsOdePage } from "./sde_vs_ode.page.ts";
@@ -91,7 +94,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
       train: { epochs: 12 },
       sweep: { nfes: [10, 50], tolerances: [1e-1, 1e-2], headlineNfe: 50, samples: 500 },
       nll: { points: 100 },
-      quality: { referenceSize: 1000, permutations: 50, permutationSize: 250 },
+      quality: QUICK_QUALITY,
     }),
   },
   schema,

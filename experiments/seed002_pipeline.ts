@@ -11,7 +11,12 @@ import * as seed002 from "../core/recipes/seed002.ts";
 import { QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import { scoreFromMixture } from "../core/models.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
-import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import {
+  DEFAULT_QUALITY,
+  QualityJudge,
+  type QualityOptions,
+  QUICK_QUALITY,
+} from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { seed002Page } from "./seed002_pipeline.page.ts";
 
@@ -54,7 +59,7 @@ export const seed002Pipeline: Experiment<Seed002PipelineConfig> = {
       data: { trainSize: 2000 },
       train: { steps: 150 },
       sample: { samples: 500 },
-      quality: { referenceSize: 1000, permutations: 50, permutationSize: 250 },
+      quality: QUICK_QUALITY,
     }),
   },
   schema,

@@ -7,7 +7,7 @@ import type { Experiment } from "../core/harness/experiment.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import * as sgld from "../core/recipes/sgld.ts";
 import { judgeSamples, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
-import { DEFAULT_QUALITY, type QualityOptions } from "../core/metrics/quality.ts";
+import { DEFAULT_QUALITY, type QualityOptions, QUICK_QUALITY } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { sgldPage } from "./sgld.page.ts";
 
@@ -46,7 +46,7 @@ export const sgldExperiment: Experiment<SgldConfig> = {
     full,
     quick: derive(full, {
       chains: { chains: 500, iterations: 400 },
-      quality: { referenceSize: 1000, permutations: 50, permutationSize: 250 },
+      quality: QUICK_QUALITY,
     }),
   },
   schema,

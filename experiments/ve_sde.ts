@@ -14,7 +14,12 @@ import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts"
 import * as sweep from "../core/recipes/sde_samplers.ts";
 import { vePriorCost } from "../core/recipes/nll_check.ts";
 import { QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
-import { DEFAULT_QUALITY, QualityJudge, type QualityOptions } from "../core/metrics/quality.ts";
+import {
+  DEFAULT_QUALITY,
+  QualityJudge,
+  type QualityOptions,
+  QUICK_QUALITY,
+} from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { veSdePage } from "./ve_sde.page.ts";
 
@@ -74,7 +79,7 @@ export const veSdeExperiment: Experiment<VeSdeConfig> = {
     quick: derive(full, {
       sweep: { nfes: [50, 200], tolerances: [1e-2, 1e-3], samples: 500, headlineNfe: 200 },
       nll: { points: 100, priorSigmas: [1, 3, 10] },
-      quality: { referenceSize: 1000, permutations: 50, permutationSize: 250 },
+      quality: QUICK_QUALITY,
     }),
   },
   schema,

@@ -40,6 +40,13 @@ export const DEFAULT_QUALITY: QualityOptions = {
   permutationSize: 1000,
 };
 
+/** The quick profiles' {@link QualityOptions}: 1000 reference points, 50 permutations of 250. */
+export const QUICK_QUALITY: QualityOptions = {
+  referenceSize: 1000,
+  permutations: 50,
+  permutationSize: 250,
+};
+
 /** The sample-quality figures (the mode and log-density ones only for mixtures). */
 export interface Quality {
   mmd2: number;
