@@ -191,9 +191,10 @@ function ulps(a: number, b: number): number {
   return Math.abs(key(i[0]) - key(i[1]));
 }
 
-Deno.test("a training forward pass's act(z) and act'(z) (activateWithSlope) are activateInto's and activateBackward's bit for bit, every activation, odd counts, both builds", async () => {
+Deno.test("a recorded forward pass keeps sigmoid(z): act(z), dh act'(z) and the act'' term from it are the recomputing kernels' bit for bit, every activation, odd counts, both builds", async () => {
   await backend();
   const s = new Streams(12).get("slope");
+  const same = (a: Float32Array, b: Float32Array) => a.every((v, i) => Object.is(v, b[i]));
   for (const build of BUILDS) {
     selectKernelBuild(build);
     for (const [name, act] of Object.entries(ACTIVATION_CODE)) {
@@ -202,24 +203,28 @@ Deno.test("a training forward pass's act(z) and act'(z) (activateWithSlope) are 
           const z = rand(count, s, 12);
           z[0] = 0;
           if (count > 2) z[2] = -90;
-          const tz = tensor(z, [count]);
-          const h = allocate([count]);
-          const slope = allocate([count]);
-          const ones = tensor(new Float32Array(count).fill(1), [count]);
-          kernels().activateInto(ptr(tz), ptr(h), count, act);
-          kernels().activateBackward(ptr(ones), ptr(tz), ptr(slope), count, act);
-          const h2 = allocate([count]);
-          const z2 = tensor(z, [count]);
-          kernels().activateWithSlope(ptr(z2), ptr(h2), count, act);
-          const same = (a: Float32Array, b: Float32Array) => a.every((v, i) => Object.is(v, b[i]));
-          assert.ok(same(heapView(h2), heapView(h)), `${build} ${name} act(z), ${count} values`);
-          assert.ok(same(heapView(z2), heapView(slope)), `${build} ${name} act'(z), ${count}`);
-          const dz = allocate([count]);
-          const dh = tensor(rand(count, s), [count]);
-          kernels().multiplyInto(ptr(dh), ptr(z2), ptr(dz), count);
-          const want = allocate([count]);
-          kernels().activateBackward(ptr(dh), ptr(tz), ptr(want), count, act);
-          assert.ok(same(heapView(dz), heapView(want)), `${build} ${name} dh act'(z), ${count}`);
+          const [tz, dh, u, out0] = [z, rand(count, s), rand(count, s), rand(count, s)].map((a) =>
+            tensor(a, [count])
+          );
+          const k = kernels();
+          const h = allocate([count]), h2 = allocate([count]), sig = allocate([count]);
+          k.activateInto(ptr(tz), ptr(h), count, act);
+          k.activateWithSigmoid(ptr(tz), ptr(h2), ptr(sig), count, act);
+          const label = `${build} ${name}, ${count} values`;
+          assert.ok(same(heapView(h2), heapView(h)), `act(z): ${label}`);
+          if (name === "softplus" || name === "silu") {
+            const want = allocate([count]);
+            k.mapFloat(ptr(tz), ptr(want), count, 2);
+            assert.ok(same(heapView(sig), heapView(want)), `sigmoid(z): ${label}`);
+          }
+          const dz = allocate([count]), want = allocate([count]);
+          k.slopeTimes(ptr(dh), ptr(tz), ptr(sig), ptr(dz), count, act);
+          k.activateBackward(ptr(dh), ptr(tz), ptr(want), count, act);
+          assert.ok(same(heapView(dz), heapView(want)), `dh act'(z): ${label}`);
+          const c1 = tensor(heapView(out0).slice(), [count]), c2 = tensor(heapView(out0), [count]);
+          k.curvatureWithSigmoid(ptr(dh), ptr(u), ptr(tz), ptr(sig), ptr(c1), count, act);
+          k.curvatureInto(ptr(dh), ptr(u), ptr(tz), ptr(c2), count, act);
+          assert.ok(same(heapView(c1), heapView(c2)), `act'' term: ${label}`);
         });
       }
     }

@@ -15,6 +15,11 @@ export type KernelBuild = "relaxed-simd" | "simd";
 /** Activation codes of the kernels. */
 export const ACTIVATION_CODE = { relu: 0, softplus: 1, silu: 2, identity: 3 } as const;
 
+/** Activations whose slope and curvature read sigmoid(z) (kept by `activateWithSigmoid`). */
+export function keepsSigmoid(act: keyof typeof ACTIVATION_CODE): boolean {
+  return act === "softplus" || act === "silu";
+}
+
 /** The module's exports (pointers are byte offsets in tfjs-wasm's heap). */
 export interface KernelExports {
   gemm(
@@ -35,8 +40,17 @@ export interface KernelExports {
   zero(dst: number, count: number): void;
   activateInto(z: number, h: number, count: number, act: number): void;
   activateBackward(dh: number, z: number, dz: number, count: number, act: number): void;
-  activateWithSlope(z: number, h: number, count: number, act: number): void;
-  multiplyInto(a: number, b: number, out: number, count: number): void;
+  activateWithSigmoid(z: number, h: number, sig: number, count: number, act: number): void;
+  slopeTimes(dh: number, z: number, sig: number, dz: number, count: number, act: number): void;
+  curvatureWithSigmoid(
+    g: number,
+    u: number,
+    z: number,
+    sig: number,
+    out: number,
+    count: number,
+    act: number,
+  ): void;
   curvatureInto(g: number, u: number, z: number, out: number, count: number, act: number): void;
   mapFloat(x: number, y: number, count: number, fn: number): void;
   adam(

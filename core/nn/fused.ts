@@ -31,7 +31,14 @@ import {
   paramSpecs,
 } from "./spec.ts";
 import { sinusoidal } from "./sinusoidal.ts";
-import { ACTIVATION_CODE, allocate, incRef, kernels, ptr } from "../kernels/kernels.ts";
+import {
+  ACTIVATION_CODE,
+  allocate,
+  incRef,
+  keepsSigmoid,
+  kernels,
+  ptr,
+} from "../kernels/kernels.ts";
 
 /** Byte offsets of a spec's weights in the flat buffer, and their shapes. */
 export interface Layout {
@@ -86,13 +93,12 @@ interface LayerRun {
   w: string;
   b: string;
   input: tf.Tensor;
-  /** The pre-activation z; act'(z) instead where `zHoldsSlope` (all the backward pass reads). */
   z: tf.Tensor;
   /** act(z), or z itself for a layer without activation. */
   h: tf.Tensor;
   act: Activation | "identity";
-  /** A recorded forward pass of an activated layer computed act'(z) with act(z), over z. */
-  zHoldsSlope: boolean;
+  /** sigmoid(z), kept by a recorded pass of softplus and silu layers for the backward pass. */
+  sig: tf.Tensor | null;
 }
 
 /** A feature's forward pass: its input, value and (mlp features) layers. */
@@ -121,8 +127,8 @@ export function at(l: Layout, flatPtr: number, name: string): number {
 }
 
 /**
- * h = act(z) of a layer's pre-activation z; with `train` (a recorded pass), z's buffer then holds
- * act'(z), computed with act(z) (one exponential for both), for the backward pass.
+ * h = act(z) of a layer's pre-activation z; with `train` (a recorded pass) softplus and silu also
+ * keep sigmoid(z), computed with act(z) from one exponential, for the backward pass.
  */
 function activation(
   input: tf.Tensor,
@@ -130,12 +136,12 @@ function activation(
   act: Activation | "identity",
   train: boolean,
 ): Omit<LayerRun, "w" | "b"> {
-  if (act === "identity") return { input, z, h: z, act, zHoldsSlope: false };
+  if (act === "identity") return { input, z, h: z, act, sig: null };
   const h = allocate(z.shape);
-  const count = z.size;
-  if (train) kernels().activateWithSlope(ptr(z), ptr(h), count, ACTIVATION_CODE[act]);
-  else kernels().activateInto(ptr(z), ptr(h), count, ACTIVATION_CODE[act]);
-  return { input, z, h, act, zHoldsSlope: train };
+  const sig = train && keepsSigmoid(act) ? allocate(z.shape) : null;
+  if (sig) kernels().activateWithSigmoid(ptr(z), ptr(h), ptr(sig), z.size, ACTIVATION_CODE[act]);
+  else kernels().activateInto(ptr(z), ptr(h), z.size, ACTIVATION_CODE[act]);
+  return { input, z, h, act, sig };
 }
 
 /** z = bias + h W (rows m), then act; returns the layer run. */
@@ -307,6 +313,9 @@ export function fusedForward(
     for (const q of f.layers) intermediates.add(q.z).add(q.h);
   }
   for (const q of r.layers) intermediates.add(q.z).add(q.h);
+  for (const q of [...r.layers, ...r.feats.flatMap((f) => f.layers)]) {
+    if (q.sig) intermediates.add(q.sig);
+  }
   intermediates.delete(r.out);
   if (!recording) {
     tf.dispose([...intermediates]);
@@ -403,8 +412,9 @@ function backActivation(dh: tf.Tensor, layer: LayerRun, count: number): tf.Tenso
   if (layer.act === "identity") return dh;
   const dz = allocate(dh.shape);
   const k = kernels();
-  if (layer.zHoldsSlope) k.multiplyInto(ptr(dh), ptr(layer.z), ptr(dz), count);
-  else k.activateBackward(ptr(dh), ptr(layer.z), ptr(dz), count, ACTIVATION_CODE[layer.act]);
+  const act = ACTIVATION_CODE[layer.act];
+  if (layer.sig) k.slopeTimes(ptr(dh), ptr(layer.z), ptr(layer.sig), ptr(dz), count, act);
+  else k.activateBackward(ptr(dh), ptr(layer.z), ptr(dz), count, act);
   return dz;
 }
 

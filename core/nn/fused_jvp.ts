@@ -24,7 +24,14 @@ import {
   tracedFrom,
   weightGradient,
 } from "./fused.ts";
-import { ACTIVATION_CODE, allocate, heapView, kernels, ptr } from "../kernels/kernels.ts";
+import {
+  ACTIVATION_CODE,
+  allocate,
+  heapView,
+  keepsSigmoid,
+  kernels,
+  ptr,
+} from "../kernels/kernels.ts";
 
 /** One layer's stacks: its input rows [x or h; tangents], pre-activations [z; u], outputs [h'; t']. */
 interface JvpLayer {
@@ -33,6 +40,8 @@ interface JvpLayer {
   input: tf.Tensor;
   pre: tf.Tensor;
   post: tf.Tensor | null;
+  /** sigmoid(z) of the value rows (softplus and silu), for every slope and curvature after. */
+  sig: tf.Tensor | null;
 }
 
 /** The weight names of each layer, first to last. */
@@ -84,7 +93,9 @@ export function fusedJvp(
   } finally {
     e.state.kernelDepth--;
   }
-  const intermediates = layers.flatMap((q) => [q.input, q.pre, ...(q.post ? [q.post] : [])]);
+  const intermediates = layers.flatMap((q) =>
+    [q.input, q.pre, q.post, q.sig].filter((t): t is tf.Tensor => t !== null)
+  );
   const unique = [...new Set(intermediates)];
   if (!recording) {
     tf.dispose(unique);
@@ -145,16 +156,18 @@ function forwardStacks(
       0,
     );
     if (li === names.length - 1) {
-      layers.push({ w, b, input, pre, post: null });
+      layers.push({ w, b, input, pre, post: null, sig: null });
       return;
     }
     const post = allocate([rows, nOut]);
     const block = 4 * n * nOut;
-    k.activateInto(ptr(pre), ptr(post), n * nOut, act);
+    const sig = keepsSigmoid(spec.activation) ? allocate([n, nOut]) : null;
+    const sigPtr = sig ? ptr(sig) : 0;
+    k.activateWithSigmoid(ptr(pre), ptr(post), sigPtr, n * nOut, act);
     for (let i = 1; i <= K; i++) {
-      k.activateBackward(ptr(pre) + i * block, ptr(pre), ptr(post) + i * block, n * nOut, act);
+      k.slopeTimes(ptr(pre) + i * block, ptr(pre), sigPtr, ptr(post) + i * block, n * nOut, act);
     }
-    layers.push({ w, b, input, pre, post });
+    layers.push({ w, b, input, pre, post, sig });
     input = post;
   });
   return layers;
@@ -199,18 +212,12 @@ function backwardStacks(
       const gPost = backInput(l, ptr(flat), g, rows, layer.w);
       const gPre = allocate([rows, kIn]);
       const block = 4 * n * kIn;
-      k.activateBackward(ptr(gPost), ptr(below.pre), ptr(gPre), n * kIn, act);
+      const z = ptr(below.pre), sig = below.sig ? ptr(below.sig) : 0;
+      k.slopeTimes(ptr(gPost), z, sig, ptr(gPre), n * kIn, act);
       for (let i = 1; i <= K; i++) {
         const off = i * block;
-        k.activateBackward(ptr(gPost) + off, ptr(below.pre), ptr(gPre) + off, n * kIn, act);
-        k.curvatureInto(
-          ptr(gPost) + off,
-          ptr(below.pre) + off,
-          ptr(below.pre),
-          ptr(gPre),
-          n * kIn,
-          act,
-        );
+        k.slopeTimes(ptr(gPost) + off, z, sig, ptr(gPre) + off, n * kIn, act);
+        k.curvatureWithSigmoid(ptr(gPost) + off, z + off, z, sig, ptr(gPre), n * kIn, act);
       }
       g = gPre;
     }

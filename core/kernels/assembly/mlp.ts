@@ -550,6 +550,14 @@ const EXP_MIN: f32 = -87.33654;
   return z;
 }
 
+// d act / dz at z, from z and s = sigmoid(z) (read only by softplus and silu).
+// @ts-ignore: decorator
+@inline function slopeFrom(z: v128, s: v128, act: i32): v128 {
+  if (act == 1) return s;
+  if (act == 2) return vsiluSlope(z, s);
+  return slope(z, act);
+}
+
 // d act / dz at z.
 // @ts-ignore: decorator
 @inline function slope(z: v128, act: i32): v128 {
@@ -567,43 +575,41 @@ export function activateInto(z: usize, h: usize, count: i32, act: i32): void {
 }
 
 /**
- * Training's forward step: h[i] = act(z[i]), and z[i] is overwritten with act'(z[i]), for `count`
- * floats. Softplus and silu share one exponential between the two; the values are those of
- * `activateInto` and `slope` bit for bit (the same operations), so the backward pass becomes
- * `multiplyInto`.
+ * A recorded forward step: h[i] = act(z[i]), and for softplus and silu sig[i] = sigmoid(z[i]) from
+ * the same exponential, kept for the backward pass (`slopeTimes`, `curvatureWithSigmoid`), which
+ * then computes no exponential. Bit for bit the values of `activateInto` and `vsigmoid` (the same
+ * operations); `sig` is not touched for relu and identity.
  */
-export function activateWithSlope(z: usize, h: usize, count: i32, act: i32): void {
+export function activateWithSigmoid(z: usize, h: usize, sig: usize, count: i32, act: i32): void {
   for (let i = 0; i < count; i += 4) {
     const t = min(4, count - i);
     const zv = t == 4 ? v128.load(at(z, i)) : loadPart(at(z, i), t);
-    let hv: v128;
-    let sv: v128;
-    if (act == 1) {
+    if (act == 1 || act == 2) {
       const e = vexpNegAbs(zv);
-      hv = vsoftplusFrom(e, zv);
-      sv = vsigmoidFrom(e, zv);
-    } else if (act == 2) {
-      const s = vsigmoid(zv);
-      hv = f32x4.mul(zv, s);
-      sv = vsiluSlope(zv, s);
+      const s = vsigmoidFrom(e, zv);
+      storePart4(at(h, i), act == 1 ? vsoftplusFrom(e, zv) : f32x4.mul(zv, s), t);
+      storePart4(at(sig, i), s, t);
     } else {
-      hv = activate(zv, act);
-      sv = slope(zv, act);
+      storePart4(at(h, i), activate(zv, act), t);
     }
-    storePart4(at(h, i), hv, t);
-    storePart4(at(z, i), sv, t);
   }
 }
 
-/** out[i] = a[i] b[i] for `count` floats (a layer's dz from dh and the slope). */
-export function multiplyInto(a: usize, b: usize, out: usize, count: i32): void {
-  let i = 0;
-  for (; i + 4 <= count; i += 4) {
-    v128.store(at(out, i), f32x4.mul(v128.load(at(a, i)), v128.load(at(b, i))));
-  }
-  if (i < count) {
-    const t = count - i;
-    storePart(at(out, i), f32x4.mul(loadPart(at(a, i), t), loadPart(at(b, i), t)), t);
+// sig[i] (softplus and silu; 0 for the others, which do not read it), as a vector.
+// @ts-ignore: decorator
+@inline function sigmoidPart(sig: usize, i: i32, t: i32, act: i32): v128 {
+  if (act != 1 && act != 2) return f32x4.splat(0);
+  return t == 4 ? v128.load(at(sig, i)) : loadPart(at(sig, i), t);
+}
+
+/** dz[i] = dh[i] act'(z[i]), act' from z and sig = sigmoid(z) (`activateWithSigmoid`). */
+export function slopeTimes(dh: usize, z: usize, sig: usize, dz: usize, count: i32, act: i32): void {
+  for (let i = 0; i < count; i += 4) {
+    const t = min(4, count - i);
+    const dhv = t == 4 ? v128.load(at(dh, i)) : loadPart(at(dh, i), t);
+    const zv = t == 4 ? v128.load(at(z, i)) : loadPart(at(z, i), t);
+    const sv = sigmoidPart(sig, i, t, act);
+    storePart4(at(dz, i), f32x4.mul(dhv, slopeFrom(zv, sv, act)), t);
   }
 }
 
@@ -619,17 +625,23 @@ export function activateBackward(dh: usize, z: usize, dz: usize, count: i32, act
   }
 }
 
-// d^2 act / dz^2 at z: relu and identity 0; softplus s (1 - s); silu s (1 - s) (2 + z (1 - 2 s)).
+// d^2 act / dz^2 at z from s = sigmoid(z): relu and identity 0; softplus s (1 - s); silu
+// s (1 - s) (2 + z (1 - 2 s)).
 // @ts-ignore: decorator
-@inline function curvature(z: v128, act: i32): v128 {
+@inline function curvatureFrom(z: v128, s: v128, act: i32): v128 {
   if (act == 1 || act == 2) {
-    const s = vsigmoid(z);
     const ds = f32x4.mul(s, f32x4.sub(f32x4.splat(1), s));
     if (act == 1) return ds;
     const zc = f32x4.mul(z, f32x4.sub(f32x4.splat(1), f32x4.add(s, s)));
     return f32x4.mul(ds, f32x4.add(f32x4.splat(2), zc));
   }
   return f32x4.splat(0);
+}
+
+// d^2 act / dz^2 at z.
+// @ts-ignore: decorator
+@inline function curvature(z: v128, act: i32): v128 {
+  return act == 1 || act == 2 ? curvatureFrom(z, vsigmoid(z), act) : f32x4.splat(0);
 }
 
 /**
@@ -644,6 +656,27 @@ export function curvatureInto(g: usize, u: usize, z: usize, out: usize, count: i
     const zv = t == 4 ? v128.load(at(z, i)) : loadPart(at(z, i), t);
     const ov = t == 4 ? v128.load(at(out, i)) : loadPart(at(out, i), t);
     storePart4(at(out, i), f32x4.add(ov, f32x4.mul(f32x4.mul(gv, uv), curvature(zv, act))), t);
+  }
+}
+
+/** `curvatureInto` with sig = sigmoid(z) kept by `activateWithSigmoid` (no exponential). */
+export function curvatureWithSigmoid(
+  g: usize,
+  u: usize,
+  z: usize,
+  sig: usize,
+  out: usize,
+  count: i32,
+  act: i32,
+): void {
+  for (let i = 0; i < count; i += 4) {
+    const t = min(4, count - i);
+    const gv = t == 4 ? v128.load(at(g, i)) : loadPart(at(g, i), t);
+    const uv = t == 4 ? v128.load(at(u, i)) : loadPart(at(u, i), t);
+    const zv = t == 4 ? v128.load(at(z, i)) : loadPart(at(z, i), t);
+    const ov = t == 4 ? v128.load(at(out, i)) : loadPart(at(out, i), t);
+    const sv = sigmoidPart(sig, i, t, act);
+    storePart4(at(out, i), f32x4.add(ov, f32x4.mul(f32x4.mul(gv, uv), curvatureFrom(zv, sv, act))), t);
   }
 }
 
