@@ -51,7 +51,7 @@ const full: DdpmImprovedConfig = {
   data: { dataset: "ring8", trainSize: 5000 },
   ...ddpm.SEED_004,
   improved: {
-    epochs: 4000,
+    epochs: 6000,
     ema: 0.999,
     cosineDecay: true,
     variance: "posterior",
