@@ -261,6 +261,12 @@ export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mod
   return t == 4 ? v128.load(c) : loadPart(c, t);
 }
 
+// The `t` (1-4) floats at index i of `p`, zeros above.
+// @ts-ignore: decorator
+@inline function lanes(p: usize, i: i32, t: i32): v128 {
+  return t == 4 ? v128.load(at(p, i)) : loadPart(at(p, i), t);
+}
+
 // @ts-ignore: decorator
 @inline function storePart4(p: usize, v: v128, t: i32): void {
   if (t == 4) v128.store(p, v);
@@ -583,7 +589,7 @@ export function activateInto(z: usize, h: usize, count: i32, act: i32): void {
 export function activateWithSigmoid(z: usize, h: usize, sig: usize, count: i32, act: i32): void {
   for (let i = 0; i < count; i += 4) {
     const t = min(4, count - i);
-    const zv = t == 4 ? v128.load(at(z, i)) : loadPart(at(z, i), t);
+    const zv = lanes(z, i, t);
     if (act == 1 || act == 2) {
       const e = vexpNegAbs(zv);
       const s = vsigmoidFrom(e, zv);
@@ -599,15 +605,15 @@ export function activateWithSigmoid(z: usize, h: usize, sig: usize, count: i32, 
 // @ts-ignore: decorator
 @inline function sigmoidPart(sig: usize, i: i32, t: i32, act: i32): v128 {
   if (act != 1 && act != 2) return f32x4.splat(0);
-  return t == 4 ? v128.load(at(sig, i)) : loadPart(at(sig, i), t);
+  return lanes(sig, i, t);
 }
 
 /** dz[i] = dh[i] act'(z[i]), act' from z and sig = sigmoid(z) (`activateWithSigmoid`). */
 export function slopeTimes(dh: usize, z: usize, sig: usize, dz: usize, count: i32, act: i32): void {
   for (let i = 0; i < count; i += 4) {
     const t = min(4, count - i);
-    const dhv = t == 4 ? v128.load(at(dh, i)) : loadPart(at(dh, i), t);
-    const zv = t == 4 ? v128.load(at(z, i)) : loadPart(at(z, i), t);
+    const dhv = lanes(dh, i, t);
+    const zv = lanes(z, i, t);
     const sv = sigmoidPart(sig, i, t, act);
     storePart4(at(dz, i), f32x4.mul(dhv, slopeFrom(zv, sv, act)), t);
   }
@@ -649,14 +655,7 @@ export function activateBackward(dh: usize, z: usize, dz: usize, count: i32, act
  * tangent's backward pass (d/dz of act'(z) u, seen by the tangent's gradient g).
  */
 export function curvatureInto(g: usize, u: usize, z: usize, out: usize, count: i32, act: i32): void {
-  for (let i = 0; i < count; i += 4) {
-    const t = min(4, count - i);
-    const gv = t == 4 ? v128.load(at(g, i)) : loadPart(at(g, i), t);
-    const uv = t == 4 ? v128.load(at(u, i)) : loadPart(at(u, i), t);
-    const zv = t == 4 ? v128.load(at(z, i)) : loadPart(at(z, i), t);
-    const ov = t == 4 ? v128.load(at(out, i)) : loadPart(at(out, i), t);
-    storePart4(at(out, i), f32x4.add(ov, f32x4.mul(f32x4.mul(gv, uv), curvature(zv, act))), t);
-  }
+  curvatureTerm(g, u, z, 0, out, count, act, false);
 }
 
 /** `curvatureInto` with sig = sigmoid(z) kept by `activateWithSigmoid` (no exponential). */
@@ -669,14 +668,27 @@ export function curvatureWithSigmoid(
   count: i32,
   act: i32,
 ): void {
+  curvatureTerm(g, u, z, sig, out, count, act, true);
+}
+
+// out += g u act''(z), sigmoid(z) read from `sig` (kept) or computed.
+// @ts-ignore: decorator
+@inline function curvatureTerm(
+  g: usize,
+  u: usize,
+  z: usize,
+  sig: usize,
+  out: usize,
+  count: i32,
+  act: i32,
+  kept: bool,
+): void {
   for (let i = 0; i < count; i += 4) {
     const t = min(4, count - i);
-    const gv = t == 4 ? v128.load(at(g, i)) : loadPart(at(g, i), t);
-    const uv = t == 4 ? v128.load(at(u, i)) : loadPart(at(u, i), t);
-    const zv = t == 4 ? v128.load(at(z, i)) : loadPart(at(z, i), t);
-    const ov = t == 4 ? v128.load(at(out, i)) : loadPart(at(out, i), t);
-    const sv = sigmoidPart(sig, i, t, act);
-    storePart4(at(out, i), f32x4.add(ov, f32x4.mul(f32x4.mul(gv, uv), curvatureFrom(zv, sv, act))), t);
+    const zv = lanes(z, i, t);
+    const curv = kept ? curvatureFrom(zv, sigmoidPart(sig, i, t, act), act) : curvature(zv, act);
+    const term = f32x4.mul(f32x4.mul(lanes(g, i, t), lanes(u, i, t)), curv);
+    storePart4(at(out, i), f32x4.add(lanes(out, i, t), term), t);
   }
 }
 
@@ -684,7 +696,7 @@ export function curvatureWithSigmoid(
 export function mapFloat(x: usize, y: usize, count: i32, fn: i32): void {
   for (let i = 0; i < count; i += 4) {
     const t = min(4, count - i);
-    const v = t == 4 ? v128.load(at(x, i)) : loadPart(at(x, i), t);
+    const v = lanes(x, i, t);
     let r: v128;
     if (fn == 0) r = vexp(v);
     else if (fn == 1) r = vlog(v);
@@ -725,10 +737,10 @@ export function adam(
   const vdecay = f32x4.splat(decay), veps = f32x4.splat(eps);
   for (let i = 0; i < count; i += 4) {
     const t = min(4, count - i);
-    const gi = t == 4 ? v128.load(at(g, i)) : loadPart(at(g, i), t);
-    let mi = t == 4 ? v128.load(at(m, i)) : loadPart(at(m, i), t);
-    let vi = t == 4 ? v128.load(at(v, i)) : loadPart(at(v, i), t);
-    let pi = t == 4 ? v128.load(at(p, i)) : loadPart(at(p, i), t);
+    const gi = lanes(g, i, t);
+    let mi = lanes(m, i, t);
+    let vi = lanes(v, i, t);
+    let pi = lanes(p, i, t);
     mi = f32x4.add(f32x4.mul(mi, vb1), f32x4.mul(gi, vb1c));
     vi = f32x4.add(f32x4.mul(vi, vb2), f32x4.mul(f32x4.mul(gi, gi), vb2c));
     if (decaying) pi = f32x4.mul(pi, vdecay);
