@@ -3,7 +3,7 @@ import type { Experiment } from "../core/harness/experiment.ts";
 import { rules } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
-import { epochsAtSameSteps, trainingFitsData } from "../core/recipes/train.ts";
+import { epochsAtSameSteps, sameStepsFit, trainingFitsData } from "../core/recipes/train.ts";
 import * as ddpm from "../core/recipes/ddpm.ts";
 import { perPartQualityMetrics, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import {
@@ -84,10 +84,12 @@ const { schema, checks } = assemble<DdpmImprovedConfig>({
   },
   quality: QUALITY,
 }, [trainingFitsData, (c) =>
-  trainingFitsData({
-    data: { trainSize: c.improved.trainSize },
-    train: { ...c.train, epochs: recipeOf(c, CHANGES).train.epochs },
-  })]);
+  sameStepsFit(
+    { ...c.train, epochs: c.improved.epochs },
+    c.data.trainSize,
+    c.improved.trainSize,
+    "improved",
+  )]);
 
 /** The seed's recipe with `changes` from `c.improved` (more data: the same steps, fewer epochs). */
 function recipeOf(c: DdpmImprovedConfig, changes: readonly Change[]) {

@@ -6,11 +6,27 @@ import { partition, plan, runKey } from "../core/harness/plan.ts";
 import { stageDirectory, tempFilesInFlight, writeFileAtomic } from "../core/runtime/io.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
 import { ddpmRing8 } from "../experiments/ddpm_ring8.ts";
+import { ddpmRing8Improved } from "../experiments/ddpm_ring8_improved.ts";
 import { derive, type Patch } from "../core/spec/section.ts";
 
 const quick = ddpmRing8.profiles.quick;
 const validate = (c: unknown) =>
   validateConfig("ddpm-ring8", ddpmRing8.schema, ddpmRing8.checks ?? [], c);
+
+Deno.test("ddpm-ring8-improved's larger training set is checked under its own fields", () => {
+  const e = ddpmRing8Improved;
+  const check = (patch: Patch<typeof e.profiles.full>) =>
+    validateConfig(e.name, e.schema, e.checks ?? [], derive(e.profiles.full, patch));
+  assert.throws(
+    () => check({ improved: { trainSize: 100 } }),
+    /ddpm-ring8-improved\.improved\.trainSize: got 100; allowed: an integer >= train\.batchSize \(256\)/,
+  );
+  assert.throws(
+    () => check({ improved: { epochs: 900000 } }),
+    /ddpm-ring8-improved\.improved\.epochs: got 900000; allowed: an integer <= 526315/,
+  );
+  assert.deepEqual(check({}), e.profiles.full);
+});
 
 Deno.test("config validation names the field and the allowed values", () => {
   const cases: [Patch<typeof quick>, RegExp][] = [

@@ -308,12 +308,9 @@ export function fusedForward(
     e.state.kernelDepth--;
   }
   const intermediates = new Set<tf.Tensor>();
-  for (const f of r.feats) {
-    if (f.value !== f.input) intermediates.add(f.value);
-    for (const q of f.layers) intermediates.add(q.z).add(q.h);
-  }
-  for (const q of r.layers) intermediates.add(q.z).add(q.h);
-  for (const q of [...r.layers, ...r.feats.flatMap((f) => f.layers)]) {
+  for (const f of r.feats) if (f.value !== f.input) intermediates.add(f.value);
+  for (const q of [...r.feats.flatMap((f) => f.layers), ...r.layers]) {
+    intermediates.add(q.z).add(q.h);
     if (q.sig) intermediates.add(q.sig);
   }
   intermediates.delete(r.out);

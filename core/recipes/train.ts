@@ -142,6 +142,27 @@ export function epochsAtSameSteps(c: EpochsConfig, fromSize: number, toSize: num
   return Math.max(1, Math.ceil(c.epochs * perEpoch(fromSize) / perEpoch(toSize)));
 }
 
+/**
+ * The check of a `larger` training set seen for the steps of `c.epochs` over `trainSize` points
+ * ({@link epochsAtSameSteps}): it holds a batch (reported as `<prefix>.trainSize`), and those
+ * steps stay within the budget (`<prefix>.epochs`).
+ */
+export function sameStepsFit(
+  c: EpochsConfig,
+  trainSize: number,
+  larger: number,
+  prefix: string,
+): Violation | null {
+  if (larger < c.batchSize) {
+    return {
+      field: `${prefix}.trainSize`,
+      got: larger,
+      allowed: `an integer >= train.batchSize (${c.batchSize})`,
+    };
+  }
+  return epochBudget({ ...c, trainSize }, `${prefix}.epochs`);
+}
+
 /** Train `net` on the data; see {@link TrainOnDataOptions}. Checkpointed when the runner asks. */
 export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   const n = o.x.length / o.dim;
