@@ -8,8 +8,10 @@ import { sha256 } from "../runtime/io.ts";
 
 /** One build of the kernels. */
 export interface WasmBuild {
-  /** The constant it is exported as in mlp_wasm.ts. */
+  /** The constant it is exported as. */
   name: string;
+  /** The generated file holding it (mlp_wasm.ts, mmd_wasm.ts). */
+  file: string;
   description: string;
   bytes: Uint8Array;
   sha256: string;
@@ -42,33 +44,47 @@ export interface Asc {
   ): Promise<{ error: Error | null }>;
 }
 
-/** Compile both builds in memory. */
+/** The builds: the network kernels twice (relaxed and plain SIMD), the MMD sums once. */
+const VARIANTS = [
+  {
+    name: "RELAXED_SIMD_WASM",
+    source: "mlp.ts",
+    file: "mlp_wasm.ts",
+    features: "simd,relaxed-simd",
+    description: "relaxed-SIMD build (FMA where the CPU has it)",
+  },
+  {
+    name: "SIMD_WASM",
+    source: "mlp.ts",
+    file: "mlp_wasm.ts",
+    features: "simd",
+    description: "plain-SIMD build (separate multiply and add)",
+  },
+  {
+    name: "MMD_WASM",
+    source: "mmd.ts",
+    file: "mmd_wasm.ts",
+    // float64 bits must equal the JavaScript loops': never relaxed (no fused multiply-add)
+    features: "simd",
+    description: "MMD kernel sums, float64, plain SIMD",
+  },
+];
+
+/** Compile every build in memory. */
 export async function wasmBuilds(asc: Asc): Promise<WasmBuild[]> {
-  const source = await Deno.readTextFile(
-    fileURLToPath(new URL("./assembly/mlp.ts", import.meta.url)),
-  );
-  const variants = [
-    {
-      name: "RELAXED_SIMD_WASM",
-      features: "simd,relaxed-simd",
-      description: "relaxed-SIMD build (FMA where the CPU has it)",
-    },
-    {
-      name: "SIMD_WASM",
-      features: "simd",
-      description: "plain-SIMD build (separate multiply and add)",
-    },
-  ];
   const out: WasmBuild[] = [];
-  for (const v of variants) {
+  for (const v of VARIANTS) {
+    const source = await Deno.readTextFile(
+      fileURLToPath(new URL(`./assembly/${v.source}`, import.meta.url)),
+    );
     let bytes: Uint8Array | null = null;
     let log = "";
     const { error } = await asc.main(
-      ["mlp.ts", "-o", "mlp.wasm", "--enable", v.features, ...FLAGS],
+      [v.source, "-o", "out.wasm", "--enable", v.features, ...FLAGS],
       {
-        readFile: (name) => Promise.resolve(name === "mlp.ts" ? source : null),
+        readFile: (name) => Promise.resolve(name === v.source ? source : null),
         writeFile: (name, contents) => {
-          if (name === "mlp.wasm") bytes = contents as Uint8Array;
+          if (name === "out.wasm") bytes = contents as Uint8Array;
           return Promise.resolve();
         },
         listFiles: () => Promise.resolve([]),
@@ -80,7 +96,13 @@ export async function wasmBuilds(asc: Asc): Promise<WasmBuild[]> {
       throw new Error(`AssemblyScript build ${v.name} failed: ${error?.message}\n${log}`);
     }
     const b = bytes as Uint8Array;
-    out.push({ name: v.name, description: v.description, bytes: b, sha256: await sha256(b) });
+    out.push({
+      name: v.name,
+      file: v.file,
+      description: v.description,
+      bytes: b,
+      sha256: await sha256(b),
+    });
   }
   return out;
 }

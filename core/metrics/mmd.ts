@@ -10,24 +10,38 @@
  */
 import type { Stream } from "../runtime/random.ts";
 import { checkPoints } from "./points.ts";
+import { MmdSums } from "../kernels/mmd_kernel.ts";
 
 /** The bandwidths h of the summed RBF kernel. */
 export const MMD_BANDWIDTHS: readonly number[] = [0.1, 0.2, 0.5, 1, 2];
 
 const CUTOFF = 40;
 
-/**
- * The summed kernel as a function of d2 = |x - y|^2, with its coefficients c_h = 1 / (2 h^2).
- * When every c_h is an integer multiple r_h of the smallest (the default bandwidths: 1, 4, 16,
- * 100, 400 times 1/8), exp(-d2 c_h) = e^{r_h} with e = exp(-d2 c_min): one exp per pair instead
- * of five, the powers by repeated squaring (relative difference from five exps ~1e-13).
- */
-function kernelOf(bandwidths: readonly number[]): (d2: number) => number {
+/** The summed kernel's coefficients c_h = 1 / (2 h^2), and their integer ratios to the smallest. */
+interface KernelBands {
+  c: Float64Array;
+  /** c_h / c_min when every one is an integer (at most 4096), else null. */
+  ratios: Int32Array | null;
+}
+
+function bandsOf(bandwidths: readonly number[]): KernelBands {
   const c = Float64Array.from(bandwidths, (h) => 1 / (2 * h * h));
   const cMin = Math.min(...c);
   const ratios = Array.from(c, (cb) => cb / cMin);
   const integral = ratios.every((r) => Math.abs(r - Math.round(r)) < 1e-9 && r <= 4096);
-  if (!integral) {
+  return { c, ratios: integral ? Int32Array.from(ratios, Math.round) : null };
+}
+
+/**
+ * The summed kernel as a function of d2 = |x - y|^2. When every c_h is an integer multiple r_h of
+ * the smallest (the default bandwidths: 1, 4, 16, 100, 400 times 1/8), exp(-d2 c_h) = e^{r_h}
+ * with e = exp(-d2 c_min): one exp per pair instead of five, the powers by repeated squaring
+ * (relative difference from five exps ~1e-13). The pair sums then run in WebAssembly
+ * (`MmdSums`), which computes these very values; this function is their plain definition.
+ */
+export function kernelOf(bandwidths: readonly number[]): (d2: number) => number {
+  const { c, ratios } = bandsOf(bandwidths);
+  if (!ratios) {
     return (d2) => {
       let k = 0;
       for (let b = 0; b < c.length; b++) {
@@ -37,14 +51,14 @@ function kernelOf(bandwidths: readonly number[]): (d2: number) => number {
       return k;
     };
   }
-  const r = Int32Array.from(ratios, Math.round);
+  const cMin = Math.min(...c);
   return (d2) => {
     if (d2 * cMin >= CUTOFF) return 0;
     const e = Math.exp(-d2 * cMin);
     let k = 0;
-    for (let b = 0; b < r.length; b++) {
+    for (let b = 0; b < ratios.length; b++) {
       if (d2 * c[b] >= CUTOFF) continue;
-      let p = 1, base = e, n = r[b];
+      let p = 1, base = e, n = ratios[b];
       while (n > 0) {
         if (n & 1) p *= base;
         base *= base;
@@ -53,6 +67,42 @@ function kernelOf(bandwidths: readonly number[]): (d2: number) => number {
       k += p;
     }
     return k;
+  };
+}
+
+/** The pair sums of one kernel: in WebAssembly for integral ratios, else plain loops. */
+interface PairSums {
+  within(x: Float64Array, n: number, dim: number): number;
+  cross(x: Float64Array, n: number, y: Float64Array, m: number, dim: number): number;
+  matrix(x: Float64Array, n: number, dim: number): Float64Array;
+}
+
+function pairSumsOf(bandwidths: readonly number[]): PairSums {
+  const bands = bandsOf(bandwidths);
+  if (bands.ratios) return new MmdSums(bands.c, bands.ratios);
+  const k = kernelOf(bandwidths);
+  return {
+    within: (x, n, dim) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) s += k(dist2(x, i, x, j, dim));
+      }
+      return s;
+    },
+    cross: (x, n, y, m, dim) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < m; j++) s += k(dist2(x, i, y, j, dim));
+      }
+      return s;
+    },
+    matrix: (x, n, dim) => {
+      const K = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) K[i * n + j] = K[j * n + i] = k(dist2(x, i, x, j, dim));
+      }
+      return K;
+    },
   };
 }
 
@@ -66,12 +116,8 @@ function dist2(x: Float64Array, i: number, y: Float64Array, j: number, dim: numb
 }
 
 /** Mean of k over distinct pairs of rows of x (i != j). */
-function withinMean(x: Float64Array, n: number, dim: number, k: (d2: number) => number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) s += k(dist2(x, i, x, j, dim));
-  }
-  return (2 * s) / (n * (n - 1));
+function withinMean(x: Float64Array, n: number, dim: number, sums: PairSums): number {
+  return (2 * sums.within(x, n, dim)) / (n * (n - 1));
 }
 
 /** Mean of k over all pairs (x_i, y_j). */
@@ -81,13 +127,9 @@ function crossMean(
   y: Float64Array,
   m: number,
   dim: number,
-  k: (d2: number) => number,
+  sums: PairSums,
 ): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) s += k(dist2(x, i, y, j, dim));
-  }
-  return s / (n * m);
+  return sums.cross(x, n, y, m, dim) / (n * m);
 }
 
 /**
@@ -96,7 +138,7 @@ function crossMean(
  */
 export class MmdReference {
   readonly n: number;
-  readonly #k: (d2: number) => number;
+  readonly #sums: PairSums;
   readonly #y: Float64Array;
   readonly #withinY: number;
 
@@ -106,17 +148,17 @@ export class MmdReference {
     readonly bandwidths: readonly number[] = MMD_BANDWIDTHS,
   ) {
     this.n = checkPoints("reference sample", y, dim, 2);
-    this.#k = kernelOf(bandwidths);
+    this.#sums = pairSumsOf(bandwidths);
     this.#y = Float64Array.from(y);
-    this.#withinY = withinMean(this.#y, this.n, dim, this.#k);
+    this.#withinY = withinMean(this.#y, this.n, dim, this.#sums);
   }
 
   /** Unbiased MMD^2 between `x` and the reference. */
   mmd2(x: ArrayLike<number>): number {
     const n = checkPoints("samples", x, this.dim, 2);
     const x64 = Float64Array.from(x);
-    return withinMean(x64, n, this.dim, this.#k) + this.#withinY -
-      2 * crossMean(x64, n, this.#y, this.n, this.dim, this.#k);
+    return withinMean(x64, n, this.dim, this.#sums) + this.#withinY -
+      2 * crossMean(x64, n, this.#y, this.n, this.dim, this.#sums);
   }
 }
 
@@ -147,29 +189,31 @@ export function mmdPermutationTest(
     checkPoints("reference", y, dim, 2),
   );
   const N = 2 * n;
-  const k = kernelOf(o.bandwidths ?? MMD_BANDWIDTHS);
   const pooled = new Float64Array(N * dim);
   for (let i = 0; i < n * dim; i++) {
     pooled[i] = x[i];
     pooled[n * dim + i] = y[i];
   }
-  const K = new Float64Array(N * N);
-  for (let i = 0; i < N; i++) {
-    for (let j = i + 1; j < N; j++) {
-      K[i * N + j] = K[j * N + i] = k(dist2(pooled, i, pooled, j, dim));
-    }
-  }
+  const K = pairSumsOf(o.bandwidths ?? MMD_BANDWIDTHS).matrix(pooled, N, dim);
   let total = 0;
   for (let i = 0; i < N * N; i++) total += K[i];
-  const statistic = (inX: Uint8Array) => {
-    let sxx = 0;
-    let syy = 0;
-    for (let i = 0; i < N; i++) {
-      for (let j = i + 1; j < N; j++) {
-        if (inX[i] & inX[j]) sxx += K[i * N + j];
-        else if (!inX[i] && !inX[j]) syy += K[i * N + j];
-      }
+  // The within-group sums over pairs i < j, in order of i then j (each group's indices ascending).
+  const groupSum = (idx: Int32Array) => {
+    let s = 0;
+    for (let a = 0; a < idx.length; a++) {
+      const row = idx[a] * N;
+      for (let b = a + 1; b < idx.length; b++) s += K[row + idx[b]];
     }
+    return s;
+  };
+  const xs = new Int32Array(n), ys = new Int32Array(N - n);
+  const statistic = (inX: Uint8Array) => {
+    for (let i = 0, a = 0, b = 0; i < N; i++) {
+      if (inX[i]) xs[a++] = i;
+      else ys[b++] = i;
+    }
+    const sxx = groupSum(xs);
+    const syy = groupSum(ys);
     const sxy = (total - 2 * sxx - 2 * syy) / 2;
     return (2 * sxx + 2 * syy) / (n * (n - 1)) - (2 * sxy) / (n * n);
   };
