@@ -2,9 +2,9 @@
  * The constants of the MMD kernel's correctly rounded exp (`assembly/mmd.ts`), computed exactly
  * with integer arithmetic instead of typed in:
  *
- *   2^(j/128) = hi_j + lo_j (j = 0..127): hi_j is the double nearest 2^(j/128), lo_j the double
- *               nearest the rest; from floor(2^(j/128 + P)), seven nested integer square roots
- *               of 2^(j + 128 P) (floor(sqrt(floor(y))) = floor(sqrt(y)), so the floor is exact);
+ *   2^(j/128) = hi_j + lo_j (j = 0..127): hi_j the double nearest 2^(j/128), lo_j the double
+ *               nearest the rest; 2^(1/128) by seven fixed-point square roots of 2, its powers by
+ *               fixed-point products (each step floors: the error stays below 2^(8 - P));
  *   ln 2 / 128 = L1 + L2: L1 with 40 significant bits (k L1 is exact for |k| < 2^13), L2 the
  *               double nearest the rest; ln 2 = sum_{k>=1} 1 / (k 2^k) in P-bit fixed point.
  */
@@ -43,10 +43,12 @@ export interface ExpConstants {
 /** The constants, computed once. */
 export function expConstants(): ExpConstants {
   const table = new Float64Array(256);
+  let root = 2n << P; // 2 in fixed point
+  for (let s = 0; s < 7; s++) root = isqrt(root << P);
+  let y = 1n << P;
   for (let j = 0; j < 128; j++) {
-    let y = 1n << (BigInt(j) + 128n * P);
-    for (let s = 0; s < 7; s++) y = isqrt(y);
     [table[j], table[128 + j]] = split(y);
+    y = (y * root) >> P;
   }
   let ln2 = 0n;
   for (let k = 1n; k <= P + 16n; k++) ln2 += (1n << P) / (k << k);
