@@ -1,6 +1,7 @@
 /**
  * Both cores, deterministically (issue 7): DDPM sampling split across two workers and
- * data-parallel training on two workers give the serial mode's bytes, run after run.
+ * data-parallel training on two workers (posted messages, or shared memory) give the serial mode's
+ * bytes, run after run.
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
@@ -15,6 +16,7 @@ import { Streams } from "../core/runtime/random.ts";
 import { splitRange, WorkerPool } from "../core/parallel/pool.ts";
 import { ddpmSampleParallel } from "../core/parallel/sample.ts";
 import { ddpmDataParallelStep } from "../core/parallel/data_parallel.ts";
+import { SharedDdpmStepper } from "../core/parallel/shared_step.ts";
 import { ddpmSample } from "../core/samplers/ddpm.ts";
 import { epsFromNetwork } from "../core/models.ts";
 import { backend } from "./helpers.ts";
@@ -23,8 +25,11 @@ const T = 40, B = 64;
 const betas = linearBetaSchedule(T).beta;
 const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** Train `steps` data-parallel steps over two shards; the final weights. */
-async function train(pool: WorkerPool | null, steps: number): Promise<Float32Array> {
+/**
+ * Train `steps` data-parallel steps over two shards: serially (null), on a pool's two workers, or
+ * with this thread and a resident worker over shared memory ("shared"); the final weights.
+ */
+async function train(pool: WorkerPool | null | "shared", steps: number): Promise<Float32Array> {
   const streams = new Streams(3);
   const net = new Network(
     ddpmNoisePredictor({ T, timeEmbedDim: 8, hidden: [32, 32] }),
@@ -34,14 +39,19 @@ async function train(pool: WorkerPool | null, steps: number): Promise<Float32Arr
   const data = DATASETS.ring8.sample(500, streams.get("data"));
   const batches = new Minibatches(500, B, streams.get("shuffle"));
   const noise = streams.get("train");
+  const stepper = pool === "shared" ? await SharedDdpmStepper.start(net, betas, B, 2) : null;
   const before = tf.memory().numTensors;
   for (let s = 0; s < steps; s++) {
     const { t, eps } = drawTimesAndNoise(B, 2, T, noise);
     const x0 = gatherRows(data.x, 2, batches.at(s));
-    const loss = await ddpmDataParallelStep(pool, 2, net, opt, betas, { x0, t, eps, dim: 2 });
+    const batch = { x0, t, eps, dim: 2 };
+    const loss = stepper
+      ? stepper.step(opt, batch)
+      : await ddpmDataParallelStep(pool as WorkerPool | null, 2, net, opt, betas, batch);
     assert.ok(Number.isFinite(loss));
   }
   assert.equal(tf.memory().numTensors, before, "no tensor left behind by the steps");
+  stepper?.close();
   const w = net.params.flat.dataSync().slice() as Float32Array;
   opt.dispose();
   net.dispose();
@@ -112,6 +122,15 @@ Deno.test("data-parallel training on two workers: serial bytes, run after run", 
   const w0 = init.params.flat.dataSync();
   init.dispose();
   assert.ok(serial.some((v, i) => v !== w0[i]));
+});
+
+Deno.test("data-parallel training over shared memory (this thread and a resident worker): serial bytes, run after run", async () => {
+  await backend();
+  const serial = await train(null, 12);
+  const a = await train("shared", 12);
+  const b = await train("shared", 12);
+  assert.deepEqual(bytes(a), bytes(serial));
+  assert.deepEqual(bytes(b), bytes(a));
 });
 
 Deno.test("a data-parallel step is the whole batch's step: shard gradients weighted by their share add up to it", async () => {

@@ -33,6 +33,8 @@ interface TorchRef {
 const PAIRS: Record<string, (t: TorchRef) => number> = {
   "train step: ddpm (seed network)": (t) => t.train_us_per_step / 1000,
   "train step: ddpm, 2 shards on 2 workers": (t) => t.train_us_per_step / 1000,
+  "train step: ddpm, 2 shards, shared memory (this thread + 1 worker)": (t) =>
+    t.train_us_per_step / 1000,
   "train step: ScoreNet2D, DSM (softplus 128x3)": (t) => t.scorenet_dsm_us_per_step / 1000,
   "train step: ScoreNet2D, exact SM (forward-mode J)": (t) =>
     t.scorenet_exact_sm_us_per_step / 1000,

@@ -10,7 +10,7 @@ import { timeConditionalMlp } from "../../core/nn/architectures.ts";
 import { scoreFromEpsNetworkAtTime, scoreFromMixtureAtTime } from "../../core/models.ts";
 import { vpSde } from "../../core/noise/sde.ts";
 import { nll } from "../../core/likelihood.ts";
-import { kernelOf, MMD_BANDWIDTHS, mmd2 } from "../../core/metrics/mmd.ts";
+import { kernelOf, mmd2, MMD_BANDWIDTHS } from "../../core/metrics/mmd.ts";
 import { MixtureOracle, ring8Mixture } from "../../core/data/mixtures.ts";
 import { DATASETS } from "../../core/data/datasets.ts";
 import { ring8, streams } from "./shared.ts";

@@ -31,6 +31,7 @@ import { vpSde } from "../../core/noise/sde.ts";
 import { gatherRows, Minibatches } from "../../core/data/loader.ts";
 import { WorkerPool } from "../../core/parallel/pool.ts";
 import { ddpmDataParallelStep } from "../../core/parallel/data_parallel.ts";
+import { SharedDdpmStepper } from "../../core/parallel/shared_step.ts";
 import { B, ring8, streams, T } from "./shared.ts";
 
 const schedule = linearBetaSchedule(T);
@@ -213,4 +214,28 @@ const pool = await WorkerPool.start(2);
     },
   });
 }
-addEventListener("unload", () => pool.close());
+// The same shards with this thread and one resident worker meeting over shared memory.
+const shared = await (async () => {
+  const net = new Network(ddpm, streams.get("init data-parallel"));
+  const opt = new Adam(net.params, { lr: 1e-4 });
+  const batches = new Minibatches(5000, B, streams.get("shuffle data-parallel"));
+  const stepper = await SharedDdpmStepper.start(net, schedule.beta, B, 2);
+  let step = 0;
+  Deno.bench({
+    name: "train step: ddpm, 2 shards, shared memory (this thread + 1 worker)",
+    group: "train step (batch 256)",
+    // the worker's code takes a few hundred steps to reach its optimized tier
+    warmup: 600,
+    n: 1000,
+    fn() {
+      const { t, eps } = drawTimesAndNoise(B, 2, T, draws);
+      const x0 = gatherRows(ring8.x, 2, batches.at(step++));
+      stepper.step(opt, { x0, t, eps, dim: 2 });
+    },
+  });
+  return stepper;
+})();
+addEventListener("unload", () => {
+  pool.close();
+  shared.close();
+});
