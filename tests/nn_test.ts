@@ -7,6 +7,7 @@ import { flatWeights as fusedWeights, viewWeights } from "../core/nn/weights.ts"
 import type { Weights } from "../core/nn/weights.ts";
 import type { Stream } from "../core/runtime/random.ts";
 import { Adam, learningRate } from "../core/nn/adam.ts";
+import { Ema } from "../core/nn/ema.ts";
 import { DivergenceError, fit } from "../core/nn/train.ts";
 import { Params } from "../core/nn/params.ts";
 import { epsFromNetwork, scoreFunctionOf } from "../core/models.ts";
@@ -81,6 +82,32 @@ Deno.test("Adam: one update equals PyTorch's formula by hand (with AdamW decay)"
   p.read().forEach((x, i) => near(x, want[i], 1e-6, `param ${i}`));
   assert.equal(opt.step, 2);
   opt.dispose();
+  p.dispose();
+});
+
+Deno.test("EMA: each update is tfjs's mul, mul, add bit for bit (odd size, warm-up rates), and leaves the weights alone", async () => {
+  await backend();
+  const draws = new Streams(4).get("ema");
+  const size = 1027;
+  const p = new Params(
+    [{ name: "w", shape: [size], init: { kind: "zeros" } }],
+    Float32Array.from({ length: size }, () => draws.normal()),
+  );
+  const ema = new Ema(p, 0.999);
+  let want: Float32Array = p.read().slice();
+  for (let k = 0; k < 5; k++) {
+    const w = Float32Array.from({ length: size }, () => draws.normal());
+    p.write(w);
+    ema.update();
+    const m = Math.min(0.999, (1 + k) / (10 + k));
+    want = tf.tidy(() =>
+      tf.add(tf.mul(tf.tensor1d(want), m), tf.mul(tf.tensor1d(w), 1 - m)).dataSync()
+    ) as Float32Array;
+    assert.deepEqual(ema.read(), want, `update ${k + 1}`);
+    assert.deepEqual(p.read(), w, "the weights are not touched");
+  }
+  assert.equal(ema.updates, 5);
+  ema.dispose();
   p.dispose();
 });
 

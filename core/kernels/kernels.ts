@@ -69,6 +69,7 @@ export interface KernelExports {
     decay: number,
     decaying: number,
   ): void;
+  emaUpdate(avg: number, w: number, count: number, m: number, n: number): void;
 }
 
 /** The tfjs-wasm backend internals the kernels need. */

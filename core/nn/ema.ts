@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { type Params, variableOf } from "./params.ts";
+import { exclusive, kernels, ptr } from "../kernels/kernels.ts";
 
 /** The EMA of a flat parameter buffer. */
 export class Ema {
@@ -16,11 +17,17 @@ export class Ema {
     this.#avg = variableOf(tf.clone(params.flat), false);
   }
 
-  /** Fold the current weights into the average. */
+  /**
+   * Fold the current weights into the average: avg <- fl(fl(avg m) + fl(w (1 - m))) in float32,
+   * one kernel call in place (tfjs's mul, mul, add would be four ops: the same bits).
+   */
   update(): void {
     const m = Math.min(this.rate, (1 + this.#updates) / (10 + this.#updates));
     this.#updates++;
-    tf.tidy(() => this.#avg.assign(tf.add(tf.mul(this.#avg, m), tf.mul(this.params.flat, 1 - m))));
+    const avg = this.#avg;
+    // written in place: first make sure no other tensor shares its memory (it starts as a clone)
+    if (!exclusive(avg)) tf.tidy(() => avg.assign(tf.add(avg, 0)));
+    kernels().emaUpdate(ptr(avg), ptr(this.params.flat), this.params.size, m, 1 - m);
   }
 
   /** Number of updates folded in (checkpoints). */

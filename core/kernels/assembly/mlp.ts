@@ -751,3 +751,16 @@ export function adam(
     storePart4(at(p, i), pi, t);
   }
 }
+
+/**
+ * avg <- avg m + w n for `count` values in place: both products rounded to float32, then their sum
+ * (tfjs's mul, mul, add, bit for bit; never fused): the exponential moving average of the weights.
+ */
+export function emaUpdate(avg: usize, w: usize, count: i32, m: f32, n: f32): void {
+  const vm = f32x4.splat(m), vn = f32x4.splat(n);
+  for (let i = 0; i < count; i += 4) {
+    const t = min(4, count - i);
+    const r = f32x4.add(f32x4.mul(lanes(avg, i, t), vm), f32x4.mul(lanes(w, i, t), vn));
+    storePart4(at(avg, i), r, t);
+  }
+}
