@@ -8,6 +8,7 @@ import type { Weights } from "../core/nn/weights.ts";
 import type { Stream } from "../core/runtime/random.ts";
 import { Adam, learningRate } from "../core/nn/adam.ts";
 import { Ema } from "../core/nn/ema.ts";
+import { meanSquaredError } from "../core/nn/mse.ts";
 import { DivergenceError, fit } from "../core/nn/train.ts";
 import { Params } from "../core/nn/params.ts";
 import { epsFromNetwork, scoreFunctionOf } from "../core/models.ts";
@@ -109,6 +110,34 @@ Deno.test("EMA: each update is tfjs's mul, mul, add bit for bit (odd size, warm-
   assert.equal(ema.updates, 5);
   ema.dispose();
   p.dispose();
+});
+
+Deno.test("meanSquaredError: value and gradient are tfjs's mean(squaredDifference) bit for bit (odd shapes, scales, upstream factors)", async () => {
+  await backend();
+  const draws = new Streams(6).get("mse");
+  for (let trial = 0; trial < 60; trial++) {
+    const rows = 1 + draws.int(300),
+      cols = 1 + draws.int(4),
+      scale = 10 ** (6 * draws.uniform() - 3);
+    const data = () => Float32Array.from({ length: rows * cols }, () => scale * draws.normal());
+    const p = tf.variable(tf.tensor2d(data(), [rows, cols]));
+    const q = tf.tensor2d(data(), [rows, cols]);
+    const share = draws.uniform();
+    const tfjs = tf.variableGrads(() => tf.mul(share, tf.mean(tf.squaredDifference(p, q))));
+    const ours = tf.variableGrads(() => tf.mul(share, meanSquaredError(p, q)));
+    const tag = `${rows} x ${cols}, scale ${scale}`;
+    assert.equal(ours.value.dataSync()[0], tfjs.value.dataSync()[0], `value: ${tag}`);
+    assert.deepEqual(ours.grads[p.name].dataSync(), tfjs.grads[p.name].dataSync(), `grad: ${tag}`);
+    tf.dispose([
+      p,
+      q,
+      tfjs.value,
+      ours.value,
+      ...Object.values(tfjs.grads),
+      ...Object.values(ours.grads),
+    ]);
+  }
+  assert.throws(() => meanSquaredError(tf.zeros([2, 2]), tf.zeros([2, 3])), /shapes/);
 });
 
 Deno.test("Adam's cosine schedule: lr at the first update, lr/2 halfway, 0 from the last on; each update uses it", async () => {

@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Sde } from "../noise/sde.ts";
 import type { Stream } from "../runtime/random.ts";
+import { meanSquaredError } from "../nn/mse.ts";
 
 /** Times t uniform on [tMin, T] for n rows. */
 export function drawTimes(n: number, tMin: number, T: number, stream: Stream): Float32Array {
@@ -29,6 +30,6 @@ export function continuousDsmLoss(
     const mean = tf.tensor2d(Float32Array.from(t, (ti) => sde.meanCoef(ti)), [n, 1]);
     const std = tf.tensor2d(Float32Array.from(t, (ti) => sde.std(ti)), [n, 1]);
     const xt = tf.add(tf.mul(mean, x0), tf.mul(std, z)) as tf.Tensor2D;
-    return tf.mean(tf.squaredDifference(eps(xt, tf.tensor2d(t, [n, 1])), z)) as tf.Scalar;
+    return meanSquaredError(eps(xt, tf.tensor2d(t, [n, 1])), z);
   });
 }

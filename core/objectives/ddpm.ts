@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { EpsModel } from "../models.ts";
 import { type DiscreteSchedule, marginalCoefficients, qSample } from "../noise/schedules.ts";
 import type { Stream } from "../runtime/random.ts";
+import { meanSquaredError } from "../nn/mse.ts";
 
 /** The random part of one minibatch: a time index per row, then the noise, from one stream. */
 export function drawTimesAndNoise(
@@ -70,6 +71,6 @@ function chainRegression(
   return tf.tidy(() => {
     const c = marginalCoefficients(s, t);
     const xt = qSample(x0, c.mean, c.std, noise);
-    return tf.mean(tf.squaredDifference(f(xt, t), target(c.std))) as tf.Scalar;
+    return meanSquaredError(f(xt, t), target(c.std));
   });
 }
