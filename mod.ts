@@ -62,6 +62,8 @@ export { forwardAutodiff, forwardJvp } from "./core/nn/autodiff.ts";
 export { kernelBuild, kernels, selectKernelBuild } from "./core/kernels/kernels.ts";
 /** An exponential moving average of the weights. */
 export { Ema } from "./core/nn/ema.ts";
+/** mean((pred - target)^2) as one op, with tfjs's bits for value and gradient. */
+export { meanSquaredError } from "./core/nn/mse.ts";
 /** The dense layer whose gradient materialises transposes (fast on wasm). */
 export { dense } from "./core/nn/dense.ts";
 /** Model parameters as one flat buffer with named views. */
@@ -80,6 +82,8 @@ export { splitRange, WorkerPool } from "./core/parallel/pool.ts";
 export { ddpmSampleParallel } from "./core/parallel/sample.ts";
 /** Data-parallel DDPM training: shard gradients summed in a fixed order, one optimizer step. */
 export { ddpmDataParallelStep } from "./core/parallel/data_parallel.ts";
+/** The same two-shard steps with this thread and a resident worker over shared memory. */
+export { SharedDdpmStepper } from "./core/parallel/shared_step.ts";
 
 // Noise, models, objectives, samplers
 /** The discrete DDPM chain (linear betas, alphaBar, posterior variance) and geometric sigmas. */
@@ -193,7 +197,15 @@ export type { SamplerResult } from "./core/samplers/result.ts";
 
 // Metrics
 /** Unbiased MMD² with a summed RBF kernel, a fixed reference, and a permutation test. */
-export { mmd2, MMD_BANDWIDTHS, mmdPermutationTest, MmdReference } from "./core/metrics/mmd.ts";
+export {
+  kernelOf,
+  mmd2,
+  MMD_BANDWIDTHS,
+  mmdPermutationTest,
+  MmdReference,
+} from "./core/metrics/mmd.ts";
+/** The MMD's float64 pair sums in WebAssembly (the plain loops' bits). */
+export { MmdSums } from "./core/kernels/mmd_kernel.ts";
 /** Mode coverage (GAN 2-D benchmark definition), high-quality fraction, histogram KL. */
 export { modeCoverage } from "./core/metrics/modes.ts";
 /** Sample quality against the true law (MMD², modes, log-density gap, non-finite samples). */
