@@ -22,7 +22,7 @@ interface MmdExports {
   expInto(src: number, dst: number, count: number): void;
   withinRow(s: number, x: number, n: number, dim: number, i: number): number;
   crossRow(s: number, x: number, i: number, y: number, m: number, dim: number): number;
-  kernelMatrixRow(x: number, n: number, dim: number, out: number, i: number): void;
+  kernelRow(x: number, n: number, dim: number, out: number, i: number): void;
 }
 
 let compiled: WebAssembly.Module | null = null;
@@ -95,14 +95,21 @@ export class MmdSums {
     return s;
   }
 
-  /** The n x n kernel matrix of the rows of x, 0 on the diagonal (a copy). */
+  /**
+   * The n x n kernel matrix of the rows of x, 0 on the diagonal. Built a row at a time into a
+   * JavaScript array: this object's memory never holds more than one row of it.
+   */
   matrix(x: ArrayLike<number>, n: number, dim: number): Float64Array {
-    const buf = this.#reserve(8 * (n * dim + n * n));
+    const buf = this.#reserve(8 * (n * dim + n));
     const px = this.#put(buf, 0, x);
     const out = DATA + 8 * n * dim;
-    new Float64Array(buf, out, n * n).fill(0);
-    for (let i = 0; i < n; i++) this.#k.kernelMatrixRow(px, n, dim, out, i);
-    return new Float64Array(buf, out, n * n).slice();
+    const row = new Float64Array(buf, out, n);
+    const K = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      this.#k.kernelRow(px, n, dim, out, i);
+      for (let j = i + 1; j < n; j++) K[i * n + j] = K[j * n + i] = row[j - i - 1];
+    }
+    return K;
   }
 
   /** exp of each value (each in [-44, 0]), as the kernel computes it (for the tests). */

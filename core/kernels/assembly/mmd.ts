@@ -208,18 +208,13 @@ export function crossRow(s: f64, x: usize, i: i32, y: usize, m: i32, dim: i32): 
   return s;
 }
 
-/** K[i][j] = K[j][i] = k(|x_i - x_j|^2) for j > i (row i of the kernel matrix, upper part). */
-export function kernelMatrixRow(x: usize, n: i32, dim: i32, out: usize, i: i32): void {
+/** out[j - i - 1] = k(|x_i - x_j|^2) for j = i + 1 .. n - 1 (row i of the kernel matrix, upper part). */
+export function kernelRow(x: usize, n: i32, dim: i32, out: usize, i: i32): void {
   for (let j = i + 1; j < n; j += 2) {
     const pair = j + 1 < n;
     const k = kernel2(dist2(x, i, x, j, dim, pair));
-    const k0 = f64x2.extract_lane(k, 0);
-    store<f64>(out + (<usize>(i * n + j) << 3), k0);
-    store<f64>(out + (<usize>(j * n + i) << 3), k0);
-    if (pair) {
-      const k1 = f64x2.extract_lane(k, 1);
-      store<f64>(out + (<usize>(i * n + j + 1) << 3), k1);
-      store<f64>(out + (<usize>((j + 1) * n + i) << 3), k1);
-    }
+    const at = out + (<usize>(j - i - 1) << 3);
+    store<f64>(at, f64x2.extract_lane(k, 0));
+    if (pair) store<f64>(at, f64x2.extract_lane(k, 1), 8);
   }
 }
