@@ -6,12 +6,13 @@
 // products of its repeated squares), and the sums run over the pairs in the same order, one
 // scalar addition per pair. Two pairs share a vector only where their values are independent.
 //
-// exp: the JavaScript engine's Math.exp is correctly rounded (V8 uses LLVM libc's; checked against
-// a 50-digit reference in tests/mmd_kernel_test.ts), so any correctly rounded exp is the same
-// function. Here exp(a) is computed to about 2^-68 relative as a double-double (a = (k/128) ln 2
-// + r, 2^(k/128) from a table of hi + lo pairs, a degree-6 polynomial for exp(r) - 1), and the
-// result is returned only when hi + lo +- 2^-62 round to the same double; otherwise (about 1 in
-// 500 values) the imported Math.exp gives it. So the value is the correctly rounded one either way.
+// exp: the JavaScript engine's Math.exp is correctly rounded (V8's ieee754.cc draws on LLVM
+// libc; checked against exact rational bounds in tests/mmd_kernel_test.ts), so any correctly
+// rounded exp is the same function. Here exp(a) is computed to about 2^-68 relative as a
+// double-double (a = (k/128) ln 2 + r, 2^(k/128) from a table of hi + lo pairs, a degree-6
+// polynomial for exp(r) - 1), and the result is returned only when hi + lo +- 2^-62 round to the
+// same double; otherwise (about 1 in 500 values) the imported Math.exp gives it. So the value is
+// the correctly rounded one either way.
 //
 // Memory is the caller's: the exp table at `table` (128 hi then 128 lo, float64), points as
 // float64 rows, bands as float64 coefficients c_b = 1 / (2 h_b^2) and int32 bit masks r_b (the
