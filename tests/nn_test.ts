@@ -9,6 +9,7 @@ import type { Stream } from "../core/runtime/random.ts";
 import { Adam, learningRate } from "../core/nn/adam.ts";
 import { Ema } from "../core/nn/ema.ts";
 import { meanSquaredError } from "../core/nn/mse.ts";
+import { sinusoidal, SinusoidalRows } from "../core/nn/sinusoidal.ts";
 import { DivergenceError, fit } from "../core/nn/train.ts";
 import { Params } from "../core/nn/params.ts";
 import { epsFromNetwork, scoreFunctionOf } from "../core/models.ts";
@@ -138,6 +139,40 @@ Deno.test("meanSquaredError: value and gradient are tfjs's mean(squaredDifferenc
     ]);
   }
   assert.throws(() => meanSquaredError(tf.zeros([2, 2]), tf.zeros([2, 3])), /shapes/);
+});
+
+Deno.test("SinusoidalRows: kept rows are sinusoidal()'s bits, for repeats, fresh batches, +0 and -0, and past the kept count", async () => {
+  await backend();
+  const draws = new Streams(7).get("sinusoidal");
+  const bits = (t: tf.Tensor) => new Uint32Array((t.dataSync() as Float32Array).slice().buffer);
+  for (const [frequencies, maxFrequency] of [[8, 200], [1, 1], [5, 1000]]) {
+    // One keeps everything it sees; one saturates at the first batch of 400 continuous values.
+    const memos = [
+      new SinusoidalRows(frequencies, maxFrequency),
+      new SinusoidalRows(frequencies, maxFrequency, 300),
+    ];
+    for (let trial = 0; trial < 12; trial++) {
+      const n = trial % 3 === 2 ? 400 : 1 + draws.int(400);
+      const T = 2 + draws.int(500);
+      const values = Float32Array.from(
+        { length: n },
+        () => trial % 3 === 2 ? 4 * draws.uniform() - 2 : draws.int(T) / (T - 1),
+      );
+      if (trial === 0) values.set([0, -0, -0, 0, 1, -1].slice(0, n));
+      const s = tf.tensor2d(values, [n, 1]);
+      const direct = sinusoidal(s, frequencies, maxFrequency);
+      for (const [m, memo] of memos.entries()) {
+        const kept = memo.of(s);
+        assert.deepEqual(
+          bits(kept),
+          bits(direct),
+          `${frequencies} frequencies, memo ${m}, trial ${trial}`,
+        );
+        kept.dispose();
+      }
+      tf.dispose([s, direct]);
+    }
+  }
 });
 
 Deno.test("Adam's cosine schedule: lr at the first update, lr/2 halfway, 0 from the last on; each update uses it", async () => {

@@ -30,7 +30,7 @@ import {
   type NetworkSpec,
   paramSpecs,
 } from "./spec.ts";
-import { sinusoidal } from "./sinusoidal.ts";
+import { SinusoidalRows } from "./sinusoidal.ts";
 import {
   ACTIVATION_CODE,
   allocate,
@@ -47,6 +47,16 @@ export interface Layout {
 }
 
 const layouts = new WeakMap<NetworkSpec, Layout>();
+
+/** The kept rows of each sinusoidal feature (a memo: the same bits as computing them). */
+const sinusoidalRows = new WeakMap<Feature, SinusoidalRows>();
+
+/** The rows of a sinusoidal feature for its input [m, 1]. */
+function sinusoidalOf(f: Feature & { kind: "sinusoidal" }, input: tf.Tensor2D): tf.Tensor2D {
+  let rows = sinusoidalRows.get(f);
+  if (!rows) sinusoidalRows.set(f, rows = new SinusoidalRows(f.frequencies, f.maxFrequency));
+  return rows.of(input);
+}
 
 /** The layout of a spec's flat buffer (cached per spec). */
 export function layoutOf(spec: NetworkSpec): Layout {
@@ -183,7 +193,7 @@ function run(
       case "input":
         break;
       case "sinusoidal":
-        run.value = sinusoidal(input, f.frequencies, f.maxFrequency);
+        run.value = sinusoidalOf(f, input);
         break;
       case "embedding": {
         const table = l.slot.get(`${f.name}.table`)!;

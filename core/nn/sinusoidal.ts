@@ -12,3 +12,59 @@ export function sinusoidal(s: tf.Tensor2D, frequencies: number, maxFrequency: nu
     return tf.concat([tf.sin(arg), tf.cos(arg)], 1) as tf.Tensor2D;
   });
 }
+
+/** How many values a {@link SinusoidalRows} keeps (a discrete chain's T is far below it). */
+export const SINUSOIDAL_ROWS_KEPT = 1 << 14;
+
+/**
+ * The rows of {@link sinusoidal}, kept per input value: a discrete chain feeds the same T values
+ * step after step, and four tfjs ops a step (~90 us on the wasm backend) then become a copy. Each
+ * row is a function of its value alone (the k = 1 product is one rounding, sin and cos are
+ * elementwise), so a kept row has the bits a fresh batch would give (tested). Once more than
+ * `kept` values have been seen (a continuous time), it forgets them and computes every batch.
+ */
+export class SinusoidalRows {
+  /** Rows by the bits of their value (+0 and -0 differ in sin's sign); null once saturated. */
+  #rows: Map<number, Float32Array> | null = new Map();
+  constructor(
+    readonly frequencies: number,
+    readonly maxFrequency: number,
+    readonly kept = SINUSOIDAL_ROWS_KEPT,
+  ) {}
+
+  /** The features of s: [N, 1], as {@link sinusoidal} computes them. */
+  of(s: tf.Tensor2D): tf.Tensor2D {
+    const rows = this.#rows;
+    if (!rows) return sinusoidal(s, this.frequencies, this.maxFrequency);
+    const values = Float32Array.from(s.dataSync());
+    const bits = new Uint32Array(values.buffer);
+    const missing: number[] = [];
+    const seen = new Set<number>();
+    bits.forEach((b, i) => {
+      if (!rows.has(b) && !seen.has(b)) {
+        seen.add(b);
+        missing.push(i);
+      }
+    });
+    if (rows.size + missing.length > this.kept) {
+      this.#rows = null;
+      return sinusoidal(s, this.frequencies, this.maxFrequency);
+    }
+    const width = 2 * this.frequencies;
+    if (missing.length) {
+      const features = tf.tidy(() =>
+        sinusoidal(
+          tf.tensor2d(missing.map((i) => values[i]), [missing.length, 1]),
+          this.frequencies,
+          this.maxFrequency,
+        )
+      );
+      const computed = features.dataSync() as Float32Array;
+      features.dispose();
+      missing.forEach((i, j) => rows.set(bits[i], computed.slice(j * width, (j + 1) * width)));
+    }
+    const out = new Float32Array(values.length * width);
+    bits.forEach((b, i) => out.set(rows.get(b)!, i * width));
+    return tf.tensor2d(out, [values.length, width]);
+  }
+}
