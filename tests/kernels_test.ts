@@ -22,6 +22,7 @@ import {
 import { Network } from "../core/nn/network.ts";
 import { ddpmNoisePredictor, scoreNet2d } from "../core/nn/architectures.ts";
 import { oneHot } from "../core/nn/network.ts";
+import { weightGradient } from "../core/nn/fused.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend } from "./helpers.ts";
 
@@ -139,6 +140,79 @@ Deno.test("matrix kernels equal the float64 product within float32 reassociation
     }
   }
   selectKernelBuild(null);
+});
+
+Deno.test("gemmSparse (a ReLU's zeros skipped) is gemm bit for bit: densities 0-100%, empty rows, NaN in A, odd sizes, all init modes, both builds", async () => {
+  await backend();
+  const s = new Streams(8).get("gemm-sparse");
+  const bits = (t: tf.Tensor) => new Uint32Array(heapView(t).slice().buffer);
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    const k = kernels();
+    for (let trial = 0; trial < 60; trial++) {
+      // Widths past 32 (the 32-column tiles and their tails) and below it (gemm's path).
+      const m = 1 + s.int(70), kk = 1 + s.int(70), n = 1 + s.int(100);
+      const density = [0, 0.05, 0.2, 0.45, 0.55, 1][trial % 6];
+      tf.tidy(() => {
+        const a = Float32Array.from(
+          { length: m * kk },
+          () => s.uniform() < density ? s.normal() : s.uniform() < 0.5 ? 0 : -0,
+        );
+        if (trial % 2 === 1) a.fill(0, 0, Math.min(kk, a.length)); // an empty first row
+        if (trial % 12 === 3) a[s.int(m * kk)] = NaN;
+        const ta = tensor(a, [m, kk]), tb = tensor(rand(kk * n, s), [kk, n]);
+        const tbias = tensor(rand(n, s), [n]);
+        const start = rand(m * n, s);
+        const scratch = allocate([m * kk + m]);
+        for (const mode of [0, 1, 2]) {
+          const dense = tensor(start, [m, n]), sparse = tensor(start, [m, n]);
+          k.gemm(ptr(ta), ptr(tb), ptr(dense), m, kk, n, mode, ptr(tbias));
+          const nonzero = k.gemmSparse(
+            ptr(ta),
+            ptr(tb),
+            ptr(sparse),
+            m,
+            kk,
+            n,
+            mode,
+            ptr(tbias),
+            ptr(scratch),
+          );
+          const tag = `${build} ${m}x${kk}x${n} density ${density} mode ${mode}`;
+          assert.deepEqual(bits(sparse), bits(dense), tag);
+          if (n >= 32) assert.equal(nonzero, a.filter((v) => v !== 0).length, tag);
+        }
+      });
+    }
+  }
+  selectKernelBuild(null);
+});
+
+Deno.test("weight gradients that lead with a ReLU's zeros (input^T dz or (dz^T input)^T) are the dense ones bit for bit", async () => {
+  await backend();
+  const s = new Streams(9).get("weight-gradient");
+  const bits = (t: tf.Tensor) => new Uint32Array(heapView(t).slice().buffer);
+  for (let trial = 0; trial < 24; trial++) {
+    const m = 1 + s.int(300), kIn = 1 + s.int(140), nOut = 1 + s.int(140);
+    tf.tidy(() => {
+      const sparseRows = (count: number, density: number) =>
+        Float32Array.from({ length: count }, () => s.uniform() < density ? s.normal() : 0);
+      const input = tensor(sparseRows(m * kIn, 0.1 + 0.5 * s.uniform()), [m, kIn]);
+      const dz = tensor(sparseRows(m * nOut, 0.1 + 0.5 * s.uniform()), [m, nOut]);
+      const dense = allocate([kIn, nOut]);
+      weightGradient(input, dz, ptr(dense), m, kIn, nOut);
+      for (
+        const sparse of [{ input: true, dz: false }, { input: false, dz: true }, {
+          input: true,
+          dz: true,
+        }]
+      ) {
+        const got = allocate([kIn, nOut]);
+        weightGradient(input, dz, ptr(got), m, kIn, nOut, sparse);
+        assert.deepEqual(bits(got), bits(dense), `${m}x${kIn}x${nOut} ${JSON.stringify(sparse)}`);
+      }
+    });
+  }
 });
 
 Deno.test("sparse-row products (one-hot, two-hot, empty rows) equal the dense products, odd sizes, both builds; oneHot refuses a bad index", async () => {

@@ -32,6 +32,18 @@ export interface KernelExports {
     mode: number,
     bias: number,
   ): void;
+  gemmSparse(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    mode: number,
+    bias: number,
+    scratch: number,
+  ): number;
+  nonZeros(x: number, count: number): number;
   gemmTN(a: number, b: number, c: number, m: number, k: number, n: number, mode: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   sparseRowsGemm(o: number, e: number, v: number, m: number, T: number, d: number): void;

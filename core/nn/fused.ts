@@ -107,6 +107,8 @@ interface LayerRun {
   /** act(z), or z itself for a layer without activation. */
   h: tf.Tensor;
   act: Activation | "identity";
+  /** The activation that made `input` (null: data), which tells whether it holds a ReLU's zeros. */
+  inputAct: Activation | "identity" | null;
   /** sigmoid(z), kept by a recorded pass of softplus and silu layers for the backward pass. */
   sig: tf.Tensor | null;
 }
@@ -137,6 +139,34 @@ export function at(l: Layout, flatPtr: number, name: string): number {
 }
 
 /**
+ * C = init + A B (`gemm`'s arguments) where A is a tensor; with `sparse` (A is a ReLU layer's
+ * output, or a gradient through one: many exact zeros) by `gemmSparse`, which skips A's zeros
+ * and gives the same bits.
+ */
+function product(
+  a: tf.Tensor,
+  b: number,
+  c: number,
+  m: number,
+  k: number,
+  n: number,
+  mode: number,
+  bias: number,
+  sparse: boolean,
+): void {
+  const kx = kernels();
+  if (!sparse || n < 32) return kx.gemm(ptr(a), b, c, m, k, n, mode, bias);
+  const scratch = allocate([m * k + m]);
+  kx.gemmSparse(ptr(a), b, c, m, k, n, mode, bias, ptr(scratch));
+  scratch.dispose();
+}
+
+/** Does an activation leave exact zeros in its output and in the gradient through it? */
+export function zeroes(act: Activation | "identity" | null): boolean {
+  return act === "relu";
+}
+
+/**
  * h = act(z) of a layer's pre-activation z; with `train` (a recorded pass) softplus and silu also
  * keep sigmoid(z), computed with act(z) from one exponential, for the backward pass.
  */
@@ -145,7 +175,7 @@ function activation(
   z: tf.Tensor,
   act: Activation | "identity",
   train: boolean,
-): Omit<LayerRun, "w" | "b"> {
+): Omit<LayerRun, "w" | "b" | "inputAct"> {
   if (act === "identity") return { input, z, h: z, act, sig: null };
   const h = allocate(z.shape);
   const sig = train && keepsSigmoid(act) ? allocate(z.shape) : null;
@@ -154,7 +184,7 @@ function activation(
   return { input, z, h, act, sig };
 }
 
-/** z = bias + h W (rows m), then act; returns the layer run. */
+/** z = bias + h W (rows m), then act; returns the layer run. `inputAct` made h (null: data). */
 function linear(
   l: Layout,
   flatPtr: number,
@@ -164,11 +194,12 @@ function linear(
   b: string,
   act: Activation | "identity",
   train: boolean,
+  inputAct: Activation | "identity" | null,
 ): LayerRun {
   const [kIn, nOut] = l.slot.get(w)!.shape;
   const z = allocate([m, nOut]);
-  kernels().gemm(ptr(input), at(l, flatPtr, w), ptr(z), m, kIn, nOut, 2, at(l, flatPtr, b));
-  return { w, b, ...activation(input, z, act, train) };
+  product(input, at(l, flatPtr, w), ptr(z), m, kIn, nOut, 2, at(l, flatPtr, b), zeroes(inputAct));
+  return { w, b, inputAct, ...activation(input, z, act, train) };
 }
 
 function run(
@@ -221,6 +252,7 @@ function run(
             `${f.name}.${j}.b`,
             last ? "identity" : f.activation,
             train,
+            j > 0 ? f.activation : null,
           );
           run.layers.push(layer);
           h = layer.h;
@@ -259,15 +291,25 @@ function run(
     k.gemm(ptr(r.value), at(l, flatPtr, `in.${r.f.name}`), ptr(z0), n, featureWidth(r.f), h0, 1, 0);
   }
   const layers: LayerRun[] = [
-    { w: "in.x", b: "in.b", ...activation(x, z0, spec.activation, train) },
+    { w: "in.x", b: "in.b", inputAct: null, ...activation(x, z0, spec.activation, train) },
   ];
   let h: tf.Tensor = layers[0].h;
   for (let i = 1; i < spec.hidden.length; i++) {
-    const layer = linear(l, flatPtr, h, n, `h${i}.w`, `h${i}.b`, spec.activation, train);
+    const layer = linear(
+      l,
+      flatPtr,
+      h,
+      n,
+      `h${i}.w`,
+      `h${i}.b`,
+      spec.activation,
+      train,
+      spec.activation,
+    );
     layers.push(layer);
     h = layer.h;
   }
-  const out = linear(l, flatPtr, h, n, "out.w", "out.b", "identity", train);
+  const out = linear(l, flatPtr, h, n, "out.w", "out.b", "identity", train, spec.activation);
   layers.push(out);
   return { n, x, feats, layers, out: out.z };
 }
@@ -377,27 +419,33 @@ export function alias(t: tf.Tensor): tf.Tensor {
   return tf.keep(engine().makeTensorFromDataId(t.dataId, t.shape, t.dtype));
 }
 
-/** dh of a layer's input from dz: dz W^T (W transposed once into scratch). */
+/**
+ * dh of a layer's input from dz: dz W^T (W transposed once into scratch); `sparse`: dz is a
+ * gradient through a ReLU (exact zeros, skipped).
+ */
 export function backInput(
   l: Layout,
   flatPtr: number,
   dz: tf.Tensor,
   m: number,
   w: string,
+  sparse = false,
 ): tf.Tensor {
   const k = kernels();
   const [kIn, nOut] = l.slot.get(w)!.shape;
   const wt = allocate([nOut, kIn]);
   k.transpose(at(l, flatPtr, w), ptr(wt), kIn, nOut);
   const dh = allocate([m, kIn]);
-  k.gemm(ptr(dz), ptr(wt), ptr(dh), m, nOut, kIn, 0, 0);
+  product(dz, ptr(wt), ptr(dh), m, nOut, kIn, 0, 0, sparse);
   return dh;
 }
 
 /**
  * dW [kIn x nOut] = input^T dz for `m` rows: the input transposed once into scratch, then the
  * row-major product (the same sums in the same order as `gemmTN`, so the same bits; faster, as
- * both operands are then read along rows).
+ * both operands are then read along rows). When `input` or `dz` holds a ReLU's zeros
+ * (`sparse`), the sparser of the two leads: dW = (dz^T input)^T takes the same products (a b =
+ * b a, one rounding each) summed over the rows in the same order, so it gives the same bits.
  */
 export function weightGradient(
   input: tf.Tensor,
@@ -406,11 +454,23 @@ export function weightGradient(
   m: number,
   kIn: number,
   nOut: number,
+  sparse: { input: boolean; dz: boolean } = { input: false, dz: false },
 ): void {
   const k = kernels();
+  const dzLeads = sparse.dz && kIn >= 32 &&
+    (!sparse.input || nOut < 32 || k.nonZeros(ptr(dz), m * nOut) < k.nonZeros(ptr(input), m * kIn));
+  if (dzLeads) {
+    const dzT = allocate([nOut, m]);
+    const dwT = allocate([nOut, kIn]);
+    k.transpose(ptr(dz), ptr(dzT), m, nOut);
+    product(dzT, ptr(input), ptr(dwT), nOut, m, kIn, 0, 0, true);
+    k.transpose(ptr(dwT), out, nOut, kIn);
+    tf.dispose([dzT, dwT]);
+    return;
+  }
   const inputT = allocate([kIn, m]);
   k.transpose(ptr(input), ptr(inputT), m, kIn);
-  k.gemm(ptr(inputT), ptr(dz), out, kIn, m, nOut, 0, 0);
+  product(inputT, ptr(dz), out, kIn, m, nOut, 0, 0, sparse.input);
   inputT.dispose();
 }
 
@@ -443,35 +503,38 @@ function backward(
     const g = (name: string) => ptr(dflat!) + 4 * l.slot.get(name)!.offset;
     const dense = (layer: LayerRun, dz: tf.Tensor, m: number) => {
       const [kIn, nOut] = l.slot.get(layer.w)!.shape;
-      weightGradient(layer.input, dz, g(layer.w), m, kIn, nOut);
+      const sparse = { input: zeroes(layer.inputAct), dz: zeroes(layer.act) };
+      weightGradient(layer.input, dz, g(layer.w), m, kIn, nOut, sparse);
       k.colsum(ptr(dz), g(layer.b), m, nOut, 0);
     };
+    // dz of layer i is the gradient through its own activation (none for the last layers).
     // Output and hidden layers, last to first.
     let dz: tf.Tensor = dy;
     for (let i = r.layers.length - 1; i >= 1; i--) {
       const layer = r.layers[i];
       if (dflat) dense(layer, dz, n);
-      const dh = backInput(l, flatPtr, dz, n, layer.w);
+      const dh = backInput(l, flatPtr, dz, n, layer.w, zeroes(layer.act));
       const below = r.layers[i - 1];
       dz = backActivation(dh, below, n * below.z.shape[1]!);
     }
-    if (want === "x") return backInput(l, flatPtr, dz, n, "in.x");
+    const dzSparse = zeroes(r.layers[0].act);
+    if (want === "x") return backInput(l, flatPtr, dz, n, "in.x", dzSparse);
 
     // First layer: its bias, x's block and each feature's block.
     const h0 = spec.hidden[0];
     k.colsum(ptr(dz), g("in.b"), n, h0, 0);
-    weightGradient(r.x, dz, g("in.x"), n, spec.inputDim, h0);
+    weightGradient(r.x, dz, g("in.x"), n, spec.inputDim, h0, { input: false, dz: dzSparse });
     for (const f of r.feats) {
       const name = `in.${f.f.name}`;
       const w = featureWidth(f.f);
       // A shared row saw the column sums of dz (it was added to every row's bias).
       const dzF = f.rows ? dz : null;
-      if (dzF) weightGradient(f.value, dzF, g(name), n, w, h0);
+      if (dzF) weightGradient(f.value, dzF, g(name), n, w, h0, { input: false, dz: dzSparse });
       else k.gemmTN(ptr(f.value), g("in.b"), g(name), 1, w, h0, 0);
       if (f.f.kind !== "embedding" && f.f.kind !== "mlp") continue;
       const m = f.rows ? n : 1;
       let dValue: tf.Tensor;
-      if (dzF) dValue = backInput(l, flatPtr, dzF, n, name);
+      if (dzF) dValue = backInput(l, flatPtr, dzF, n, name, dzSparse);
       else {
         const db = allocate([1, h0]);
         k.colsum(ptr(dz), ptr(db), n, h0, 0);
@@ -493,7 +556,7 @@ function backward(
         const layer = f.layers[j];
         dense(layer, d, m);
         if (j > 0) {
-          const dh = backInput(l, flatPtr, d, m, layer.w);
+          const dh = backInput(l, flatPtr, d, m, layer.w, zeroes(layer.act));
           const below = f.layers[j - 1];
           d = backActivation(dh, below, m * below.z.shape[1]!);
         }

@@ -32,6 +32,8 @@ interface TorchRef {
 /** tfjs benches that PyTorch also times, and how to read PyTorch's figure (ms) for them. */
 const PAIRS: Record<string, (t: TorchRef) => number> = {
   "train step: ddpm (seed network)": (t) => t.train_us_per_step / 1000,
+  "train step: ddpm (seed network), after 2000 steps at the seed's lr": (t) =>
+    t.train_us_per_step / 1000,
   "train step: ddpm, 2 shards on 2 workers": (t) => t.train_us_per_step / 1000,
   "train step: ddpm, 2 shards, shared memory (this thread + 1 worker)": (t) =>
     t.train_us_per_step / 1000,
