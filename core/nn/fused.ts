@@ -156,7 +156,7 @@ function product(
 ): void {
   const kx = kernels();
   if (!sparse || n < 32) return kx.gemm(ptr(a), b, c, m, k, n, mode, bias);
-  const scratch = allocate([m * k + m]);
+  const scratch = allocate([m * k + m + 64]);
   kx.gemmSparse(ptr(a), b, c, m, k, n, mode, bias, ptr(scratch));
   scratch.dispose();
 }
