@@ -552,7 +552,9 @@ const EXP_MIN: f32 = -87.33654;
 @inline export function vexp(x: v128): v128 {
   const big = f32x4.gt(x, f32x4.splat(EXP_MAX));
   const small = f32x4.lt(x, f32x4.splat(EXP_MIN));
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(EXP_MIN)), f32x4.splat(EXP_MAX));
+  // pmin/pmax (one instruction each on x86) equal min/max here: x stays the first operand, so a
+  // NaN passes through, and the bounds are not zeros.
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_MIN)), f32x4.splat(EXP_MAX));
   const k = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
   let r = f32x4.sub(xc, f32x4.mul(k, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(LN2_LO)));
@@ -565,7 +567,9 @@ const EXP_MIN: f32 = -87.33654;
   const r2 = f32x4.mul(r, r);
   p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
   // 2^k as 2^k1 2^k2 (k1 = k >> 1): each factor stays a normal float for k in [-126, 128].
-  const ki = i32x4.trunc_sat_f32x4_s(k);
+  // k is a whole number in [-126, 128] (NaN only where p is NaN): adding 1.5 * 2^23 puts it in
+  // the low mantissa bits exactly, a cheaper conversion than trunc_sat's on x86.
+  const ki = i32x4.sub(f32x4.add(k, f32x4.splat(12582912)), i32x4.splat(0x4b400000));
   const k1 = i32x4.shr_s(ki, 1);
   const k2 = i32x4.sub(ki, k1);
   const bias = i32x4.splat(127);
@@ -672,7 +676,8 @@ const EXP_MIN: f32 = -87.33654;
 /** log(1 + e^x) from e = e^-|x|: max(x, 0) + log1p(e). */
 // @ts-ignore: decorator
 @inline function vsoftplusFrom(e: v128, x: v128): v128 {
-  return f32x4.add(f32x4.max(x, f32x4.splat(0)), vlog1pUnit(e));
+  // pmax(x, 0) differs from max only at x = -0 (the sum is then log 2 either way) and keeps NaN.
+  return f32x4.add(f32x4.pmax(x, f32x4.splat(0)), vlog1pUnit(e));
 }
 
 /** log(1 + e^x). */
