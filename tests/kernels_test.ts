@@ -215,6 +215,36 @@ Deno.test("weight gradients that lead with a ReLU's zeros (input^T dz or (dz^T i
   }
 });
 
+Deno.test("one-hot rows by their indices (indexRowsGemm, indexRowsGemmTN) are the sparse-row products bit for bit, odd sizes, both builds", async () => {
+  await backend();
+  const s = new Streams(10).get("index-rows");
+  const bits = (t: tf.Tensor) => new Uint32Array(heapView(t).slice().buffer);
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    const k = kernels();
+    for (let trial = 0; trial < 30; trial++) {
+      const m = 1 + s.int(300), T = 1 + s.int(250), d = 1 + s.int(19);
+      tf.tidy(() => {
+        const idx = Array.from({ length: m }, () => s.int(T));
+        const o = new Float32Array(m * T);
+        idx.forEach((t, i) => o[i * T + t] = 1);
+        const to = tensor(o, [m, T]), ti = tensor(Float32Array.from(idx), [m]);
+        const te = tensor(rand(T * d, s), [T, d]), tdv = tensor(rand(m * d, s), [m, d]);
+        const g0 = rand(T * d, s);
+        const byScan = allocate([m, d]), byIndex = allocate([m, d]);
+        k.sparseRowsGemm(ptr(to), ptr(te), ptr(byScan), m, T, d);
+        k.indexRowsGemm(ptr(ti), ptr(te), ptr(byIndex), m, d);
+        assert.deepEqual(bits(byIndex), bits(byScan), `${build} indexRowsGemm ${m}x${T}x${d}`);
+        const gScan = tensor(g0, [T, d]), gIndex = tensor(g0, [T, d]);
+        k.sparseRowsGemmTN(ptr(to), ptr(tdv), ptr(gScan), m, T, d);
+        k.indexRowsGemmTN(ptr(ti), ptr(tdv), ptr(gIndex), m, d);
+        assert.deepEqual(bits(gIndex), bits(gScan), `${build} indexRowsGemmTN ${m}x${T}x${d}`);
+      });
+    }
+  }
+  selectKernelBuild(null);
+});
+
 Deno.test("sparse-row products (one-hot, two-hot, empty rows) equal the dense products, odd sizes, both builds; oneHot refuses a bad index", async () => {
   await backend();
   const s = new Streams(9).get("sparse");

@@ -10,6 +10,7 @@ import { Adam, learningRate } from "../core/nn/adam.ts";
 import { Ema } from "../core/nn/ema.ts";
 import { meanSquaredError } from "../core/nn/mse.ts";
 import { sinusoidal, SinusoidalRows } from "../core/nn/sinusoidal.ts";
+import { oneHotIndices } from "../core/nn/one_hot.ts";
 import { DivergenceError, fit } from "../core/nn/train.ts";
 import { Params } from "../core/nn/params.ts";
 import { epsFromNetwork, scoreFunctionOf } from "../core/models.ts";
@@ -354,6 +355,57 @@ Deno.test("fused network op: output and gradients (weights and x) equal autodiff
     );
   }
 });
+
+Deno.test("fused network op: one-hot rows read by index give the scanned rows' bits (output, weight and x gradients; per-row and shared t)", async () => {
+  await backend();
+  const s = new Streams(11).get("index-rows");
+  const bits = (t: tf.Tensor) => new Uint32Array((t.dataSync() as Float32Array).slice().buffer);
+  const net = new Network(ddpmNoisePredictorForTest(), s);
+  for (const n of [1, 7, 256]) {
+    await noLeak(() =>
+      tf.tidy(() => {
+        const x = tf.tensor2d(s.normals(n * 2), [n, 2]);
+        const target = tf.tensor2d(s.normals(n * 2), [n, 2]);
+        for (const rows of [n, 1]) {
+          const t = Array.from({ length: rows }, () => s.int(50));
+          const indexed = oneHot(t, 50); // remembers its indices
+          const scanned = tf.add(oneHot(t, 50), 0); // the same rows, made by tfjs: scanned
+          assert.ok(oneHotIndices(indexed) && !oneHotIndices(scanned));
+          const run = (rowsT: tf.Tensor2D) =>
+            tf.grads((flat: tf.Tensor, xx: tf.Tensor) =>
+              tf.sum(tf.mul(
+                net.apply(fusedWeights(flat as tf.Tensor1D), xx as tf.Tensor2D, { t: rowsT }),
+                target,
+              )) as tf.Scalar
+            )([net.params.flat, x]);
+          const [a, b] = [run(indexed), run(scanned as tf.Tensor2D)];
+          const tag = `${n} rows, t rows ${rows}`;
+          assert.deepEqual(bits(a[0]), bits(b[0]), `d weights: ${tag}`);
+          assert.deepEqual(bits(a[1]), bits(b[1]), `d x: ${tag}`);
+          const w = net.params.fused();
+          assert.deepEqual(
+            bits(net.apply(w, x, { t: indexed })),
+            bits(net.apply(w, x, { t: scanned as tf.Tensor2D })),
+            `out: ${tag}`,
+          );
+          tf.dispose(w);
+        }
+      })
+    );
+  }
+  net.dispose();
+});
+
+/** Seed 004's noise predictor with T = 50 (the one-hot test's network). */
+function ddpmNoisePredictorForTest(): NetworkSpec {
+  return {
+    inputDim: 2,
+    features: [{ kind: "embedding", name: "t", classes: 50, dim: 16 }],
+    hidden: [64, 48],
+    activation: "relu",
+    outputDim: 2,
+  };
+}
 
 Deno.test("fused network op: a second-order gradient and a feature computed from the weights are refused", async () => {
   await backend();

@@ -48,6 +48,8 @@ export interface KernelExports {
   transpose(src: number, dst: number, rows: number, cols: number): void;
   sparseRowsGemm(o: number, e: number, v: number, m: number, T: number, d: number): void;
   sparseRowsGemmTN(o: number, dv: number, g: number, m: number, T: number, d: number): void;
+  indexRowsGemm(idx: number, e: number, v: number, m: number, d: number): void;
+  indexRowsGemmTN(idx: number, dv: number, g: number, m: number, d: number): void;
   colsum(d: number, out: number, m: number, n: number, mode: number): void;
   zero(dst: number, count: number): void;
   activateInto(z: number, h: number, count: number, act: number): void;

@@ -31,9 +31,11 @@ import {
   paramSpecs,
 } from "./spec.ts";
 import { SinusoidalRows } from "./sinusoidal.ts";
+import { oneHotIndices } from "./one_hot.ts";
 import {
   ACTIVATION_CODE,
   allocate,
+  heapView,
   incRef,
   keepsSigmoid,
   kernels,
@@ -161,6 +163,18 @@ function product(
   scratch.dispose();
 }
 
+/**
+ * The class indices of one-hot rows made by `oneHot`, as floats on the heap (the index kernels'
+ * input), or null for other rows (two-hot, or built by tfjs): those are scanned for their nonzeros.
+ */
+function indexRows(rows: tf.Tensor): tf.Tensor | null {
+  const idx = oneHotIndices(rows);
+  if (!idx) return null;
+  const t = allocate([idx.length]);
+  heapView(t).set(idx);
+  return t;
+}
+
 /** Does an activation leave exact zeros in its output and in the gradient through it? */
 export function zeroes(act: Activation | "identity" | null): boolean {
   return act === "relu";
@@ -227,16 +241,13 @@ function run(
         run.value = sinusoidalOf(f, input);
         break;
       case "embedding": {
-        const table = l.slot.get(`${f.name}.table`)!;
+        const table = flatPtr + 4 * l.slot.get(`${f.name}.table`)!.offset;
         run.value = allocate([m, f.dim]);
-        k.sparseRowsGemm(
-          ptr(input),
-          flatPtr + 4 * table.offset,
-          ptr(run.value),
-          m,
-          f.classes,
-          f.dim,
-        );
+        const idx = indexRows(input);
+        if (idx) {
+          k.indexRowsGemm(ptr(idx), table, ptr(run.value), m, f.dim);
+          idx.dispose();
+        } else k.sparseRowsGemm(ptr(input), table, ptr(run.value), m, f.classes, f.dim);
         break;
       }
       case "mlp": {
@@ -541,14 +552,10 @@ function backward(
         dValue = backInput(l, flatPtr, db, 1, name);
       }
       if (f.f.kind === "embedding") {
-        k.sparseRowsGemmTN(
-          ptr(f.input),
-          ptr(dValue),
-          g(`${f.f.name}.table`),
-          m,
-          f.f.classes,
-          f.f.dim,
-        );
+        const idx = indexRows(f.input);
+        const table = g(`${f.f.name}.table`);
+        if (idx) k.indexRowsGemmTN(ptr(idx), ptr(dValue), table, m, f.f.dim);
+        else k.sparseRowsGemmTN(ptr(f.input), ptr(dValue), table, m, f.f.classes, f.f.dim);
         continue;
       }
       let d = dValue;

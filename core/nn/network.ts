@@ -10,7 +10,6 @@ import { forwardAutodiff, forwardJvp } from "./autodiff.ts";
 import { fusedForward } from "./fused.ts";
 import { fusedJvp } from "./fused_jvp.ts";
 import type { Stream } from "../runtime/random.ts";
-import { allocate, heapView, kernels, ptr } from "../kernels/kernels.ts";
 
 /**
  * The network's output for x [N, inputDim] and its features (each [N, width] or a shared [1, width]),
@@ -66,22 +65,4 @@ export class Network {
   }
 }
 
-/**
- * One-hot rows [N, classes] for the given class indices, written in place on the heap (no
- * intermediate array and upload: a learned time embedding takes one per training step).
- */
-export function oneHot(indices: ArrayLike<number>, classes: number): tf.Tensor2D {
-  const n = indices.length;
-  const out = allocate([n, classes]);
-  kernels().zero(ptr(out), n * classes);
-  const v = heapView(out);
-  for (let i = 0; i < n; i++) {
-    const k = indices[i];
-    if (!(Number.isInteger(k) && k >= 0 && k < classes)) {
-      out.dispose();
-      throw new RangeError(`oneHot: index ${k} at row ${i} is not an integer in [0, ${classes})`);
-    }
-    v[i * classes + k] = 1;
-  }
-  return out as tf.Tensor2D;
-}
+export { oneHot } from "./one_hot.ts";

@@ -484,6 +484,24 @@ export function sparseRowsGemm(o: usize, e: usize, v: usize, m: i32, T: i32, d: 
   }
 }
 
+/**
+ * sparseRowsGemm for one-hot rows given by their indices (`idx[m]`, whole numbers as floats): row i
+ * of V is E[idx[i]], added into a zero row by the same madd, so the bits are sparseRowsGemm's on
+ * the one-hot matrix, without scanning its zeros.
+ */
+export function indexRowsGemm(idx: usize, e: usize, v: usize, m: i32, d: i32): void {
+  for (let i = 0; i < m; i++) {
+    const vrow = at(v, i * d);
+    memory.fill(vrow, 0, <usize>d << 2);
+    addScaledRow(1, e, vrow, <i32>load<f32>(at(idx, i)), d);
+  }
+}
+
+/** sparseRowsGemmTN for one-hot rows given by their indices: G[idx[i]] += D[i], rows in order. */
+export function indexRowsGemmTN(idx: usize, dv: usize, g: usize, m: i32, d: i32): void {
+  for (let i = 0; i < m; i++) addScaledInto(1, at(dv, i * d), at(g, <i32>load<f32>(at(idx, i)) * d), d);
+}
+
 /** G[T x d] += O[m x T]^T D[m x d], skipping the zero entries of O (rows in order). */
 export function sparseRowsGemmTN(o: usize, dv: usize, g: usize, m: i32, T: i32, d: i32): void {
   for (let i = 0; i < m; i++) {
