@@ -140,6 +140,9 @@ export function at(l: Layout, flatPtr: number, name: string): number {
   return flatPtr + 4 * l.slot.get(name)!.offset;
 }
 
+/** The fewest output columns for which `gemmSparse` builds its lists (below, it runs gemm). */
+const SPARSE_MIN_COLUMNS = 32;
+
 /**
  * C = init + A B (`gemm`'s arguments) where A is a tensor; with `sparse` (A is a ReLU layer's
  * output, or a gradient through one: many exact zeros) by `gemmSparse`, which skips A's zeros
@@ -157,7 +160,7 @@ function product(
   sparse: boolean,
 ): void {
   const kx = kernels();
-  if (!sparse || n < 32) return kx.gemm(ptr(a), b, c, m, k, n, mode, bias);
+  if (!sparse || n < SPARSE_MIN_COLUMNS) return kx.gemm(ptr(a), b, c, m, k, n, mode, bias);
   const scratch = allocate([m * k + m + 64]);
   kx.gemmSparse(ptr(a), b, c, m, k, n, mode, bias, ptr(scratch));
   scratch.dispose();
@@ -176,7 +179,7 @@ function indexRows(rows: tf.Tensor): tf.Tensor | null {
 }
 
 /** Does an activation leave exact zeros in its output and in the gradient through it? */
-export function zeroes(act: Activation | "identity" | null): boolean {
+function zeroes(act: Activation | "identity" | null): boolean {
   return act === "relu";
 }
 
@@ -468,8 +471,9 @@ export function weightGradient(
   sparse: { input: boolean; dz: boolean } = { input: false, dz: false },
 ): void {
   const k = kernels();
-  const dzLeads = sparse.dz && kIn >= 32 &&
-    (!sparse.input || nOut < 32 || k.nonZeros(ptr(dz), m * nOut) < k.nonZeros(ptr(input), m * kIn));
+  const dzLeads = sparse.dz && kIn >= SPARSE_MIN_COLUMNS &&
+    (!sparse.input || nOut < SPARSE_MIN_COLUMNS ||
+      k.nonZeros(ptr(dz), m * nOut) < k.nonZeros(ptr(input), m * kIn));
   if (dzLeads) {
     const dzT = allocate([nOut, m]);
     const dwT = allocate([nOut, kIn]);
