@@ -457,3 +457,30 @@ Deno.test("the two builds agree to float32 rounding, and the relaxed build is th
   x.dispose();
   net.dispose();
 });
+
+Deno.test("transpose is exact on shapes across its 32-column strips and 4 x 4 blocks (odd edges), both builds", async () => {
+  await backend();
+  const s = new Streams(9).get("transpose");
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    const k = kernels();
+    const shapes = [[1, 1], [4, 4], [3, 33], [33, 3], [256, 128], [128, 256], [130, 97], [5, 200]];
+    for (let trial = 0; trial < 20; trial++) shapes.push([1 + s.int(150), 1 + s.int(150)]);
+    for (const [rows, cols] of shapes) {
+      tf.tidy(() => {
+        const src = rand(rows * cols, s);
+        const out = allocate([cols, rows]);
+        k.transpose(ptr(tensor(src, [rows, cols])), ptr(out), rows, cols);
+        const t = heapView(out);
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) {
+            if (t[c * rows + r] !== src[r * cols + c]) {
+              assert.fail(`${build} transpose ${rows}x${cols} at (${r}, ${c})`);
+            }
+          }
+        }
+      });
+    }
+  }
+  selectKernelBuild(null);
+});

@@ -416,28 +416,41 @@ export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mod
   else storePart(p, v, t);
 }
 
-/** dst[cols x rows] = src[rows x cols]^T (4 x 4 blocks by lane shuffles, the edges one by one). */
+/**
+ * dst[cols x rows] = src[rows x cols]^T: 4 x 4 blocks by lane shuffles (the edges one by one),
+ * taken in strips of TRANSPOSE_STRIP source columns so that the destination rows being written
+ * stay in L1 (a row-by-row sweep over all columns ran at 0.43 ns a float on 256 x 128).
+ */
 export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
-  let r = 0;
-  for (; r + 4 <= rows; r += 4) {
-    let c = 0;
-    for (; c + 4 <= cols; c += 4) {
-      const a0 = v128.load(at(src, r * cols + c)), a1 = v128.load(at(src, (r + 1) * cols + c));
-      const a2 = v128.load(at(src, (r + 2) * cols + c)), a3 = v128.load(at(src, (r + 3) * cols + c));
-      const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
-      const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
-      v128.store(at(dst, c * rows + r), v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-      v128.store(at(dst, (c + 1) * rows + r), v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-      v128.store(at(dst, (c + 2) * rows + r), v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-      v128.store(at(dst, (c + 3) * rows + r), v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+  const full = cols & ~3;
+  for (let c0 = 0; c0 < full; c0 += TRANSPOSE_STRIP) {
+    const c1 = min(c0 + TRANSPOSE_STRIP, full);
+    let r = 0;
+    for (; r + 4 <= rows; r += 4) {
+      for (let c = c0; c < c1; c += 4) transpose4x4(src, dst, rows, cols, r, c);
     }
-    for (; c < cols; c++) {
-      for (let q = r; q < r + 4; q++) store<f32>(at(dst, c * rows + q), load<f32>(at(src, q * cols + c)));
+    for (; r < rows; r++) {
+      for (let c = c0; c < c1; c++) store<f32>(at(dst, c * rows + r), load<f32>(at(src, r * cols + c)));
     }
   }
-  for (; r < rows; r++) {
-    for (let c = 0; c < cols; c++) store<f32>(at(dst, c * rows + r), load<f32>(at(src, r * cols + c)));
+  for (let c = full; c < cols; c++) {
+    for (let r = 0; r < rows; r++) store<f32>(at(dst, c * rows + r), load<f32>(at(src, r * cols + c)));
   }
+}
+
+const TRANSPOSE_STRIP = 32;
+
+// The 4 x 4 block at (r, c) of src[rows x cols] into dst[cols x rows] at (c, r).
+// @ts-ignore: decorator
+@inline function transpose4x4(src: usize, dst: usize, rows: i32, cols: i32, r: i32, c: i32): void {
+  const a0 = v128.load(at(src, r * cols + c)), a1 = v128.load(at(src, (r + 1) * cols + c));
+  const a2 = v128.load(at(src, (r + 2) * cols + c)), a3 = v128.load(at(src, (r + 3) * cols + c));
+  const t0 = v128.shuffle<f32>(a0, a1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(a0, a1, 2, 6, 3, 7);
+  const t2 = v128.shuffle<f32>(a2, a3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(a2, a3, 2, 6, 3, 7);
+  v128.store(at(dst, c * rows + r), v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+  v128.store(at(dst, (c + 1) * rows + r), v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
+  v128.store(at(dst, (c + 2) * rows + r), v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
+  v128.store(at(dst, (c + 3) * rows + r), v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
 }
 
 // Row segment vrow[0, d) += w E[t] for the entry w = O[row][t] if it is not zero (one madd per
