@@ -55,7 +55,7 @@ export {
   timeConditionalMlp,
 } from "./core/nn/architectures.ts";
 /** The whole MLP as one op with a hand-written first-order backward pass (training, sampling). */
-export { fusedForward } from "./core/nn/fused.ts";
+export { fusedForward, recordedForward } from "./core/nn/fused.ts";
 /** The network op by op (autodiff at any order) and its forward-mode derivatives J v. */
 export { forwardAutodiff, forwardJvp } from "./core/nn/autodiff.ts";
 /** Our WebAssembly kernels on tfjs-wasm's heap, and which build (relaxed or plain SIMD) runs. */
@@ -63,7 +63,11 @@ export { kernelBuild, kernels, selectKernelBuild } from "./core/kernels/kernels.
 /** An exponential moving average of the weights. */
 export { Ema } from "./core/nn/ema.ts";
 /** mean((pred - target)^2) as one op, with tfjs's bits for value and gradient. */
-export { meanSquaredError } from "./core/nn/mse.ts";
+export { meanSquare, meanSquareGradient, meanSquaredError } from "./core/nn/mse.ts";
+/** A training step for a mean squared error of the network's output, without tfjs's tape. */
+export { regressionStep } from "./core/nn/regression.ts";
+/** A regression's minibatch, and the regression (network spec and batches). */
+export type { Regression, RegressionBatch } from "./core/nn/regression.ts";
 /** The dense layer whose gradient materialises transposes (fast on wasm). */
 export { dense } from "./core/nn/dense.ts";
 /** Model parameters as one flat buffer with named views. */
@@ -92,15 +96,16 @@ export {
   linearBetaSchedule,
   marginalCoefficients,
   qSample,
+  qSampleRows,
 } from "./core/noise/schedules.ts";
 /** The discrete chain's coefficients. */
 export type { DiscreteSchedule } from "./core/noise/schedules.ts";
-/** Epsilon models from a network or from the exact mixture score. */
-export { epsFromMixture, epsFromNetwork } from "./core/models.ts";
+/** Epsilon models from a network or from the exact mixture score; a chain network's t input. */
+export { chainTimeInput, epsFromMixture, epsFromNetwork } from "./core/models.ts";
 /** An epsilon predictor of the discrete chain. */
 export type { EpsModel } from "./core/models.ts";
-/** The DDPM epsilon-prediction loss. */
-export { ddpmLoss, drawTimesAndNoise } from "./core/objectives/ddpm.ts";
+/** The DDPM epsilon-prediction loss, and the same as a regression batch (no tape). */
+export { ddpmLoss, ddpmRegression, drawTimesAndNoise } from "./core/objectives/ddpm.ts";
 /** Training an epsilon network with the DDPM objective; forward-process draws. */
 export { forwardSample, trainDdpm } from "./core/recipes/ddpm.ts";
 /** Training a network on data (seed batching schemes, Adam/AdamW, EMA, checkpoints). */

@@ -18,22 +18,27 @@ import type { Sde } from "./noise/sde.ts";
 export type EpsModel = (x: tf.Tensor2D, t: number | Int32Array) => tf.Tensor2D;
 
 /**
- * A network with a time feature named "t", plus fixed extra inputs, as an {@link EpsModel}: a
- * learned embedding takes t one-hot, sinusoidal features take t / (T - 1) in [0, 1].
+ * The "t" input of a chain network for time indices t: one-hot rows for a learned embedding,
+ * t / (T - 1) in [0, 1] for sinusoidal features.
  */
+export function chainTimeInput(net: Network, T: number, t: ArrayLike<number>): tf.Tensor2D {
+  const sinusoidal = net.spec.features.some((f) => f.name === "t" && f.kind === "sinusoidal");
+  return sinusoidal
+    ? tf.tensor2d(Float32Array.from(t, (v) => v / Math.max(1, T - 1)), [t.length, 1])
+    : oneHot(t, T);
+}
+
+/** A network with a time feature named "t" ({@link chainTimeInput}), plus fixed extra inputs, as an {@link EpsModel}. */
 export function epsFromNetwork(
   net: Network,
   w: Weights,
   T: number,
   extra: Record<string, tf.Tensor2D> = {},
 ): EpsModel {
-  const sinusoidal = net.spec.features.some((f) => f.name === "t" && f.kind === "sinusoidal");
-  const timeInput = (t: number[] | Int32Array) =>
-    sinusoidal
-      ? tf.tensor2d(Float32Array.from(t, (v) => v / Math.max(1, T - 1)), [t.length, 1])
-      : oneHot(t, T);
   return (x, t) =>
-    tf.tidy(() => net.apply(w, x, { ...extra, t: timeInput(typeof t === "number" ? [t] : t) }));
+    tf.tidy(() =>
+      net.apply(w, x, { ...extra, t: chainTimeInput(net, T, typeof t === "number" ? [t] : t) })
+    );
 }
 
 /**

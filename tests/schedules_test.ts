@@ -5,6 +5,7 @@ import {
   linearBetaSchedule,
   marginalCoefficients,
   qSample,
+  qSampleRows,
 } from "../core/noise/schedules.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend, moments2, near } from "./helpers.ts";
@@ -62,5 +63,25 @@ Deno.test("forward marginal: q(x_t | x_0) has mean sqrt(alphaBar) x_0 and varian
     near(m.mean[0], 1.5 * a, 5 * se + 1e-6, `mean at t=${t}`);
     near(m.cov[0], v, 5 * v * Math.sqrt(2 / n) + 1e-9, `variance at t=${t}`);
     near(m.cov[1], 0, 5 * v / Math.sqrt(n) + 1e-9, `covariance at t=${t}`);
+  }
+});
+
+Deno.test("qSampleRows gives marginalCoefficients + qSample's bits (rows of dims 1-3, every t)", async () => {
+  await backend();
+  const stream = new Streams(12).get("q");
+  for (const s of [linearBetaSchedule(200), linearBetaSchedule(7, 1e-3, 0.5)]) {
+    for (const dim of [1, 2, 3]) {
+      const n = 2 * s.T + 5;
+      const t = Int32Array.from({ length: n }, (_, i) => i < s.T ? i : stream.int(s.T));
+      const x0 = stream.normals(n * dim).map((v) => 3 * v);
+      const eps = stream.normals(n * dim);
+      const want = tf.tidy(() => {
+        const c = marginalCoefficients(s, t);
+        return qSample(tf.tensor2d(x0, [n, dim]), c.mean, c.std, tf.tensor2d(eps, [n, dim]))
+          .dataSync() as Float32Array;
+      });
+      const got = qSampleRows(s, x0, t, eps);
+      assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer.slice(0)));
+    }
   }
 });

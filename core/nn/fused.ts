@@ -338,21 +338,13 @@ export function fusedForward(
   x: tf.Tensor2D,
   features: Record<string, tf.Tensor2D>,
 ): tf.Tensor2D {
-  const l = layoutOf(spec);
-  if (flat.shape[0] !== l.size) {
-    throw new Error(`fused weights: expected ${l.size} parameters, got ${flat.shape[0]}`);
+  const e = engine();
+  const recording = e.isTapeOn();
+  const { l, r, intermediates } = forwardRun(spec, flat, x, features, recording);
+  if (!recording) {
+    tf.dispose([...intermediates]);
+    return r.out as tf.Tensor2D;
   }
-  const feats = spec.features.map((f) => {
-    const v = features[f.name];
-    if (!v) throw new Error(`network input "${f.name}" is missing`);
-    if (tracedFrom(v, flat)) {
-      throw new Error(
-        `network input "${f.name}" is computed from the weights being differentiated; the fused ` +
-          "op treats features as data: use the autodiff weights (params.views())",
-      );
-    }
-    return v;
-  });
   // A custom op whose gradients are computed lazily, per input: taking d/dx (a likelihood's
   // divergence, a guidance gradient) skips every weight gradient, and training skips d/dx.
   const firstOrder = () => {
@@ -363,27 +355,6 @@ export function fusedForward(
       );
     }
   };
-  const e = engine();
-  const recording = e.isTapeOn();
-  // Inner tfjs ops (the sinusoidal features) are not recorded: the op is one tape node.
-  e.state.kernelDepth++;
-  let r: ForwardRun;
-  try {
-    r = run(spec, l, flat, x, feats, recording);
-  } finally {
-    e.state.kernelDepth--;
-  }
-  const intermediates = new Set<tf.Tensor>();
-  for (const f of r.feats) if (f.value !== f.input) intermediates.add(f.value);
-  for (const q of [...r.feats.flatMap((f) => f.layers), ...r.layers]) {
-    intermediates.add(q.z).add(q.h);
-    if (q.sig) intermediates.add(q.sig);
-  }
-  intermediates.delete(r.out);
-  if (!recording) {
-    tf.dispose([...intermediates]);
-    return r.out as tf.Tensor2D;
-  }
   // The backward pass reads the forward pass's buffers where they are: the tape holds them (and
   // aliases of the inputs, which their owners may dispose first) and disposes them once the
   // gradients are taken. No copies.
@@ -404,6 +375,73 @@ export function fusedForward(
     {},
   );
   return r.out as tf.Tensor2D;
+}
+
+/**
+ * A recorded forward pass outside tfjs's tape, for a training step that differentiates its own
+ * loss (`core/nn/regression.ts`): the output, and `weightGradient(dy)`, the flat gradient of
+ * sum(dy * out) by the same backward pass (and so the same bits) as the tape node of
+ * {@link fusedForward}. Its buffers are tensors of the caller's tidy scope.
+ */
+export function recordedForward(
+  spec: NetworkSpec,
+  flat: tf.Tensor1D,
+  x: tf.Tensor2D,
+  features: Record<string, tf.Tensor2D>,
+): { out: tf.Tensor2D; weightGradient(dy: tf.Tensor2D): tf.Tensor1D } {
+  if (engine().isTapeOn()) {
+    throw new Error("recordedForward is for a step without tfjs's tape: use fusedForward");
+  }
+  const { l, r } = forwardRun(spec, flat, x, features, true);
+  return {
+    out: r.out as tf.Tensor2D,
+    weightGradient: (dy) => backward(spec, l, flat, r, dy, "flat") as tf.Tensor1D,
+  };
+}
+
+/**
+ * The checked inputs and one forward pass (`record`: keep what the backward pass reads), with the
+ * set of its buffers other than the output.
+ */
+function forwardRun(
+  spec: NetworkSpec,
+  flat: tf.Tensor1D,
+  x: tf.Tensor2D,
+  features: Record<string, tf.Tensor2D>,
+  record: boolean,
+): { l: Layout; r: ForwardRun; intermediates: Set<tf.Tensor> } {
+  const l = layoutOf(spec);
+  if (flat.shape[0] !== l.size) {
+    throw new Error(`fused weights: expected ${l.size} parameters, got ${flat.shape[0]}`);
+  }
+  const feats = spec.features.map((f) => {
+    const v = features[f.name];
+    if (!v) throw new Error(`network input "${f.name}" is missing`);
+    if (tracedFrom(v, flat)) {
+      throw new Error(
+        `network input "${f.name}" is computed from the weights being differentiated; the fused ` +
+          "op treats features as data: use the autodiff weights (params.views())",
+      );
+    }
+    return v;
+  });
+  const e = engine();
+  // Inner tfjs ops (the sinusoidal features) are not recorded: the op is one tape node.
+  e.state.kernelDepth++;
+  let r: ForwardRun;
+  try {
+    r = run(spec, l, flat, x, feats, record);
+  } finally {
+    e.state.kernelDepth--;
+  }
+  const intermediates = new Set<tf.Tensor>();
+  for (const f of r.feats) if (f.value !== f.input) intermediates.add(f.value);
+  for (const q of [...r.feats.flatMap((f) => f.layers), ...r.layers]) {
+    intermediates.add(q.z).add(q.h);
+    if (q.sig) intermediates.add(q.sig);
+  }
+  intermediates.delete(r.out);
+  return { l, r, intermediates };
 }
 
 /** The tfjs engine's internals the op uses (tape nodes, kernel depth). */

@@ -15,6 +15,30 @@ import * as tf from "@tensorflow/tfjs";
 
 const f32 = Math.fround;
 
+/** mean((a - b)^2) over every element, in float32 arithmetic (the op's value). */
+export function meanSquare(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const d = f32(a[i] - b[i]);
+    sum = f32(sum + f32(d * d));
+  }
+  return f32(sum / n);
+}
+
+/** d/da of dy * mean((a - b)^2), in float32 arithmetic (the op's gradient). */
+export function meanSquareGradient(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  dy: number,
+): Float32Array {
+  const n = a.length;
+  const dx = f32(f32(dy) / n);
+  const g = new Float32Array(n);
+  for (let i = 0; i < n; i++) g[i] = dx * f32(2 * f32(a[i] - b[i]));
+  return g;
+}
+
 /** mean((pred - target)^2) over every element, differentiable in `pred` (same shapes). */
 export function meanSquaredError(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
   if (pred.shape.join() !== target.shape.join()) {
@@ -24,20 +48,9 @@ export function meanSquaredError(pred: tf.Tensor, target: tf.Tensor): tf.Scalar 
     const p = inputs[0] as tf.Tensor;
     const a = p.dataSync() as Float32Array;
     const b = target.dataSync() as Float32Array;
-    const n = a.length;
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const d = f32(a[i] - b[i]);
-      sum = f32(sum + f32(d * d));
-    }
     return {
-      value: tf.scalar(f32(sum / n)),
-      gradFunc: (dy: tf.Tensor) => {
-        const dx = f32(f32(dy.dataSync()[0]) / n);
-        const g = new Float32Array(n);
-        for (let i = 0; i < n; i++) g[i] = dx * f32(2 * f32(a[i] - b[i]));
-        return tf.tensor(g, p.shape);
-      },
+      value: tf.scalar(meanSquare(a, b)),
+      gradFunc: (dy: tf.Tensor) => tf.tensor(meanSquareGradient(a, b, dy.dataSync()[0]), p.shape),
     };
   });
   return op(pred) as tf.Scalar;

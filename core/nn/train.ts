@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Adam } from "./adam.ts";
 import type { Params } from "./params.ts";
+import { type Regression, regressionStep } from "./regression.ts";
 import { flatWeights, viewWeights, type Weights } from "./weights.ts";
 
 /** Raised when a loss is NaN or infinite: training diverged. */
@@ -86,7 +87,11 @@ export interface FitOptions {
   optimizer: Adam;
   /** Total number of optimizer steps. */
   steps: number;
-  loss: LossFn;
+  /**
+   * The loss: a function of the weights, differentiated through tfjs's tape, or a regression of
+   * the network's output (`regression.ts`: the same bits without the tape).
+   */
+  loss: LossFn | Regression;
   /** First step to run (a resumed run starts past 0). */
   startStep?: number;
   /** The losses so far (a resumed run continues filling them); a fresh array otherwise. */
@@ -105,7 +110,9 @@ export async function fit(o: FitOptions): Promise<Float32Array> {
   let lastFinite: number | null = start > 0 ? losses[start - 1] : null;
 
   for (let step = start; step < o.steps; step++) {
-    const value = trainStep(o.params, o.optimizer, o.loss, step, o.gradient);
+    const value = typeof o.loss === "function"
+      ? trainStep(o.params, o.optimizer, o.loss, step, o.gradient)
+      : regressionStep(o.params, o.optimizer, o.loss, step);
     if (!Number.isFinite(value)) throw new DivergenceError(step, value, lastFinite);
     lastFinite = value;
     losses[step] = value;

@@ -8,6 +8,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
+const f32 = Math.fround;
+
 /** The discrete chain's coefficients, in float64. */
 export interface DiscreteSchedule {
   readonly T: number;
@@ -99,6 +101,29 @@ export function qSample(
   eps: tf.Tensor2D,
 ): tf.Tensor2D {
   return tf.tidy(() => tf.add(tf.mul(mean, x0), tf.mul(std, eps)) as tf.Tensor2D);
+}
+
+/**
+ * {@link qSample} at per-row time indices on rows in memory: x_t = sqrt(alphaBar_t) x_0 +
+ * sqrt(1 - alphaBar_t) eps, each coefficient, product and sum rounded to float32 as the tensor
+ * ops round them (`marginalCoefficients` then `qSample`: the same bits, tested).
+ */
+export function qSampleRows(
+  s: DiscreteSchedule,
+  x0: Float32Array,
+  t: ArrayLike<number>,
+  eps: Float32Array,
+): Float32Array {
+  const dim = x0.length / t.length;
+  const xt = new Float32Array(x0.length);
+  for (let i = 0; i < t.length; i++) {
+    const mean = f32(Math.sqrt(s.alphaBar[t[i]]));
+    const std = f32(Math.sqrt(1 - s.alphaBar[t[i]]));
+    for (let j = i * dim; j < (i + 1) * dim; j++) {
+      xt[j] = f32(f32(mean * x0[j]) + f32(std * eps[j]));
+    }
+  }
+  return xt;
 }
 
 /**

@@ -9,9 +9,17 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { EpsModel } from "../models.ts";
-import { type DiscreteSchedule, marginalCoefficients, qSample } from "../noise/schedules.ts";
+import {
+  type DiscreteSchedule,
+  marginalCoefficients,
+  qSample,
+  qSampleRows,
+} from "../noise/schedules.ts";
 import type { Stream } from "../runtime/random.ts";
 import { meanSquaredError } from "../nn/mse.ts";
+import type { RegressionBatch } from "../nn/regression.ts";
+import { chainTimeInput } from "../models.ts";
+import type { Network } from "../nn/network.ts";
 
 /** The random part of one minibatch: a time index per row, then the noise, from one stream. */
 export function drawTimesAndNoise(
@@ -34,6 +42,25 @@ export function ddpmLoss(
   noise: tf.Tensor2D,
 ): tf.Scalar {
   return chainRegression(eps, s, x0, t, noise, () => noise);
+}
+
+/**
+ * {@link ddpmLoss} of a network (`net` with the time input "t" and `features`) as a regression
+ * batch (`core/nn/regression.ts`): x_t from data rows x0 and the noise, target the noise.
+ */
+export function ddpmRegression(
+  net: Network,
+  s: DiscreteSchedule,
+  x0: Float32Array,
+  t: Int32Array,
+  noise: Float32Array,
+  features: Record<string, tf.Tensor2D> = {},
+): RegressionBatch {
+  return {
+    x: tf.tensor2d(qSampleRows(s, x0, t, noise), [t.length, x0.length / t.length]),
+    features: { ...features, t: chainTimeInput(net, s.T, t) },
+    target: noise,
+  };
 }
 
 /**

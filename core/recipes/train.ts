@@ -8,7 +8,8 @@ import { gatherRows, Minibatches } from "../data/loader.ts";
 import type { Network } from "../nn/network.ts";
 import { Adam, type AdamOptions } from "../nn/adam.ts";
 import { Ema } from "../nn/ema.ts";
-import { fit, type GradientMode } from "../nn/train.ts";
+import { fit, type GradientMode, type LossFn } from "../nn/train.ts";
+import type { Regression, RegressionBatch } from "../nn/regression.ts";
 import type { Weights } from "../nn/weights.ts";
 import type { Streams, StreamState } from "../runtime/random.ts";
 import {
@@ -94,8 +95,13 @@ export interface TrainOnDataOptions {
   progress: Progress;
   /** The run's checkpoints (none by default). */
   checkpoints?: Checkpoints;
-  /** The objective on the minibatch rows `x0` (indices `idx`) at `step`. */
-  loss: (w: Weights, x0: tf.Tensor2D, idx: Int32Array, step: number) => tf.Scalar;
+  /**
+   * The objective on the minibatch rows `x0` (indices `idx`) at `step`: a loss of the weights
+   * (`loss`), or a regression of the network's output (`regression`, `core/nn/regression.ts`: the
+   * same bits as its loss, without tfjs's tape). Exactly one is given.
+   */
+  loss?: (w: Weights, x0: tf.Tensor2D, idx: Int32Array, step: number) => tf.Scalar;
+  regression?: (x0: Float32Array, idx: Int32Array, step: number) => RegressionBatch;
   /**
    * Every `every` steps (and after the last) record `track(step)`: values measured during training
    * (a Fisher divergence, say). The rows are returned in `Trained.track` and saved in checkpoints, so
@@ -126,6 +132,31 @@ export interface Trained {
    * lr wd |p| with weight decay). An optimizer check measured in the real run.
    */
   firstStep: number;
+}
+
+/** The loss or regression of `o` on the minibatch rows of each step. */
+function objective(
+  o: TrainOnDataOptions,
+  indices: (step: number) => Int32Array,
+): LossFn | Regression {
+  const { loss, regression } = o;
+  if (!loss === !regression) throw new Error("trainOnData: give one of loss and regression");
+  if (regression && o.gradient === "autodiff") {
+    throw new Error("trainOnData: a regression takes the fused gradient, not autodiff");
+  }
+  if (regression) {
+    return {
+      spec: o.net.spec,
+      batch: (step) => {
+        const idx = indices(step);
+        return regression(gatherRows(o.x, o.dim, idx), idx, step);
+      },
+    };
+  }
+  return (w, step) => {
+    const idx = indices(step);
+    return loss!(w, tf.tensor2d(gatherRows(o.x, o.dim, idx), [idx.length, o.dim]), idx, step);
+  };
 }
 
 /** Number of optimizer steps of a batching scheme on n points. */
@@ -231,10 +262,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       startStep,
       losses,
       gradient: o.gradient,
-      loss: (w, step) => {
-        const idx = indices(step);
-        return o.loss(w, tf.tensor2d(gatherRows(o.x, o.dim, idx), [idx.length, o.dim]), idx, step);
-      },
+      loss: objective(o, indices),
       onStep: async (step, loss) => {
         if (step === 0 && initial) {
           firstStep = largestMove(initial, o.net.params.read(), o.optimizer);

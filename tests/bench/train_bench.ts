@@ -16,7 +16,8 @@ import {
   timeConditionalMlp,
 } from "../../core/nn/architectures.ts";
 import { epsFromNetwork, scoreFunctionOf, sigmaScoreFromNetwork } from "../../core/models.ts";
-import { ddpmLoss, drawTimesAndNoise } from "../../core/objectives/ddpm.ts";
+import { ddpmLoss, ddpmRegression, drawTimesAndNoise } from "../../core/objectives/ddpm.ts";
+import { type RegressionBatch, regressionStep } from "../../core/nn/regression.ts";
 import { dsmLoss } from "../../core/objectives/dsm.ts";
 import { drawSigmas, ncsnLoss } from "../../core/objectives/ncsn.ts";
 import { continuousDsmLoss, drawTimes } from "../../core/objectives/continuous_dsm.ts";
@@ -39,7 +40,15 @@ const draws = streams.get("train");
 const labels = (n: number) => oneHot(Array.from({ length: n }, () => draws.int(8)), 8);
 const ddpm = ddpmNoisePredictor({ T, timeEmbedDim: 16, hidden: [128, 128] });
 
-/** The DDPM loss of a noise predictor with extra inputs. */
+/** The DDPM loss of a noise predictor with extra inputs, as the experiments train it (no tape). */
+const ddpmRegressionOf =
+  (extra: (n: number) => Record<string, tf.Tensor2D>) => (net: Network, x0: Float32Array) => {
+    const n = x0.length / 2;
+    const { t, eps } = drawTimesAndNoise(n, 2, T, draws);
+    return ddpmRegression(net, schedule, x0, t, eps, extra(n));
+  };
+
+/** The same through tfjs's tape (`trainStep`), for comparison. */
 const ddpmOf =
   (extra: (n: number) => Record<string, tf.Tensor2D>) =>
   (net: Network, w: Weights, x0: tf.Tensor2D) => {
@@ -53,7 +62,9 @@ interface Family {
   spec: NetworkSpec;
   /** Rows per step (default B). */
   batch?: number;
-  loss: (net: Network, w: Weights, x0: tf.Tensor2D) => tf.Scalar;
+  loss?: (net: Network, w: Weights, x0: tf.Tensor2D) => tf.Scalar;
+  /** Or a regression of the output (`regressionStep`, no tape). */
+  regression?: (net: Network, x0: Float32Array) => RegressionBatch;
   gradient?: GradientMode;
   /**
    * Steps trained (at this rate) before the bench: a ReLU network's zeros, which the kernels skip,
@@ -63,17 +74,18 @@ interface Family {
 }
 
 const FAMILIES: Family[] = [
-  { name: "ddpm (seed network)", spec: ddpm, loss: ddpmOf(() => ({})) },
+  { name: "ddpm (seed network)", spec: ddpm, regression: ddpmRegressionOf(() => ({})) },
+  { name: "ddpm (seed network), through the tape", spec: ddpm, loss: ddpmOf(() => ({})) },
   {
     name: "ddpm (seed network), after 2000 steps at the seed's lr",
     spec: ddpm,
-    loss: ddpmOf(() => ({})),
+    regression: ddpmRegressionOf(() => ({})),
     pretrain: { steps: 2000, lr: 1e-3 },
   },
   {
     name: "ddpm + one-hot label",
     spec: { ...ddpm, features: [...ddpm.features, { kind: "input", name: "label", dim: 8 }] },
-    loss: ddpmOf((n) => ({ label: labels(n) })),
+    regression: ddpmRegressionOf((n) => ({ label: labels(n) })),
   },
   {
     name: "ddpm + radius MLP",
@@ -86,7 +98,7 @@ const FAMILIES: Family[] = [
         activation: "relu",
       }],
     },
-    loss: ddpmOf((n) => ({ radius: tf.tensor2d(draws.normals(n), [n, 1]) })),
+    regression: ddpmRegressionOf((n) => ({ radius: tf.tensor2d(draws.normals(n), [n, 1]) })),
   },
   {
     name: "noisy classifier (cross-entropy)",
@@ -174,10 +186,16 @@ for (const f of FAMILIES) {
   const batches = new Minibatches(5000, rows, streams.get(`shuffle ${f.name}`));
   let step = 0;
   const loss = (w: Weights, s: number) =>
-    f.loss(net, w, tf.tensor2d(gatherRows(ring8.x, 2, batches.at(s)), [rows, 2]));
-  for (; step < (f.pretrain?.steps ?? 0); step++) {
-    trainStep(net.params, opt, loss, step, f.gradient);
-  }
+    f.loss!(net, w, tf.tensor2d(gatherRows(ring8.x, 2, batches.at(s)), [rows, 2]));
+  const regression = {
+    spec: f.spec,
+    batch: (s: number) => f.regression!(net, gatherRows(ring8.x, 2, batches.at(s))),
+  };
+  const train = (s: number) =>
+    f.regression
+      ? regressionStep(net.params, opt, regression, s)
+      : trainStep(net.params, opt, loss, s, f.gradient);
+  for (; step < (f.pretrain?.steps ?? 0); step++) train(step);
   Deno.bench({
     name: `train step: ${f.name}`,
     group: "train step (batch 256)",
@@ -185,7 +203,7 @@ for (const f of FAMILIES) {
     warmup: 20,
     n: 200,
     fn() {
-      trainStep(net.params, opt, loss, step++, f.gradient);
+      train(step++);
     },
   });
 }
