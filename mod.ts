@@ -63,7 +63,7 @@ export { kernelBuild, kernels, selectKernelBuild } from "./core/kernels/kernels.
 /** An exponential moving average of the weights. */
 export { Ema } from "./core/nn/ema.ts";
 /** mean((pred - target)^2) as one op, with tfjs's bits for value and gradient. */
-export { meanSquare, meanSquareGradient, meanSquaredError } from "./core/nn/mse.ts";
+export { meanSquare, meanSquaredError, meanSquareGradient } from "./core/nn/mse.ts";
 /** A training step for a mean squared error of the network's output, without tfjs's tape. */
 export { regressionStep } from "./core/nn/regression.ts";
 /** A regression's minibatch, and the regression (network spec and batches). */
@@ -95,6 +95,7 @@ export {
   geometricSigmas,
   linearBetaSchedule,
   marginalCoefficients,
+  perturbRows,
   qSample,
   qSampleRows,
 } from "./core/noise/schedules.ts";
@@ -154,7 +155,11 @@ export { dsmLoss } from "./core/objectives/dsm.ts";
 /** Multi-noise DSM (NCSN), lambda(sigma) = sigma^2, sigma from a list or log-uniform. */
 export { drawSigmas, ncsnLoss } from "./core/objectives/ncsn.ts";
 /** Continuous-time denoising score matching (epsilon prediction, lambda(t) = std(t)^2). */
-export { continuousDsmLoss, drawTimes } from "./core/objectives/continuous_dsm.ts";
+export {
+  continuousDsmLoss,
+  continuousDsmRegression,
+  drawTimes,
+} from "./core/objectives/continuous_dsm.ts";
 /** Training recipes: NCSN, score SDEs, the noise-conditional classifier. */
 export { fisherByLevel, sampleAnnealed, trainNcsn } from "./core/recipes/ncsn.ts";
 /** Training a time-conditional epsilon network on a forward SDE. */

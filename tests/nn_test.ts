@@ -13,6 +13,12 @@ import { sinusoidal, SinusoidalRows } from "../core/nn/sinusoidal.ts";
 import { oneHotIndices } from "../core/nn/one_hot.ts";
 import { DivergenceError, fit, trainStep } from "../core/nn/train.ts";
 import { regressionStep } from "../core/nn/regression.ts";
+import {
+  continuousDsmLoss,
+  continuousDsmRegression,
+  drawTimes,
+} from "../core/objectives/continuous_dsm.ts";
+import { vpSde } from "../core/noise/sde.ts";
 import { ddpmLoss, ddpmRegression, drawTimesAndNoise } from "../core/objectives/ddpm.ts";
 import { Params } from "../core/nn/params.ts";
 import { epsFromNetwork, scoreFunctionOf } from "../core/models.ts";
@@ -583,4 +589,47 @@ Deno.test("regressionStep (no tape) gives trainStep's bits with the DDPM loss: l
     const bits = (w: Float32Array) => new Uint32Array(w.buffer.slice(0));
     assert.deepEqual(bits(runs[1].w), bits(runs[0].w), `${name}: weights after 30 steps`);
   }
+});
+
+Deno.test("regressionStep gives trainStep's bits with the continuous DSM loss (VP-SDE, a t column and a label)", async () => {
+  await backend();
+  const B = 29, sde = vpSde();
+  const spec: NetworkSpec = {
+    ...timeConditionalMlp({ hidden: [24, 24], frequencies: 4, maxFrequency: 50 }),
+  };
+  spec.features = [...spec.features, { kind: "input", name: "label", dim: 2 }];
+  const runs = ["tape", "regression"].map((how) => {
+    const streams = new Streams(13);
+    const net = new Network(spec, streams.get("init"));
+    const opt = new Adam(net.params, { lr: 3e-3 });
+    const draws = streams.get("train");
+    const losses: number[] = [];
+    for (let step = 0; step < 20; step++) {
+      const x0 = draws.normals(B * 2).map((v) => 2 * v);
+      const t = drawTimes(B, 1e-5, 1, draws);
+      const z = draws.normals(B * 2);
+      const label = () => oneHot(Array.from(t, (v) => (v > 0.5 ? 1 : 0)), 2);
+      losses.push(
+        how === "tape"
+          ? trainStep(net.params, opt, (w) =>
+            continuousDsmLoss(
+              (xt, tc) => net.apply(w, xt, { label: label(), t: tc }),
+              sde,
+              tf.tensor2d(x0, [B, 2]),
+              t,
+              tf.tensor2d(z, [B, 2]),
+            ), step)
+          : regressionStep(net.params, opt, {
+            spec,
+            batch: () => continuousDsmRegression(sde, x0, t, z, { label: label() }),
+          }, step),
+      );
+    }
+    const w = new Uint32Array(net.params.read().slice().buffer);
+    net.dispose();
+    opt.dispose();
+    return { losses, w };
+  });
+  assert.deepEqual(runs[1].losses, runs[0].losses);
+  assert.deepEqual(runs[1].w, runs[0].w);
 });

@@ -104,26 +104,36 @@ export function qSample(
 }
 
 /**
- * {@link qSample} at per-row time indices on rows in memory: x_t = sqrt(alphaBar_t) x_0 +
- * sqrt(1 - alphaBar_t) eps, each coefficient, product and sum rounded to float32 as the tensor
- * ops round them (`marginalCoefficients` then `qSample`: the same bits, tested).
+ * x_t = mean_i x_0 + std_i eps row by row on rows in memory, each product and the sum rounded to
+ * float32 as the tensor ops round them: {@link qSample}'s bits with [N, 1] columns of float32
+ * `mean` and `std` (tested).
  */
+export function perturbRows(
+  mean: Float32Array,
+  std: Float32Array,
+  x0: Float32Array,
+  eps: Float32Array,
+): Float32Array {
+  const dim = x0.length / mean.length;
+  const xt = new Float32Array(x0.length);
+  for (let i = 0; i < mean.length; i++) {
+    for (let j = i * dim; j < (i + 1) * dim; j++) {
+      xt[j] = f32(f32(mean[i] * x0[j]) + f32(std[i] * eps[j]));
+    }
+  }
+  return xt;
+}
+
+/** {@link perturbRows} at per-row time indices of the chain (`marginalCoefficients` + `qSample`). */
 export function qSampleRows(
   s: DiscreteSchedule,
   x0: Float32Array,
   t: ArrayLike<number>,
   eps: Float32Array,
 ): Float32Array {
-  const dim = x0.length / t.length;
-  const xt = new Float32Array(x0.length);
-  for (let i = 0; i < t.length; i++) {
-    const mean = f32(Math.sqrt(s.alphaBar[t[i]]));
-    const std = f32(Math.sqrt(1 - s.alphaBar[t[i]]));
-    for (let j = i * dim; j < (i + 1) * dim; j++) {
-      xt[j] = f32(f32(mean * x0[j]) + f32(std * eps[j]));
-    }
-  }
-  return xt;
+  const mean = Float32Array.from(t, (ti) => Math.sqrt(s.alphaBar[ti]));
+  const std = Float32Array.from(t, (ti) => Math.sqrt(1 - s.alphaBar[ti]));
+  return perturbRows(mean, std, x0, eps);
 }
 
 /**

@@ -2,10 +2,10 @@
  * The score-SDE recipe (seed 000 exercise 3, Song et al. 2021): the SDE, model and train sections,
  * and training a time-conditional epsilon network for an SDE by continuous-time DSM.
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import type { Network } from "../nn/network.ts";
 import type { Sde } from "../noise/sde.ts";
-import { continuousDsmLoss, drawTimes } from "../objectives/continuous_dsm.ts";
+import { continuousDsmRegression, drawTimes } from "../objectives/continuous_dsm.ts";
 import type { Streams } from "../runtime/random.ts";
 import type { Progress } from "../runtime/progress.ts";
 import type { Checkpoints } from "../runtime/checkpoints.ts";
@@ -144,18 +144,10 @@ export function trainSde(o: TrainSdeOptions): Promise<Trained> {
   const draws = o.streams.get("train");
   return trainOnData({
     ...o,
-    loss: (w, x0, idx) => {
-      const n = x0.shape[0];
-      const t = drawTimes(n, o.tMin, o.sde.T, draws);
-      const z = tf.tensor2d(draws.normals(n * o.dim), [n, o.dim]);
-      const extra = o.features?.(idx) ?? {};
-      return continuousDsmLoss(
-        (xt, tc) => o.net.apply(w, xt, { ...extra, t: tc }),
-        o.sde,
-        x0,
-        t,
-        z,
-      );
+    regression: (x0, idx) => {
+      const t = drawTimes(idx.length, o.tMin, o.sde.T, draws);
+      const z = draws.normals(idx.length * o.dim);
+      return continuousDsmRegression(o.sde, x0, t, z, o.features?.(idx));
     },
   });
 }
