@@ -5,6 +5,7 @@ import { parseCli, PROJECT_ROOT } from "../core/harness/cli.ts";
 import { partition, plan, runKey } from "../core/harness/plan.ts";
 import { stageDirectory, tempFilesInFlight, writeFileAtomic } from "../core/runtime/io.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
+import { createProgress } from "../core/harness/progress.ts";
 import { ddpmRing8 } from "../experiments/ddpm_ring8.ts";
 import { ddpmRing8Improved } from "../experiments/ddpm_ring8_improved.ts";
 import { derive, type Patch } from "../core/spec/section.ts";
@@ -265,4 +266,28 @@ Deno.test("the shipped Kubernetes and GitHub Actions files pass shard flags that
     /--shard-index=\$\{\{ strategy\.job-index \}\} --shard-count=\$\{\{ strategy\.job-total \}\}/,
   );
   assert.match(gha, /task merge reports\/shard-\* --out reports\/merged/);
+});
+
+Deno.test("progress ticks let a signal handler run during long synchronous work", async () => {
+  let handledAt = 0;
+  const onSignal = () => handledAt = performance.now();
+  Deno.addSignalListener("SIGUSR1", onSignal);
+  try {
+    const phase = createProgress("t", "silent").phase("work", 1e9);
+    const start = performance.now();
+    let sentAt = 0;
+    while (!handledAt && performance.now() - start < 5000) {
+      const t = performance.now();
+      while (performance.now() - t < 1) { /* a millisecond of synchronous work */ }
+      if (!sentAt && performance.now() - start > 200) {
+        sentAt = performance.now();
+        Deno.kill(Deno.pid, "SIGUSR1");
+      }
+      await phase.tick();
+    }
+    assert.ok(handledAt > 0, "the handler never ran while the loop ticked");
+    assert.ok(handledAt - sentAt < 1000, `handled ${handledAt - sentAt} ms after the signal`);
+  } finally {
+    Deno.removeSignalListener("SIGUSR1", onSignal);
+  }
 });
