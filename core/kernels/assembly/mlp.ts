@@ -752,9 +752,22 @@ const EXP_MIN: f32 = -87.33654;
   return f32x4.splat(1);
 }
 
+// The transcendental activations run two vectors per iteration in loops of their own (the code
+// inlined for one activation, no branch inside): the same operations on every lane, ~8% faster
+// here for softplus + sigmoid (3.9 -> 3.6 ns a float; four per iteration gained nothing more).
+
+// h[i, i + 8) = act(z[i, i + 8)) for a constant act.
+// @ts-ignore: decorator
+@inline function activate8(z: usize, h: usize, i: i32, act: i32): void {
+  v128.store(at(h, i), activate(v128.load(at(z, i)), act));
+  v128.store(at(h, i + 4), activate(v128.load(at(z, i + 4)), act));
+}
+
 /** h[i] = act(z[i]) for `count` floats. */
 export function activateInto(z: usize, h: usize, count: i32, act: i32): void {
   let i = 0;
+  if (act == 1) for (; i + 8 <= count; i += 8) activate8(z, h, i, 1);
+  else if (act == 2) for (; i + 8 <= count; i += 8) activate8(z, h, i, 2);
   for (; i + 4 <= count; i += 4) v128.store(at(h, i), activate(v128.load(at(z, i)), act));
   if (i < count) storePart(at(h, i), activate(loadPart(at(z, i), count - i), act), count - i);
 }
@@ -766,7 +779,10 @@ export function activateInto(z: usize, h: usize, count: i32, act: i32): void {
  * operations); `sig` is not touched for relu and identity.
  */
 export function activateWithSigmoid(z: usize, h: usize, sig: usize, count: i32, act: i32): void {
-  for (let i = 0; i < count; i += 4) {
+  let i = 0;
+  if (act == 1) for (; i + 8 <= count; i += 8) withSigmoid8(z, h, sig, i, 1);
+  else if (act == 2) for (; i + 8 <= count; i += 8) withSigmoid8(z, h, sig, i, 2);
+  for (; i < count; i += 4) {
     const t = min(4, count - i);
     const zv = lanes(z, i, t);
     if (act == 1 || act == 2) {
@@ -777,6 +793,18 @@ export function activateWithSigmoid(z: usize, h: usize, sig: usize, count: i32, 
     } else {
       storePart4(at(h, i), activate(zv, act), t);
     }
+  }
+}
+
+// activateWithSigmoid's operations for softplus (act 1) or silu (2) on z[i, i + 8).
+// @ts-ignore: decorator
+@inline function withSigmoid8(z: usize, h: usize, sig: usize, i: i32, act: i32): void {
+  for (let j = i; j < i + 8; j += 4) {
+    const zv = v128.load(at(z, j));
+    const e = vexpNegAbs(zv);
+    const s = vsigmoidFrom(e, zv);
+    v128.store(at(h, j), act == 1 ? vsoftplusFrom(e, zv) : f32x4.mul(zv, s));
+    v128.store(at(sig, j), s);
   }
 }
 
