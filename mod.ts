@@ -63,7 +63,13 @@ export { kernelBuild, kernels, selectKernelBuild } from "./core/kernels/kernels.
 /** An exponential moving average of the weights. */
 export { Ema } from "./core/nn/ema.ts";
 /** mean((pred - target)^2) as one op, with tfjs's bits for value and gradient. */
-export { meanSquare, meanSquaredError, meanSquareGradient } from "./core/nn/mse.ts";
+export {
+  halfMeanRowSquare,
+  halfMeanRowSquareGradient,
+  meanSquare,
+  meanSquaredError,
+  meanSquareGradient,
+} from "./core/nn/mse.ts";
 /** A training step for a mean squared error of the network's output, without tfjs's tape. */
 export { regressionStep } from "./core/nn/regression.ts";
 /** A regression's minibatch, and the regression (network spec and batches). */
@@ -119,6 +125,7 @@ export { ddpmSample } from "./core/samplers/ddpm.ts";
 export { ddimSample } from "./core/samplers/ddim.ts";
 /** Score functions of a network or of the exact mixture, by noise level or SDE time. */
 export {
+  logSigmaInput,
   scoreFromDdpmNetworkAtTime,
   scoreFromEpsNetworkAtTime,
   scoreFromMixture,
@@ -151,9 +158,9 @@ export {
   slicedScoreMatchingLoss,
 } from "./core/objectives/sliced_score_matching.ts";
 /** Denoising score matching at one sigma: |s(x~) + eps / sigma|^2 / 2. */
-export { dsmLoss } from "./core/objectives/dsm.ts";
+export { dsmLoss, dsmRegression } from "./core/objectives/dsm.ts";
 /** Multi-noise DSM (NCSN), lambda(sigma) = sigma^2, sigma from a list or log-uniform. */
-export { drawSigmas, ncsnLoss } from "./core/objectives/ncsn.ts";
+export { drawSigmas, ncsnLoss, ncsnRegression } from "./core/objectives/ncsn.ts";
 /** Continuous-time denoising score matching (epsilon prediction, lambda(t) = std(t)^2). */
 export {
   continuousDsmLoss,

@@ -149,15 +149,20 @@ export function scoreFunctionOf(net: Network, w: Weights): ScoreFunction {
   });
 }
 
+/** The "logSigma" input of seed 000's SimpleScoreNet for noise levels sigma: log(sigma + 1e-5). */
+export function logSigmaInput(sigma: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.log(tf.add(sigma, 1e-5)) as tf.Tensor2D);
+}
+
 /**
- * A noise-conditional network s_theta(x, sigma) fed log(sigma + 1e-5) as its "logSigma" input
- * (seed 000's SimpleScoreNet), as a {@link ScoreFn}.
+ * A noise-conditional network s_theta(x, sigma) fed {@link logSigmaInput} (seed 000's
+ * SimpleScoreNet), as a {@link ScoreFn}.
  */
 export function sigmaScoreFromNetwork(net: Network, w: Weights): ScoreFn {
   return (x, sigma) =>
     tf.tidy(() => {
       const s = typeof sigma === "number" ? tf.tensor2d([[sigma]]) : sigma;
-      return net.apply(w, x, { logSigma: tf.log(tf.add(s, 1e-5)) as tf.Tensor2D });
+      return net.apply(w, x, { logSigma: logSigmaInput(s) });
     });
 }
 

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Experiment } from "../core/harness/experiment.ts";
 import { rules, unless } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
-import { dsmLoss } from "../core/objectives/dsm.ts";
+import { dsmRegression } from "../core/objectives/dsm.ts";
 import { gridPoints } from "../core/metrics/fisher.ts";
 import { dataWindow } from "../core/report/charts.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
@@ -105,13 +105,7 @@ export const scoreFields: Experiment<ScoreFieldsConfig> = {
     try {
       const trained = await scoreNet.trainScoreNet(sub, net, data.x, c.train, {
         label: `σ=${part}`,
-        loss: (w, x0) =>
-          dsmLoss(
-            (x) => net.apply(w, x),
-            x0,
-            sigma,
-            tf.tensor2d(noise.normals(x0.shape[0] * 2), x0.shape),
-          ),
+        regression: (x0) => dsmRegression(x0, 2, sigma, noise.normals(x0.length)),
         fisher: () => scoreNet.netFisher(net, exact, noised),
       });
       const fisher = scoreNet.netFisher(net, exact, noised);

@@ -15,7 +15,7 @@ import {
   type Projection,
   slicedScoreMatchingLoss,
 } from "../core/objectives/sliced_score_matching.ts";
-import { dsmLoss } from "../core/objectives/dsm.ts";
+import { dsmRegression } from "../core/objectives/dsm.ts";
 import { scoreFunctionOf } from "../core/models.ts";
 import { gridPoints } from "../core/metrics/fisher.ts";
 import { dataWindow } from "../core/report/charts.ts";
@@ -139,16 +139,16 @@ export const scoreMatchingObjectives: Experiment<ObjectivesConfig> = {
     try {
       const trained = await scoreNet.trainScoreNet(sub, net, data.x, c.train, {
         label: `${name} ${objective}`,
-        loss: (w, x0) => {
-          const s = scoreFunctionOf(net, w);
-          const shape = x0.shape;
-          if (objective === "exact") return exactScoreMatchingLoss(s, x0);
-          if (objective === "sliced") {
-            const v = drawProjections(shape[0], 2, o.projection, draws);
-            return slicedScoreMatchingLoss(s, x0, tf.tensor2d(v, shape));
-          }
-          return dsmLoss(s, x0, o.dsmSigma, tf.tensor2d(draws.normals(shape[0] * 2), shape));
-        },
+        ...(objective === "dsm"
+          ? { regression: (x0) => dsmRegression(x0, 2, o.dsmSigma, draws.normals(x0.length)) }
+          : {
+            loss: (w, x0) => {
+              const s = scoreFunctionOf(net, w);
+              if (objective === "exact") return exactScoreMatchingLoss(s, x0);
+              const v = drawProjections(x0.shape[0], 2, o.projection, draws);
+              return slicedScoreMatchingLoss(s, x0, tf.tensor2d(v, x0.shape));
+            },
+          }),
         fisher: exact && (() => scoreNet.netFisher(net, exact, onData!)),
       });
       const key = `${name}_${objective}`;

@@ -19,9 +19,16 @@ import {
   drawTimes,
 } from "../core/objectives/continuous_dsm.ts";
 import { vpSde } from "../core/noise/sde.ts";
+import { dsmLoss, dsmRegression } from "../core/objectives/dsm.ts";
+import { drawSigmas, ncsnLoss, ncsnRegression } from "../core/objectives/ncsn.ts";
 import { ddpmLoss, ddpmRegression, drawTimesAndNoise } from "../core/objectives/ddpm.ts";
 import { Params } from "../core/nn/params.ts";
-import { epsFromNetwork, scoreFunctionOf } from "../core/models.ts";
+import {
+  epsFromNetwork,
+  logSigmaInput,
+  scoreFunctionOf,
+  sigmaScoreFromNetwork,
+} from "../core/models.ts";
 import { exactScoreMatchingLoss } from "../core/objectives/score_matching.ts";
 import { slicedScoreMatchingLoss } from "../core/objectives/sliced_score_matching.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
@@ -632,4 +639,63 @@ Deno.test("regressionStep gives trainStep's bits with the continuous DSM loss (V
   });
   assert.deepEqual(runs[1].losses, runs[0].losses);
   assert.deepEqual(runs[1].w, runs[0].w);
+});
+
+Deno.test("regressionStep gives trainStep's bits with the DSM (halved row sums) and NCSN (sigma^2-weighted) losses", async () => {
+  await backend();
+  const B = 31;
+  const cases: [string, NetworkSpec][] = [
+    ["dsm", scoreNet2d([20, 20])],
+    ["ncsn", noiseConditionalMlp([24, 24])],
+  ];
+  for (const [name, spec] of cases) {
+    const runs = ["tape", "regression"].map((how) => {
+      const streams = new Streams(14);
+      const net = new Network(spec, streams.get("init"));
+      const opt = new Adam(net.params, { lr: 3e-3, weightDecay: 0.01 });
+      const draws = streams.get("train");
+      const losses: number[] = [];
+      for (let step = 0; step < 20; step++) {
+        const x0 = draws.normals(B * 2).map((v) => 2 * v);
+        const z = draws.normals(B * 2);
+        const sigma = drawSigmas(B, { kind: "logUniform", min: 0.01, max: 3 }, draws);
+        const col = () => tf.tensor2d(sigma, [B, 1]);
+        losses.push(
+          how === "tape"
+            ? trainStep(
+              net.params,
+              opt,
+              (w) =>
+                name === "dsm"
+                  ? dsmLoss(
+                    (x) => net.apply(w, x),
+                    tf.tensor2d(x0, [B, 2]),
+                    0.37,
+                    tf.tensor2d(z, [B, 2]),
+                  )
+                  : ncsnLoss(
+                    sigmaScoreFromNetwork(net, w),
+                    tf.tensor2d(x0, [B, 2]),
+                    col(),
+                    tf.tensor2d(z, [B, 2]),
+                  ),
+              step,
+            )
+            : regressionStep(net.params, opt, {
+              spec,
+              batch: () =>
+                name === "dsm"
+                  ? dsmRegression(x0, 2, 0.37, z)
+                  : ncsnRegression(x0, sigma, z, { logSigma: logSigmaInput(col()) }),
+            }, step),
+        );
+      }
+      const w = new Uint32Array(net.params.read().slice().buffer);
+      net.dispose();
+      opt.dispose();
+      return { losses, w };
+    });
+    assert.deepEqual(runs[1].losses, runs[0].losses, `${name}: losses`);
+    assert.deepEqual(runs[1].w, runs[0].w, `${name}: weights`);
+  }
 });

@@ -11,6 +11,9 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ScoreFn } from "../models.ts";
 import type { Stream } from "../runtime/random.ts";
+import type { RegressionBatch } from "../nn/regression.ts";
+
+const f32 = Math.fround;
 
 /** How the noise level of each training row is drawn. */
 export type SigmaDraw =
@@ -43,4 +46,25 @@ export function ncsnLoss(
     const lambda = tf.square(sigma);
     return tf.mean(tf.mul(lambda, tf.square(tf.sub(pred, target)))) as tf.Scalar;
   });
+}
+
+/**
+ * {@link ncsnLoss} of a network fed `features` (its noise-level input, computed by the caller from
+ * sigma) as a regression batch (`core/nn/regression.ts`): input x0 + sigma z, target -z / sigma,
+ * row weights sigma^2 (the same float32 operations as the loss's tensor ops).
+ */
+export function ncsnRegression(
+  x0: Float32Array,
+  sigma: Float32Array,
+  z: Float32Array,
+  features: Record<string, tf.Tensor2D>,
+): RegressionBatch {
+  const n = sigma.length, dim = x0.length / n;
+  const row = (i: number) => sigma[Math.floor(i / dim)];
+  return {
+    x: tf.tensor2d(Float32Array.from(x0, (v, i) => f32(v + f32(row(i) * z[i]))), [n, dim]),
+    features,
+    target: Float32Array.from(z, (v, i) => -f32(v / row(i))),
+    rowWeights: Float32Array.from(sigma, (s) => s * s),
+  };
 }

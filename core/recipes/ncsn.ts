@@ -6,8 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Network } from "../nn/network.ts";
-import { type ScoreFn, sigmaScoreFromNetwork } from "../models.ts";
-import { drawSigmas, ncsnLoss, type SigmaDraw } from "../objectives/ncsn.ts";
+import { logSigmaInput, type ScoreFn, sigmaScoreFromNetwork } from "../models.ts";
+import { drawSigmas, ncsnRegression, type SigmaDraw } from "../objectives/ncsn.ts";
 import type { Stream, Streams } from "../runtime/random.ts";
 import { marginal, type MixtureOracle, sampleMixture } from "../data/mixtures.ts";
 import { annealedLangevin, type AnnealedLangevinOptions } from "../samplers/annealed_langevin.ts";
@@ -60,11 +60,11 @@ export function trainNcsn(o: TrainNcsnOptions): Promise<Trained> {
   const draws = o.streams.get("train");
   return trainOnData({
     ...o,
-    loss: (w, x0) => {
-      const n = x0.shape[0];
-      const sigma = tf.tensor2d(drawSigmas(n, o.sigmas, draws), [n, 1]);
-      const z = tf.tensor2d(draws.normals(n * o.dim), [n, o.dim]);
-      return ncsnLoss(sigmaScoreFromNetwork(o.net, w), x0, sigma, z);
+    regression: (x0, idx) => {
+      const sigma = drawSigmas(idx.length, o.sigmas, draws);
+      const z = draws.normals(idx.length * o.dim);
+      const logSigma = logSigmaInput(tf.tensor2d(sigma, [idx.length, 1]));
+      return ncsnRegression(x0, sigma, z, { logSigma });
     },
   });
 }

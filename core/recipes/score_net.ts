@@ -9,6 +9,7 @@ import { Network } from "../nn/network.ts";
 import { scoreNet2d } from "../nn/architectures.ts";
 import type { Weights } from "../nn/weights.ts";
 import type { GradientMode } from "../nn/train.ts";
+import type { RegressionBatch } from "../nn/regression.ts";
 import { fisherDivergence } from "../metrics/fisher.ts";
 import { blockMeans } from "../metrics/statistics.ts";
 import type { RunEnv } from "../runtime/env.ts";
@@ -75,7 +76,8 @@ export type TrainedScoreNet = {
 };
 
 /**
- * Train `net` on `x` by `loss` (given the weights and the minibatch) for the train section, with
+ * Train `net` on `x` by `loss` (given the weights and the minibatch) or `regression` (given the
+ * minibatch) for the train section, with
  * `fisher()` measured every `fisherEvery` epochs (when given).
  */
 export async function trainScoreNet(
@@ -85,7 +87,9 @@ export async function trainScoreNet(
   c: ScoreTrainConfig,
   o: {
     label: string;
-    loss: (w: Weights, x0: tf.Tensor2D) => tf.Scalar;
+    /** A loss of the weights, or (one of the two) a regression of the output (no tape). */
+    loss?: (w: Weights, x0: tf.Tensor2D) => tf.Scalar;
+    regression?: (x0: Float32Array) => RegressionBatch;
     gradient?: GradientMode;
     fisher?: () => number;
   },
@@ -102,6 +106,7 @@ export async function trainScoreNet(
     label: o.label,
     gradient: o.gradient,
     loss: o.loss,
+    regression: o.regression,
     every: o.fisher ? c.fisherEvery * perEpoch : undefined,
     track: o.fisher ? () => ({ fisher: o.fisher!() }) : undefined,
   });

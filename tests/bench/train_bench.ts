@@ -15,12 +15,17 @@ import {
   scoreNet2d,
   timeConditionalMlp,
 } from "../../core/nn/architectures.ts";
-import { epsFromNetwork, scoreFunctionOf, sigmaScoreFromNetwork } from "../../core/models.ts";
+import {
+  epsFromNetwork,
+  logSigmaInput,
+  scoreFunctionOf,
+  sigmaScoreFromNetwork,
+} from "../../core/models.ts";
 import { ddpmLoss, ddpmRegression, drawTimesAndNoise } from "../../core/objectives/ddpm.ts";
 import { type RegressionBatch, regressionStep } from "../../core/nn/regression.ts";
-import { dsmLoss } from "../../core/objectives/dsm.ts";
-import { drawSigmas, ncsnLoss } from "../../core/objectives/ncsn.ts";
-import { continuousDsmLoss, drawTimes } from "../../core/objectives/continuous_dsm.ts";
+import { dsmLoss, dsmRegression } from "../../core/objectives/dsm.ts";
+import { drawSigmas, ncsnLoss, ncsnRegression } from "../../core/objectives/ncsn.ts";
+import { continuousDsmRegression, drawTimes } from "../../core/objectives/continuous_dsm.ts";
 import { exactScoreMatchingLoss } from "../../core/objectives/score_matching.ts";
 import {
   drawProjections,
@@ -47,6 +52,14 @@ const ddpmRegressionOf =
     const { t, eps } = drawTimesAndNoise(n, 2, T, draws);
     return ddpmRegression(net, schedule, x0, t, eps, extra(n));
   };
+
+/** The NCSN loss of seed 000's noise-conditional MLP on rows x0, as the experiments train it. */
+function ncsnOf(x0: Float32Array): RegressionBatch {
+  const n = x0.length / 2;
+  const sigma = drawSigmas(n, { kind: "logUniform", min: 0.01, max: 1 }, draws);
+  const z = draws.normals(n * 2);
+  return ncsnRegression(x0, sigma, z, { logSigma: logSigmaInput(tf.tensor2d(sigma, [n, 1])) });
+}
 
 /** The same through tfjs's tape (`trainStep`), for comparison. */
 const ddpmOf =
@@ -114,6 +127,11 @@ const FAMILIES: Family[] = [
   {
     name: "ScoreNet2D, DSM (softplus 128x3)",
     spec: scoreNet2d([128, 128, 128]),
+    regression: (_, x0) => dsmRegression(x0, 2, 0.5, draws.normals(x0.length)),
+  },
+  {
+    name: "ScoreNet2D, DSM (softplus 128x3), through the tape",
+    spec: scoreNet2d([128, 128, 128]),
     loss: (net, w, x0) =>
       dsmLoss((x) => net.apply(w, x), x0, 0.5, tf.tensor2d(draws.normals(B * 2), [B, 2])),
   },
@@ -141,17 +159,17 @@ const FAMILIES: Family[] = [
   {
     name: "noise-conditional MLP, NCSN (silu 128x3)",
     spec: noiseConditionalMlp([128, 128, 128]),
-    loss: (net, w, x0) =>
-      ncsnLoss(
-        sigmaScoreFromNetwork(net, w),
-        x0,
-        tf.tensor2d(drawSigmas(B, { kind: "logUniform", min: 0.01, max: 1 }, draws), [B, 1]),
-        tf.tensor2d(draws.normals(B * 2), [B, 2]),
-      ),
+    regression: (_, x0) => ncsnOf(x0),
   },
   {
     // The same step as torch_ref.py's "ncsn" (batch 128, the seed's).
     name: "NCSN step as the seed (silu 128x3, batch 128)",
+    spec: noiseConditionalMlp([128, 128, 128]),
+    batch: 128,
+    regression: (_, x0) => ncsnOf(x0),
+  },
+  {
+    name: "NCSN step as the seed (silu 128x3, batch 128), through the tape",
     spec: noiseConditionalMlp([128, 128, 128]),
     batch: 128,
     loss: (net, w, x0) =>
@@ -168,14 +186,8 @@ const FAMILIES: Family[] = [
   {
     name: "time-conditional MLP, VP-SDE DSM",
     spec: timeConditionalMlp({ hidden: [128, 128, 128], frequencies: 16, maxFrequency: 200 }),
-    loss: (net, w, x0) =>
-      continuousDsmLoss(
-        (xt, t) => net.apply(w, xt, { t }),
-        vpSde(),
-        x0,
-        drawTimes(B, 1e-5, 1, draws),
-        tf.tensor2d(draws.normals(B * 2), [B, 2]),
-      ),
+    regression: (_, x0) =>
+      continuousDsmRegression(vpSde(), x0, drawTimes(B, 1e-5, 1, draws), draws.normals(B * 2)),
   },
 ];
 
