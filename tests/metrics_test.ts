@@ -137,3 +137,22 @@ Deno.test("metrics refuse degenerate input with a clear error, never NaN", () =>
   assert.equal(c.covered, 1);
   near(c.klFromWeights, Math.log(8), 1e-12);
 });
+
+Deno.test("a judge's yardstick (reference, floors, floor scales) kept per data set gives the figures a fresh one computes", () => {
+  const o = { referenceSize: 400, permutations: 20, permutationSize: 100 };
+  const x = sampleMixture(ring8Mixture(), 300, new Streams(3).get("x")).x;
+  const first = new QualityJudge(DATASETS.ring8, o);
+  const a = { ...first.measure(x), scale: first.floorScale(300) };
+  // A second judge on the same data set reuses the yardstick; a copy of the data set (another
+  // object, the same law) computes its own from scratch.
+  const again = new QualityJudge(DATASETS.ring8, o);
+  assert.equal(again.reference, first.reference);
+  const fresh = new QualityJudge({ ...DATASETS.ring8 }, o);
+  assert.notEqual(fresh.reference, first.reference);
+  for (const judge of [again, fresh]) {
+    assert.deepEqual({ ...judge.measure(x), scale: judge.floorScale(300) }, a);
+  }
+  // Another reference size is another yardstick.
+  const bigger = new QualityJudge(DATASETS.ring8, { ...o, referenceSize: 401 });
+  assert.equal(bigger.reference.length, 802);
+});
