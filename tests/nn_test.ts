@@ -12,7 +12,7 @@ import { meanSquaredError } from "../core/nn/mse.ts";
 import { sinusoidal, SinusoidalRows } from "../core/nn/sinusoidal.ts";
 import { oneHotIndices } from "../core/nn/one_hot.ts";
 import { DivergenceError, fit, trainStep } from "../core/nn/train.ts";
-import { regressionStep } from "../core/nn/regression.ts";
+import { type RegressionBatch, regressionStep } from "../core/nn/regression.ts";
 import {
   continuousDsmLoss,
   continuousDsmRegression,
@@ -540,11 +540,76 @@ Deno.test("fused forward-mode op: s(x), J v and the exact and sliced score-match
   }
 });
 
-Deno.test("regressionStep (no tape) gives trainStep's bits with the DDPM loss: learned, sinusoidal and labelled nets, 30 steps, no leaks", async () => {
+/**
+ * The seed's formulas written with tfjs ops (the references of the regression objectives): each
+ * gives a loss of the weights `w` of `net` on one batch.
+ */
+const SEED_FORMULAS = {
+  ddpm: (pred: tf.Tensor2D, noise: tf.Tensor2D) =>
+    tf.mean(tf.squaredDifference(pred, noise)) as tf.Scalar,
+  dsm: (pred: tf.Tensor2D, z: tf.Tensor2D, sigma: number) =>
+    tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.add(pred, tf.div(z, sigma))), 1))) as tf.Scalar,
+  ncsn: (pred: tf.Tensor2D, z: tf.Tensor2D, sigma: tf.Tensor2D) =>
+    tf.mean(
+      tf.mul(tf.square(sigma), tf.square(tf.sub(pred, tf.neg(tf.div(z, sigma))))),
+    ) as tf.Scalar,
+  /** x_t = mean x0 + std eps with [N, 1] columns. */
+  perturb: (mean: Float32Array, std: Float32Array, x0: tf.Tensor2D, eps: tf.Tensor2D) =>
+    tf.add(
+      tf.mul(tf.tensor2d(mean, [mean.length, 1]), x0),
+      tf.mul(tf.tensor2d(std, [std.length, 1]), eps),
+    ) as tf.Tensor2D,
+};
+
+/**
+ * Train 3 copies of `spec` for `steps` steps on the same draws: the seed's formula through the
+ * tape, the library's loss through the tape, and the library's regression (no tape); every loss
+ * and the weights after must agree bit for bit, with no tensor left behind.
+ */
+function threeWays(
+  spec: NetworkSpec,
+  steps: number,
+  draw: (step: number, draws: Stream) => {
+    seed: (net: Network, w: Weights) => tf.Scalar;
+    library: (net: Network, w: Weights) => tf.Scalar;
+    regression: (net: Network) => RegressionBatch;
+  },
+): void {
+  const runs = ["seed", "library", "regression"].map((how) => {
+    const streams = new Streams(11);
+    const net = new Network(spec, streams.get("init"));
+    const opt = new Adam(net.params, { lr: 3e-3, weightDecay: 0.01 });
+    const draws = streams.get("train");
+    const before = tf.memory().numTensors;
+    const losses: number[] = [];
+    for (let step = 0; step < steps; step++) {
+      const d = draw(step, draws);
+      losses.push(
+        how === "regression"
+          ? regressionStep(net.params, opt, { spec, batch: () => d.regression(net) }, step)
+          : trainStep(net.params, opt, (w) => (how === "seed" ? d.seed : d.library)(net, w), step),
+      );
+    }
+    assert.equal(tf.memory().numTensors, before, `${how}: tensors leaked`);
+    const w = new Uint32Array(net.params.read().slice().buffer);
+    net.dispose();
+    opt.dispose();
+    return { losses, w };
+  });
+  for (const i of [1, 2]) {
+    assert.deepEqual(
+      runs[i].losses,
+      runs[0].losses,
+      `losses (${["", "library", "regression"][i]})`,
+    );
+    assert.deepEqual(runs[i].w, runs[0].w, `weights (${["", "library", "regression"][i]})`);
+  }
+}
+
+Deno.test("DDPM loss: the seed's formula, ddpmLoss and ddpmRegression train to the same bits (learned, sinusoidal and labelled nets)", async () => {
   await backend();
   const T = 50, B = 37;
   const s = linearBetaSchedule(T);
-  const data = new Streams(4).get("rows").normals(400 * 2);
   const specs: [string, NetworkSpec][] = [
     ["learned", ddpmNoisePredictor({ T, timeEmbedDim: 8, hidden: [40, 33] })],
     ["sinusoidal", ddpmNoisePredictor({ T, timeEmbedDim: 8, hidden: [40] }, 2, "sinusoidal")],
@@ -557,145 +622,114 @@ Deno.test("regressionStep (no tape) gives trainStep's bits with the DDPM loss: l
     }],
   ];
   for (const [name, spec] of specs) {
-    const runs = ["tape", "regression"].map((how) => {
-      const streams = new Streams(11);
-      const net = new Network(spec, streams.get("init"));
-      const opt = new Adam(net.params, { lr: 3e-3 });
-      const draws = streams.get("train");
-      const before = tf.memory().numTensors;
-      const losses: number[] = [];
-      for (let step = 0; step < 30; step++) {
-        const idx = Int32Array.from({ length: B }, () => draws.int(400));
-        const x0 = Float32Array.from({ length: B * 2 }, (_, i) => data[idx[i >> 1] * 2 + (i & 1)]);
-        const { t, eps } = drawTimesAndNoise(B, 2, T, draws);
-        const features = (): Record<string, tf.Tensor2D> =>
-          name === "labelled" ? { label: oneHot(Array.from(t, (v) => v % 3), 3) } : {};
-        losses.push(
-          how === "tape"
-            ? trainStep(net.params, opt, (w) =>
-              ddpmLoss(
-                epsFromNetwork(net, w, T, features()),
-                s,
-                tf.tensor2d(x0, [B, 2]),
-                t,
-                tf.tensor2d(eps, [B, 2]),
-              ), step)
-            : regressionStep(net.params, opt, {
-              spec,
-              batch: () => ddpmRegression(net, s, x0, t, eps, features()),
-            }, step),
-        );
-      }
-      assert.equal(tf.memory().numTensors, before, `${name} ${how}: tensors leaked`);
-      const w = net.params.read().slice();
-      net.dispose();
-      opt.dispose();
-      return { losses, w };
+    threeWays(spec, 25, (_, draws) => {
+      const x0 = draws.normals(B * 2).map((v) => 3 * v);
+      const { t, eps } = drawTimesAndNoise(B, 2, T, draws);
+      const features = (): Record<string, tf.Tensor2D> =>
+        name === "labelled" ? { label: oneHot(Array.from(t, (v) => v % 3), 3) } : {};
+      return {
+        seed: (net, w) => {
+          const xt = SEED_FORMULAS.perturb(
+            Float32Array.from(t, (v) => Math.sqrt(s.alphaBar[v])),
+            Float32Array.from(t, (v) => Math.sqrt(1 - s.alphaBar[v])),
+            tf.tensor2d(x0, [B, 2]),
+            tf.tensor2d(eps, [B, 2]),
+          );
+          return SEED_FORMULAS.ddpm(
+            epsFromNetwork(net, w, T, features())(xt, t),
+            tf.tensor2d(eps, [B, 2]),
+          );
+        },
+        library: (net, w) =>
+          ddpmLoss(
+            epsFromNetwork(net, w, T, features()),
+            s,
+            tf.tensor2d(x0, [B, 2]),
+            t,
+            tf.tensor2d(eps, [B, 2]),
+          ),
+        regression: (net) => ddpmRegression(net, s, x0, t, eps, features()),
+      };
     });
-    assert.deepEqual(runs[1].losses, runs[0].losses, `${name}: losses`);
-    const bits = (w: Float32Array) => new Uint32Array(w.buffer.slice(0));
-    assert.deepEqual(bits(runs[1].w), bits(runs[0].w), `${name}: weights after 30 steps`);
   }
 });
 
-Deno.test("regressionStep gives trainStep's bits with the continuous DSM loss (VP-SDE, a t column and a label)", async () => {
+Deno.test("continuous DSM loss: the seed's formula, continuousDsmLoss and its regression train to the same bits (a t column and a label)", async () => {
   await backend();
   const B = 29, sde = vpSde();
+  const base = timeConditionalMlp({ hidden: [24, 24], frequencies: 4, maxFrequency: 50 });
   const spec: NetworkSpec = {
-    ...timeConditionalMlp({ hidden: [24, 24], frequencies: 4, maxFrequency: 50 }),
+    ...base,
+    features: [...base.features, { kind: "input", name: "label", dim: 2 }],
   };
-  spec.features = [...spec.features, { kind: "input", name: "label", dim: 2 }];
-  const runs = ["tape", "regression"].map((how) => {
-    const streams = new Streams(13);
-    const net = new Network(spec, streams.get("init"));
-    const opt = new Adam(net.params, { lr: 3e-3 });
-    const draws = streams.get("train");
-    const losses: number[] = [];
-    for (let step = 0; step < 20; step++) {
-      const x0 = draws.normals(B * 2).map((v) => 2 * v);
-      const t = drawTimes(B, 1e-5, 1, draws);
-      const z = draws.normals(B * 2);
-      const label = () => oneHot(Array.from(t, (v) => (v > 0.5 ? 1 : 0)), 2);
-      losses.push(
-        how === "tape"
-          ? trainStep(net.params, opt, (w) =>
-            continuousDsmLoss(
-              (xt, tc) => net.apply(w, xt, { label: label(), t: tc }),
-              sde,
-              tf.tensor2d(x0, [B, 2]),
-              t,
-              tf.tensor2d(z, [B, 2]),
-            ), step)
-          : regressionStep(net.params, opt, {
-            spec,
-            batch: () => continuousDsmRegression(sde, x0, t, z, { label: label() }),
-          }, step),
-      );
-    }
-    const w = new Uint32Array(net.params.read().slice().buffer);
-    net.dispose();
-    opt.dispose();
-    return { losses, w };
+  threeWays(spec, 20, (_, draws) => {
+    const x0 = draws.normals(B * 2).map((v) => 2 * v);
+    const t = drawTimes(B, 1e-5, 1, draws);
+    const z = draws.normals(B * 2);
+    const label = () => oneHot(Array.from(t, (v) => (v > 0.5 ? 1 : 0)), 2);
+    const column = () => tf.tensor2d(t, [B, 1]);
+    return {
+      seed: (net, w) => {
+        const xt = SEED_FORMULAS.perturb(
+          Float32Array.from(t, (v) => sde.meanCoef(v)),
+          Float32Array.from(t, (v) => sde.std(v)),
+          tf.tensor2d(x0, [B, 2]),
+          tf.tensor2d(z, [B, 2]),
+        );
+        return SEED_FORMULAS.ddpm(
+          net.apply(w, xt, { label: label(), t: column() }),
+          tf.tensor2d(z, [B, 2]),
+        );
+      },
+      library: (net, w) =>
+        continuousDsmLoss(
+          (xt, tc) => net.apply(w, xt, { label: label(), t: tc }),
+          sde,
+          tf.tensor2d(x0, [B, 2]),
+          t,
+          tf.tensor2d(z, [B, 2]),
+        ),
+      regression: () => continuousDsmRegression(sde, x0, t, z, { label: label() }),
+    };
   });
-  assert.deepEqual(runs[1].losses, runs[0].losses);
-  assert.deepEqual(runs[1].w, runs[0].w);
 });
 
-Deno.test("regressionStep gives trainStep's bits with the DSM (halved row sums) and NCSN (sigma^2-weighted) losses", async () => {
+Deno.test("DSM (halved row sums) and NCSN (sigma^2-weighted) losses: the seed's formulas, the library's losses and their regressions train to the same bits", async () => {
   await backend();
   const B = 31;
-  const cases: [string, NetworkSpec][] = [
-    ["dsm", scoreNet2d([20, 20])],
-    ["ncsn", noiseConditionalMlp([24, 24])],
-  ];
-  for (const [name, spec] of cases) {
-    const runs = ["tape", "regression"].map((how) => {
-      const streams = new Streams(14);
-      const net = new Network(spec, streams.get("init"));
-      const opt = new Adam(net.params, { lr: 3e-3, weightDecay: 0.01 });
-      const draws = streams.get("train");
-      const losses: number[] = [];
-      for (let step = 0; step < 20; step++) {
-        const x0 = draws.normals(B * 2).map((v) => 2 * v);
-        const z = draws.normals(B * 2);
-        const sigma = drawSigmas(B, { kind: "logUniform", min: 0.01, max: 3 }, draws);
-        const col = () => tf.tensor2d(sigma, [B, 1]);
-        losses.push(
-          how === "tape"
-            ? trainStep(
-              net.params,
-              opt,
-              (w) =>
-                name === "dsm"
-                  ? dsmLoss(
-                    (x) => net.apply(w, x),
-                    tf.tensor2d(x0, [B, 2]),
-                    0.37,
-                    tf.tensor2d(z, [B, 2]),
-                  )
-                  : ncsnLoss(
-                    sigmaScoreFromNetwork(net, w),
-                    tf.tensor2d(x0, [B, 2]),
-                    col(),
-                    tf.tensor2d(z, [B, 2]),
-                  ),
-              step,
-            )
-            : regressionStep(net.params, opt, {
-              spec,
-              batch: () =>
-                name === "dsm"
-                  ? dsmRegression(x0, 2, 0.37, z)
-                  : ncsnRegression(x0, sigma, z, { logSigma: logSigmaInput(col()) }),
-            }, step),
-        );
-      }
-      const w = new Uint32Array(net.params.read().slice().buffer);
-      net.dispose();
-      opt.dispose();
-      return { losses, w };
-    });
-    assert.deepEqual(runs[1].losses, runs[0].losses, `${name}: losses`);
-    assert.deepEqual(runs[1].w, runs[0].w, `${name}: weights`);
-  }
+  threeWays(scoreNet2d([20, 20]), 20, (_, draws) => {
+    const x0 = draws.normals(B * 2).map((v) => 2 * v);
+    const z = draws.normals(B * 2);
+    const sigma = 0.37;
+    return {
+      seed: (net, w) => {
+        const x = tf.add(tf.tensor2d(x0, [B, 2]), tf.mul(sigma, tf.tensor2d(z, [B, 2])));
+        return SEED_FORMULAS.dsm(net.apply(w, x as tf.Tensor2D), tf.tensor2d(z, [B, 2]), sigma);
+      },
+      library: (net, w) =>
+        dsmLoss((x) => net.apply(w, x), tf.tensor2d(x0, [B, 2]), sigma, tf.tensor2d(z, [B, 2])),
+      regression: () => dsmRegression(x0, 2, sigma, z),
+    };
+  });
+  threeWays(noiseConditionalMlp([24, 24]), 20, (_, draws) => {
+    const x0 = draws.normals(B * 2).map((v) => 2 * v);
+    const z = draws.normals(B * 2);
+    const sigma = drawSigmas(B, { kind: "logUniform", min: 0.01, max: 3 }, draws);
+    const col = () => tf.tensor2d(sigma, [B, 1]);
+    return {
+      seed: (net, w) => {
+        const x = tf.add(tf.tensor2d(x0, [B, 2]), tf.mul(col(), tf.tensor2d(z, [B, 2])));
+        const pred = sigmaScoreFromNetwork(net, w)(x as tf.Tensor2D, col());
+        return SEED_FORMULAS.ncsn(pred, tf.tensor2d(z, [B, 2]), col());
+      },
+      library: (net, w) =>
+        ncsnLoss(
+          sigmaScoreFromNetwork(net, w),
+          tf.tensor2d(x0, [B, 2]),
+          col(),
+          tf.tensor2d(z, [B, 2]),
+        ),
+      regression: () => ncsnRegression(x0, sigma, z, { logSigma: logSigmaInput(col()) }),
+    };
+  });
 });

@@ -66,7 +66,7 @@ Deno.test("forward marginal: q(x_t | x_0) has mean sqrt(alphaBar) x_0 and varian
   }
 });
 
-Deno.test("qSampleRows gives marginalCoefficients + qSample's bits (rows of dims 1-3, every t)", async () => {
+Deno.test("qSampleRows and qSample give the tensor formula's bits, mean x0 + std eps with [N, 1] columns (dims 1-3, every t)", async () => {
   await backend();
   const stream = new Streams(12).get("q");
   for (const s of [linearBetaSchedule(200), linearBetaSchedule(7, 1e-3, 0.5)]) {
@@ -75,13 +75,36 @@ Deno.test("qSampleRows gives marginalCoefficients + qSample's bits (rows of dims
       const t = Int32Array.from({ length: n }, (_, i) => i < s.T ? i : stream.int(s.T));
       const x0 = stream.normals(n * dim).map((v) => 3 * v);
       const eps = stream.normals(n * dim);
-      const want = tf.tidy(() => {
-        const c = marginalCoefficients(s, t);
-        return qSample(tf.tensor2d(x0, [n, dim]), c.mean, c.std, tf.tensor2d(eps, [n, dim]))
-          .dataSync() as Float32Array;
+      const col = (f: (a: number) => number) =>
+        tf.tensor2d(Float32Array.from(t, (v) => f(s.alphaBar[v])), [n, 1]);
+      const bits = (a: Float32Array) => new Uint32Array(a.slice().buffer);
+      const want = tf.tidy(() =>
+        tf.add(
+          tf.mul(col(Math.sqrt), tf.tensor2d(x0, [n, dim])),
+          tf.mul(col((a) => Math.sqrt(1 - a)), tf.tensor2d(eps, [n, dim])),
+        ).dataSync() as Float32Array
+      );
+      assert.deepEqual(bits(qSampleRows(s, x0, t, eps)), bits(want));
+      const c = marginalCoefficients(s, t);
+      const viaTensors = qSample(
+        tf.tensor2d(x0, [n, dim]),
+        c.mean,
+        c.std,
+        tf.tensor2d(eps, [n, dim]),
+      );
+      assert.deepEqual(bits(viaTensors.dataSync() as Float32Array), bits(want));
+      tf.dispose([c.mean, c.std, viaTensors]);
+      // One time for every row ([1, 1] columns, broadcast), as samplers call it.
+      const one = marginalCoefficients(s, [t[3]]);
+      const shared = tf.tidy(() => {
+        const [a, b] = [tf.tensor2d(x0, [n, dim]), tf.tensor2d(eps, [n, dim])];
+        return [
+          qSample(a, one.mean, one.std, b).dataSync() as Float32Array,
+          tf.add(tf.mul(one.mean, a), tf.mul(one.std, b)).dataSync() as Float32Array,
+        ];
       });
-      const got = qSampleRows(s, x0, t, eps);
-      assert.deepEqual(new Uint32Array(got.buffer), new Uint32Array(want.buffer.slice(0)));
+      assert.deepEqual(bits(shared[0]), bits(shared[1]));
+      tf.dispose([one.mean, one.std]);
     }
   }
 });

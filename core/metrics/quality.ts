@@ -96,8 +96,7 @@ function yardstickOf(dataset: Dataset, referenceSize: number): Yardstick {
   if (!bySize) yardsticks.set(dataset, bySize = new Map());
   let y = bySize.get(referenceSize);
   if (!y) {
-    const reference =
-      dataset.sample(referenceSize, referenceStream(`reference/${dataset.name}`)).x;
+    const reference = dataset.sample(referenceSize, referenceStream(`reference/${dataset.name}`)).x;
     y = {
       reference,
       mmd: new MmdReference(reference, dataset.dim),

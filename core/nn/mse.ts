@@ -67,13 +67,14 @@ export function meanSquareGradient(
   return squareGradient(a, b, f32(f32(dy) / a.length), rowWeights);
 }
 
-/** d/da of {@link halfMeanRowSquare}: g_i = (0.5 / rows) (2 (a_i - b_i)), in float32. */
+/** d/da of dy * {@link halfMeanRowSquare}: g_i = ((dy / 2) / rows) (2 (a_i - b_i)), in float32. */
 export function halfMeanRowSquareGradient(
   a: ArrayLike<number>,
   b: ArrayLike<number>,
   dim: number,
+  dy = 1,
 ): Float32Array {
-  return squareGradient(a, b, f32(0.5 / (a.length / dim)));
+  return squareGradient(a, b, f32(f32(f32(dy) * 0.5) / (a.length / dim)));
 }
 
 /** g_i = (scale lambda_i) (2 (a_i - b_i)) in float32 (lambda_i = 1 without row weights). */

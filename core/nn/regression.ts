@@ -23,10 +23,15 @@ import {
 import type { NetworkSpec } from "./spec.ts";
 import type { Params } from "./params.ts";
 
-/** One minibatch of a regression: inputs, features (data, not weights) and targets. */
-export interface RegressionBatch {
-  x: tf.Tensor2D;
-  features: Record<string, tf.Tensor2D>;
+/**
+ * What an objective regresses, written once per objective and used by both forms of its loss (a
+ * tfjs op through the tape, {@link regressionLoss}, and {@link regressionStep}): the network's
+ * input rows, the values its output should take, and how the squares are weighed.
+ */
+export interface RegressionTarget {
+  /** The network's input rows, flat, `dim` per row. */
+  x: Float32Array;
+  dim: number;
   /** The values the output should take, the output's shape. */
   target: Float32Array;
   /** lambda per row (1 when absent); only with the "mean" reduction. */
@@ -35,11 +40,63 @@ export interface RegressionBatch {
   reduce?: "mean" | "halfRowSum";
 }
 
+/** One minibatch of a regression: the target and the network's features (data, not weights). */
+export interface RegressionBatch extends RegressionTarget {
+  features: Record<string, tf.Tensor2D>;
+}
+
 /** A regression of a network's output, one batch per training step. */
 export interface Regression {
   spec: NetworkSpec;
   /** The minibatch of `step` (it draws its own rows and noise; tensors the step disposes). */
   batch(step: number): RegressionBatch;
+}
+
+/** The rows of `r.x` as a tensor [N, dim]. */
+export function inputOf(r: RegressionTarget): tf.Tensor2D {
+  return tf.tensor2d(r.x, [r.x.length / r.dim, r.dim]);
+}
+
+/** The loss of the output values `out` [rows x dim] and dL/dout for an upstream factor dy. */
+function lossAndGradient(
+  out: Float32Array,
+  dim: number,
+  r: RegressionTarget,
+  dy: number,
+): { value: number; gradient: () => Float32Array } {
+  if (out.length !== r.target.length) {
+    throw new RangeError(
+      `regression: the output has ${out.length} values and the target ${r.target.length}`,
+    );
+  }
+  if (r.reduce === "halfRowSum") {
+    if (r.rowWeights) throw new Error("regression: row weights go with the mean reduction");
+    return {
+      value: halfMeanRowSquare(out, r.target, dim),
+      gradient: () => halfMeanRowSquareGradient(out, r.target, dim, dy),
+    };
+  }
+  return {
+    value: meanSquare(out, r.target, r.rowWeights),
+    gradient: () => meanSquareGradient(out, r.target, dy, r.rowWeights),
+  };
+}
+
+/**
+ * The regression's loss of an output `pred` [N, d] as one differentiable tfjs op (for a loss of a
+ * model function, through the tape): the value and gradient {@link regressionStep} takes.
+ */
+export function regressionLoss(pred: tf.Tensor2D, r: RegressionTarget): tf.Scalar {
+  const op = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const p = inputs[0] as tf.Tensor2D;
+    const out = p.dataSync() as Float32Array;
+    const at = (dy: number) => lossAndGradient(out, p.shape[1], r, dy);
+    return {
+      value: tf.scalar(at(1).value),
+      gradFunc: (dy: tf.Tensor) => tf.tensor(at(dy.dataSync()[0]).gradient(), p.shape),
+    };
+  });
+  return op(pred) as tf.Scalar;
 }
 
 /** One optimizer step on the regression's batch at `step`; returns the loss. */
@@ -51,24 +108,9 @@ export function regressionStep(
 ): number {
   return tf.tidy(() => {
     const b = regression.batch(step);
-    const run = recordedForward(regression.spec, params.flat, b.x, b.features);
-    const out = run.out.dataSync() as Float32Array;
-    if (out.length !== b.target.length) {
-      throw new RangeError(
-        `regression: the output has ${out.length} values and the target ${b.target.length}`,
-      );
-    }
-    const dim = run.out.shape[1];
-    const half = b.reduce === "halfRowSum";
-    if (half && b.rowWeights) throw new Error("regression: row weights go with the mean reduction");
-    const value = half
-      ? halfMeanRowSquare(out, b.target, dim)
-      : meanSquare(out, b.target, b.rowWeights);
-    const g = half
-      ? halfMeanRowSquareGradient(out, b.target, dim)
-      : meanSquareGradient(out, b.target, 1, b.rowWeights);
-    const dy = tf.tensor2d(g, run.out.shape);
-    optimizer.update(run.weightGradient(dy));
-    return value;
+    const run = recordedForward(regression.spec, params.flat, inputOf(b), b.features);
+    const l = lossAndGradient(run.out.dataSync() as Float32Array, run.out.shape[1], b, 1);
+    optimizer.update(run.weightGradient(tf.tensor2d(l.gradient(), run.out.shape)));
+    return l.value;
   });
 }

@@ -79,34 +79,32 @@ export function geometricSigmas(sigmaMax: number, sigmaMin: number, L: number): 
   return out;
 }
 
-/** Columns [N, 1] of sqrt(alphaBar_t) and sqrt(1 - alphaBar_t) for per-row time indices. */
-export function marginalCoefficients(
+/** sqrt(alphaBar_t) and sqrt(1 - alphaBar_t) for per-row time indices, in float32. */
+export function marginalColumns(
   s: DiscreteSchedule,
   t: ArrayLike<number>,
-): { mean: tf.Tensor2D; std: tf.Tensor2D } {
+): { mean: Float32Array; std: Float32Array } {
   const a = new Float32Array(t.length);
   const b = new Float32Array(t.length);
   for (let i = 0; i < t.length; i++) {
     a[i] = Math.sqrt(s.alphaBar[t[i]]);
     b[i] = Math.sqrt(1 - s.alphaBar[t[i]]);
   }
-  return { mean: tf.tensor2d(a, [t.length, 1]), std: tf.tensor2d(b, [t.length, 1]) };
+  return { mean: a, std: b };
 }
 
-/** Forward sample x_t = mean x_0 + std eps (q(x_t | x_0) with eps ~ N(0, I)). */
-export function qSample(
-  x0: tf.Tensor2D,
-  mean: tf.Tensor2D | number,
-  std: tf.Tensor2D | number,
-  eps: tf.Tensor2D,
-): tf.Tensor2D {
-  return tf.tidy(() => tf.add(tf.mul(mean, x0), tf.mul(std, eps)) as tf.Tensor2D);
+/** {@link marginalColumns} as [N, 1] tensors. */
+export function marginalCoefficients(
+  s: DiscreteSchedule,
+  t: ArrayLike<number>,
+): { mean: tf.Tensor2D; std: tf.Tensor2D } {
+  const c = marginalColumns(s, t);
+  return { mean: tf.tensor2d(c.mean, [t.length, 1]), std: tf.tensor2d(c.std, [t.length, 1]) };
 }
 
 /**
- * x_t = mean_i x_0 + std_i eps row by row on rows in memory, each product and the sum rounded to
- * float32 as the tensor ops round them: {@link qSample}'s bits with [N, 1] columns of float32
- * `mean` and `std` (tested).
+ * x_t = mean_i x_0 + std_i eps row by row, each product and the sum rounded to float32: the bits
+ * of the tensor ops add(mul(mean, x0), mul(std, eps)) with [N, 1] columns (tested).
  */
 export function perturbRows(
   mean: Float32Array,
@@ -124,16 +122,46 @@ export function perturbRows(
   return xt;
 }
 
-/** {@link perturbRows} at per-row time indices of the chain (`marginalCoefficients` + `qSample`). */
+/**
+ * Forward sample x_t = mean x_0 + std eps (q(x_t | x_0) with eps ~ N(0, I)) of data tensors, by
+ * {@link perturbRows}; `mean` and `std` are numbers, [1, 1] or [N, 1] columns. No gradient flows
+ * through it.
+ */
+export function qSample(
+  x0: tf.Tensor2D,
+  mean: tf.Tensor2D | number,
+  std: tf.Tensor2D | number,
+  eps: tf.Tensor2D,
+): tf.Tensor2D {
+  const n = x0.shape[0];
+  const column = (v: tf.Tensor2D | number, name: string) => {
+    if (typeof v === "number") return new Float32Array(n).fill(v);
+    if ((v.shape[0] !== n && v.shape[0] !== 1) || v.shape[1] !== 1) {
+      throw new RangeError(
+        `qSample: ${name} is [${v.shape}]; expected a number, [1, 1] or [${n}, 1]`,
+      );
+    }
+    const values = v.dataSync() as Float32Array;
+    return v.shape[0] === n ? values : new Float32Array(n).fill(values[0]);
+  };
+  const xt = perturbRows(
+    column(mean, "mean"),
+    column(std, "std"),
+    x0.dataSync() as Float32Array,
+    eps.dataSync() as Float32Array,
+  );
+  return tf.tensor2d(xt, x0.shape);
+}
+
+/** {@link perturbRows} at per-row time indices of the chain ({@link marginalColumns}). */
 export function qSampleRows(
   s: DiscreteSchedule,
   x0: Float32Array,
   t: ArrayLike<number>,
   eps: Float32Array,
 ): Float32Array {
-  const mean = Float32Array.from(t, (ti) => Math.sqrt(s.alphaBar[ti]));
-  const std = Float32Array.from(t, (ti) => Math.sqrt(1 - s.alphaBar[ti]));
-  return perturbRows(mean, std, x0, eps);
+  const c = marginalColumns(s, t);
+  return perturbRows(c.mean, c.std, x0, eps);
 }
 
 /**

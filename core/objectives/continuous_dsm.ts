@@ -10,8 +10,12 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Sde } from "../noise/sde.ts";
 import type { Stream } from "../runtime/random.ts";
-import { meanSquaredError } from "../nn/mse.ts";
-import type { RegressionBatch } from "../nn/regression.ts";
+import {
+  inputOf,
+  type RegressionBatch,
+  regressionLoss,
+  type RegressionTarget,
+} from "../nn/regression.ts";
 import { perturbRows } from "../noise/schedules.ts";
 
 /** Times t uniform on [tMin, T] for n rows. */
@@ -20,11 +24,25 @@ export function drawTimes(n: number, tMin: number, T: number, stream: Stream): F
 }
 
 /** The [N, 1] columns mean(t) and std(t) of the SDE's marginal at times t, in float32. */
-function marginalColumns(sde: Sde, t: Float32Array): { mean: Float32Array; std: Float32Array } {
+function sdeMarginalColumns(sde: Sde, t: Float32Array): { mean: Float32Array; std: Float32Array } {
   return {
     mean: Float32Array.from(t, (ti) => sde.meanCoef(ti)),
     std: Float32Array.from(t, (ti) => sde.std(ti)),
   };
+}
+
+/**
+ * What the loss regresses on data rows x0 with times t and noise z: the input x_t = mean(t) x0 +
+ * std(t) z, the target z.
+ */
+export function continuousDsmTarget(
+  sde: Sde,
+  x0: Float32Array,
+  t: Float32Array,
+  z: Float32Array,
+): RegressionTarget {
+  const c = sdeMarginalColumns(sde, t);
+  return { x: perturbRows(c.mean, c.std, x0, z), dim: x0.length / t.length, target: z };
 }
 
 /** The loss of an epsilon network (fed x_t and a [N, 1] column of t) on data rows x0, times t, noise z. */
@@ -36,18 +54,19 @@ export function continuousDsmLoss(
   z: tf.Tensor2D,
 ): tf.Scalar {
   return tf.tidy(() => {
-    const n = t.length;
-    const c = marginalColumns(sde, t);
-    const mean = tf.tensor2d(c.mean, [n, 1]);
-    const std = tf.tensor2d(c.std, [n, 1]);
-    const xt = tf.add(tf.mul(mean, x0), tf.mul(std, z)) as tf.Tensor2D;
-    return meanSquaredError(eps(xt, tf.tensor2d(t, [n, 1])), z);
+    const r = continuousDsmTarget(
+      sde,
+      x0.dataSync() as Float32Array,
+      t,
+      z.dataSync() as Float32Array,
+    );
+    return regressionLoss(eps(inputOf(r), tf.tensor2d(t, [t.length, 1])), r);
   });
 }
 
 /**
  * {@link continuousDsmLoss} as a regression batch (`core/nn/regression.ts`) of a network with the
- * time input "t" (a [N, 1] column) and `features`: x_t from data rows x0, target the noise z.
+ * time input "t" (a [N, 1] column) and `features`.
  */
 export function continuousDsmRegression(
   sde: Sde,
@@ -56,11 +75,8 @@ export function continuousDsmRegression(
   z: Float32Array,
   features: Record<string, tf.Tensor2D> = {},
 ): RegressionBatch {
-  const c = marginalColumns(sde, t);
-  const n = t.length;
   return {
-    x: tf.tensor2d(perturbRows(c.mean, c.std, x0, z), [n, x0.length / n]),
-    features: { ...features, t: tf.tensor2d(t, [n, 1]) },
-    target: z,
+    ...continuousDsmTarget(sde, x0, t, z),
+    features: { ...features, t: tf.tensor2d(t, [t.length, 1]) },
   };
 }

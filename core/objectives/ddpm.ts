@@ -9,15 +9,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { EpsModel } from "../models.ts";
-import {
-  type DiscreteSchedule,
-  marginalCoefficients,
-  qSample,
-  qSampleRows,
-} from "../noise/schedules.ts";
+import { type DiscreteSchedule, marginalColumns, qSampleRows } from "../noise/schedules.ts";
 import type { Stream } from "../runtime/random.ts";
-import { meanSquaredError } from "../nn/mse.ts";
-import type { RegressionBatch } from "../nn/regression.ts";
+import {
+  inputOf,
+  type RegressionBatch,
+  regressionLoss,
+  type RegressionTarget,
+} from "../nn/regression.ts";
 import { chainTimeInput } from "../models.ts";
 import type { Network } from "../nn/network.ts";
 
@@ -33,7 +32,20 @@ export function drawTimesAndNoise(
   return { t, eps: stream.normals(rows * dim) };
 }
 
-/** The DDPM loss on data rows x0 [B, d] with time indices t and noise eps [B, d]. */
+/**
+ * What the DDPM loss regresses on data rows x0 [B, d] with time indices t and noise eps: the
+ * input x_t = sqrt(alphaBar_t) x0 + sqrt(1 - alphaBar_t) eps, the target eps.
+ */
+export function ddpmTarget(
+  s: DiscreteSchedule,
+  x0: Float32Array,
+  t: Int32Array,
+  noise: Float32Array,
+): RegressionTarget {
+  return { x: qSampleRows(s, x0, t, noise), dim: x0.length / t.length, target: noise };
+}
+
+/** The DDPM loss of `eps` on data rows x0 [B, d] with time indices t and noise eps [B, d]. */
 export function ddpmLoss(
   eps: EpsModel,
   s: DiscreteSchedule,
@@ -41,12 +53,15 @@ export function ddpmLoss(
   t: Int32Array,
   noise: tf.Tensor2D,
 ): tf.Scalar {
-  return chainRegression(eps, s, x0, t, noise, () => noise);
+  return tf.tidy(() => {
+    const r = ddpmTarget(s, x0.dataSync() as Float32Array, t, noise.dataSync() as Float32Array);
+    return regressionLoss(eps(inputOf(r), t), r);
+  });
 }
 
 /**
  * {@link ddpmLoss} of a network (`net` with the time input "t" and `features`) as a regression
- * batch (`core/nn/regression.ts`): x_t from data rows x0 and the noise, target the noise.
+ * batch (`core/nn/regression.ts`).
  */
 export function ddpmRegression(
   net: Network,
@@ -57,9 +72,8 @@ export function ddpmRegression(
   features: Record<string, tf.Tensor2D> = {},
 ): RegressionBatch {
   return {
-    x: tf.tensor2d(qSampleRows(s, x0, t, noise), [t.length, x0.length / t.length]),
+    ...ddpmTarget(s, x0, t, noise),
     features: { ...features, t: chainTimeInput(net, s.T, t) },
-    target: noise,
   };
 }
 
@@ -79,25 +93,10 @@ export function ddpmScoreLoss(
   t: Int32Array,
   noise: tf.Tensor2D,
 ): tf.Scalar {
-  return chainRegression(score, s, x0, t, noise, (std) => tf.div(tf.neg(noise), std));
-}
-
-/**
- * mean |f(x_t, t) - target|^2 over rows and coordinates, with x_t = sqrt(alphaBar_t) x0 +
- * sqrt(1 - alphaBar_t) noise row by row, and the target a function of the noise and of the rows'
- * sqrt(1 - alphaBar_t) (`std`, [B, 1]).
- */
-function chainRegression(
-  f: (x: tf.Tensor2D, t: Int32Array) => tf.Tensor2D,
-  s: DiscreteSchedule,
-  x0: tf.Tensor2D,
-  t: Int32Array,
-  noise: tf.Tensor2D,
-  target: (std: tf.Tensor2D) => tf.Tensor,
-): tf.Scalar {
   return tf.tidy(() => {
-    const c = marginalCoefficients(s, t);
-    const xt = qSample(x0, c.mean, c.std, noise);
-    return meanSquaredError(f(xt, t), target(c.std));
+    const r = ddpmTarget(s, x0.dataSync() as Float32Array, t, noise.dataSync() as Float32Array);
+    const { std } = marginalColumns(s, t);
+    const target = Float32Array.from(r.target, (e, i) => -e / std[Math.floor(i / r.dim)]);
+    return regressionLoss(score(inputOf(r), t), { ...r, target });
   });
 }

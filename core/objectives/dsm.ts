@@ -7,9 +7,34 @@
  * the mean over coordinates that seed 004's `((pred - target)**2).mean()` computes.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { RegressionBatch } from "../nn/regression.ts";
+import {
+  inputOf,
+  type RegressionBatch,
+  regressionLoss,
+  type RegressionTarget,
+} from "../nn/regression.ts";
 
 const f32 = Math.fround;
+
+/**
+ * What the DSM loss regresses on data rows x0 (`dim` per row) with noise z at level sigma: the
+ * input x0 + sigma z, the target -z / sigma, half the mean over rows of the squared error (float32
+ * operations in the order of the seed's tensor formula).
+ */
+export function dsmTarget(
+  x0: Float32Array,
+  dim: number,
+  sigma: number,
+  z: Float32Array,
+): RegressionTarget {
+  const s = f32(sigma);
+  return {
+    x: Float32Array.from(x0, (v, i) => f32(v + f32(s * z[i]))),
+    dim,
+    target: Float32Array.from(z, (v) => -f32(v / s)),
+    reduce: "halfRowSum",
+  };
+}
 
 /** The DSM loss of `score` on data rows x0 [N, d] with noise z [N, d] at level sigma. */
 export function dsmLoss(
@@ -19,28 +44,22 @@ export function dsmLoss(
   z: tf.Tensor2D,
 ): tf.Scalar {
   return tf.tidy(() => {
-    const pred = score(tf.add(x0, tf.mul(sigma, z)) as tf.Tensor2D);
-    return tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.add(pred, tf.div(z, sigma))), 1))) as tf.Scalar;
+    const r = dsmTarget(
+      x0.dataSync() as Float32Array,
+      x0.shape[1],
+      sigma,
+      z.dataSync() as Float32Array,
+    );
+    return regressionLoss(score(inputOf(r)), r);
   });
 }
 
-/**
- * {@link dsmLoss} of a network without features as a regression batch (`core/nn/regression.ts`):
- * input x0 + sigma z, target -z / sigma, half the mean over rows of the squared error (the same
- * float32 operations as the loss's tensor ops).
- */
+/** {@link dsmLoss} of a network without features as a regression batch (`core/nn/regression.ts`). */
 export function dsmRegression(
   x0: Float32Array,
   dim: number,
   sigma: number,
   z: Float32Array,
 ): RegressionBatch {
-  const s = f32(sigma);
-  const n = x0.length / dim;
-  return {
-    x: tf.tensor2d(Float32Array.from(x0, (v, i) => f32(v + f32(s * z[i]))), [n, dim]),
-    features: {},
-    target: Float32Array.from(z, (v) => -f32(v / s)),
-    reduce: "halfRowSum",
-  };
+  return { ...dsmTarget(x0, dim, sigma, z), features: {} };
 }

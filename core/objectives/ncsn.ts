@@ -11,7 +11,12 @@
 import * as tf from "@tensorflow/tfjs";
 import type { ScoreFn } from "../models.ts";
 import type { Stream } from "../runtime/random.ts";
-import type { RegressionBatch } from "../nn/regression.ts";
+import {
+  inputOf,
+  type RegressionBatch,
+  regressionLoss,
+  type RegressionTarget,
+} from "../nn/regression.ts";
 
 const f32 = Math.fround;
 
@@ -33,6 +38,26 @@ export function drawSigmas(n: number, d: SigmaDraw, stream: Stream): Float32Arra
   return out;
 }
 
+/**
+ * What the NCSN loss regresses on data rows x0 with levels sigma (one per row) and noise z: the
+ * input x0 + sigma z, the target -z / sigma, each row's squares weighted by lambda = sigma^2
+ * (float32 operations in the order of the seed's tensor formula).
+ */
+export function ncsnTarget(
+  x0: Float32Array,
+  sigma: Float32Array,
+  z: Float32Array,
+): RegressionTarget {
+  const dim = x0.length / sigma.length;
+  const row = (i: number) => sigma[Math.floor(i / dim)];
+  return {
+    x: Float32Array.from(x0, (v, i) => f32(v + f32(row(i) * z[i]))),
+    dim,
+    target: Float32Array.from(z, (v, i) => -f32(v / row(i))),
+    rowWeights: Float32Array.from(sigma, (s) => s * s),
+  };
+}
+
 /** The NCSN loss of `score` on data rows x0 [N, d], noise z [N, d], levels sigma [N, 1]. */
 export function ncsnLoss(
   score: ScoreFn,
@@ -41,17 +66,18 @@ export function ncsnLoss(
   z: tf.Tensor2D,
 ): tf.Scalar {
   return tf.tidy(() => {
-    const pred = score(tf.add(x0, tf.mul(sigma, z)) as tf.Tensor2D, sigma);
-    const target = tf.neg(tf.div(z, sigma));
-    const lambda = tf.square(sigma);
-    return tf.mean(tf.mul(lambda, tf.square(tf.sub(pred, target)))) as tf.Scalar;
+    const r = ncsnTarget(
+      x0.dataSync() as Float32Array,
+      sigma.dataSync() as Float32Array,
+      z.dataSync() as Float32Array,
+    );
+    return regressionLoss(score(inputOf(r), sigma), r);
   });
 }
 
 /**
  * {@link ncsnLoss} of a network fed `features` (its noise-level input, computed by the caller from
- * sigma) as a regression batch (`core/nn/regression.ts`): input x0 + sigma z, target -z / sigma,
- * row weights sigma^2 (the same float32 operations as the loss's tensor ops).
+ * sigma) as a regression batch (`core/nn/regression.ts`).
  */
 export function ncsnRegression(
   x0: Float32Array,
@@ -59,12 +85,5 @@ export function ncsnRegression(
   z: Float32Array,
   features: Record<string, tf.Tensor2D>,
 ): RegressionBatch {
-  const n = sigma.length, dim = x0.length / n;
-  const row = (i: number) => sigma[Math.floor(i / dim)];
-  return {
-    x: tf.tensor2d(Float32Array.from(x0, (v, i) => f32(v + f32(row(i) * z[i]))), [n, dim]),
-    features,
-    target: Float32Array.from(z, (v, i) => -f32(v / row(i))),
-    rowWeights: Float32Array.from(sigma, (s) => s * s),
-  };
+  return { ...ncsnTarget(x0, sigma, z), features };
 }
