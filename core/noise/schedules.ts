@@ -104,7 +104,9 @@ export function marginalCoefficients(
 
 /**
  * x_t = mean_i x_0 + std_i eps row by row, each product and the sum rounded to float32: the bits
- * of the tensor ops add(mul(mean, x0), mul(std, eps)) with [N, 1] columns (tested).
+ * of the tensor ops add(mul(mean, x0), mul(std, eps)) with [N, 1] columns (tested). Every noised
+ * input of the harness is made here: the chain's and the SDEs' marginals, and DSM's x0 + sigma z
+ * (mean 1, which multiplies exactly).
  */
 export function perturbRows(
   mean: Float32Array,

@@ -7,6 +7,7 @@
  * the mean over coordinates that seed 004's `((pred - target)**2).mean()` computes.
  */
 import * as tf from "@tensorflow/tfjs";
+import { perturbRows } from "../noise/schedules.ts";
 import {
   inputOf,
   type RegressionBatch,
@@ -28,8 +29,9 @@ export function dsmTarget(
   z: Float32Array,
 ): RegressionTarget {
   const s = f32(sigma);
+  const rows = x0.length / dim;
   return {
-    x: Float32Array.from(x0, (v, i) => f32(v + f32(s * z[i]))),
+    x: perturbRows(new Float32Array(rows).fill(1), new Float32Array(rows).fill(s), x0, z),
     dim,
     target: Float32Array.from(z, (v) => -f32(v / s)),
     reduce: "halfRowSum",

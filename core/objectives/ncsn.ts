@@ -9,6 +9,7 @@
  * log-uniformly in [sigmaMin, sigmaMax].
  */
 import * as tf from "@tensorflow/tfjs";
+import { perturbRows } from "../noise/schedules.ts";
 import type { ScoreFn } from "../models.ts";
 import type { Stream } from "../runtime/random.ts";
 import {
@@ -51,7 +52,7 @@ export function ncsnTarget(
   const dim = x0.length / sigma.length;
   const row = (i: number) => sigma[Math.floor(i / dim)];
   return {
-    x: Float32Array.from(x0, (v, i) => f32(v + f32(row(i) * z[i]))),
+    x: perturbRows(new Float32Array(sigma.length).fill(1), sigma, x0, z),
     dim,
     target: Float32Array.from(z, (v, i) => -f32(v / row(i))),
     rowWeights: Float32Array.from(sigma, (s) => s * s),
