@@ -67,7 +67,6 @@ export {
   halfMeanRowSquare,
   halfMeanRowSquareGradient,
   meanSquare,
-  meanSquaredError,
   meanSquareGradient,
 } from "./core/nn/mse.ts";
 /** A training step for a mean squared error of the network's output, without tfjs's tape. */

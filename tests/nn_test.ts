@@ -8,11 +8,10 @@ import type { Weights } from "../core/nn/weights.ts";
 import type { Stream } from "../core/runtime/random.ts";
 import { Adam, learningRate } from "../core/nn/adam.ts";
 import { Ema } from "../core/nn/ema.ts";
-import { meanSquaredError } from "../core/nn/mse.ts";
 import { sinusoidal, SinusoidalRows } from "../core/nn/sinusoidal.ts";
 import { oneHotIndices } from "../core/nn/one_hot.ts";
 import { DivergenceError, fit, trainStep } from "../core/nn/train.ts";
-import { type RegressionBatch, regressionStep } from "../core/nn/regression.ts";
+import { type RegressionBatch, regressionLoss, regressionStep } from "../core/nn/regression.ts";
 import {
   continuousDsmLoss,
   continuousDsmRegression,
@@ -129,20 +128,39 @@ Deno.test("EMA: each update is tfjs's mul, mul, add bit for bit (odd size, warm-
   p.dispose();
 });
 
-Deno.test("meanSquaredError: value and gradient are tfjs's mean(squaredDifference) bit for bit (odd shapes, scales, upstream factors)", async () => {
+Deno.test("regressionLoss: value and gradient are the tensor formulas' bits (mean, sigma^2-weighted mean, halved row sums; odd shapes, scales, upstream factors)", async () => {
   await backend();
   const draws = new Streams(6).get("mse");
-  for (let trial = 0; trial < 60; trial++) {
+  for (let trial = 0; trial < 90; trial++) {
     const rows = 1 + draws.int(300),
       cols = 1 + draws.int(4),
       scale = 10 ** (6 * draws.uniform() - 3);
     const data = () => Float32Array.from({ length: rows * cols }, () => scale * draws.normal());
     const p = tf.variable(tf.tensor2d(data(), [rows, cols]));
-    const q = tf.tensor2d(data(), [rows, cols]);
+    const target = data();
+    const q = tf.tensor2d(target, [rows, cols]);
+    const lambda = Float32Array.from({ length: rows }, () => draws.uniform() * 3);
     const share = draws.uniform();
-    const tfjs = tf.variableGrads(() => tf.mul(share, tf.mean(tf.squaredDifference(p, q))));
-    const ours = tf.variableGrads(() => tf.mul(share, meanSquaredError(p, q)));
-    const tag = `${rows} x ${cols}, scale ${scale}`;
+    const form = (["mean", "weighted", "halfRowSum"] as const)[trial % 3];
+    const tfjs = tf.variableGrads(() =>
+      tf.mul(
+        share,
+        form === "mean"
+          ? tf.mean(tf.squaredDifference(p, q))
+          : form === "weighted"
+          ? tf.mean(tf.mul(tf.tensor2d(lambda, [rows, 1]), tf.square(tf.sub(p, q))))
+          : tf.mul(0.5, tf.mean(tf.sum(tf.square(tf.sub(p, q)), 1))),
+      )
+    );
+    const r = {
+      x: new Float32Array(rows),
+      dim: 1,
+      target,
+      ...(form === "weighted" ? { rowWeights: lambda } : {}),
+      ...(form === "halfRowSum" ? { reduce: "halfRowSum" as const } : {}),
+    };
+    const ours = tf.variableGrads(() => tf.mul(share, regressionLoss(p, r)));
+    const tag = `${form} ${rows} x ${cols}, scale ${scale}`;
     assert.equal(ours.value.dataSync()[0], tfjs.value.dataSync()[0], `value: ${tag}`);
     assert.deepEqual(ours.grads[p.name].dataSync(), tfjs.grads[p.name].dataSync(), `grad: ${tag}`);
     tf.dispose([
@@ -154,7 +172,15 @@ Deno.test("meanSquaredError: value and gradient are tfjs's mean(squaredDifferenc
       ...Object.values(ours.grads),
     ]);
   }
-  assert.throws(() => meanSquaredError(tf.zeros([2, 2]), tf.zeros([2, 3])), /shapes/);
+  assert.throws(
+    () =>
+      regressionLoss(tf.zeros([2, 2]), {
+        x: new Float32Array(2),
+        dim: 1,
+        target: new Float32Array(6),
+      }),
+    /output has 4 values and the target 6/,
+  );
 });
 
 Deno.test("SinusoidalRows: kept rows are sinusoidal()'s bits, for repeats, fresh batches, +0 and -0, and past the kept count", async () => {

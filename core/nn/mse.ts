@@ -1,18 +1,17 @@
 /**
- * The mean squared error of a prediction against data, as one differentiable op:
+ * Squared errors of a prediction against data in float32 arithmetic, with the bits of the tensor
+ * formulas on the wasm backend (the losses of `regression.ts`):
  *
- *   L = (1 / N) sum_i (pred_i - target_i)^2,   dL/dpred_i = (dy / N) * (2 (pred_i - target_i)),
+ *   mean:          L = (1 / n) sum_i lambda_row(i) (a_i - b_i)^2,
+ *   halved rows:   L = (1 / 2) (1 / rows) sum_r |a_r - b_r|^2,
  *
- * with the bits of tfjs's `mean(squaredDifference(pred, target))` on the wasm backend: each
- * difference, square and partial sum rounded to float32 in index order, the sum divided by N
- * (its Mean kernel), and the gradient in the order of its Mean and SquaredDifference gradients.
- * On the wasm backend those are ~8 ops of ~10 us each around a network of a few hundred rows;
- * here the float32 arithmetic runs in JavaScript (`Math.fround` after each operation of float32
- * values is float32 arithmetic: a double holds their exact products and sums, and rounding twice
- * through double is harmless for +, - and *). The target is data: no gradient flows into it.
+ * each difference, square, weight product and partial sum rounded to float32 in index order, the
+ * sum divided by the count (tfjs-wasm's Sum and Mean kernels), and the gradients in the order of
+ * tfjs's Mean, Mul, Square and Sub gradients. On the wasm backend those formulas are ~8 ops of
+ * ~10 us each around a network of a few hundred rows; here they run in JavaScript (`Math.fround`
+ * after each operation of float32 values is float32 arithmetic: a double holds their exact
+ * products and sums, and rounding twice through double is harmless for +, -, * and /).
  */
-import * as tf from "@tensorflow/tfjs";
-
 const f32 = Math.fround;
 
 /**
@@ -92,21 +91,4 @@ function squareGradient(
     g[i] = s * f32(2 * f32(a[i] - b[i]));
   }
   return g;
-}
-
-/** mean((pred - target)^2) over every element, differentiable in `pred` (same shapes). */
-export function meanSquaredError(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
-  if (pred.shape.join() !== target.shape.join()) {
-    throw new RangeError(`meanSquaredError: shapes [${pred.shape}] and [${target.shape}] differ`);
-  }
-  const op = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const p = inputs[0] as tf.Tensor;
-    const a = p.dataSync() as Float32Array;
-    const b = target.dataSync() as Float32Array;
-    return {
-      value: tf.scalar(meanSquare(a, b)),
-      gradFunc: (dy: tf.Tensor) => tf.tensor(meanSquareGradient(a, b, dy.dataSync()[0]), p.shape),
-    };
-  });
-  return op(pred) as tf.Scalar;
 }
