@@ -57,13 +57,13 @@ export function inputOf(r: RegressionTarget): tf.Tensor2D {
   return tf.tensor2d(r.x, [r.x.length / r.dim, r.dim]);
 }
 
-/** The loss of the output values `out` [rows x dim] and dL/dout for an upstream factor dy. */
+/** The loss of the output values `out` [rows x dim], and dL/dout for an upstream factor dy. */
 function lossAndGradient(
   out: Float32Array,
   dim: number,
   r: RegressionTarget,
   dy: number,
-): { value: number; gradient: () => Float32Array } {
+): { value: () => number; gradient: () => Float32Array } {
   if (out.length !== r.target.length) {
     throw new RangeError(
       `regression: the output has ${out.length} values and the target ${r.target.length}`,
@@ -72,12 +72,12 @@ function lossAndGradient(
   if (r.reduce === "halfRowSum") {
     if (r.rowWeights) throw new Error("regression: row weights go with the mean reduction");
     return {
-      value: halfMeanRowSquare(out, r.target, dim),
+      value: () => halfMeanRowSquare(out, r.target, dim),
       gradient: () => halfMeanRowSquareGradient(out, r.target, dim, dy),
     };
   }
   return {
-    value: meanSquare(out, r.target, r.rowWeights),
+    value: () => meanSquare(out, r.target, r.rowWeights),
     gradient: () => meanSquareGradient(out, r.target, dy, r.rowWeights),
   };
 }
@@ -92,7 +92,7 @@ export function regressionLoss(pred: tf.Tensor2D, r: RegressionTarget): tf.Scala
     const out = p.dataSync() as Float32Array;
     const at = (dy: number) => lossAndGradient(out, p.shape[1], r, dy);
     return {
-      value: tf.scalar(at(1).value),
+      value: tf.scalar(at(1).value()),
       gradFunc: (dy: tf.Tensor) => tf.tensor(at(dy.dataSync()[0]).gradient(), p.shape),
     };
   });
@@ -110,7 +110,8 @@ export function regressionStep(
     const b = regression.batch(step);
     const run = recordedForward(regression.spec, params.flat, inputOf(b), b.features);
     const l = lossAndGradient(run.out.dataSync() as Float32Array, run.out.shape[1], b, 1);
+    const value = l.value();
     optimizer.update(run.weightGradient(tf.tensor2d(l.gradient(), run.out.shape)));
-    return l.value;
+    return value;
   });
 }
