@@ -69,10 +69,13 @@ export {
   meanSquare,
   meanSquareGradient,
 } from "./core/nn/mse.ts";
-/** A training step for a mean squared error of the network's output, without tfjs's tape. */
-export { regressionStep } from "./core/nn/regression.ts";
-/** A regression's minibatch, and the regression (network spec and batches). */
-export type { Regression, RegressionBatch } from "./core/nn/regression.ts";
+/**
+ * A squared-error objective of the network's output: its loss as one tfjs op, and its training
+ * step without tfjs's tape (the same bits).
+ */
+export { inputOf, regressionLoss, regressionStep } from "./core/nn/regression.ts";
+/** What an objective regresses, a regression's minibatch, and the regression. */
+export type { Regression, RegressionBatch, RegressionTarget } from "./core/nn/regression.ts";
 /** The dense layer whose gradient materialises transposes (fast on wasm). */
 export { dense } from "./core/nn/dense.ts";
 /** Model parameters as one flat buffer with named views. */
@@ -100,6 +103,7 @@ export {
   geometricSigmas,
   linearBetaSchedule,
   marginalCoefficients,
+  marginalColumns,
   perturbRows,
   qSample,
   qSampleRows,
@@ -111,7 +115,14 @@ export { chainTimeInput, epsFromMixture, epsFromNetwork } from "./core/models.ts
 /** An epsilon predictor of the discrete chain. */
 export type { EpsModel } from "./core/models.ts";
 /** The DDPM epsilon-prediction loss, and the same as a regression batch (no tape). */
-export { ddpmLoss, ddpmRegression, drawTimesAndNoise } from "./core/objectives/ddpm.ts";
+export {
+  ddpmLoss,
+  ddpmRegression,
+  ddpmScoreLoss,
+  ddpmScoreTarget,
+  ddpmTarget,
+  drawTimesAndNoise,
+} from "./core/objectives/ddpm.ts";
 /** Training an epsilon network with the DDPM objective; forward-process draws. */
 export { forwardSample, trainDdpm } from "./core/recipes/ddpm.ts";
 /** Training a network on data (seed batching schemes, Adam/AdamW, EMA, checkpoints). */
@@ -157,13 +168,14 @@ export {
   slicedScoreMatchingLoss,
 } from "./core/objectives/sliced_score_matching.ts";
 /** Denoising score matching at one sigma: |s(x~) + eps / sigma|^2 / 2. */
-export { dsmLoss, dsmRegression } from "./core/objectives/dsm.ts";
+export { dsmLoss, dsmRegression, dsmTarget } from "./core/objectives/dsm.ts";
 /** Multi-noise DSM (NCSN), lambda(sigma) = sigma^2, sigma from a list or log-uniform. */
-export { drawSigmas, ncsnLoss, ncsnRegression } from "./core/objectives/ncsn.ts";
+export { drawSigmas, ncsnLoss, ncsnRegression, ncsnTarget } from "./core/objectives/ncsn.ts";
 /** Continuous-time denoising score matching (epsilon prediction, lambda(t) = std(t)^2). */
 export {
   continuousDsmLoss,
   continuousDsmRegression,
+  continuousDsmTarget,
   drawTimes,
 } from "./core/objectives/continuous_dsm.ts";
 /** Training recipes: NCSN, score SDEs, the noise-conditional classifier. */

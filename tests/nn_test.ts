@@ -20,7 +20,12 @@ import {
 import { vpSde } from "../core/noise/sde.ts";
 import { dsmLoss, dsmRegression } from "../core/objectives/dsm.ts";
 import { drawSigmas, ncsnLoss, ncsnRegression } from "../core/objectives/ncsn.ts";
-import { ddpmLoss, ddpmRegression, drawTimesAndNoise } from "../core/objectives/ddpm.ts";
+import {
+  ddpmLoss,
+  ddpmRegression,
+  ddpmScoreLoss,
+  drawTimesAndNoise,
+} from "../core/objectives/ddpm.ts";
 import { Params } from "../core/nn/params.ts";
 import {
   epsFromNetwork,
@@ -678,6 +683,38 @@ Deno.test("DDPM loss: the seed's formula, ddpmLoss and ddpmRegression train to t
       };
     });
   }
+});
+
+Deno.test("DDPM score-form loss: the seed's formula, ddpmScoreLoss and ddpmRegression(score) train to the same bits", async () => {
+  await backend();
+  const T = 50, B = 33;
+  const s = linearBetaSchedule(T);
+  threeWays(ddpmNoisePredictor({ T, timeEmbedDim: 8, hidden: [32, 32] }), 20, (_, draws) => {
+    const x0 = draws.normals(B * 2).map((v) => 3 * v);
+    const { t, eps } = drawTimesAndNoise(B, 2, T, draws);
+    const std = Float32Array.from(t, (v) => Math.sqrt(1 - s.alphaBar[v]));
+    return {
+      seed: (net, w) => {
+        const xt = SEED_FORMULAS.perturb(
+          Float32Array.from(t, (v) => Math.sqrt(s.alphaBar[v])),
+          std,
+          tf.tensor2d(x0, [B, 2]),
+          tf.tensor2d(eps, [B, 2]),
+        );
+        const target = tf.div(tf.neg(tf.tensor2d(eps, [B, 2])), tf.tensor2d(std, [B, 1]));
+        return SEED_FORMULAS.ddpm(epsFromNetwork(net, w, T)(xt, t), target as tf.Tensor2D);
+      },
+      library: (net, w) =>
+        ddpmScoreLoss(
+          epsFromNetwork(net, w, T),
+          s,
+          tf.tensor2d(x0, [B, 2]),
+          t,
+          tf.tensor2d(eps, [B, 2]),
+        ),
+      regression: (net) => ddpmRegression(net, s, x0, t, eps, {}, "score"),
+    };
+  });
 });
 
 Deno.test("continuous DSM loss: the seed's formula, continuousDsmLoss and its regression train to the same bits (a t column and a label)", async () => {

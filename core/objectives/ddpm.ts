@@ -60,32 +60,26 @@ export function ddpmLoss(
 }
 
 /**
- * {@link ddpmLoss} of a network (`net` with the time input "t" and `features`) as a regression
- * batch (`core/nn/regression.ts`).
- */
-export function ddpmRegression(
-  net: Network,
-  s: DiscreteSchedule,
-  x0: Float32Array,
-  t: Int32Array,
-  noise: Float32Array,
-  features: Record<string, tf.Tensor2D> = {},
-): RegressionBatch {
-  return {
-    ...ddpmTarget(s, x0, t, noise),
-    features: { ...features, t: chainTimeInput(net, s.T, t) },
-  };
-}
-
-/**
  * The score form of the same objective (seed 004 section 16.4, before the reparameterization):
  *
  *   L = E |s_theta(x_t, t) + eps / sqrt(1 - alphaBar_t)|^2
  *
- * for a network `score` that outputs grad log q_t itself; with eps_theta = -sqrt(1 - alphaBar_t)
- * s_theta it is the epsilon loss weighted by 1 / (1 - alphaBar_t), which grows to 1 / beta_1 at
- * the first step.
+ * for a network that outputs grad log q_t itself; with eps_theta = -sqrt(1 - alphaBar_t) s_theta
+ * it is the epsilon loss weighted by 1 / (1 - alphaBar_t), which grows to 1 / beta_1 at the first
+ * step. What it regresses: {@link ddpmTarget}'s input, the target -eps / sqrt(1 - alphaBar_t).
  */
+export function ddpmScoreTarget(
+  s: DiscreteSchedule,
+  x0: Float32Array,
+  t: Int32Array,
+  noise: Float32Array,
+): RegressionTarget {
+  const r = ddpmTarget(s, x0, t, noise);
+  const { std } = marginalColumns(s, t);
+  return { ...r, target: Float32Array.from(r.target, (e, i) => -e / std[Math.floor(i / r.dim)]) };
+}
+
+/** The score-form loss of `score` ({@link ddpmScoreTarget}) on data rows x0, times t, noise. */
 export function ddpmScoreLoss(
   score: (x: tf.Tensor2D, t: Int32Array) => tf.Tensor2D,
   s: DiscreteSchedule,
@@ -94,9 +88,32 @@ export function ddpmScoreLoss(
   noise: tf.Tensor2D,
 ): tf.Scalar {
   return tf.tidy(() => {
-    const r = ddpmTarget(s, x0.dataSync() as Float32Array, t, noise.dataSync() as Float32Array);
-    const { std } = marginalColumns(s, t);
-    const target = Float32Array.from(r.target, (e, i) => -e / std[Math.floor(i / r.dim)]);
-    return regressionLoss(score(inputOf(r), t), { ...r, target });
+    const r = ddpmScoreTarget(
+      s,
+      x0.dataSync() as Float32Array,
+      t,
+      noise.dataSync() as Float32Array,
+    );
+    return regressionLoss(score(inputOf(r), t), r);
   });
+}
+
+/**
+ * A chain network (`net` with the time input "t" and `features`) trained by {@link ddpmLoss}
+ * (`output` "eps") or {@link ddpmScoreLoss} ("score"), as a regression batch
+ * (`core/nn/regression.ts`).
+ */
+export function ddpmRegression(
+  net: Network,
+  s: DiscreteSchedule,
+  x0: Float32Array,
+  t: Int32Array,
+  noise: Float32Array,
+  features: Record<string, tf.Tensor2D> = {},
+  output: "eps" | "score" = "eps",
+): RegressionBatch {
+  return {
+    ...(output === "score" ? ddpmScoreTarget : ddpmTarget)(s, x0, t, noise),
+    features: { ...features, t: chainTimeInput(net, s.T, t) },
+  };
 }

@@ -9,7 +9,7 @@ import type { Feature } from "../nn/spec.ts";
 import { ddpmNoisePredictor } from "../nn/architectures.ts";
 import { epsFromMixture, epsFromNetwork, epsFromScoreNetwork, type EpsModel } from "../models.ts";
 import type { Weights } from "../nn/weights.ts";
-import { ddpmRegression, ddpmScoreLoss, drawTimesAndNoise } from "../objectives/ddpm.ts";
+import { ddpmRegression, drawTimesAndNoise } from "../objectives/ddpm.ts";
 import {
   type DiscreteSchedule,
   linearBetaSchedule,
@@ -159,7 +159,7 @@ export interface EpsNetOptions {
   timeEmbedding?: "learned" | "sinusoidal";
   /** The chain's betas when not the chain section's linear ones (a cosine schedule). */
   schedule?: DiscreteSchedule;
-  /** What the network outputs and is trained on: eps (default, `ddpmLoss` as `ddpmRegression`) or the score (`ddpmScoreLoss`). */
+  /** What the network outputs and is trained on: eps (default, `ddpmLoss`) or the score (`ddpmScoreLoss`), as `ddpmRegression`. */
   output?: ChainOutput;
 }
 
@@ -259,20 +259,11 @@ export function trainDdpm(o: TrainDdpmOptions): Promise<Trained> {
     streams: o.streams,
     progress: o.progress,
     checkpoints: o.checkpoints,
-    ...(o.output === "score"
-      ? {
-        loss: (w, x0, idx, step) => {
-          const { t, eps } = drawTimesAndNoise(idx.length, o.dim, o.schedule.T, noise);
-          const net = epsFromNetwork(o.net, w, o.schedule.T, o.features?.(idx, step));
-          return ddpmScoreLoss(net, o.schedule, x0, t, tf.tensor2d(eps, [idx.length, o.dim]));
-        },
-      }
-      : {
-        regression: (x0, idx, step) => {
-          const { t, eps } = drawTimesAndNoise(idx.length, o.dim, o.schedule.T, noise);
-          return ddpmRegression(o.net, o.schedule, x0, t, eps, o.features?.(idx, step));
-        },
-      }),
+    regression: (x0, idx, step) => {
+      const { t, eps } = drawTimesAndNoise(idx.length, o.dim, o.schedule.T, noise);
+      const features = o.features?.(idx, step);
+      return ddpmRegression(o.net, o.schedule, x0, t, eps, features, o.output ?? "eps");
+    },
   });
 }
 
