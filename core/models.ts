@@ -6,6 +6,7 @@
  * level or time). That is what lets every experiment put the oracle beside the learned model and
  * separate sampler error from learning error.
  */
+import { floats } from "./runtime/arrays.ts";
 import * as tf from "@tensorflow/tfjs";
 import { type Network, oneHot } from "./nn/network.ts";
 import type { Weights } from "./nn/weights.ts";
@@ -24,7 +25,7 @@ export type EpsModel = (x: tf.Tensor2D, t: number | Int32Array) => tf.Tensor2D;
 export function chainTimeInput(net: Network, T: number, t: ArrayLike<number>): tf.Tensor2D {
   const sinusoidal = net.spec.features.some((f) => f.name === "t" && f.kind === "sinusoidal");
   return sinusoidal
-    ? tf.tensor2d(Float32Array.from(t, (v) => v / Math.max(1, T - 1)), [t.length, 1])
+    ? tf.tensor2d(floats(t.length, (i) => t[i] / Math.max(1, T - 1)), [t.length, 1])
     : oneHot(t, T);
 }
 

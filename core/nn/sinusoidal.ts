@@ -36,16 +36,20 @@ export class SinusoidalRows {
   of(s: tf.Tensor2D): tf.Tensor2D {
     const rows = this.#rows;
     if (!rows) return sinusoidal(s, this.frequencies, this.maxFrequency);
-    const values = Float32Array.from(s.dataSync());
+    const values = new Float32Array(s.dataSync());
     const bits = new Uint32Array(values.buffer);
+    // Rows not kept yet, each value once (a chain's T values are all kept after a few steps).
     const missing: number[] = [];
-    const seen = new Set<number>();
-    bits.forEach((b, i) => {
-      if (!rows.has(b) && !seen.has(b)) {
+    let seen: Set<number> | null = null;
+    for (let i = 0; i < bits.length; i++) {
+      const b = bits[i];
+      if (rows.has(b)) continue;
+      seen ??= new Set();
+      if (!seen.has(b)) {
         seen.add(b);
         missing.push(i);
       }
-    });
+    }
     if (rows.size + missing.length > this.kept) {
       this.#rows = null;
       return sinusoidal(s, this.frequencies, this.maxFrequency);
@@ -64,7 +68,7 @@ export class SinusoidalRows {
       missing.forEach((i, j) => rows.set(bits[i], computed.slice(j * width, (j + 1) * width)));
     }
     const out = new Float32Array(values.length * width);
-    bits.forEach((b, i) => out.set(rows.get(b)!, i * width));
+    for (let i = 0; i < bits.length; i++) out.set(rows.get(bits[i])!, i * width);
     return tf.tensor2d(out, [values.length, width]);
   }
 }

@@ -7,6 +7,7 @@
  * which with s_theta = -eps_theta / std(t) is epsilon prediction, |eps_theta(x_t, t) - z|^2; averaged
  * over rows and coordinates.
  */
+import { floats } from "../runtime/arrays.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Sde } from "../noise/sde.ts";
 import type { Stream } from "../runtime/random.ts";
@@ -20,14 +21,14 @@ import { perturbRows } from "../noise/schedules.ts";
 
 /** Times t uniform on [tMin, T] for n rows. */
 export function drawTimes(n: number, tMin: number, T: number, stream: Stream): Float32Array {
-  return Float32Array.from({ length: n }, () => tMin + (T - tMin) * stream.uniform());
+  return floats(n, () => tMin + (T - tMin) * stream.uniform());
 }
 
 /** The [N, 1] columns mean(t) and std(t) of the SDE's marginal at times t, in float32. */
 function sdeMarginalColumns(sde: Sde, t: Float32Array): { mean: Float32Array; std: Float32Array } {
   return {
-    mean: Float32Array.from(t, (ti) => sde.meanCoef(ti)),
-    std: Float32Array.from(t, (ti) => sde.std(ti)),
+    mean: floats(t.length, (i) => sde.meanCoef(t[i])),
+    std: floats(t.length, (i) => sde.std(t[i])),
   };
 }
 

@@ -7,6 +7,7 @@
  * s_theta = -eps_theta / sqrt(1 - alphaBar_t); {@link ddpmScoreLoss} is the same regression
  * written for a network that outputs the score itself (the form seed 004 reparameterizes away).
  */
+import { floats } from "../runtime/arrays.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { EpsModel } from "../models.ts";
 import { type DiscreteSchedule, marginalColumns, qSampleRows } from "../noise/schedules.ts";
@@ -76,7 +77,10 @@ export function ddpmScoreTarget(
 ): RegressionTarget {
   const r = ddpmTarget(s, x0, t, noise);
   const { std } = marginalColumns(s, t);
-  return { ...r, target: Float32Array.from(r.target, (e, i) => -e / std[Math.floor(i / r.dim)]) };
+  return {
+    ...r,
+    target: floats(r.target.length, (i) => -r.target[i] / std[Math.floor(i / r.dim)]),
+  };
 }
 
 /** The score-form loss of `score` ({@link ddpmScoreTarget}) on data rows x0, times t, noise. */

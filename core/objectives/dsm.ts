@@ -6,6 +6,7 @@
  * whose minimiser is the score of the data convolved with N(0, sigma^2 I). In 2-D, 1/2 |.|^2 equals
  * the mean over coordinates that seed 004's `((pred - target)**2).mean()` computes.
  */
+import { floats } from "../runtime/arrays.ts";
 import * as tf from "@tensorflow/tfjs";
 import { perturbRows } from "../noise/schedules.ts";
 import {
@@ -33,7 +34,7 @@ export function dsmTarget(
   return {
     x: perturbRows(new Float32Array(rows).fill(1), new Float32Array(rows).fill(s), x0, z),
     dim,
-    target: Float32Array.from(z, (v) => -f32(v / s)),
+    target: floats(z.length, (i) => -f32(z[i] / s)),
     reduce: "halfRowSum",
   };
 }

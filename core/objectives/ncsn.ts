@@ -8,6 +8,7 @@
  * contribute O(1) (|target| ~ 1/sigma). sigma is drawn per row from a geometric list or
  * log-uniformly in [sigmaMin, sigmaMax].
  */
+import { floats } from "../runtime/arrays.ts";
 import * as tf from "@tensorflow/tfjs";
 import { perturbRows } from "../noise/schedules.ts";
 import type { ScoreFn } from "../models.ts";
@@ -54,8 +55,8 @@ export function ncsnTarget(
   return {
     x: perturbRows(new Float32Array(sigma.length).fill(1), sigma, x0, z),
     dim,
-    target: Float32Array.from(z, (v, i) => -f32(v / row(i))),
-    rowWeights: Float32Array.from(sigma, (s) => s * s),
+    target: floats(z.length, (i) => -f32(z[i] / row(i))),
+    rowWeights: floats(sigma.length, (i) => sigma[i] * sigma[i]),
   };
 }
 

@@ -7,6 +7,7 @@
  * derivative J v whatever the dimension (forward mode with the score's `jvp`, else a backward pass). For both laws E[v v^T] = I, so L equals exact score matching in
  * expectation.
  */
+import { floats } from "../runtime/arrays.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { Stream } from "../runtime/random.ts";
 import type { ScoreFunction } from "./score_matching.ts";
@@ -23,7 +24,7 @@ export function drawProjections(
 ): Float32Array {
   return law === "gaussian"
     ? stream.normals(n * d)
-    : Float32Array.from({ length: n * d }, () => (stream.uniform() < 0.5 ? -1 : 1));
+    : floats(n * d, () => (stream.uniform() < 0.5 ? -1 : 1));
 }
 
 /** The sliced score-matching loss of `score` on data rows x [N, d] with projections v [N, d]. */

@@ -3,6 +3,7 @@
  * optional EMA of the weights, progress, and checkpoint callbacks (a metric tracked during
  * training). The loss is the objective's; this file only moves data and steps.
  */
+import { ints } from "../runtime/arrays.ts";
 import * as tf from "@tensorflow/tfjs";
 import { gatherRows, Minibatches } from "../data/loader.ts";
 import type { Network } from "../nn/network.ts";
@@ -208,7 +209,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     indices = (step) => l.at(step);
   } else {
     const draws = o.streams.get("batches");
-    indices = () => Int32Array.from({ length: b.batchSize }, () => draws.int(n));
+    indices = () => ints(b.batchSize, () => draws.int(n));
   }
   const steps = stepsOf(b, n);
   const optimizer = new Adam(o.net.params, o.optimizer);

@@ -7,6 +7,7 @@
  * The correction makes the target exactly invariant at any step size (ULA's bias disappears); the
  * acceptance rate says how large h may be.
  */
+import { floats } from "../runtime/arrays.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { SampleNoise } from "../runtime/random.ts";
 import type { SamplerResult } from "./result.ts";
@@ -67,7 +68,8 @@ export function mala(
         tf.sub(logpy, logp),
         tf.sub(logProposal(x, y, sy, o.stepSize), logProposal(y, x, s, o.stepSize)),
       );
-      const accept = tf.less(tf.tensor1d(Float32Array.from(noise.uniform(), Math.log)), logAlpha);
+      const u = noise.uniform();
+      const accept = tf.less(tf.tensor1d(floats(u.length, (i) => Math.log(u[i]))), logAlpha);
       const column = tf.reshape(accept, [-1, 1]);
       return {
         state: {
