@@ -73,7 +73,13 @@ export {
  * A squared-error objective of the network's output: its loss as one tfjs op, and its training
  * step without tfjs's tape (the same bits).
  */
-export { inputOf, regressionLoss, regressionStep } from "./core/nn/regression.ts";
+export {
+  inputOf,
+  modelLoss,
+  regressionLoss,
+  regressionStep,
+  valuesOf,
+} from "./core/nn/regression.ts";
 /** What an objective regresses, a regression's minibatch, and the regression. */
 export type { Regression, RegressionBatch, RegressionTarget } from "./core/nn/regression.ts";
 /** The dense layer whose gradient materialises transposes (fast on wasm). */

@@ -99,6 +99,19 @@ export function regressionLoss(pred: tf.Tensor2D, r: RegressionTarget): tf.Scala
   return op(pred) as tf.Scalar;
 }
 
+/**
+ * The loss of a model (a function of the input rows) on a regression target, through the tape:
+ * {@link regressionLoss} of the model's output on `r.x`.
+ */
+export function modelLoss(r: RegressionTarget, model: (x: tf.Tensor2D) => tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => regressionLoss(model(inputOf(r)), r));
+}
+
+/** The values of a data tensor (an objective's rows or noise) as float32. */
+export function valuesOf(t: tf.Tensor): Float32Array {
+  return t.dataSync() as Float32Array;
+}
+
 /** One optimizer step on the regression's batch at `step`; returns the loss. */
 export function regressionStep(
   params: Params,

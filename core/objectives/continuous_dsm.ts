@@ -12,10 +12,10 @@ import * as tf from "@tensorflow/tfjs";
 import type { Sde } from "../noise/sde.ts";
 import type { Stream } from "../runtime/random.ts";
 import {
-  inputOf,
+  modelLoss,
   type RegressionBatch,
-  regressionLoss,
   type RegressionTarget,
+  valuesOf,
 } from "../nn/regression.ts";
 import { perturbRows } from "../noise/schedules.ts";
 
@@ -54,15 +54,8 @@ export function continuousDsmLoss(
   t: Float32Array,
   z: tf.Tensor2D,
 ): tf.Scalar {
-  return tf.tidy(() => {
-    const r = continuousDsmTarget(
-      sde,
-      x0.dataSync() as Float32Array,
-      t,
-      z.dataSync() as Float32Array,
-    );
-    return regressionLoss(eps(inputOf(r), tf.tensor2d(t, [t.length, 1])), r);
-  });
+  const r = continuousDsmTarget(sde, valuesOf(x0), t, valuesOf(z));
+  return modelLoss(r, (x) => eps(x, tf.tensor2d(t, [t.length, 1])));
 }
 
 /**

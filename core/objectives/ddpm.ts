@@ -8,15 +8,15 @@
  * written for a network that outputs the score itself (the form seed 004 reparameterizes away).
  */
 import { floats } from "../runtime/arrays.ts";
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import type { EpsModel } from "../models.ts";
 import { type DiscreteSchedule, marginalColumns, qSampleRows } from "../noise/schedules.ts";
 import type { Stream } from "../runtime/random.ts";
 import {
-  inputOf,
+  modelLoss,
   type RegressionBatch,
-  regressionLoss,
   type RegressionTarget,
+  valuesOf,
 } from "../nn/regression.ts";
 import { chainTimeInput } from "../models.ts";
 import type { Network } from "../nn/network.ts";
@@ -54,10 +54,7 @@ export function ddpmLoss(
   t: Int32Array,
   noise: tf.Tensor2D,
 ): tf.Scalar {
-  return tf.tidy(() => {
-    const r = ddpmTarget(s, x0.dataSync() as Float32Array, t, noise.dataSync() as Float32Array);
-    return regressionLoss(eps(inputOf(r), t), r);
-  });
+  return modelLoss(ddpmTarget(s, valuesOf(x0), t, valuesOf(noise)), (x) => eps(x, t));
 }
 
 /**
@@ -91,15 +88,7 @@ export function ddpmScoreLoss(
   t: Int32Array,
   noise: tf.Tensor2D,
 ): tf.Scalar {
-  return tf.tidy(() => {
-    const r = ddpmScoreTarget(
-      s,
-      x0.dataSync() as Float32Array,
-      t,
-      noise.dataSync() as Float32Array,
-    );
-    return regressionLoss(score(inputOf(r), t), r);
-  });
+  return modelLoss(ddpmScoreTarget(s, valuesOf(x0), t, valuesOf(noise)), (x) => score(x, t));
 }
 
 /**

@@ -7,13 +7,13 @@
  * the mean over coordinates that seed 004's `((pred - target)**2).mean()` computes.
  */
 import { floats } from "../runtime/arrays.ts";
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import { perturbRows } from "../noise/schedules.ts";
 import {
-  inputOf,
+  modelLoss,
   type RegressionBatch,
-  regressionLoss,
   type RegressionTarget,
+  valuesOf,
 } from "../nn/regression.ts";
 
 const f32 = Math.fround;
@@ -46,15 +46,7 @@ export function dsmLoss(
   sigma: number,
   z: tf.Tensor2D,
 ): tf.Scalar {
-  return tf.tidy(() => {
-    const r = dsmTarget(
-      x0.dataSync() as Float32Array,
-      x0.shape[1],
-      sigma,
-      z.dataSync() as Float32Array,
-    );
-    return regressionLoss(score(inputOf(r)), r);
-  });
+  return modelLoss(dsmTarget(valuesOf(x0), x0.shape[1], sigma, valuesOf(z)), score);
 }
 
 /** {@link dsmLoss} of a network without features as a regression batch (`core/nn/regression.ts`). */

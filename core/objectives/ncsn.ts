@@ -9,15 +9,15 @@
  * log-uniformly in [sigmaMin, sigmaMax].
  */
 import { floats } from "../runtime/arrays.ts";
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
 import { perturbRows } from "../noise/schedules.ts";
 import type { ScoreFn } from "../models.ts";
 import type { Stream } from "../runtime/random.ts";
 import {
-  inputOf,
+  modelLoss,
   type RegressionBatch,
-  regressionLoss,
   type RegressionTarget,
+  valuesOf,
 } from "../nn/regression.ts";
 
 const f32 = Math.fround;
@@ -67,14 +67,7 @@ export function ncsnLoss(
   sigma: tf.Tensor2D,
   z: tf.Tensor2D,
 ): tf.Scalar {
-  return tf.tidy(() => {
-    const r = ncsnTarget(
-      x0.dataSync() as Float32Array,
-      sigma.dataSync() as Float32Array,
-      z.dataSync() as Float32Array,
-    );
-    return regressionLoss(score(inputOf(r), sigma), r);
-  });
+  return modelLoss(ncsnTarget(valuesOf(x0), valuesOf(sigma), valuesOf(z)), (x) => score(x, sigma));
 }
 
 /**
