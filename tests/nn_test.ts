@@ -186,6 +186,16 @@ Deno.test("regressionLoss: value and gradient are the tensor formulas' bits (mea
       }),
     /output has 4 values and the target 6/,
   );
+  assert.throws(
+    () =>
+      regressionLoss(tf.zeros([3, 2]), {
+        x: new Float32Array(3),
+        dim: 1,
+        target: new Float32Array(6),
+        rowWeights: new Float32Array(2),
+      }),
+    /2 row weights for an output of 3 rows/,
+  );
 });
 
 Deno.test("SinusoidalRows: kept rows are sinusoidal()'s bits, for repeats, fresh batches, +0 and -0, and past the kept count", async () => {

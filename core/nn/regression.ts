@@ -69,6 +69,12 @@ function lossAndGradient(
       `regression: the output has ${out.length} values and the target ${r.target.length}`,
     );
   }
+  const rows = out.length / dim;
+  if (r.rowWeights && r.rowWeights.length !== rows) {
+    throw new RangeError(
+      `regression: ${r.rowWeights.length} row weights for an output of ${rows} rows`,
+    );
+  }
   if (r.reduce === "halfRowSum") {
     if (r.rowWeights) throw new Error("regression: row weights go with the mean reduction");
     return {
