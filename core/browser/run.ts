@@ -1,10 +1,12 @@
 /**
- * One experiment run in this thread, as the harness's workers run it (parts first, each from a fresh
- * `Streams(seed)`, then the run given their outputs), with no checkpoints and nothing written: what
- * a browser needs to re-run an experiment of the report and check its bytes. The sha256 is taken
+ * One experiment run in this thread, as the harness's workers run it (parts first, each after the
+ * parts it needs and from a fresh `Streams(seed)`, then the run given their outputs), with no
+ * checkpoints and nothing written: what a browser needs to re-run an experiment of the report and
+ * check its bytes. The sha256 is taken
  * of `samples.csv`'s UTF-8 bytes, as `core/runtime/io.ts`'s `sha256` does.
  */
 import type { AnyExperiment, PartOutput, ProfileName } from "../harness/experiment.ts";
+import { partGraph } from "../harness/parts.ts";
 import { NO_CHECKPOINTS } from "../runtime/checkpoints.ts";
 import type { Progress } from "../runtime/progress.ts";
 import { Streams } from "../runtime/random.ts";
@@ -43,7 +45,11 @@ export async function runInThread(
   let parts: Record<string, PartOutput> | undefined;
   if (exp.parts) {
     parts = {};
-    for (const part of exp.parts(config)) parts[part] = await exp.runPart!(context(), part);
+    const g = partGraph(exp.name, exp.parts(config), exp.partNeeds?.(config));
+    for (const part of g.order) {
+      const needs = Object.fromEntries(g.needs[part].map((n) => [n, parts![n]]));
+      parts[part] = await exp.runPart!({ ...context(), parts: needs }, part);
+    }
   }
   const out = await exp.run({ ...context(), ...(parts ? { parts } : {}) });
   const samples = out.files.find((f) => f.name === "samples.csv");

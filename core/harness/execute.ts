@@ -115,13 +115,15 @@ async function withContext<T>(
 }
 
 /**
- * Run one part of `p`; never throws (the error is returned). Its checkpoints are its own, ended
- * here: the part's output goes back to the run, which is written as a whole later.
+ * Run one part of `p`, given the outputs of the parts it needs; never throws (the error is
+ * returned). Its checkpoints are its own, ended here: the part's output goes back to the run, which
+ * is written as a whole later.
  */
 export async function executePart(
   p: Plan,
   part: string,
   o: ExecuteOptions,
+  needs?: Record<string, PartOutput>,
 ): Promise<PartExecuted | ExecutionFailure> {
   const r = await withContext(
     p,
@@ -129,6 +131,7 @@ export async function executePart(
     partLabel(p, part),
     `${p.folder}/part-${part}`,
     (ctx) => p.exp.runPart!(ctx, part),
+    needs,
   );
   if (!r.ok) return r;
   r.checkpoints.finish(true);

@@ -53,7 +53,10 @@ export interface RunContext<C> extends RunEnv {
   config: C;
   profile: ProfileName;
   seed: number;
-  /** The outputs of the run's parts, by part name (experiments with `parts`). */
+  /**
+   * The outputs of the run's parts, by part name (experiments with `parts`); in a part, the outputs
+   * of the parts it needs.
+   */
   parts?: Record<string, PartOutput>;
 }
 
@@ -89,6 +92,12 @@ export interface Experiment<C> {
    * on any worker), and `run` then assembles them from `ctx.parts`.
    */
   parts?: (config: C) => string[];
+  /**
+   * What each part needs first: part -> the parts whose outputs its `ctx.parts` holds (a training
+   * before the samplers that use its network). A part not named needs nothing; a need that is not
+   * a part, or a circle of needs, is refused when the run is planned.
+   */
+  partNeeds?: (config: C) => Record<string, string[]>;
   runPart?: (ctx: RunContext<C>, part: string) => Promise<PartOutput>;
   run(ctx: RunContext<C>): Promise<RunOutput>;
 }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { AnyExperiment, ProfileName } from "./experiment.ts";
 import { metricSpec } from "../spec/metrics.ts";
 import { runKey, type Selection, type Shard } from "./plan.ts";
+import { partGraph, partSpan } from "./parts.ts";
 import { goldenPath, isFailing, readGolden, worstVerdict } from "./golden.ts";
 import { judgeSweep, type QualityJudgement } from "./gate.ts";
 import { summary } from "../metrics/statistics.ts";
@@ -41,6 +42,8 @@ export interface RunSummary {
   /** A run with parts: the seconds of each part, and of the assembly after them. */
   partSeconds?: Record<string, number>;
   assemblySeconds?: number;
+  /** The parts that need other parts first, and those parts (when any does). */
+  partNeeds?: Record<string, string[]>;
   metrics: Record<string, number>;
   headline: string[];
   /** The golden's seed-to-seed mean and sd of each headline metric (when there is a golden). */
@@ -78,8 +81,8 @@ export interface SiteMeta {
 
 /**
  * How the work of some runs spreads: its total, its longest single job (a part, or a run without
- * parts), and its critical path (a run's longest part plus its assembly): the least wall time with
- * as many workers as jobs.
+ * parts), and its critical path (a run's longest chain of parts, each after the parts it needs,
+ * plus its assembly): the least wall time with as many workers as jobs.
  */
 export function workSpread(summaries: RunSummary[]): {
   workSeconds: number;
@@ -98,9 +101,7 @@ export function workSpread(summaries: RunSummary[]): {
     for (const [job, seconds] of jobs) {
       if (seconds > longestJob.seconds) longestJob = { job, seconds };
     }
-    const span = parts.length
-      ? Math.max(...parts.map(([, v]) => v)) + (s.assemblySeconds ?? 0)
-      : s.wallSeconds;
+    const span = parts.length ? partsSpan(s) + (s.assemblySeconds ?? 0) : s.wallSeconds;
     if (span > criticalPath.seconds) criticalPath = { run: runKey(s), seconds: span };
   }
   return {
@@ -108,6 +109,21 @@ export function workSpread(summaries: RunSummary[]): {
     longestJob,
     criticalPath,
   };
+}
+
+/** The least wall time of a run's parts (their needs from a summary read back: unknowns dropped). */
+function partsSpan(s: RunSummary): number {
+  const seconds = s.partSeconds ?? {};
+  const known = Object.keys(seconds);
+  const needs = Object.fromEntries(
+    Object.entries(s.partNeeds ?? {}).filter(([p]) => known.includes(p))
+      .map(([p, list]) => [p, list.filter((n) => known.includes(n))]),
+  );
+  try {
+    return partSpan(partGraph(runKey(s), known, needs), seconds);
+  } catch {
+    return Math.max(...Object.values(seconds));
+  }
 }
 
 /** The sweep gate's verdict on one experiment's sweep. */

@@ -28,7 +28,14 @@ export type PlanMessage = Omit<Plan, "exp"> & { name: string };
 
 /** What a worker is sent: one part of a run, or a run (with its parts' outputs). */
 export type JobMessage =
-  | { kind: "part"; plan: PlanMessage; part: string; options: WorkerOptions }
+  | {
+    kind: "part";
+    plan: PlanMessage;
+    part: string;
+    options: WorkerOptions;
+    /** The outputs of the parts this part needs. */
+    parts?: Record<string, PartOutput>;
+  }
   | {
     kind: "run";
     plan: PlanMessage;
@@ -77,11 +84,16 @@ function leak(before: number): string | null {
   return after === before ? null : `tensor leak: ${before} live tensors before, ${after} after`;
 }
 
-/** Run one part of a run in this thread. */
-export async function runPartJob(p: Plan, part: string, o: WorkerOptions): Promise<PartResult> {
+/** Run one part of a run in this thread, given the outputs of the parts it needs. */
+export async function runPartJob(
+  p: Plan,
+  part: string,
+  o: WorkerOptions,
+  needs?: Record<string, PartOutput>,
+): Promise<PartResult> {
   await initBackend();
   const before = tf.memory().numTensors;
-  const r = await executePart(p, part, o);
+  const r = await executePart(p, part, o, needs);
   if (!r.ok) return r;
   const leaked = leak(before);
   if (leaked) {
@@ -140,6 +152,7 @@ export async function runRunJob(
       configHash: p.configHash,
       wallSeconds: partTotal + r.wallSeconds,
       ...(Object.keys(partSeconds).length ? { partSeconds, assemblySeconds: r.wallSeconds } : {}),
+      ...(Object.values(p.needs).some((n) => n.length) ? { partNeeds: p.needs } : {}),
       metrics: r.out.metrics,
       headline: Object.keys(r.out.metrics).filter((k) => metricSpec(p.exp.metrics, k)?.headline),
       seedSpread: golden

@@ -9,6 +9,7 @@ import { type AnyExperiment, DEFAULT_SEED_COUNTS, type ProfileName } from "./exp
 import { ConfigError, validateConfig } from "../spec/rules.ts";
 import { goldenPath } from "./golden.ts";
 import { canonicalJson, sha256 } from "../runtime/io.ts";
+import { partGraph } from "./parts.ts";
 
 /** A planned run: an experiment, its validated config and seed, where its outputs and golden go. */
 export interface Plan {
@@ -25,8 +26,10 @@ export interface Plan {
   profile: ProfileName;
   /** The config has `--set` overrides (it is not the profile's own). */
   overridden: boolean;
-  /** The run's independent parts (each its own job), or none. */
+  /** The run's parts (each its own job), every one after the parts it needs; or none. */
   parts: string[];
+  /** For each part, the parts whose outputs it reads (`Experiment.partNeeds`). */
+  needs: Record<string, string[]>;
 }
 
 /** The key of a run across shards: `<exp>` or `<exp>/<runId>`. */
@@ -121,6 +124,7 @@ export async function plan(
     const raw = applyOverrides(exp.name, exp.profiles[profile], own);
     const config = validateConfig(exp.name, exp.schema, exp.checks ?? [], raw);
     const configHash = await sha256(canonicalJson(config));
+    const graph = partGraph(exp.name, exp.parts?.(config) ?? [], exp.partNeeds?.(config));
     const common = {
       exp,
       config,
@@ -128,7 +132,8 @@ export async function plan(
       goldenFile: goldenPath(root, exp.name, profile),
       profile,
       overridden: Object.keys(own).length > 0,
-      parts: exp.parts?.(config) ?? [],
+      parts: graph.order,
+      needs: graph.needs,
     };
     const seeds = seedsOf(exp, profile);
     if (!seeds.includes(exp.seed)) {

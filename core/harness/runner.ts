@@ -10,6 +10,7 @@ import type { AnyExperiment, PartOutput, ProfileName } from "./experiment.ts";
 import type { ProgressMode } from "./progress.ts";
 import { Board, type ProgressEvent } from "./board.ts";
 import { partLabel } from "./execute.ts";
+import { descendants, partGraph } from "./parts.ts";
 import { type Golden, GoldenFileError, isFailing, readGolden } from "./golden.ts";
 import { gitCommit, runtimeVersions } from "./provenance.ts";
 import { checkpointDir, unusableCheckpoints } from "./checkpoint.ts";
@@ -102,17 +103,22 @@ function countJobs(partsOf: string[][]): number {
   return partsOf.reduce((a, parts) => a + parts.length + 1, 0);
 }
 
-/** A job of the scheduler: one part of a run, or a run (after its parts). */
-type Job = { kind: "part"; plan: number; part: string; cost: number } | {
+/**
+ * A job of the scheduler: one part of a run, or a run (after its parts). `cost` is its estimated
+ * seconds, `priority` that plus what waits on it (the parts that need it).
+ */
+type Job = { kind: "part"; plan: number; part: string; cost: number; priority: number } | {
   kind: "run";
   plan: number;
   cost: number;
+  priority: number;
 };
 
 /**
- * Run the plans' jobs on `n` workers, or in this thread with n = 0: every part of every run
- * (longest first), and each run as soon as its parts are done, its parts' outputs handed to it.
- * Results in plan order.
+ * Run the plans' jobs on `n` workers, or in this thread with n = 0: every part of every run (longest
+ * first; a part that others need counts their cost too), a part as soon as the parts it needs are
+ * done (their outputs handed to it), and each run as soon as all its parts are done, their outputs
+ * handed to it. A failed part fails the parts that need it, and its run. Results in plan order.
  */
 export async function runPlans(
   plans: Plan[],
@@ -123,41 +129,65 @@ export async function runPlans(
   cost: (key: string) => number,
 ): Promise<RunSummary[]> {
   const partsOf = plans.map((p) => p.parts);
+  const graphs = plans.map((p) => partGraph(runKey(p), p.parts, p.needs));
   const results: RunSummary[] = new Array(plans.length);
   const outputs = plans.map(() => ({} as Record<string, PartOutput>));
   const seconds = plans.map(() => ({} as Record<string, number>));
   const phases = plans.map(() => ({} as Record<string, Record<string, number>>));
   const failures = plans.map(() => [] as string[]);
   const waiting = partsOf.map((parts) => parts.length);
+  const unmet = graphs.map((g) =>
+    Object.fromEntries(g.order.map((part) => [part, g.needs[part].length]))
+  );
+  const settled = plans.map(() => new Set<string>());
+  const partJob = (i: number, part: string): Job => {
+    const share = cost(runKey(plans[i])) / partsOf[i].length;
+    const priority = share * (1 + descendants(graphs[i], part).size);
+    return { kind: "part", plan: i, part, cost: share, priority };
+  };
   const ready: Job[] = [];
   plans.forEach((p, i) => {
-    const c = cost(runKey(p));
-    if (partsOf[i].length === 0) ready.push({ kind: "run", plan: i, cost: c });
-    for (const part of partsOf[i]) {
-      ready.push({ kind: "part", plan: i, part, cost: c / partsOf[i].length });
+    if (partsOf[i].length === 0) {
+      const c = cost(runKey(p));
+      ready.push({ kind: "run", plan: i, cost: c, priority: c });
     }
+    for (const part of partsOf[i]) if (unmet[i][part] === 0) ready.push(partJob(i, part));
   });
-  // Longest first; a run whose parts are done goes to the front (it writes the folder).
-  ready.sort((a, b) => b.cost - a.cost || a.plan - b.plan);
+  // Longest first; a run whose parts are done goes to the front (it writes the folder), and so
+  // does a part whose needs are done (it continues a run that started).
+  ready.sort((a, b) => b.priority - a.priority || a.plan - b.plan);
   const golden = (i: number) => goldens.get(plans[i].goldenFile) ?? null;
+  const needsOf = (i: number, part: string) =>
+    Object.fromEntries(graphs[i].needs[part].map((n) => [n, outputs[i][n]]));
   const partDone = (i: number, part: string, r: PartResult) => {
+    if (settled[i].has(part)) return;
+    settled[i].add(part);
     seconds[i][part] = r.wallSeconds;
     if (r.ok) {
       outputs[i][part] = r.output;
       phases[i][part] = r.phases;
-    } else failures[i].push(`part ${part}: ${r.error}`);
+      for (const d of graphs[i].dependents[part]) {
+        if (--unmet[i][d] === 0 && !settled[i].has(d)) ready.unshift(partJob(i, d));
+      }
+    } else {
+      failures[i].push(`part ${part}: ${r.error}`);
+      for (const d of graphs[i].dependents[part]) {
+        partDone(i, d, { ok: false, error: `needs part ${part}, which failed`, wallSeconds: 0 });
+      }
+    }
     if (--waiting[i] > 0) return;
     if (failures[i].length) {
       const total = Object.values(seconds[i]).reduce((a, b) => a + b, 0);
       results[i] = failedSummary(plans[i], plans[i].exp.title, failures[i].join("; "), total);
-    } else ready.unshift({ kind: "run", plan: i, cost: 0 });
+    } else ready.unshift({ kind: "run", plan: i, cost: 0, priority: 0 });
   };
 
   if (workers.count === 0 || !workers.module || plans.length === 0) {
     for (let job = ready.shift(); job; job = ready.shift()) {
       const p = plans[job.plan];
-      if (job.kind === "part") partDone(job.plan, job.part, await runPartJob(p, job.part, o));
-      else {
+      if (job.kind === "part") {
+        partDone(job.plan, job.part, await runPartJob(p, job.part, o, needsOf(job.plan, job.part)));
+      } else {
         results[job.plan] = await runRunJob(
           p,
           o,
@@ -171,10 +201,14 @@ export async function runPlans(
     }
     return results;
   }
-  const n = Math.min(workers.count, ready.length);
+  const n = Math.min(workers.count, countJobs(partsOf));
   // On a terminal the coordinator draws every running job (board.ts); the workers post events.
   const board = o.progress === "bar"
-    ? new Board(ready.reduce((a, j) => a + j.cost, 0) + plans.length, countJobs(partsOf), n)
+    ? new Board(
+      plans.reduce((a, p) => a + cost(runKey(p)), 0) + plans.length,
+      countJobs(partsOf),
+      n,
+    )
     : undefined;
   const options: WorkerOptions = { ...o, progress: board ? "events" : o.progress };
   const labelOf = (job: Job) =>
@@ -201,7 +235,7 @@ export async function runPlans(
         resolve(true);
       };
       const message: JobMessage = job.kind === "part"
-        ? { kind: "part", plan, part: job.part, options }
+        ? { kind: "part", plan, part: job.part, options, parts: needsOf(job.plan, job.part) }
         : {
           kind: "run",
           plan,

@@ -34,7 +34,7 @@ export function serve(all: AnyExperiment[]): void {
     if (!exp) throw new Error(`worker: unknown experiment ${m.plan.name}`);
     const plan = { ...m.plan, exp };
     self.postMessage(
-      m.kind === "part" ? await runPartJob(plan, m.part, m.options) : await runRunJob(
+      m.kind === "part" ? await runPartJob(plan, m.part, m.options, m.parts) : await runRunJob(
         plan,
         m.options,
         m.commit,

@@ -1,0 +1,133 @@
+/**
+ * A run's parts as a graph: parts that need other parts run after them and read their outputs; a
+ * bad graph is refused when planned; a failed part fails what needs it; the critical path follows
+ * the chains of needs.
+ */
+import assert from "node:assert/strict";
+import { descendants, partGraph, partSpan } from "../core/harness/parts.ts";
+import type { Experiment, RunContext } from "../core/harness/experiment.ts";
+import { plan, runKey } from "../core/harness/plan.ts";
+import { runPlans } from "../core/harness/runner.ts";
+import { workSpread } from "../core/harness/finalize.ts";
+import { rules } from "../core/spec/rules.ts";
+
+Deno.test("part graph: every part after the parts it needs, the declared order otherwise", () => {
+  const g = partGraph("x", ["em", "pc", "train", "exact"], { em: ["train"], pc: ["train"] });
+  assert.deepEqual(g.order, ["train", "em", "pc", "exact"]);
+  assert.deepEqual(g.dependents.train, ["em", "pc"]);
+  assert.deepEqual([...descendants(g, "train")].sort(), ["em", "pc"]);
+  const chain = partGraph("x", ["c", "b", "a"], { c: ["b"], b: ["a"] });
+  assert.deepEqual(chain.order, ["a", "b", "c"]);
+  assert.deepEqual([...descendants(chain, "a")].sort(), ["b", "c"]);
+  assert.deepEqual(partGraph("x", ["a", "b"]).order, ["a", "b"], "no needs: as declared");
+});
+
+Deno.test("part graph: unknown needs, duplicates and circles are refused naming the run and part", () => {
+  assert.throws(
+    () => partGraph("run1", ["a", "b"], { a: ["z"] }),
+    /run1: part "a" needs "z".*\(a, b\)/,
+  );
+  assert.throws(() => partGraph("run1", ["a", "b"], { q: ["a"] }), /run1: needs are given for "q"/);
+  assert.throws(() => partGraph("run1", ["a", "a"]), /run1: part "a" is declared twice/);
+  assert.throws(
+    () => partGraph("run1", ["a", "b", "c"], { a: ["c"], c: ["b"], b: ["a"] }),
+    /run1: parts need each other in a circle \(a -> c -> b -> a\)/,
+  );
+  assert.throws(() => partGraph("run1", ["a"], { a: ["a"] }), /circle \(a -> a\)/);
+});
+
+Deno.test("part span: the longest chain of needs, each part after the last it needs", () => {
+  const g = partGraph("x", ["train", "em", "pc", "exact"], { em: ["train"], pc: ["train"] });
+  assert.equal(partSpan(g, { train: 10, em: 4, pc: 6, exact: 12 }), 16);
+  assert.equal(partSpan(g, { train: 10, em: 4, pc: 6, exact: 17 }), 17);
+  const spread = workSpread([{
+    name: "x",
+    title: "x",
+    runId: "",
+    folder: "x",
+    profile: "quick",
+    seed: 0,
+    configHash: "",
+    wallSeconds: 33,
+    partSeconds: { train: 10, em: 4, pc: 6, exact: 12 },
+    assemblySeconds: 1,
+    partNeeds: { em: ["train"], pc: ["train"] },
+    metrics: {},
+    headline: [],
+    verdict: "ok",
+    failing: [],
+    samplesSha256: null,
+  }]);
+  assert.equal(spread.criticalPath.seconds, 17, "train + pc + assembly");
+  assert.equal(spread.longestJob.seconds, 12);
+});
+
+interface ToyConfig {
+  fail: string;
+}
+
+/** A toy run: "a" and "c" need nothing, "b" needs "a", "d" needs "b" and "c". */
+function toy(): { exp: Experiment<ToyConfig>; calls: string[] } {
+  const calls: string[] = [];
+  const exp: Experiment<ToyConfig> = {
+    name: "toy-parts",
+    title: "toy",
+    description: "parts with needs",
+    seed: 0,
+    profiles: { full: { fail: "" }, quick: { fail: "" } },
+    schema: { fail: rules.oneOf("", "a", "b", "c", "d") },
+    metrics: { total: { description: "sum of the parts' values", gate: { exact: "float64" } } },
+    parts: () => ["d", "b", "c", "a"],
+    partNeeds: () => ({ b: ["a"], d: ["b", "c"] }),
+    runPart(ctx: RunContext<ToyConfig>, part: string) {
+      calls.push(`${part}<-${Object.keys(ctx.parts ?? {}).sort().join(",")}`);
+      if (ctx.config.fail === part) return Promise.reject(new Error(`part ${part} broke`));
+      const own = { a: 1, b: 10, c: 100, d: 1000 }[part]!;
+      const got = Object.values(ctx.parts ?? {}).reduce((s, o) => s + (o.value as number), 0);
+      return Promise.resolve({ value: own + got });
+    },
+    run(ctx) {
+      const total = Object.values(ctx.parts!).reduce((s, o) => s + (o.value as number), 0);
+      return Promise.resolve({ metrics: { total }, files: [], charts: [] });
+    },
+  };
+  return { exp, calls };
+}
+
+Deno.test("scheduler: a part runs after the parts it needs and reads their outputs; a failure fails what needs it", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "scorelab_parts_" });
+  try {
+    for (const fail of ["", "b"]) {
+      const { exp, calls } = toy();
+      const plans = await plan(outDir, [exp], "quick");
+      if (fail) (plans[0].config as ToyConfig).fail = fail;
+      assert.deepEqual(
+        plans[0].parts,
+        ["a", "b", "c", "d"],
+        "planned in an order that respects needs",
+      );
+      const [s] = await runPlans(
+        plans,
+        { outDir, root: outDir, progress: "silent" },
+        new Map(),
+        null,
+        { count: 0 },
+        () => 1,
+      );
+      if (!fail) {
+        assert.deepEqual(calls, ["a<-", "b<-a", "c<-", "d<-b,c"]);
+        // a = 1, b = 10 + a, c = 100, d = 1000 + b + c: the run sums all four.
+        assert.equal(s.metrics.total, 1 + 11 + 100 + 1111);
+        assert.deepEqual(s.partNeeds, { a: [], b: ["a"], c: [], d: ["b", "c"] });
+        assert.equal(runKey(s), "toy-parts");
+      } else {
+        assert.deepEqual(calls, ["a<-", "b<-a", "c<-"], "d never runs: it needs b");
+        assert.equal(s.verdict, "failed");
+        assert.match(s.error!, /part b: part b broke/);
+        assert.match(s.error!, /part d: needs part b, which failed/);
+      }
+    }
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
