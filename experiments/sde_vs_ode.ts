@@ -3,30 +3,34 @@
  * the reverse SDE, predictor-corrector, DDIM and the PF-ODE (Euler, Heun, RK4, Dormand-Prince) at
  * several NFE, beside the exact score (discretisation vs learning error); test NLL vs the entropy.
  */
-import * as tf from "@tensorflow/tfjs";
 import type { Experiment } from "../core/harness/experiment.ts";
 import { rules } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
-import { mixtureEntropy, MixtureOracle } from "../core/data/mixtures.ts";
-import { type ScoreFn, scoreFromEpsNetworkAtTime, scoreFromMixtureAtTime } from "../core/models.ts";
+import { mixtureEntropy } from "../core/data/mixtures.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
 import { trainingFitsData } from "../core/recipes/train.ts";
 import {
+  type SavedSdeNet,
   SDE_TRAIN,
   type SdeTrainConfig,
   testNll,
   TIME_NET,
   type TimeNetConfig,
-  trainSdeNet,
+  trainSavedSdeNet,
   VP_SDE,
   type VpSdeConfig,
+  withSdeScores,
 } from "../core/recipes/sde.ts";
 import {
+  joinSweeps,
   samplerSweep,
   sampleSde,
   SDE_SAMPLERS,
+  type SdeSamplerName,
   SWEEP,
+  SWEEP_METRICS,
   type SweepConfig,
+  type SweepResult,
 } from "../core/recipes/sde_samplers.ts";
 import { QUALITY, QUALITY_METRICS } from "../core/recipes/quality.ts";
 import {
@@ -101,27 +105,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
   checks,
   metrics: {
     ...QUALITY_METRICS,
-    "mmd2_*": {
-      description: "MMD² of the learned model's samples per sampler at the headline NFE",
-      better: "lower",
-    },
-    "modes_*": {
-      description: "modes covered by the learned model per sampler at the headline NFE",
-      better: "higher",
-    },
-    "nonFinite_*": {
-      description: "samples with a non-finite coordinate per sampler at the headline NFE",
-      better: "lower",
-    },
-    "oracleNonFinite_*": { description: "the same with the exact score", better: "lower" },
-    "oracleMmd2_*": {
-      description: "MMD² of the exact score's samples per sampler at the headline NFE",
-      better: "lower",
-    },
-    "oracleModes_*": {
-      description: "modes covered with the exact score per sampler at the headline NFE",
-      better: "higher",
-    },
+    ...SWEEP_METRICS,
     nll: {
       description:
         "the model's mean NLL of test points by the PF-ODE (adaptive, exact divergence, from t = 1e-5)",
@@ -138,21 +122,35 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
     ...SDE_CHECK_METRICS,
   },
 
+  parts: (c) => ["train", ...c.sweep.samplers],
+  partNeeds: (c) => Object.fromEntries(c.sweep.samplers.map((s) => [s, ["train"]])),
+
+  async runPart(env, part) {
+    const c = env.config;
+    const data = loadData(c.data, env.streams);
+    if (part === "train") return { ...await trainSavedSdeNet(env, data.x, c) };
+    const judge = new QualityJudge(data.dataset, c.quality);
+    const mixture = data.dataset.mixture!;
+    const sweep = { ...c.sweep, samplers: [part as SdeSamplerName] };
+    const saved = env.parts!.train as unknown as SavedSdeNet;
+    return {
+      ...await withSdeScores(
+        c,
+        saved,
+        mixture,
+        (m, scores) => samplerSweep(env, m.sde, scores, judge, mixture, sweep),
+      ),
+    };
+  },
+
   async run(env) {
     const c = env.config, sw = c.sweep;
     const data = loadData(c.data, env.streams);
     const mixture = data.dataset.mixture!;
-    const model = await trainSdeNet(env, data.x, c);
-    const oracle = new MixtureOracle(mixture);
     const judge = new QualityJudge(data.dataset, c.quality);
-    const w = model.net.params.fused();
-    try {
-      const learned = scoreFromEpsNetworkAtTime(model.net, w, model.sde);
-      const scores: [string, ScoreFn][] = [
-        ["learned", learned],
-        ["exact", scoreFromMixtureAtTime(oracle, model.sde)],
-      ];
-      const sweep = await samplerSweep(env, model.sde, scores, judge, mixture, sw);
+    const sweep = joinSweeps(sw.samplers.map((s) => env.parts![s] as unknown as SweepResult), sw);
+    const saved = env.parts!.train as unknown as SavedSdeNet;
+    return await withSdeScores(c, saved, mixture, async (model, [[, learned]]) => {
       // The main sample set: the learned model, reverse SDE at the largest NFE.
       const last = sw.nfes[sw.nfes.length - 1];
       const main = sweep.samples.find((s) => s.sampler === "em" && s.budget === last)?.x ??
@@ -171,15 +169,10 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
           ...quality,
           nll: nll.nll,
           entropy: entropy.entropy,
-          finalLoss: model.finalLoss,
+          finalLoss: saved.finalLoss,
           ...sdeSamplerChecks(env, model.sde, Math.max(1, Math.floor(sw.headlineNfe / 2)), sw.tEnd),
         },
-        details: {
-          sweep: sweep.rows,
-          perMode,
-          nllNfe: nll.nfe,
-          entropyStdError: entropy.stdError,
-        },
+        details: { sweep: sweep.rows, perMode, nllNfe: nll.nfe, entropyStdError: entropy.stdError },
         timings: { samplingSeconds: sweep.timeRows },
         files: [
           { name: "samples.csv", content: samplesCsv(main) },
@@ -191,10 +184,6 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
         probe: judge.probe(main),
         ...sdeVsOdePage(c, { sweep, nll, entropy, reference: judge.reference }),
       };
-    } finally {
-      tf.dispose(w);
-      model.dispose();
-      oracle.dispose();
-    }
+    });
   },
 };

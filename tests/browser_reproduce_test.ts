@@ -50,7 +50,8 @@ function serve(dir: string): { server: Deno.HttpServer; origin: string } {
 
 Deno.test("the worker's code path (a run in this thread) gives the bytes the harness wrote", async () => {
   await initBackend();
-  for (const name of ["ring-demo", "ncsn-three-clusters"]) {
+  // sde-vs-ode: parts that need a part (its samplers need its training).
+  for (const name of ["ring-demo", "ncsn-three-clusters", "sde-vs-ode"]) {
     const exp = EXPERIMENTS.find((e) => e.name === name)!;
     const r = await runInThread(exp, "quick", exp.seed, SILENT_PROGRESS);
     const g = await readGolden(

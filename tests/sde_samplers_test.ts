@@ -3,7 +3,17 @@ import { DATASETS } from "../core/data/datasets.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { scoreFromMixtureAtTime } from "../core/models.ts";
 import { vpSde } from "../core/noise/sde.ts";
-import { sampleSde } from "../core/recipes/sde_samplers.ts";
+import * as tf from "@tensorflow/tfjs";
+import {
+  joinSweeps,
+  samplerSweep,
+  sampleSde,
+  type SweepConfig,
+  type SweepResult,
+} from "../core/recipes/sde_samplers.ts";
+import type { ScoreFn } from "../core/models.ts";
+import { createProgress } from "../core/harness/progress.ts";
+import { NO_CHECKPOINTS } from "../core/runtime/checkpoints.ts";
 import { QualityJudge } from "../core/metrics/quality.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend, noLeak } from "./helpers.ts";
@@ -72,5 +82,45 @@ Deno.test("SDE samples do not depend on the batch (fixed-step samplers, per-samp
     const part = sampleSde(name, sde, score, new Streams(2).perSample("s", 20, 17), o).x;
     assert.deepEqual(part, whole.subarray(40, 74), name);
   }
+  oracle.dispose();
+});
+
+Deno.test("a sweep split by sampler (one part each) and joined is the sweep in one piece", async () => {
+  await backend();
+  const sde = vpSde();
+  const mixture = DATASETS.ring8.mixture!;
+  const oracle = new MixtureOracle(mixture);
+  const exact = scoreFromMixtureAtTime(oracle, sde);
+  // A second score that differs (a scaled exact score), so the join must keep the two apart.
+  const damped: ScoreFn = (x, t) => tf.tidy(() => tf.mul(0.9, exact(x, t)) as tf.Tensor2D);
+  const scores: [string, ScoreFn][] = [["learned", damped], ["exact", exact]];
+  const c: SweepConfig = {
+    samplers: ["em", "ddim", "heun", "adaptive"],
+    nfes: [8, 16],
+    tolerances: [1e-1, 1e-2],
+    samples: 60,
+    headlineNfe: 16,
+    tEnd: 1e-3,
+  };
+  const env = () => ({
+    streams: new Streams(3),
+    progress: createProgress("x", "silent"),
+    checkpoints: NO_CHECKPOINTS,
+  });
+  const j = judge();
+  const whole = await samplerSweep(env(), sde, scores, j, mixture, c);
+  const parts = [];
+  for (const s of [...c.samplers].reverse()) {
+    parts.push(await samplerSweep(env(), sde, scores, j, mixture, { ...c, samplers: [s] }));
+  }
+  const joined = joinSweeps(parts, c);
+  const strip = (r: SweepResult) => ({
+    ...r,
+    timeRows: r.timeRows.map(({ seconds: _, ...k }) => k),
+  });
+  assert.deepEqual(strip(joined), strip(whole));
+  assert.deepEqual(Object.keys(joined.metrics), Object.keys(whole.metrics), "same metric order");
+  assert.ok(whole.metrics.mmd2_em !== whole.metrics.oracleMmd2_em, "the two scores differ");
+  assert.equal(whole.rows.length, 2 * 4 * 2);
   oracle.dispose();
 });

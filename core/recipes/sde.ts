@@ -2,7 +2,7 @@
  * The score-SDE recipe (seed 000 exercise 3, Song et al. 2021): the SDE, model and train sections,
  * and training a time-conditional epsilon network for an SDE by continuous-time DSM.
  */
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import type { Network } from "../nn/network.ts";
 import type { Sde } from "../noise/sde.ts";
 import { continuousDsmRegression, drawTimes } from "../objectives/continuous_dsm.ts";
@@ -19,7 +19,8 @@ import { rules, unless } from "../spec/rules.ts";
 import type { Section } from "../spec/section.ts";
 import { blockMeans } from "../metrics/statistics.ts";
 import type { Dataset } from "../data/dataset.ts";
-import type { ScoreFn } from "../models.ts";
+import { type ScoreFn, scoreFromEpsNetworkAtTime, scoreFromMixtureAtTime } from "../models.ts";
+import { type GaussianMixture, MixtureOracle } from "../data/mixtures.ts";
 import { nll } from "../likelihood.ts";
 import { epochBatching, EPOCHS, type EpochsConfig } from "./train.ts";
 
@@ -116,6 +117,76 @@ export async function trainSdeNet(
   } catch (e) {
     net.dispose();
     throw e;
+  }
+}
+
+/** A trained SDE network as plain data: what a training part hands to the parts that sample. */
+export interface SavedSdeNet {
+  weights: Float32Array;
+  lossByEpoch: number[];
+  finalLoss: number;
+}
+
+/** {@link SdeNet} as plain data (a copy of its weights). */
+export function saveSdeNet(m: SdeNet): SavedSdeNet {
+  return {
+    weights: m.net.params.read().slice(),
+    lossByEpoch: m.lossByEpoch,
+    finalLoss: m.finalLoss,
+  };
+}
+
+/** The network `saved` holds, for the config it was trained with: the same bits as the trained one. */
+export function loadSdeNet(
+  c: { sde: VpSdeConfig; model: TimeNetConfig },
+  saved: SavedSdeNet,
+): SdeNet {
+  const net = new Net(timeConditionalMlp(c.model), saved.weights);
+  return {
+    net,
+    sde: vpSde(c.sde.betaMin, c.sde.betaMax),
+    lossByEpoch: saved.lossByEpoch,
+    finalLoss: saved.finalLoss,
+    dispose: () => net.dispose(),
+  };
+}
+
+/** {@link trainSdeNet}, kept as plain data only (the training part of a run). */
+export async function trainSavedSdeNet(
+  env: RunEnv,
+  x: Float32Array,
+  c: { sde: VpSdeConfig; model: TimeNetConfig; train: SdeTrainConfig },
+): Promise<SavedSdeNet> {
+  const m = await trainSdeNet(env, x, c);
+  try {
+    return saveSdeNet(m);
+  } finally {
+    m.dispose();
+  }
+}
+
+/**
+ * `body` given the saved network and the two scores a sweep compares, learned and exact (the
+ * mixture's noised score at the same SDE times); all of it disposed after.
+ */
+export async function withSdeScores<T>(
+  c: { sde: VpSdeConfig; model: TimeNetConfig },
+  saved: SavedSdeNet,
+  mixture: GaussianMixture,
+  body: (model: SdeNet, scores: [string, ScoreFn][]) => Promise<T>,
+): Promise<T> {
+  const model = loadSdeNet(c, saved);
+  const oracle = new MixtureOracle(mixture);
+  const w = model.net.params.fused();
+  try {
+    return await body(model, [
+      ["learned", scoreFromEpsNetworkAtTime(model.net, w, model.sde)],
+      ["exact", scoreFromMixtureAtTime(oracle, model.sde)],
+    ]);
+  } finally {
+    tf.dispose(w);
+    model.dispose();
+    oracle.dispose();
   }
 }
 

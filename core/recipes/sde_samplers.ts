@@ -20,6 +20,7 @@ import type { QualityJudge } from "../metrics/quality.ts";
 import type { RunEnv } from "../runtime/env.ts";
 import { rules, unless } from "../spec/rules.ts";
 import type { Section } from "../spec/section.ts";
+import type { MetricSpec } from "../spec/metrics.ts";
 
 /** The samplers of the SDE sweep. */
 export type SdeSamplerName = "em" | "pc" | "ddim" | "euler" | "heun" | "rk4" | "adaptive";
@@ -135,6 +136,31 @@ export const SWEEP: Section<SweepConfig> = {
   ],
 };
 
+/** The specs of {@link SweepResult.metrics}: per sampler at the headline NFE, both scores. */
+export const SWEEP_METRICS: Record<string, MetricSpec> = {
+  "mmd2_*": {
+    description: "MMD² of the learned model's samples per sampler at the headline NFE",
+    better: "lower",
+  },
+  "modes_*": {
+    description: "modes covered by the learned model per sampler at the headline NFE",
+    better: "higher",
+  },
+  "nonFinite_*": {
+    description: "samples with a non-finite coordinate per sampler at the headline NFE",
+    better: "lower",
+  },
+  "oracleNonFinite_*": { description: "the same with the exact score", better: "lower" },
+  "oracleMmd2_*": {
+    description: "MMD² of the exact score's samples per sampler at the headline NFE",
+    better: "lower",
+  },
+  "oracleModes_*": {
+    description: "modes covered with the exact score per sampler at the headline NFE",
+    better: "higher",
+  },
+};
+
 /** One sampler at one budget with one score. */
 export interface SweepRow {
   model: string;
@@ -205,18 +231,44 @@ export async function samplerSweep(
         });
         out.timeRows.push({ model, sampler: name, nfe: r.nfe, seconds });
         if (index === 0) out.samples.push({ sampler: name, nfe: r.nfe, budget: nfe, x: r.x });
-        if (nfe === c.headlineNfe) {
-          const oracle = index > 0;
-          out.metrics[oracle ? `oracleNonFinite_${name}` : `nonFinite_${name}`] = bad;
-          if (mmd !== null) {
-            out.metrics[oracle ? `oracleMmd2_${name}` : `mmd2_${name}`] = mmd;
-            out.metrics[oracle ? `oracleModes_${name}` : `modes_${name}`] = modes;
-          }
-        }
         await phase.tick();
       }
     }
   }
   phase.done();
+  out.metrics = headlineMetrics(out.rows, scores[0][0], c.headlineNfe);
   return out;
+}
+
+/** The headline metrics of a sweep's rows (see {@link SweepResult.metrics}); `first` names the first score. */
+function headlineMetrics(rows: SweepRow[], first: string, headlineNfe: number) {
+  const metrics: Record<string, number> = {};
+  for (const r of rows) {
+    if (r.budget !== headlineNfe) continue;
+    const oracle = r.model !== first, name = r.sampler;
+    metrics[oracle ? `oracleNonFinite_${name}` : `nonFinite_${name}`] = r.nonFinite;
+    if (r.mmd2 !== null) {
+      metrics[oracle ? `oracleMmd2_${name}` : `mmd2_${name}`] = r.mmd2;
+      metrics[oracle ? `oracleModes_${name}` : `modes_${name}`] = r.modes;
+    }
+  }
+  return metrics;
+}
+
+/**
+ * Sweeps of some samplers each, with the same scores (the parts of one sweep, say one sampler per
+ * worker), joined into what one {@link samplerSweep} of `c.samplers` returns: the same rows,
+ * samples and metrics in the same order.
+ */
+export function joinSweeps(parts: SweepResult[], c: SweepConfig): SweepResult {
+  const models = [...new Set(parts.flatMap((p) => p.rows.map((r) => r.model)))];
+  const inOrder = <T extends { sampler: SdeSamplerName }>(pick: (p: SweepResult) => T[]) =>
+    c.samplers.flatMap((s) => parts.flatMap((p) => pick(p).filter((r) => r.sampler === s)));
+  const rows = models.flatMap((m) => inOrder((p) => p.rows.filter((r) => r.model === m)));
+  return {
+    rows,
+    timeRows: models.flatMap((m) => inOrder((p) => p.timeRows.filter((r) => r.model === m))),
+    samples: inOrder((p) => p.samples),
+    metrics: models.length ? headlineMetrics(rows, models[0], c.headlineNfe) : {},
+  };
 }
