@@ -3,7 +3,7 @@
  * (2020), "Improved techniques for training score-based generative models", that fix the cluster
  * weights `ncsn-three-clusters` gets wrong. Each technique is a config field.
  */
-import type { Experiment } from "../core/harness/experiment.ts";
+import type { Experiment, RunContext } from "../core/harness/experiment.ts";
 import { rules, unless } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { geometricSigmas } from "../core/noise/schedules.ts";
@@ -89,6 +89,25 @@ const { schema, checks } = assemble<NcsnImprovedConfig>({
   },
 });
 
+const BLOCKS = ["sample-1", "sample-2", "sample-3"];
+
+/** The run's data, noise levels, training draw and sampler options (the same in every part). */
+function setup(env: RunContext<NcsnImprovedConfig>) {
+  const c = env.config, n = c.noise;
+  const data = loadData(c.data, env.streams);
+  const sigmaMax = n.sigmaMaxFromData ? maxPairwiseDistance(data.x) : n.sigmaMax;
+  const sigmas = geometricSigmas(sigmaMax, n.sigmaMin, n.levels);
+  return {
+    data,
+    sigmaMax,
+    sigmas,
+    draw: c.train.sigmas === "levels"
+      ? { kind: "list" as const, sigmas }
+      : { kind: "logUniform" as const, min: n.sigmaMin, max: sigmaMax },
+    sampler: { ...c.sample, dim: 2, rule: { kind: "ratio" as const, alpha: c.sample.alpha } },
+  };
+}
+
 /** The experiment `ncsn-three-clusters-improved`. */
 export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
   name: "ncsn-three-clusters-improved",
@@ -118,29 +137,31 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
     },
   },
 
-  async run(env) {
-    const c = env.config, n = c.noise;
-    const data = loadData(c.data, env.streams);
-    const sigmaMax = n.sigmaMaxFromData ? maxPairwiseDistance(data.x) : n.sigmaMax;
-    const sigmas = geometricSigmas(sigmaMax, n.sigmaMin, n.levels);
-    const model = await ncsn.trainNcsnNet(
-      env,
-      data.x,
-      c,
-      c.train.sigmas === "levels"
-        ? { kind: "list", sigmas }
-        : { kind: "logUniform", min: n.sigmaMin, max: sigmaMax },
-      c.train.ema,
-    );
+  // The training, then the learned score's samples in three blocks of rows, each a part of its own.
+  parts: () => ["train", ...BLOCKS],
+  partNeeds: () => Object.fromEntries(BLOCKS.map((b) => [b, ["train"]])),
+
+  async runPart(env, part) {
+    const s = setup(env);
+    if (part === "train") {
+      const c = env.config;
+      return { ...await ncsn.trainSavedNcsnNet(env, s.data.x, c, s.draw, c.train.ema) };
+    }
+    const model = ncsn.loadNcsnNet(env.config, env.parts!.train as unknown as ncsn.SavedNcsnNet);
     try {
-      const run = await ncsn.annealedLearnedVsExact(env, model, data.dataset.mixture!, sigmas, {
-        samples: c.sample.samples,
-        dim: 2,
-        stepsPerLevel: c.sample.stepsPerLevel,
-        rule: { kind: "ratio", alpha: c.sample.alpha },
-        form: c.sample.form,
-        denoise: c.sample.denoise,
-      }, { max: sigmaMax, min: n.sigmaMin });
+      return { x: ncsn.annealedBlock(env, model, s.sigmas, s.sampler, BLOCKS.indexOf(part), 3) };
+    } finally {
+      model.dispose();
+    }
+  },
+
+  async run(env) {
+    const c = env.config, s = setup(env), { data, sigmaMax, sigmas, sampler } = s;
+    const model = ncsn.loadNcsnNet(c, env.parts!.train as unknown as ncsn.SavedNcsnNet);
+    const blocks = BLOCKS.map((b) => (env.parts![b] as { x: Float32Array }).x);
+    try {
+      const m = data.dataset.mixture!, span = { max: sigmaMax, min: c.noise.sigmaMin };
+      const run = await ncsn.annealedLearnedVsExact(env, model, m, sigmas, sampler, span, blocks);
       const { ours, theirs, metrics, details } = ncsn.comparisonFigures(
         data.dataset,
         c.quality,

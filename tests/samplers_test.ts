@@ -225,3 +225,60 @@ Deno.test("DDIM with eta = 1 on the whole chain is the DDPM sampler with the pos
     oracle.dispose();
   }
 });
+
+import { annealedBlock, loadNcsnNet, type SavedNcsnNet } from "../core/recipes/ncsn.ts";
+import { Network } from "../core/nn/network.ts";
+import { noiseConditionalMlp } from "../core/nn/architectures.ts";
+import { createProgress } from "../core/harness/progress.ts";
+import { NO_CHECKPOINTS } from "../core/runtime/checkpoints.ts";
+
+Deno.test("annealed samples of a network in blocks of rows (one part each) are the rows sampled at once", async () => {
+  await backend();
+  const init = new Network(noiseConditionalMlp([16, 16]), new Streams(4).get("init"));
+  const saved: SavedNcsnNet = {
+    weights: init.params.read().slice(),
+    losses: new Float32Array(0),
+    finalLoss: 0,
+  };
+  init.dispose();
+  const model = loadNcsnNet({ model: { hidden: [16, 16] } }, saved);
+  const env = {
+    streams: new Streams(9),
+    progress: createProgress("x", "silent"),
+    checkpoints: NO_CHECKPOINTS,
+  };
+  const o = {
+    samples: 37,
+    dim: 2,
+    stepsPerLevel: 3,
+    rule: { kind: "ratio" as const, alpha: 0.05 },
+    form: "half" as const,
+    denoise: true,
+  };
+  const sigmas = geometricSigmas(3, 0.1, 4);
+  const whole = await noLeak(() => Promise.resolve(annealedBlock(env, model, sigmas, o, 0, 1)));
+  for (const blocks of [2, 3, 5]) {
+    const parts = Array.from(
+      { length: blocks },
+      (_, b) => annealedBlock(env, model, sigmas, o, b, blocks),
+    );
+    assert.equal(
+      parts.reduce((a, p) => a + p.length, 0),
+      whole.length,
+      `${blocks} blocks: every row once`,
+    );
+    const joined = new Float32Array(whole.length);
+    let at = 0;
+    for (const p of parts) {
+      joined.set(p, at);
+      at += p.length;
+    }
+    assert.deepEqual(joined, whole, `${blocks} blocks: the same bits`);
+  }
+  assert.ok(
+    whole.some((v, i) =>
+      v !== annealedBlock({ ...env, streams: new Streams(10) }, model, sigmas, o, 0, 1)[i]
+    ),
+  );
+  model.dispose();
+});

@@ -73,10 +73,13 @@ export function trainNcsn(o: TrainNcsnOptions): Promise<Trained> {
 export interface SampleAnnealedOptions extends Omit<AnnealedLangevinOptions, "keep"> {
   samples: number;
   dim: number;
+  /** Index of the first sample (0): a block of rows gives those rows of the whole run's samples. */
+  start?: number;
 }
 
 /**
- * Annealed Langevin from N(0, sigma_1^2 I) (seed 000's start), per-sample streams named `name`.
+ * Annealed Langevin from N(0, sigma_1^2 I) (seed 000's start), per-sample streams named `name`,
+ * for samples `start .. start + samples - 1`.
  */
 export function sampleAnnealed(
   score: ScoreFn,
@@ -85,11 +88,15 @@ export function sampleAnnealed(
   name: string,
   o: SampleAnnealedOptions,
 ): SamplerResult {
+  const start = o.start ?? 0;
   const x0 = tf.tidy(() =>
-    tf.mul(sigmas[0], streams.perSample(`${name}/start`, 0, o.samples).normal(o.dim)) as tf.Tensor2D
+    tf.mul(
+      sigmas[0],
+      streams.perSample(`${name}/start`, start, o.samples).normal(o.dim),
+    ) as tf.Tensor2D
   );
   try {
-    return annealedLangevin(score, x0, sigmas, streams.perSample(name, 0, o.samples), o);
+    return annealedLangevin(score, x0, sigmas, streams.perSample(name, start, o.samples), o);
   } finally {
     x0.dispose();
   }
@@ -163,6 +170,78 @@ export async function trainNcsnNet(
   }
 }
 
+/** A trained noise-conditional network as plain data: what a training part hands to the others. */
+export interface SavedNcsnNet {
+  weights: Float32Array;
+  losses: Float32Array;
+  finalLoss: number;
+}
+
+/** {@link trainNcsnNet}, kept as plain data only (the training part of a run). */
+export async function trainSavedNcsnNet(
+  ...args: Parameters<typeof trainNcsnNet>
+): Promise<SavedNcsnNet> {
+  const m = await trainNcsnNet(...args);
+  try {
+    return { weights: m.net.params.read().slice(), losses: m.losses, finalLoss: m.finalLoss };
+  } finally {
+    m.dispose();
+  }
+}
+
+/** The network `saved` holds, for the model section it was trained with: the trained bits. */
+export function loadNcsnNet(c: { model: ScoreNetConfig }, saved: SavedNcsnNet): NcsnNet {
+  const net = new Net(noiseConditionalMlp(c.model.hidden), saved.weights);
+  return { net, losses: saved.losses, finalLoss: saved.finalLoss, dispose: () => net.dispose() };
+}
+
+/**
+ * Rows `block` of `blocks` (near-equal blocks, in order) of the learned score's annealed samples
+ * of {@link annealedLearnedVsExact}: the same rows as sampling all at once (per-sample noise, and
+ * a network's rows do not depend on the batch), so a run can spread its sampling over parts.
+ */
+export function annealedBlock(
+  env: RunEnv,
+  model: NcsnNet,
+  sigmas: ArrayLike<number>,
+  o: SampleAnnealedOptions,
+  block: number,
+  blocks: number,
+): Float32Array {
+  const start = Math.floor((block * o.samples) / blocks);
+  const end = Math.floor(((block + 1) * o.samples) / blocks);
+  const w = model.net.params.fused();
+  try {
+    const score = sigmaScoreFromNetwork(model.net, w);
+    return sampleAnnealed(score, sigmas, env.streams, "sample", {
+      ...o,
+      start,
+      samples: end - start,
+    })
+      .x;
+  } finally {
+    tf.dispose(w);
+  }
+}
+
+/** Blocks of {@link annealedBlock}, in order, as the one sampler result they are rows of. */
+function joinedBlocks(
+  blocks: Float32Array[],
+  o: SampleAnnealedOptions,
+  levels: number,
+): SamplerResult {
+  const x = new Float32Array(blocks.reduce((a, b) => a + b.length, 0));
+  let at = 0;
+  for (const b of blocks) {
+    x.set(b, at);
+    at += b.length;
+  }
+  if (at !== o.samples * o.dim) {
+    throw new Error(`the sampled blocks hold ${at / o.dim} rows, not ${o.samples}`);
+  }
+  return { x, trajectory: new Map(), nfe: levels * o.stepsPerLevel + (o.denoise ? 1 : 0) };
+}
+
 /** The learned model's samples beside the exact score's, and the learning-error diagnostics. */
 export interface AnnealedComparison {
   learned: SamplerResult;
@@ -186,13 +265,16 @@ export async function annealedLearnedVsExact(
   sigmas: ArrayLike<number>,
   o: SampleAnnealedOptions,
   span: { max: number; min: number },
+  blocks?: Float32Array[],
 ): Promise<AnnealedComparison> {
   const oracle = new Oracle(mixture);
   const phase = env.progress.phase("sample", 2);
   const w = model.net.params.fused();
   try {
     const learnedScore = sigmaScoreFromNetwork(model.net, w);
-    const learned = sampleAnnealed(learnedScore, sigmas, env.streams, "sample", o);
+    const learned = blocks
+      ? joinedBlocks(blocks, o, sigmas.length)
+      : sampleAnnealed(learnedScore, sigmas, env.streams, "sample", o);
     const levels = geometricSigmas(span.max, span.min, 8);
     const levelError = fisherByLevel(learnedScore, oracle, levels, 2000, env.streams.get("fisher"));
     const weightError = logWeightErrors(
