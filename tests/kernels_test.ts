@@ -163,7 +163,7 @@ Deno.test("gemmSparse (a ReLU's zeros skipped) is gemm bit for bit: densities 0-
         const ta = tensor(a, [m, kk]), tb = tensor(rand(kk * n, s), [kk, n]);
         const tbias = tensor(rand(n, s), [n]);
         const start = rand(m * n, s);
-        const scratch = allocate([m * kk + m + 64]);
+        const scratch = allocate([2 * m * kk + m + 64]);
         for (const mode of [0, 1, 2]) {
           const dense = tensor(start, [m, n]), sparse = tensor(start, [m, n]);
           k.gemm(ptr(ta), ptr(tb), ptr(dense), m, kk, n, mode, ptr(tbias));
@@ -483,4 +483,40 @@ Deno.test("transpose is exact on shapes across its 32-column strips and 4 x 4 bl
     }
   }
   selectKernelBuild(null);
+});
+
+Deno.test("gemm's narrow paths (2 output columns; 1-4 inner terms) are the tiled gemm bit for bit: every init mode, odd sizes, zeros and -0, both builds", async () => {
+  await backend();
+  const s = new Streams(21).get("narrow");
+  const sizes = [1, 2, 3, 4, 5, 7, 8, 9, 13, 31, 64, 129];
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    const k = kernels();
+    let cases = 0;
+    for (const [narrow, other] of [["n", 2], ["k", 1], ["k", 2], ["k", 3], ["k", 4]] as const) {
+      for (const m of sizes) {
+        for (const free of sizes) {
+          const kk = narrow === "n" ? free : other, n = narrow === "n" ? 2 : free;
+          for (const mode of [0, 1, 2]) {
+            tf.tidy(() => {
+              const a = rand(m * kk, s), b = rand(kk * n, s), bias = rand(n, s), c0 = rand(m * n, s);
+              // Exact zeros (a ReLU's) and negative zeros in A and in the bias.
+              for (let i = 0; i < a.length; i += 3) a[i] = i % 2 ? 0 : -0;
+              bias[0] = -0;
+              const ta = tensor(a, [m, kk]), tb = tensor(b, [kk, n]), tbias = tensor(bias, [n]);
+              const got = tensor(c0, [m, n]), want = tensor(c0, [m, n]);
+              k.gemm(ptr(ta), ptr(tb), ptr(got), m, kk, n, mode, ptr(tbias));
+              k.gemmTiled(ptr(ta), ptr(tb), ptr(want), m, kk, n, mode, ptr(tbias));
+              const g = new Uint32Array(heapView(got).slice().buffer);
+              const w = new Uint32Array(heapView(want).slice().buffer);
+              assert.deepEqual(g, w, `${build} gemm ${m}x${kk}x${n} mode ${mode}`);
+            });
+            cases++;
+          }
+        }
+      }
+    }
+    assert.equal(cases, 5 * sizes.length * sizes.length * 3);
+  }
+  selectKernelBuild("relaxed-simd");
 });

@@ -32,6 +32,16 @@ export interface KernelExports {
     mode: number,
     bias: number,
   ): void;
+  gemmTiled(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    k: number,
+    n: number,
+    mode: number,
+    bias: number,
+  ): void;
   gemmSparse(
     a: number,
     b: number,

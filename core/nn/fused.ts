@@ -161,7 +161,7 @@ function product(
 ): void {
   const kx = kernels();
   if (!sparse || n < SPARSE_MIN_COLUMNS) return kx.gemm(ptr(a), b, c, m, k, n, mode, bias);
-  const scratch = allocate([m * k + m + 64]);
+  const scratch = allocate([2 * m * k + m + 64]);
   kx.gemmSparse(ptr(a), b, c, m, k, n, mode, bias, ptr(scratch));
   scratch.dispose();
 }
@@ -497,7 +497,9 @@ export function backInput(
  * row-major product (the same sums in the same order as `gemmTN`, so the same bits; faster, as
  * both operands are then read along rows). When `input` or `dz` holds a ReLU's zeros
  * (`sparse`), the sparser of the two leads: dW = (dz^T input)^T takes the same products (a b =
- * b a, one rounding each) summed over the rows in the same order, so it gives the same bits.
+ * b a, one rounding each) summed over the rows in the same order, so it gives the same bits. A
+ * narrow output (fewer than 8 columns, such as a 2-d output layer's) also leads with dz: its
+ * transpose is small and dz^T input is a wide product.
  */
 export function weightGradient(
   input: tf.Tensor,
@@ -509,9 +511,10 @@ export function weightGradient(
   sparse: { input: boolean; dz: boolean } = { input: false, dz: false },
 ): void {
   const k = kernels();
-  const dzLeads = sparse.dz && kIn >= SPARSE_MIN_COLUMNS &&
-    (!sparse.input || nOut < SPARSE_MIN_COLUMNS ||
-      k.nonZeros(ptr(dz), m * nOut) < k.nonZeros(ptr(input), m * kIn));
+  const narrow = nOut < 8 && kIn >= SPARSE_MIN_COLUMNS;
+  const dzLeads = narrow || sparse.dz && kIn >= SPARSE_MIN_COLUMNS &&
+      (!sparse.input || nOut < SPARSE_MIN_COLUMNS ||
+        k.nonZeros(ptr(dz), m * nOut) < k.nonZeros(ptr(input), m * kIn));
   if (dzLeads) {
     const dzT = allocate([nOut, m]);
     const dwT = allocate([nOut, kIn]);

@@ -66,9 +66,116 @@
  * taken in order of p with one madd per term.
  */
 export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mode: i32, bias: usize): void {
+  if (n == 2) gemmTwoColumns(a, b, c, m, k, mode, bias);
+  else if (k >= 1 && k <= 4) gemmSmallK(a, b, c, m, k, n, mode, bias);
+  else gemmTiled(a, b, c, m, k, n, mode, bias);
+}
+
+/** gemm by 4 x 8 tiles (any shape): the general path, and the reference of the others' bits. */
+export function gemmTiled(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mode: i32, bias: usize): void {
   let i = 0;
   for (; i + 4 <= m; i += 4) gemmRows4(a, b, c, i, k, n, mode, bias);
   for (; i < m; i++) gemmRow1(a, b, c, i, k, n, mode, bias);
+}
+
+// gemm for 1 <= k <= 4 (a layer fed by x, or a gradient from a narrow output): columns outer and
+// rows inner, so B's k x 8 block and the bias stay in registers while the rows stream by. The
+// same madds per element in the same order as gemmTiled.
+function gemmSmallK(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mode: i32, bias: usize): void {
+  const rowBytes = <usize>n << 2;
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const bp = at(b, j);
+    const b00 = v128.load(bp), b01 = v128.load(bp, 16);
+    const b10 = k > 1 ? v128.load(bp + rowBytes) : zero, b11 = k > 1 ? v128.load(bp + rowBytes, 16) : zero;
+    const b20 = k > 2 ? v128.load(bp + 2 * rowBytes) : zero, b21 = k > 2 ? v128.load(bp + 2 * rowBytes, 16) : zero;
+    const b30 = k > 3 ? v128.load(bp + 3 * rowBytes) : zero, b31 = k > 3 ? v128.load(bp + 3 * rowBytes, 16) : zero;
+    const init0 = mode == 2 ? v128.load(at(bias, j)) : zero, init1 = mode == 2 ? v128.load(at(bias, j + 4)) : zero;
+    const accumulate = mode == 1;
+    for (let i = 0; i < m; i++) {
+      const ap = at(a, i * k), cp = at(c, i * n + j);
+      let s0 = accumulate ? v128.load(cp) : init0, s1 = accumulate ? v128.load(cp, 16) : init1;
+      let x = v128.load32_splat(ap);
+      s0 = madd(x, b00, s0);
+      s1 = madd(x, b01, s1);
+      if (k > 1) {
+        x = v128.load32_splat(ap + 4);
+        s0 = madd(x, b10, s0);
+        s1 = madd(x, b11, s1);
+        if (k > 2) {
+          x = v128.load32_splat(ap + 8);
+          s0 = madd(x, b20, s0);
+          s1 = madd(x, b21, s1);
+          if (k > 3) {
+            x = v128.load32_splat(ap + 12);
+            s0 = madd(x, b30, s0);
+            s1 = madd(x, b31, s1);
+          }
+        }
+      }
+      v128.store(cp, s0);
+      v128.store(cp, s1, 16);
+    }
+  }
+  for (; j < n; j += 4) {
+    const t = min(4, n - j);
+    for (let i = 0; i < m; i++) {
+      const cp = at(c, i * n + j);
+      let s = t == 4 ? initAt(mode, cp, bias, j) : initPart(mode, cp, bias, j, t);
+      for (let p = 0; p < k; p++) {
+        const bp = at(b, p * n + j);
+        s = madd(v128.load32_splat(at(a, i * k + p)), t == 4 ? v128.load(bp) : loadPart(bp, t), s);
+      }
+      if (t == 4) v128.store(cp, s);
+      else storePart(cp, s, t);
+    }
+  }
+}
+
+// gemm for n = 2 (a network's 2-d output, or the weight gradient of a 2-d input): two rows in a
+// vector, lanes (C[i][0], C[i][1], C[i+1][0], C[i+1][1]), which are C's next four floats. A pair
+// of terms of both rows comes from two 8-byte loads and two shuffles; B's row p is (B[p][0],
+// B[p][1]) twice. The same madds per element in the same order as gemmTiled.
+function gemmTwoColumns(a: usize, b: usize, c: usize, m: i32, k: i32, mode: i32, bias: usize): void {
+  const rowBytes = <usize>k << 2;
+  const init = mode == 2 ? v128.load64_splat(bias) : f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const a0 = at(a, i * k), cp = at(c, i * 2);
+    let s = mode == 1 ? v128.load(cp) : init, u = mode == 1 ? v128.load(cp, 16) : init;
+    let p = 0;
+    for (; p + 2 <= k; p += 2) {
+      const off = <usize>p << 2;
+      const r0 = v128.load64_splat(a0 + off), r1 = v128.load64_splat(a0 + rowBytes + off);
+      const r2 = v128.load64_splat(a0 + 2 * rowBytes + off), r3 = v128.load64_splat(a0 + 3 * rowBytes + off);
+      const bp = v128.load64_splat(at(b, p * 2)), bq = v128.load64_splat(at(b, p * 2 + 2));
+      s = madd(i32x4.shuffle(r0, r1, 0, 0, 4, 4), bp, s);
+      u = madd(i32x4.shuffle(r2, r3, 0, 0, 4, 4), bp, u);
+      s = madd(i32x4.shuffle(r0, r1, 1, 1, 5, 5), bq, s);
+      u = madd(i32x4.shuffle(r2, r3, 1, 1, 5, 5), bq, u);
+    }
+    if (p < k) {
+      const off = <usize>p << 2;
+      const bp = v128.load64_splat(at(b, p * 2));
+      const x01 = i32x4.shuffle(v128.load32_splat(a0 + off), v128.load32_splat(a0 + rowBytes + off), 0, 0, 4, 4);
+      const x23 = i32x4.shuffle(
+        v128.load32_splat(a0 + 2 * rowBytes + off), v128.load32_splat(a0 + 3 * rowBytes + off), 0, 0, 4, 4,
+      );
+      s = madd(x01, bp, s);
+      u = madd(x23, bp, u);
+    }
+    v128.store(cp, s);
+    v128.store(cp, u, 16);
+  }
+  for (; i < m; i++) {
+    const ap = at(a, i * k), cp = at(c, i * 2);
+    let s = mode == 1 ? loadPart(cp, 2) : init;
+    for (let p = 0; p < k; p++) {
+      s = madd(v128.load32_splat(at(ap, p)), v128.load64_zero(at(b, p * 2)), s);
+    }
+    storePart(cp, s, 2);
+  }
 }
 
 function gemmRows4(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i32, bias: usize): void {
@@ -189,8 +296,9 @@ function gemmRow1(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i3
  * of p with one madd per term. A skipped term would add A[i][p] B[p][j] = +-0, which changes no
  * sum (x + +-0 = x for x not zero, and +0 + -0 = +0), so for finite B the bits are gemm's; the one
  * exception is a sum started at -0 (a -0 bias or accumulated entry) whose every term is zero.
- * NaN entries of A count as nonzero. `scratch` holds m * k + m + 64 i32: each row's list of
- * nonzero columns (packed four at a time by a byte shuffle), the lists' lengths, then the 16
+ * NaN entries of A count as nonzero. `scratch` holds 2 m k + m + 64 i32: each row's nonzero
+ * terms as the byte offsets of their rows of B (p n 4) and, after all of those, as their values
+ * A[i][p] (both packed four at a time by one byte shuffle), the lists' lengths, then the 16
  * shuffles. The lists pay only for 32 columns or more and when at most 2/3 of A is nonzero
  * (measured here: 256 x 128 x 128 takes 60 us at 20% nonzero, 98 us at 40%, 144 us at 60% and
  * 169 us at 70%, against gemm's 165 us): otherwise gemm runs. Returns the number of nonzero
@@ -208,8 +316,8 @@ export function gemmSparse(
     gemm(a, b, c, m, k, n, mode, bias);
     return nonzero;
   }
-  const counts = at(scratch, m * k);
-  // For each 4-bit mask of nonzero lanes, the byte shuffle that packs their indices to the front.
+  const values = at(scratch, m * k), counts = at(values, m * k);
+  // For each 4-bit mask of nonzero lanes, the byte shuffle that packs those lanes to the front.
   const packs = at(counts, m);
   for (let mask = 0; mask < 16; mask++) {
     let o = 0;
@@ -220,48 +328,54 @@ export function gemmSparse(
     }
     for (; o < 4; o++) store<u32>(packs + (mask << 4) + (o << 2), 0x80808080);
   }
+  const rowBytes = n << 2;
   for (let i = 0; i < m; i++) {
-    const arow = at(a, i * k), list = at(scratch, i * k);
+    const arow = at(a, i * k), offsets = at(scratch, i * k), vals = at(values, i * k);
     let q = 0, p = 0;
-    let indices = i32x4(0, 1, 2, 3);
+    let offset = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(rowBytes));
+    const step = i32x4.splat(rowBytes << 2);
     for (; p + 4 <= k; p += 4) {
-      const mask = i32x4.bitmask(f32x4.ne(v128.load(at(arow, p)), f32x4.splat(0)));
-      v128.store(at(list, q), i8x16.swizzle(indices, v128.load(packs + (<usize>mask << 4))));
+      const x = v128.load(at(arow, p));
+      const mask = i32x4.bitmask(f32x4.ne(x, f32x4.splat(0)));
+      const pack = v128.load(packs + (<usize>mask << 4));
+      v128.store(at(offsets, q), i8x16.swizzle(offset, pack));
+      v128.store(at(vals, q), i8x16.swizzle(x, pack));
       q += <i32>popcnt<u32>(mask);
-      indices = i32x4.add(indices, i32x4.splat(4));
+      offset = i32x4.add(offset, step);
     }
     for (; p < k; p++) {
-      store<i32>(at(list, q), p);
-      q += <i32>(load<f32>(at(arow, p)) != 0);
+      const x = load<f32>(at(arow, p));
+      store<i32>(at(offsets, q), p * rowBytes);
+      store<f32>(at(vals, q), x);
+      q += <i32>(x != 0);
     }
     store<i32>(at(counts, i), q);
   }
   let j = 0;
-  for (; j + 32 <= n; j += 32) sparseColumns32(a, b, c, m, k, n, mode, bias, scratch, j);
-  for (; j < n; j += 4) sparseColumns4(a, b, c, m, k, n, mode, bias, scratch, j, min(4, n - j));
+  for (; j + 32 <= n; j += 32) sparseColumns32(b, c, m, k, n, mode, bias, scratch, j);
+  for (; j < n; j += 4) sparseColumns4(b, c, m, k, n, mode, bias, scratch, j, min(4, n - j));
   return nonzero;
 }
 
 // Columns [j, j + 32) of gemmSparse, every row (the 32 columns of B stay in cache across rows).
 function sparseColumns32(
-  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mode: i32, bias: usize, scratch: usize, j: i32,
+  b: usize, c: usize, m: i32, k: i32, n: i32, mode: i32, bias: usize, scratch: usize, j: i32,
 ): void {
-  const counts = at(scratch, m * k);
+  const values = at(scratch, m * k), counts = at(values, m * k);
+  const bj = at(b, j);
   for (let i = 0; i < m; i++) {
-    const arow = at(a, i * k), list = at(scratch, i * k), cp = at(c, i * n + j);
+    const offsets = at(scratch, i * k), vals = at(values, i * k), cp = at(c, i * n + j);
     let s0 = initAt(mode, cp, bias, j), s1 = initAt(mode, cp + 16, bias, j + 4);
     let s2 = initAt(mode, cp + 32, bias, j + 8), s3 = initAt(mode, cp + 48, bias, j + 12);
     let s4 = initAt(mode, cp + 64, bias, j + 16), s5 = initAt(mode, cp + 80, bias, j + 20);
     let s6 = initAt(mode, cp + 96, bias, j + 24), s7 = initAt(mode, cp + 112, bias, j + 28);
     const count = load<i32>(at(counts, i));
-    const rowBytes = <usize>n << 2;
-    const bj = at(b, j);
     let q = 0;
     // Two terms per pass, each sum still taking them in order.
     for (; q + 2 <= count; q += 2) {
-      const p = load<i32>(at(list, q)), p2 = load<i32>(at(list, q + 1));
-      const x = v128.load32_splat(at(arow, p)), x2 = v128.load32_splat(at(arow, p2));
-      const bp = bj + <usize>p * rowBytes, bp2 = bj + <usize>p2 * rowBytes;
+      const o = at(offsets, q), v = at(vals, q);
+      const bp = bj + <usize>load<i32>(o), bp2 = bj + <usize>load<i32>(o, 4);
+      const x = v128.load32_splat(v), x2 = v128.load32_splat(v, 4);
       s0 = madd(x2, v128.load(bp2), madd(x, v128.load(bp), s0));
       s1 = madd(x2, v128.load(bp2, 16), madd(x, v128.load(bp, 16), s1));
       s2 = madd(x2, v128.load(bp2, 32), madd(x, v128.load(bp, 32), s2));
@@ -272,9 +386,8 @@ function sparseColumns32(
       s7 = madd(x2, v128.load(bp2, 112), madd(x, v128.load(bp, 112), s7));
     }
     if (q < count) {
-      const p = load<i32>(at(list, q));
-      const x = v128.load32_splat(at(arow, p));
-      const bp = bj + <usize>p * rowBytes;
+      const bp = bj + <usize>load<i32>(at(offsets, q));
+      const x = v128.load32_splat(at(vals, q));
       s0 = madd(x, v128.load(bp), s0);
       s1 = madd(x, v128.load(bp, 16), s1);
       s2 = madd(x, v128.load(bp, 32), s2);
@@ -297,18 +410,18 @@ function sparseColumns32(
 
 // Columns [j, j + t) of gemmSparse (t <= 4), every row.
 function sparseColumns4(
-  a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mode: i32, bias: usize, scratch: usize, j: i32,
+  b: usize, c: usize, m: i32, k: i32, n: i32, mode: i32, bias: usize, scratch: usize, j: i32,
   t: i32,
 ): void {
-  const counts = at(scratch, m * k);
+  const values = at(scratch, m * k), counts = at(values, m * k);
+  const bj = at(b, j);
   for (let i = 0; i < m; i++) {
-    const arow = at(a, i * k), list = at(scratch, i * k), cp = at(c, i * n + j);
+    const offsets = at(scratch, i * k), vals = at(values, i * k), cp = at(c, i * n + j);
     let s = t == 4 ? initAt(mode, cp, bias, j) : initPart(mode, cp, bias, j, t);
     const count = load<i32>(at(counts, i));
     for (let q = 0; q < count; q++) {
-      const p = load<i32>(at(list, q));
-      const bp = at(b, p * n + j);
-      s = madd(v128.load32_splat(at(arow, p)), t == 4 ? v128.load(bp) : loadPart(bp, t), s);
+      const bp = bj + <usize>load<i32>(at(offsets, q));
+      s = madd(v128.load32_splat(at(vals, q)), t == 4 ? v128.load(bp) : loadPart(bp, t), s);
     }
     if (t == 4) v128.store(cp, s);
     else storePart(cp, s, t);
