@@ -499,7 +499,10 @@ Deno.test("gemm's narrow paths (2 output columns; 1-4 inner terms) are the tiled
           const kk = narrow === "n" ? free : other, n = narrow === "n" ? 2 : free;
           for (const mode of [0, 1, 2]) {
             tf.tidy(() => {
-              const a = rand(m * kk, s), b = rand(kk * n, s), bias = rand(n, s), c0 = rand(m * n, s);
+              const a = rand(m * kk, s),
+                b = rand(kk * n, s),
+                bias = rand(n, s),
+                c0 = rand(m * n, s);
               // Exact zeros (a ReLU's) and negative zeros in A and in the bias.
               for (let i = 0; i < a.length; i += 3) a[i] = i % 2 ? 0 : -0;
               bias[0] = -0;
