@@ -47,3 +47,48 @@ Deno.test("per-sample noise: sample i's draws do not depend on the block it is i
   assert.deepEqual([...p1], [...w1.slice(4, 7)]);
   assert.throws(() => new Streams(-1), /non-negative integer/);
 });
+
+import { decodeBase64, encodeBase64 } from "../core/runtime/base64.ts";
+import { decodeFloats, decodeInts, encodeFloats, encodeInts } from "../core/runtime/checkpoints.ts";
+import { Minibatches } from "../core/data/loader.ts";
+
+Deno.test("base64: the standard encoding (btoa's) for every length and byte; checkpoint floats and ints round-trip", () => {
+  const s = new Streams(5).get("bytes");
+  for (let n = 0; n < 70; n++) {
+    const bytes = Uint8Array.from({ length: n }, () => s.int(256));
+    const viaBtoa = btoa(String.fromCharCode(...bytes));
+    assert.equal(encodeBase64(bytes), viaBtoa, `${n} bytes`);
+    assert.deepEqual(decodeBase64(viaBtoa), bytes);
+  }
+  const all = Uint8Array.from({ length: 256 * 3 }, (_, i) => i % 256);
+  assert.equal(encodeBase64(all), btoa(String.fromCharCode(...all)), "every byte value");
+  const floats = Float32Array.from([0, -0, 1.5, NaN, Infinity, -3e-39, 1e38]);
+  assert.deepEqual(
+    new Uint32Array(decodeFloats(encodeFloats(floats)).buffer),
+    new Uint32Array(floats.buffer),
+    "float bits, -0 and NaN included",
+  );
+  // A view into a larger buffer encodes only its own elements.
+  const ints = new Int32Array([7, -1, 2 ** 31 - 1, -(2 ** 31), 0, 42]).subarray(1, 5);
+  assert.deepEqual(decodeInts(encodeInts(ints)), Int32Array.from(ints));
+});
+
+Deno.test("minibatch order: restored from its base64 state or from an older checkpoint's list, it continues alike", () => {
+  const a = new Minibatches(50, 8, new Streams(3).get("shuffle"));
+  for (let step = 0; step < 9; step++) a.at(step);
+  const state = a.state(), stream = a.stream.state();
+  // A resumed run restores the shuffle stream too (the next epoch's permutation comes from it).
+  const make = () => {
+    const s = new Streams(3).get("shuffle");
+    s.restore(stream);
+    return new Minibatches(50, 8, s);
+  };
+  const fromList = make(), fromInts = make();
+  fromInts.restore({ epoch: state.epoch, perm: decodeInts(encodeInts(state.perm!)) });
+  fromList.restore({ epoch: state.epoch, perm: Array.from(state.perm!) });
+  for (let step = 9; step < 30; step++) {
+    const want = Array.from(a.at(step));
+    assert.deepEqual(Array.from(fromInts.at(step)), want, `step ${step}`);
+    assert.deepEqual(Array.from(fromList.at(step)), want, `step ${step}`);
+  }
+});

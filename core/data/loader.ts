@@ -26,13 +26,13 @@ export class Minibatches {
     return this.#perm!.subarray(b * this.batchSize, (b + 1) * this.batchSize);
   }
 
-  /** The current epoch and its permutation (for checkpoints). */
-  state(): { epoch: number; perm: number[] | null } {
-    return { epoch: this.#epoch, perm: this.#perm ? Array.from(this.#perm) : null };
+  /** The current epoch and (a copy of) its permutation (for checkpoints). */
+  state(): { epoch: number; perm: Int32Array | null } {
+    return { epoch: this.#epoch, perm: this.#perm ? this.#perm.slice() : null };
   }
 
   /** Continue from a saved state. */
-  restore(s: { epoch: number; perm: number[] | null }): void {
+  restore(s: { epoch: number; perm: ArrayLike<number> | null }): void {
     this.#epoch = s.epoch;
     this.#perm = s.perm ? Int32Array.from(s.perm) : null;
   }

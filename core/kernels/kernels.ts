@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { RELAXED_SIMD_WASM, SIMD_WASM } from "./mlp_wasm.ts";
-import { decodeBase64 } from "./base64.ts";
+import { decodeBase64 } from "../runtime/base64.ts";
 
 /** The two builds. */
 export type KernelBuild = "relaxed-simd" | "simd";

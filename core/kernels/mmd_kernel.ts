@@ -5,7 +5,7 @@
  * call it has seen.
  */
 import { MMD_WASM } from "./mmd_wasm.ts";
-import { decodeBase64 } from "./base64.ts";
+import { decodeBase64 } from "../runtime/base64.ts";
 import { expConstants } from "./exp_table.ts";
 
 interface MmdExports {

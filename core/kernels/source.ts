@@ -107,4 +107,4 @@ export async function wasmBuilds(asc: Asc): Promise<WasmBuild[]> {
   return out;
 }
 
-export { decodeBase64, encodeBase64 } from "./base64.ts";
+export { decodeBase64, encodeBase64 } from "../runtime/base64.ts";

@@ -16,7 +16,9 @@ import type { Streams, StreamState } from "../runtime/random.ts";
 import {
   type Checkpoints,
   decodeFloats,
+  decodeInts,
   encodeFloats,
+  encodeInts,
   NO_CHECKPOINTS,
 } from "../runtime/checkpoints.ts";
 import type { Progress } from "../runtime/progress.ts";
@@ -226,7 +228,13 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     optimizer.load({ step: s.adam.step, m: decodeFloats(s.adam.m), v: decodeFloats(s.adam.v) });
     if (ema && s.ema) ema.write(decodeFloats(s.ema.avg), s.ema.updates);
     o.streams.restore(s.streams);
-    if (loader && s.loader) loader.restore(s.loader);
+    if (loader && s.loader) {
+      const perm = s.loader.perm;
+      loader.restore({
+        epoch: s.loader.epoch,
+        perm: typeof perm === "string" ? decodeInts(perm) : perm,
+      });
+    }
     losses.set(decodeFloats(s.losses));
     track.push(...s.track);
     startStep = s.step;
@@ -244,7 +252,10 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
         })(),
         ema: ema ? { avg: encodeFloats(ema.read()), updates: ema.updates } : null,
         streams: o.streams.states(),
-        loader: loader?.state() ?? null,
+        loader: (() => {
+          const l = loader?.state();
+          return l ? { epoch: l.epoch, perm: l.perm ? encodeInts(l.perm) : null } : null;
+        })(),
         losses: encodeFloats(losses.subarray(0, step)),
         track,
         firstStep,
@@ -294,7 +305,8 @@ interface SavedTraining {
   adam: { step: number; m: string; v: string };
   ema: { avg: string; updates: number } | null;
   streams: Record<string, StreamState>;
-  loader: { epoch: number; perm: number[] | null } | null;
+  /** The minibatch order: base64 of its Int32 indices (a JSON list in older checkpoints). */
+  loader: { epoch: number; perm: string | number[] | null } | null;
   losses: string;
   track: Record<string, string | number>[];
   firstStep: number;

@@ -3,6 +3,7 @@
  * each loop takes a slot by its label, saves its whole state every `every` steps, and on a resumed
  * run loads it back. Where and how they are stored is the harness's business.
  */
+import { decodeBase64, encodeBase64 } from "./base64.ts";
 
 /** One training loop's checkpoint: what was saved (when resuming), and saving new states. */
 export interface CheckpointSlot {
@@ -22,18 +23,20 @@ export const NO_CHECKPOINTS: Checkpoints = { slot: () => null };
 
 /** Float32Array -> base64 (checkpoints carry weights exactly, compactly). */
 export function encodeFloats(a: Float32Array): string {
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
+  return encodeBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 }
 
 /** Inverse of {@link encodeFloats}. */
 export function decodeFloats(s: string): Float32Array {
-  const bin = atob(s);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return new Float32Array(bytes.buffer);
+  return new Float32Array(decodeBase64(s).buffer);
+}
+
+/** Int32Array -> base64 (a minibatch order: 50,000 indices are 267 kB, not a JSON list). */
+export function encodeInts(a: Int32Array): string {
+  return encodeBase64(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+}
+
+/** Inverse of {@link encodeInts}. */
+export function decodeInts(s: string): Int32Array {
+  return new Int32Array(decodeBase64(s).buffer);
 }
