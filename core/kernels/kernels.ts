@@ -20,39 +20,26 @@ export function keepsSigmoid(act: keyof typeof ACTIVATION_CODE): boolean {
   return act === "softplus" || act === "silu";
 }
 
+/** C[m x n] = init + A[m x k] B[k x n] (row-major; init by mode: 0 zeros, 1 C, 2 the bias row). */
+export type Gemm = (
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  k: number,
+  n: number,
+  mode: number,
+  bias: number,
+) => void;
+
 /** The module's exports (pointers are byte offsets in tfjs-wasm's heap). */
 export interface KernelExports {
-  gemm(
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    k: number,
-    n: number,
-    mode: number,
-    bias: number,
-  ): void;
-  gemmTiled(
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    k: number,
-    n: number,
-    mode: number,
-    bias: number,
-  ): void;
-  gemmSparse(
-    a: number,
-    b: number,
-    c: number,
-    m: number,
-    k: number,
-    n: number,
-    mode: number,
-    bias: number,
-    scratch: number,
-  ): number;
+  /** C = init + A B (the narrow shapes take paths of their own, with the same bits). */
+  gemm: Gemm;
+  /** The same by 4 x 8 tiles only: the reference of the narrow paths' bits. */
+  gemmTiled: Gemm;
+  /** gemm for an A with many zeros (skipped), `scratch` its lists; returns A's nonzero count. */
+  gemmSparse(...args: [...Parameters<Gemm>, scratch: number]): number;
   nonZeros(x: number, count: number): number;
   gemmTN(a: number, b: number, c: number, m: number, k: number, n: number, mode: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
