@@ -9,6 +9,7 @@ import type { Experiment, RunContext } from "../core/harness/experiment.ts";
 import { plan, runKey } from "../core/harness/plan.ts";
 import { runPlans } from "../core/harness/runner.ts";
 import { workSpread } from "../core/harness/finalize.ts";
+import { partCheckpointDir } from "../core/harness/checkpoint.ts";
 import { rules } from "../core/spec/rules.ts";
 
 Deno.test("part graph: every part after the parts it needs, the declared order otherwise", () => {
@@ -79,12 +80,14 @@ function toy(): { exp: Experiment<ToyConfig>; calls: string[] } {
     metrics: { total: { description: "sum of the parts' values", gate: { exact: "float64" } } },
     parts: () => ["d", "b", "c", "a"],
     partNeeds: () => ({ b: ["a"], d: ["b", "c"] }),
-    runPart(ctx: RunContext<ToyConfig>, part: string) {
+    async runPart(ctx: RunContext<ToyConfig>, part: string) {
       calls.push(`${part}<-${Object.keys(ctx.parts ?? {}).sort().join(",")}`);
-      if (ctx.config.fail === part) return Promise.reject(new Error(`part ${part} broke`));
+      // "a" trains (say): its last checkpoint must outlive the part until the run is written.
+      if (part === "a") await ctx.checkpoints.slot("train")!.save({ step: 1 });
+      if (ctx.config.fail === part) throw new Error(`part ${part} broke`);
       const own = { a: 1, b: 10, c: 100, d: 1000 }[part]!;
       const got = Object.values(ctx.parts ?? {}).reduce((s, o) => s + (o.value as number), 0);
-      return Promise.resolve({ value: own + got });
+      return { value: own + got };
     },
     run(ctx) {
       const total = Object.values(ctx.parts!).reduce((s, o) => s + (o.value as number), 0);
@@ -120,11 +123,19 @@ Deno.test("scheduler: a part runs after the parts it needs and reads their outpu
         assert.equal(s.metrics.total, 1 + 11 + 100 + 1111);
         assert.deepEqual(s.partNeeds, { a: [], b: ["a"], c: [], d: ["b", "c"] });
         assert.equal(runKey(s), "toy-parts");
+        const kept = partCheckpointDir(outDir, "toy-parts", "a");
+        await assert.rejects(
+          Deno.stat(kept),
+          Deno.errors.NotFound,
+          "removed once the run is written",
+        );
       } else {
         assert.deepEqual(calls, ["a<-", "b<-a", "c<-"], "d never runs: it needs b");
         assert.equal(s.verdict, "failed");
         assert.match(s.error!, /part b: part b broke/);
         assert.match(s.error!, /part d: needs part b, which failed/);
+        // The run failed: part a's checkpoint stays, so --resume would not train it again.
+        assert.ok((await Deno.stat(partCheckpointDir(outDir, "toy-parts", "a"))).isDirectory);
       }
     }
   } finally {

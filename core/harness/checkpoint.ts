@@ -17,6 +17,20 @@ export function checkpointDir(outDir: string, folder: string): string {
   return join(outDir, ".checkpoints", folder.replaceAll("/", "__"));
 }
 
+/** The checkpoint folder of a run's part (beside the run's own). */
+export function partCheckpointDir(outDir: string, folder: string, part: string): string {
+  return checkpointDir(outDir, `${folder}/part-${part}`);
+}
+
+/** Remove the checkpoints of a run's parts (its folder is written: they are no longer needed). */
+export function removePartCheckpoints(outDir: string, folder: string, parts: string[]): void {
+  for (const part of parts) {
+    try {
+      Deno.removeSync(partCheckpointDir(outDir, folder, part), { recursive: true });
+    } catch { /* none written */ }
+  }
+}
+
 /** Whom a checkpoint belongs to. */
 export interface CheckpointIdentity {
   experiment: string;

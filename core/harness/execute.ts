@@ -116,8 +116,8 @@ async function withContext<T>(
 
 /**
  * Run one part of `p`, given the outputs of the parts it needs; never throws (the error is
- * returned). Its checkpoints are its own, ended here: the part's output goes back to the run, which
- * is written as a whole later.
+ * returned). Its checkpoints are its own; its output goes back to the run, which is written as a
+ * whole later, and only then are the parts' checkpoints removed.
  */
 export async function executePart(
   p: Plan,
@@ -134,7 +134,8 @@ export async function executePart(
     needs,
   );
   if (!r.ok) return r;
-  r.checkpoints.finish(true);
+  // Its checkpoints stay until the run's folder is written (`removePartCheckpoints`): a run
+  // interrupted after this part resumes it from its last checkpoint instead of training again.
   return { ok: true, output: r.value, wallSeconds: r.wallSeconds, phases: r.progress.timings() };
 }
 

@@ -12,6 +12,7 @@ import type { RunSummary } from "./finalize.ts";
 import { type ExecuteOptions, executePart, executeRun, partLabel } from "./execute.ts";
 import { checkRun } from "./check.ts";
 import { writeRunFolder } from "./run_folder.ts";
+import { removePartCheckpoints } from "./checkpoint.ts";
 import { sensitivityTable } from "./sensitivity.ts";
 import { initBackend } from "../runtime/backend.ts";
 import { summary } from "../metrics/statistics.ts";
@@ -142,6 +143,7 @@ export async function runRunJob(
       partPhases,
     });
     r.checkpoints.finish(true);
+    removePartCheckpoints(o.outDir, p.folder, p.parts);
     s = {
       name: p.exp.name,
       title: p.exp.title,

@@ -13,7 +13,7 @@ import { partLabel } from "./execute.ts";
 import { descendants, partGraph } from "./parts.ts";
 import { type Golden, GoldenFileError, isFailing, readGolden } from "./golden.ts";
 import { gitCommit, runtimeVersions } from "./provenance.ts";
-import { checkpointDir, unusableCheckpoints } from "./checkpoint.ts";
+import { checkpointDir, partCheckpointDir, unusableCheckpoints } from "./checkpoint.ts";
 import { costModel, partition, type Plan, plan, runKey, type Shard } from "./plan.ts";
 import { finalizeSite, type RunSummary, workSpread } from "./finalize.ts";
 import {
@@ -312,7 +312,7 @@ export async function reproduce(
     const bad = unusableCheckpoints(
       plans.flatMap((p) => [
         checkpointDir(o.outDir, p.folder),
-        ...p.parts.map((part) => checkpointDir(o.outDir, `${p.folder}/part-${part}`)),
+        ...p.parts.map((part) => partCheckpointDir(o.outDir, p.folder, part)),
       ]),
       o.root,
     );
