@@ -523,3 +523,36 @@ Deno.test("gemm's narrow paths (2 output columns; 1-4 inner terms) are the tiled
   }
   selectKernelBuild("relaxed-simd");
 });
+
+Deno.test("gemm's row tiles (4, 2 and 1 rows) give each row the bits it gets alone: every init mode, odd sizes, both builds", async () => {
+  await backend();
+  const s = new Streams(22).get("rows");
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    const k = kernels();
+    for (const m of [2, 3, 6, 7, 10, 11]) {
+      for (const [kk, n] of [[1, 5], [3, 17], [37, 16], [64, 33], [256, 128], [9, 2]]) {
+        for (const mode of [0, 1, 2]) {
+          tf.tidy(() => {
+            const a = rand(m * kk, s), b = rand(kk * n, s), bias = rand(n, s), c0 = rand(m * n, s);
+            const tb = tensor(b, [kk, n]), tbias = tensor(bias, [n]);
+            const all = tensor(c0, [m, n]);
+            k.gemmTiled(ptr(tensor(a, [m, kk])), ptr(tb), ptr(all), m, kk, n, mode, ptr(tbias));
+            const together = new Uint32Array(heapView(all).slice().buffer);
+            for (let i = 0; i < m; i++) {
+              const row = tensor(c0.slice(i * n, (i + 1) * n), [1, n]);
+              const ta = tensor(a.slice(i * kk, (i + 1) * kk), [1, kk]);
+              k.gemmTiled(ptr(ta), ptr(tb), ptr(row), 1, kk, n, mode, ptr(tbias));
+              assert.deepEqual(
+                new Uint32Array(heapView(row).slice().buffer),
+                together.slice(i * n, (i + 1) * n),
+                `${build} ${m}x${kk}x${n} mode ${mode}: row ${i}`,
+              );
+            }
+          });
+        }
+      }
+    }
+  }
+  selectKernelBuild("relaxed-simd");
+});

@@ -75,7 +75,53 @@ export function gemm(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mode:
 export function gemmTiled(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, mode: i32, bias: usize): void {
   let i = 0;
   for (; i + 4 <= m; i += 4) gemmRows4(a, b, c, i, k, n, mode, bias);
-  for (; i < m; i++) gemmRow1(a, b, c, i, k, n, mode, bias);
+  if (i + 2 <= m) {
+    gemmRows2(a, b, c, i, k, n, mode, bias);
+    i += 2;
+  }
+  for (; i < m; i++) gemmRow1(a, b, c, i, k, n, mode, bias, 0);
+}
+
+// Rows i and i + 1 of gemm (a weight gradient of a 2-d input or output: two rows in all) by 2 x 16
+// tiles, eight sums in flight; columns past the last full tile as gemmRow1 does them.
+function gemmRows2(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i32, bias: usize): void {
+  const a0 = at(a, i * k), a1 = at(a, (i + 1) * k);
+  const c0 = at(c, i * n), c1 = at(c, (i + 1) * n);
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    let s00 = initAt(mode, at(c0, j), bias, j), s01 = initAt(mode, at(c0, j + 4), bias, j + 4);
+    let s02 = initAt(mode, at(c0, j + 8), bias, j + 8), s03 = initAt(mode, at(c0, j + 12), bias, j + 12);
+    let s10 = initAt(mode, at(c1, j), bias, j), s11 = initAt(mode, at(c1, j + 4), bias, j + 4);
+    let s12 = initAt(mode, at(c1, j + 8), bias, j + 8), s13 = initAt(mode, at(c1, j + 12), bias, j + 12);
+    let bp = at(b, j);
+    for (let p = 0; p < k; p++) {
+      const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
+      const off = <usize>p << 2;
+      let x = v128.load32_splat(a0 + off);
+      s00 = madd(x, b0, s00);
+      s01 = madd(x, b1, s01);
+      s02 = madd(x, b2, s02);
+      s03 = madd(x, b3, s03);
+      x = v128.load32_splat(a1 + off);
+      s10 = madd(x, b0, s10);
+      s11 = madd(x, b1, s11);
+      s12 = madd(x, b2, s12);
+      s13 = madd(x, b3, s13);
+      bp += <usize>n << 2;
+    }
+    v128.store(at(c0, j), s00);
+    v128.store(at(c0, j + 4), s01);
+    v128.store(at(c0, j + 8), s02);
+    v128.store(at(c0, j + 12), s03);
+    v128.store(at(c1, j), s10);
+    v128.store(at(c1, j + 4), s11);
+    v128.store(at(c1, j + 8), s12);
+    v128.store(at(c1, j + 12), s13);
+  }
+  if (j < n) {
+    gemmRow1(a, b, c, i, k, n, mode, bias, j);
+    gemmRow1(a, b, c, i + 1, k, n, mode, bias, j);
+  }
 }
 
 // gemm for 1 <= k <= 4 (a layer fed by x, or a gradient from a narrow output): columns outer and
@@ -253,10 +299,11 @@ function gemmRows4(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i
   }
 }
 
-function gemmRow1(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i32, bias: usize): void {
+// Row i of gemm, from column j0 on.
+function gemmRow1(a: usize, b: usize, c: usize, i: i32, k: i32, n: i32, mode: i32, bias: usize, j0: i32): void {
   const a0 = at(a, i * k);
   const c0 = at(c, i * n);
-  let j = 0;
+  let j = j0;
   for (; j + 8 <= n; j += 8) {
     let s00 = initAt(mode, at(c0, j), bias, j), s01 = initAt(mode, at(c0, j + 4), bias, j + 4);
     let bp = at(b, j);
