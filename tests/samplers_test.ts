@@ -236,7 +236,7 @@ Deno.test("annealed samples of a network in blocks of rows (one part each) are t
   await backend();
   const init = new Network(noiseConditionalMlp([16, 16]), new Streams(4).get("init"));
   const saved: SavedNcsnNet = {
-    weights: init.params.read().slice(),
+    weights: init.params.read(),
     losses: new Float32Array(0),
     finalLoss: 0,
   };

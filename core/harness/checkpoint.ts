@@ -17,9 +17,14 @@ export function checkpointDir(outDir: string, folder: string): string {
   return join(outDir, ".checkpoints", folder.replaceAll("/", "__"));
 }
 
-/** The checkpoint folder of a run's part (beside the run's own). */
+/** The folder name of a run's part (for its checkpoints: beside the run's own). */
+export function partFolder(folder: string, part: string): string {
+  return `${folder}/part-${part}`;
+}
+
+/** The checkpoint folder of a run's part. */
 export function partCheckpointDir(outDir: string, folder: string, part: string): string {
-  return checkpointDir(outDir, `${folder}/part-${part}`);
+  return checkpointDir(outDir, partFolder(folder, part));
 }
 
 /** Remove the checkpoints of a run's parts (its folder is written: they are no longer needed). */

@@ -9,7 +9,7 @@ import { metricSpec } from "../spec/metrics.ts";
 import type { Plan } from "./plan.ts";
 import { runKey } from "./plan.ts";
 import { createProgress, type Progress, type ProgressMode } from "./progress.ts";
-import { checkpointDir, RunCheckpoints } from "./checkpoint.ts";
+import { checkpointDir, partFolder, RunCheckpoints } from "./checkpoint.ts";
 import { measureDegradations } from "./sensitivity.ts";
 import { requestInterrupt } from "./interrupt.ts";
 import { Streams } from "../runtime/random.ts";
@@ -129,7 +129,7 @@ export async function executePart(
     p,
     o,
     partLabel(p, part),
-    `${p.folder}/part-${part}`,
+    partFolder(p.folder, part),
     (ctx) => p.exp.runPart!(ctx, part),
     needs,
   );

@@ -183,7 +183,7 @@ export async function trainSavedNcsnNet(
 ): Promise<SavedNcsnNet> {
   const m = await trainNcsnNet(...args);
   try {
-    return { weights: m.net.params.read().slice(), losses: m.losses, finalLoss: m.finalLoss };
+    return { weights: m.net.params.read(), losses: m.losses, finalLoss: m.finalLoss };
   } finally {
     m.dispose();
   }

@@ -127,10 +127,10 @@ export interface SavedSdeNet {
   finalLoss: number;
 }
 
-/** {@link SdeNet} as plain data (a copy of its weights). */
+/** {@link SdeNet} as plain data (`read()` copies its weights). */
 export function saveSdeNet(m: SdeNet): SavedSdeNet {
   return {
-    weights: m.net.params.read().slice(),
+    weights: m.net.params.read(),
     lossByEpoch: m.lossByEpoch,
     finalLoss: m.finalLoss,
   };
