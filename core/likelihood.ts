@@ -48,30 +48,39 @@ export interface NllResult {
   nfe: number;
 }
 
-/** div_x s(x, t) per row: exact, or averaged over the given probes. */
-function divergence(
+/**
+ * s(x, t) and div_x s(x, t) per row: exact (the directions e_1..e_d) or averaged over the given
+ * probes v, each direction's vector-Jacobian product v^T grad_x s read off one forward and one
+ * backward pass over x stacked once per direction. Rows do not mix in a score, so each block of
+ * the stack gets the bits a pass over x alone gets.
+ */
+export function scoreAndDivergence(
   score: ScoreFn,
   x: tf.Tensor2D,
   t: number,
   probes: tf.Tensor2D[] | null,
-): tf.Tensor1D {
+): { s: tf.Tensor2D; div: tf.Tensor1D } {
   return tf.tidy(() => {
     const [n, d] = x.shape;
+    const directions = probes ??
+      Array.from({ length: d }, (_, i) => tf.oneHot(tf.fill([n], i, "int32"), d).toFloat());
+    const stacked = tf.concat(directions.map(() => x), 0);
+    const { value, grad } = tf.valueAndGrad((z: tf.Tensor2D) => score(z, t))(
+      stacked,
+      tf.concat(directions, 0) as tf.Tensor2D,
+    );
+    const s = tf.slice(value, [0, 0], [n, d]) as tf.Tensor2D;
+    const block = (i: number) => tf.slice(grad, [i * n, 0], [n, d]);
     if (!probes) {
       let div: tf.Tensor = tf.zeros([n]);
       for (let i = 0; i < d; i++) {
-        const e = tf.tensor2d([Array.from({ length: d }, (_, j) => (j === i ? 1 : 0))]);
-        const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(score(xx as tf.Tensor2D, t), e)))(x);
-        div = tf.add(div, tf.reshape(tf.slice(g, [0, i], [-1, 1]), [-1]));
+        div = tf.add(div, tf.reshape(tf.slice(block(i), [0, i], [-1, 1]), [-1]));
       }
-      return div as tf.Tensor1D;
+      return { s, div: div as tf.Tensor1D };
     }
     let acc: tf.Tensor = tf.zeros([n]);
-    for (const v of probes) {
-      const g = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(score(xx as tf.Tensor2D, t), v)))(x);
-      acc = tf.add(acc, tf.sum(tf.mul(g, v), 1));
-    }
-    return tf.div(acc, probes.length) as tf.Tensor1D;
+    probes.forEach((v, p) => acc = tf.add(acc, tf.sum(tf.mul(block(p), v), 1)));
+    return { s, div: tf.div(acc, probes.length) as tf.Tensor1D };
   });
 }
 
@@ -98,11 +107,9 @@ export function nll(
     tf.tidy(() => {
       const x = tf.slice(y, [0, 0], [-1, dim]) as tf.Tensor2D;
       const g2 = sde.diffusion(t) ** 2;
-      const dx = tf.sub(tf.mul(sde.driftCoef(t), x), tf.mul(0.5 * g2, score(x, t)));
-      const dDelta = tf.sub(
-        dim * sde.driftCoef(t),
-        tf.mul(0.5 * g2, divergence(score, x, t, probes)),
-      );
+      const { s, div } = scoreAndDivergence(score, x, t, probes);
+      const dx = tf.sub(tf.mul(sde.driftCoef(t), x), tf.mul(0.5 * g2, s));
+      const dDelta = tf.sub(dim * sde.driftCoef(t), tf.mul(0.5 * g2, div));
       return tf.concat([dx, tf.reshape(dDelta, [-1, 1])], 1) as tf.Tensor2D;
     });
   const y0 = tf.tidy(() =>

@@ -2,10 +2,13 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { DATASETS } from "../core/data/datasets.ts";
 import { marginal, mixtureLogDensity, MixtureOracle } from "../core/data/mixtures.ts";
-import { scoreFromMixtureAtTime } from "../core/models.ts";
+import { scoreFromDdpmNetworkAtTime, scoreFromMixtureAtTime } from "../core/models.ts";
+import { Network } from "../core/nn/network.ts";
+import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
+import { drawProjections } from "../core/objectives/sliced_score_matching.ts";
 import { subVpSde, veSde, vpSde, vpSdeOfChain } from "../core/noise/sde.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
-import { nll } from "../core/likelihood.ts";
+import { nll, scoreAndDivergence } from "../core/likelihood.ts";
 import { solve, TABLEAUS } from "../core/solvers/solve.ts";
 import type { Tableau } from "../core/solvers/tableau.ts";
 import { Streams } from "../core/runtime/random.ts";
@@ -152,4 +155,57 @@ Deno.test("the discrete DDPM chain is the VP SDE's discretisation: alphaBar conv
     `max |alphaBar_i - e^{-B(t_i)}|: ${errs.join(", ")}`,
   );
   assert.ok(errs[2] < 1e-3);
+});
+
+Deno.test("the NLL's divergence: one pass over the stacked rows gives each direction the bits of its own pass", async () => {
+  await backend();
+  const sde = vpSdeOfChain(1e-4, 0.02, 50);
+  const streams = new Streams(3);
+  const x = tf.tensor2d(DATASETS.ring8.sample(37, streams.get("points")).x, [37, 2]);
+  const net = new Network(
+    ddpmNoisePredictor({ T: 50, timeEmbedDim: 16, hidden: [48, 40] }, 2, "learned"),
+    streams.get("init"),
+  );
+  const oracle = new MixtureOracle(DATASETS.ring8.mixture!);
+  const probes = [0, 1, 2].map(() =>
+    tf.tensor2d(drawProjections(37, 2, "rademacher", streams.get("probes")), [37, 2])
+  );
+  const scores = {
+    network: scoreFromDdpmNetworkAtTime(net, net.params.fused(), 50, sde),
+    oracle: scoreFromMixtureAtTime(oracle, sde),
+  };
+  for (const [name, score] of Object.entries(scores)) {
+    for (const t of [0.013, 0.5, 0.97]) {
+      // Each direction on its own: the forward pass, then one vector-Jacobian product per direction.
+      const alone = tf.tidy(() => {
+        const vjp = (v: tf.Tensor2D) =>
+          tf.grad((z: tf.Tensor) => tf.sum(tf.mul(score(z as tf.Tensor2D, t), v)))(x);
+        const e = [0, 1].map((i) =>
+          tf.oneHot(tf.fill([37], i, "int32"), 2).toFloat() as tf.Tensor2D
+        );
+        let exact: tf.Tensor = tf.zeros([37]);
+        e.forEach((v, i) =>
+          exact = tf.add(exact, tf.reshape(tf.slice(vjp(v), [0, i], [-1, 1]), [-1]))
+        );
+        let acc: tf.Tensor = tf.zeros([37]);
+        for (const v of probes) acc = tf.add(acc, tf.sum(tf.mul(vjp(v), v), 1));
+        return [score(x, t), exact, tf.div(acc, probes.length)].map((a) => a.dataSync());
+      });
+      const exact = await noLeak(() => {
+        const r = scoreAndDivergence(score, x, t, null);
+        const out = [r.s.dataSync(), r.div.dataSync()];
+        tf.dispose([r.s, r.div]);
+        return out;
+      });
+      const sliced = scoreAndDivergence(score, x, t, probes);
+      const what = `${name} at t = ${t}`;
+      assert.deepEqual(exact[0], alone[0], `${what}: s`);
+      assert.deepEqual(exact[1], alone[1], `${what}: exact divergence`);
+      assert.deepEqual(sliced.div.dataSync(), alone[2], `${what}: Hutchinson's estimate`);
+      tf.dispose([sliced.s, sliced.div]);
+    }
+  }
+  tf.dispose([x, ...probes]);
+  net.dispose();
+  oracle.dispose();
 });
