@@ -62,6 +62,27 @@ export function epsFromScoreNetwork(
 }
 
 /**
+ * One model per group of consecutive rows, as one {@link EpsModel}: x's rows split into
+ * `models.length` equal groups, group k through `models[k]`, the outputs stacked in order.
+ */
+export function epsByGroup(models: EpsModel[]): EpsModel {
+  return (x, t) =>
+    tf.tidy(() => {
+      const per = x.shape[0] / models.length;
+      if (!Number.isInteger(per)) {
+        throw new Error(`epsByGroup: ${x.shape[0]} rows do not split into ${models.length} groups`);
+      }
+      const parts = models.map((m, k) =>
+        m(
+          tf.slice(x, [k * per, 0], [per, -1]) as tf.Tensor2D,
+          typeof t === "number" ? t : t.subarray(k * per, (k + 1) * per),
+        )
+      );
+      return tf.concat(parts, 0) as tf.Tensor2D;
+    });
+}
+
+/**
  * The exact epsilon of the discrete chain for a mixture: eps*(x_t, t) = -sqrt(1 - alphaBar_t) *
  * grad log q_t(x_t), with q_t the law of sqrt(alphaBar_t) x_0 + sqrt(1 - alphaBar_t) eps.
  */

@@ -360,6 +360,25 @@ const FAMILIES: {
     }),
   },
   {
+    name: "rows shared by groups of 3 rows (embedding shared, input and relu MLP grouped)",
+    spec: {
+      inputDim: 2,
+      features: [
+        { kind: "embedding", name: "t", classes: 7, dim: 4 },
+        { kind: "input", name: "label", dim: 3 },
+        { kind: "mlp", name: "radius", sizes: [1, 5, 4], activation: "relu" },
+      ],
+      hidden: [8, 8],
+      activation: "relu",
+      outputDim: 2,
+    },
+    features: (n, s) => ({
+      t: oneHot([3], 7),
+      label: oneHot([2, 0, 1], 3),
+      radius: tf.tensor2d(s.normals(3), [3, 1]),
+    }),
+  },
+  {
     name: "silu MLP feature",
     spec: {
       inputDim: 2,
@@ -446,6 +465,75 @@ Deno.test("fused network op: one-hot rows read by index give the scanned rows' b
           );
           tf.dispose(w);
         }
+      })
+    );
+  }
+  net.dispose();
+});
+
+Deno.test("fused network op: feature rows shared by groups of rows give each group the bits of its own pass (output, d x; fused and autodiff); a row count that does not divide is refused", async () => {
+  await backend();
+  const s = new Streams(12).get("groups");
+  const bits = (t: tf.Tensor) => new Uint32Array((t.dataSync() as Float32Array).slice().buffer);
+  const net = new Network({
+    inputDim: 2,
+    features: [
+      { kind: "embedding", name: "t", classes: 7, dim: 4 },
+      { kind: "input", name: "label", dim: 3 },
+      { kind: "mlp", name: "radius", sizes: [1, 5, 4], activation: "relu" },
+    ],
+    hidden: [40, 36],
+    activation: "relu",
+    outputDim: 2,
+  }, s);
+  for (const [groups, per] of [[3, 5], [4, 7], [2, 1]]) {
+    await noLeak(() =>
+      tf.tidy(() => {
+        const n = groups * per;
+        const x = tf.tensor2d(s.normals(n * 2), [n, 2]);
+        const target = tf.tensor2d(s.normals(n * 2), [n, 2]);
+        const label = oneHot(Array.from({ length: groups }, (_, g) => g % 3), 3);
+        const radius = tf.tensor2d(s.normals(groups), [groups, 1]);
+        const t = oneHot([4], 7);
+        const group = (a: tf.Tensor2D, g: number, rows: number) =>
+          tf.slice(a, [g * rows, 0], [rows, -1]) as tf.Tensor2D;
+        const weights = [net.params.fused(), net.params.views()];
+        for (const w of weights) {
+          const out = (xx: tf.Tensor2D, f: Record<string, tf.Tensor2D>, tg: tf.Tensor2D) => ({
+            y: net.apply(w, xx, f),
+            dx: tf.grad((z: tf.Tensor) => tf.sum(tf.mul(net.apply(w, z as tf.Tensor2D, f), tg)))(
+              xx,
+            ),
+          });
+          const all = out(x, { t, label, radius }, target);
+          for (let g = 0; g < groups; g++) {
+            const alone = out(
+              group(x, g, per),
+              { t, label: group(label, g, 1), radius: group(radius, g, 1) },
+              group(target, g, per),
+            );
+            const tag = `${w.kind}, ${groups} groups of ${per}, group ${g}`;
+            if (per === 1) continue; // one row per group is the per-row path: other sums' order
+            assert.deepEqual(bits(group(all.y, g, per)), bits(alone.y), `out: ${tag}`);
+            assert.deepEqual(
+              bits(group(all.dx as tf.Tensor2D, g, per)),
+              bits(alone.dx),
+              `d x: ${tag}`,
+            );
+          }
+        }
+        tf.dispose(
+          weights.map((w) => w.kind === "flat" ? w.flat : Object.values(w.tensors)).flat(),
+        );
+        assert.throws(
+          () =>
+            net.apply(net.params.fused(), tf.zeros([n + 1, 2]) as tf.Tensor2D, {
+              t,
+              label,
+              radius,
+            }),
+          /network input "label" has \d+ rows; expected \d+ \(one per row\), 1 \(shared\) or a divisor/,
+        );
       })
     );
   }

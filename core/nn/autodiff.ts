@@ -42,6 +42,23 @@ function featureValue(f: Feature, w: Named, input: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
+ * A feature's block [m, width] for the rows of x: as it is when m is x's row count or 1 (shared,
+ * broadcast), else each of its m rows repeated over its group of consecutive rows of x.
+ */
+function perRow(block: tf.Tensor2D, x: tf.Tensor2D, f: Feature): tf.Tensor2D {
+  const [m, width] = block.shape;
+  const n = x.shape[0];
+  if (m === n || m === 1) return block;
+  if (n % m !== 0) {
+    throw new Error(
+      `network input "${f.name}" has ${m} rows; expected ${n} (one per row), 1 (shared) or ` +
+        `a divisor of ${n} (one per group of consecutive rows)`,
+    );
+  }
+  return tf.reshape(tf.tile(tf.reshape(block, [m, 1, width]), [1, n / m, 1]), [n, width]);
+}
+
+/**
  * The network's output for x [N, inputDim] and its features (each [N, width] or a shared [1, width]),
  * with named weights.
  */
@@ -55,7 +72,7 @@ export function forwardAutodiff(
   for (const f of spec.features) {
     const input = features[f.name];
     if (!input) throw new Error(`network input "${f.name}" is missing`);
-    h = tf.add(h, dense(featureValue(f, w, input), w[`in.${f.name}`] as tf.Tensor2D));
+    h = tf.add(h, perRow(dense(featureValue(f, w, input), w[`in.${f.name}`] as tf.Tensor2D), x, f));
   }
   h = activate(spec.activation, tf.add(h, w["in.b"]));
   for (let i = 1; i < spec.hidden.length; i++) {
@@ -111,7 +128,7 @@ export function forwardJvp(
   for (const f of spec.features) {
     const input = features[f.name];
     if (!input) throw new Error(`network input "${f.name}" is missing`);
-    z = tf.add(z, dense(featureValue(f, w, input), w[`in.${f.name}`] as tf.Tensor2D));
+    z = tf.add(z, perRow(dense(featureValue(f, w, input), w[`in.${f.name}`] as tf.Tensor2D), x, f));
   }
   z = tf.add(z, w["in.b"]);
   const layers = [

@@ -12,9 +12,12 @@
  *
  * with every weight's gradient written into one flat vector (the layout of `Params`). The first
  * layer is b + x W_x + sum_f feature_f W_f, one block per input; a feature shared by the batch
- * ([1, width], the sampler's t) folds into the bias. A learned embedding fed one-hot (or two-hot)
- * rows skips the zeros of its rows. Every output row is computed by the same operations whatever
- * the batch, so samples do not depend on the batch they were drawn in.
+ * ([1, width], the sampler's t) folds into the bias, and so does a feature with one row per group
+ * of consecutive rows ([G, width], G dividing the batch: the conditions of a batch drawn for many
+ * conditions at once), each group with its own bias row, so a group gets the bits it gets alone.
+ * A learned embedding fed one-hot (or two-hot) rows skips the zeros of its rows. Every output row
+ * is computed by the same operations whatever the batch, so samples do not depend on the batch
+ * they were drawn in.
  *
  * Limits, each enforced loudly: the gradient is first order (differentiating it again throws:
  * exact and sliced score matching take J v from the forward-mode op `fused_jvp.ts` instead, or use
@@ -118,8 +121,10 @@ interface LayerRun {
 /** A feature's forward pass: its input, value and (mlp features) layers. */
 interface FeatureRun {
   f: Feature;
-  /** One row per sample, or one row shared by the batch. */
+  /** One row per sample, or rows shared by groups of samples (one group: the whole batch). */
   rows: boolean;
+  /** Groups of consecutive samples sharing a row (1: the batch shares one row; 0 with `rows`). */
+  groups: number;
   input: tf.Tensor2D;
   value: tf.Tensor;
   layers: LayerRun[];
@@ -178,6 +183,21 @@ function indexRows(rows: tf.Tensor): tf.Tensor | null {
   return t;
 }
 
+/**
+ * The number of groups the shared features' rows split the batch of n rows into: 1 when each has
+ * one row, else the row count of those with more (all the same).
+ */
+function sharedGroups(shared: FeatureRun[], n: number): number {
+  const counts = [...new Set(shared.map((r) => r.groups).filter((m) => m > 1))];
+  if (counts.length > 1) {
+    throw new Error(
+      `network inputs ${shared.map((r) => `"${r.f.name}" (${r.groups} rows)`).join(", ")}: ` +
+        `rows shared by groups must split the ${n} rows the same way`,
+    );
+  }
+  return counts[0] ?? 1;
+}
+
 /** Does an activation leave exact zeros in its output and in the gradient through it? */
 function zeroes(act: Activation | "identity" | null): boolean {
   return act === "relu";
@@ -233,10 +253,14 @@ function run(
   const feats: FeatureRun[] = spec.features.map((f, i) => {
     const input = features[i];
     const m = input.shape[0];
-    if (m !== n && m !== 1) {
-      throw new Error(`network input "${f.name}" has ${m} rows; expected ${n} or 1`);
+    if (m !== n && (m < 1 || n % m !== 0)) {
+      throw new Error(
+        `network input "${f.name}" has ${m} rows; expected ${n} (one per row), 1 (shared) or ` +
+          `a divisor of ${n} (one per group of consecutive rows)`,
+      );
     }
-    const run: FeatureRun = { f, rows: m === n, input, value: input, layers: [] };
+    const rows = m === n;
+    const run: FeatureRun = { f, rows, groups: rows ? 0 : m, input, value: input, layers: [] };
     switch (f.kind) {
       case "input":
         break;
@@ -278,29 +302,38 @@ function run(
     return run;
   });
 
-  // First layer: z0 = (b + sum of shared features' rows) + x W_x + sum of row features' blocks.
+  // First layer: z0 = (b + sum of shared features' rows) + x W_x + sum of row features' blocks,
+  // the shared sum once per group of rows.
   const h0 = spec.hidden[0];
-  let bias = at(l, flatPtr, "in.b");
   const shared = feats.filter((r) => !r.rows);
-  if (shared.length) {
-    const be = allocate([1, h0]);
-    shared.forEach((r, i) => {
-      const w = featureWidth(r.f);
+  const groups = sharedGroups(shared, n);
+  const inputDim = spec.inputDim;
+  const z0 = allocate([n, h0]);
+  if (!shared.length) {
+    k.gemm(ptr(x), at(l, flatPtr, "in.x"), ptr(z0), n, inputDim, h0, 2, at(l, flatPtr, "in.b"));
+  } else {
+    const be = allocate([groups, h0]);
+    const per = n / groups;
+    for (let g = 0; g < groups; g++) {
+      const bias = ptr(be) + 4 * g * h0;
+      shared.forEach((r, i) => {
+        const w = featureWidth(r.f);
+        const row = ptr(r.value) + 4 * (r.groups === 1 ? 0 : g) * w;
+        const init = i === 0 ? at(l, flatPtr, "in.b") : 0;
+        k.gemm(row, at(l, flatPtr, `in.${r.f.name}`), bias, 1, w, h0, i === 0 ? 2 : 1, init);
+      });
       k.gemm(
-        ptr(r.value),
-        at(l, flatPtr, `in.${r.f.name}`),
-        ptr(be),
-        1,
-        w,
+        ptr(x) + 4 * g * per * inputDim,
+        at(l, flatPtr, "in.x"),
+        ptr(z0) + 4 * g * per * h0,
+        per,
+        inputDim,
         h0,
-        i === 0 ? 2 : 1,
+        2,
         bias,
       );
-    });
-    bias = ptr(be);
+    }
   }
-  const z0 = allocate([n, h0]);
-  k.gemm(ptr(x), at(l, flatPtr, "in.x"), ptr(z0), n, spec.inputDim, h0, 2, bias);
   for (const r of feats.filter((r) => r.rows)) {
     k.gemm(ptr(r.value), at(l, flatPtr, `in.${r.f.name}`), ptr(z0), n, featureWidth(r.f), h0, 1, 0);
   }
@@ -580,17 +613,25 @@ function backward(
     const h0 = spec.hidden[0];
     k.colsum(ptr(dz), g("in.b"), n, h0, 0);
     weightGradient(r.x, dz, g("in.x"), n, spec.inputDim, h0, { input: false, dz: dzSparse });
+    // A shared row saw the column sums of dz over the rows it was added to the bias of: all rows
+    // (the bias's own gradient) or its group's.
+    const groups = sharedGroups(r.feats.filter((f) => !f.rows), n);
+    const groupSums = groups > 1 ? allocate([groups, h0]) : null;
+    for (let j = 0; groupSums && j < groups; j++) {
+      const per = n / groups;
+      k.colsum(ptr(dz) + 4 * j * per * h0, ptr(groupSums) + 4 * j * h0, per, h0, 0);
+    }
     for (const f of r.feats) {
       const name = `in.${f.f.name}`;
       const w = featureWidth(f.f);
-      // A shared row saw the column sums of dz (it was added to every row's bias).
-      const dzF = f.rows ? dz : null;
-      if (dzF) weightGradient(f.value, dzF, g(name), n, w, h0, { input: false, dz: dzSparse });
-      else k.gemmTN(ptr(f.value), g("in.b"), g(name), 1, w, h0, 0);
+      const m = f.rows ? n : f.groups;
+      const sums = f.rows ? null : m > 1 ? ptr(groupSums!) : g("in.b");
+      if (!sums) weightGradient(f.value, dz, g(name), n, w, h0, { input: false, dz: dzSparse });
+      else k.gemmTN(ptr(f.value), sums, g(name), m, w, h0, 0);
       if (f.f.kind !== "embedding" && f.f.kind !== "mlp") continue;
-      const m = f.rows ? n : 1;
       let dValue: tf.Tensor;
-      if (dzF) dValue = backInput(l, flatPtr, dzF, n, name, dzSparse);
+      if (!sums) dValue = backInput(l, flatPtr, dz, n, name, dzSparse);
+      else if (m > 1) dValue = backInput(l, flatPtr, groupSums!, m, name);
       else {
         const db = allocate([1, h0]);
         k.colsum(ptr(dz), ptr(db), n, h0, 0);

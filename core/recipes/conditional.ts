@@ -19,7 +19,7 @@ import type { AdamOptions } from "../nn/adam.ts";
 import type { RunEnv } from "../runtime/env.ts";
 import { rules } from "../spec/rules.ts";
 import type { Section } from "../spec/section.ts";
-import { epsFromMixture, epsFromNetwork, scoreFromEpsAtStd } from "../models.ts";
+import { epsByGroup, epsFromMixture, epsFromNetwork, scoreFromEpsAtStd } from "../models.ts";
 import { type GaussianMixture, MixtureOracle } from "../data/mixtures.ts";
 import { annealedLangevin } from "../samplers/annealed_langevin.ts";
 import type { EpsNet } from "./ddpm.ts";
@@ -38,7 +38,8 @@ export const CONDITIONAL_SAMPLING: Section<ConditionalSamplingConfig> = {
 
 /**
  * Ancestral samples of a conditional network for each condition (its extra inputs, one row each
- * [1, width], consumed), `c.perCondition` per condition (see {@link sampleByCondition}).
+ * [1, width], consumed), `c.perCondition` per condition (see {@link sampleByCondition}): all
+ * conditions in one batch, each condition's row shared by its group of rows.
  */
 export async function sampleConditions(
   env: RunEnv,
@@ -48,9 +49,10 @@ export async function sampleConditions(
 ): Promise<{ x: Float32Array; condition: Int32Array; byCondition: Float32Array[] }> {
   const phase = env.progress.phase("sample", 1);
   const w = model.net.params.fused();
+  const grouped = groupRows(conditions);
   try {
     return sampleByCondition(
-      (k) => epsFromNetwork(model.net, w, model.schedule.T, conditions[k]),
+      epsFromNetwork(model.net, w, model.schedule.T, grouped),
       conditions.length,
       c.perCondition,
       model.schedule,
@@ -58,7 +60,7 @@ export async function sampleConditions(
       { dim: 2, variance: c.variance },
     );
   } finally {
-    tf.dispose([w, ...conditions.flatMap((f) => Object.values(f))]);
+    tf.dispose([w, ...Object.values(grouped), ...conditions.flatMap((f) => Object.values(f))]);
     await phase.tick();
     phase.done();
   }
@@ -104,32 +106,43 @@ export function trainNoisyClassifier(o: TrainClassifierOptions): Promise<Trained
   });
 }
 
+/** The condition of each row when `count` conditions have `perCondition` rows each, in order. */
+export function conditionOfRows(count: number, perCondition: number): Int32Array {
+  return Int32Array.from({ length: count * perCondition }, (_, i) => Math.floor(i / perCondition));
+}
+
 /**
- * `perCondition` ancestral samples for each condition k = 0..count-1 from the model `epsFor(k)`,
- * concatenated in condition order; also returns the requested condition of every row.
+ * Each extra input of the conditions (one row each, [1, width]) as one tensor [count, width]: row k
+ * is condition k's, shared by its group of rows (see `core/nn/fused.ts`).
+ */
+export function groupRows(conditions: Record<string, tf.Tensor2D>[]): Record<string, tf.Tensor2D> {
+  const names = Object.keys(conditions[0] ?? {});
+  return Object.fromEntries(
+    names.map((name) => [name, tf.concat(conditions.map((c) => c[name]), 0) as tf.Tensor2D]),
+  );
+}
+
+/**
+ * `perCondition` ancestral samples for each condition k = 0..count-1, in one batch of
+ * count * perCondition rows: `eps` is the model for all of them, rows k * perCondition ..
+ * (k + 1) * perCondition - 1 asking for condition k ({@link conditionOfRows}). Sample i of
+ * condition k is sample k * perCondition + i of the stream namespace, and a model whose rows do
+ * not mix gives every condition the bits it gets in a batch of its own. Returns the samples in
+ * condition order, each row's condition, and each condition's samples.
  */
 export function sampleByCondition(
-  epsFor: (k: number) => EpsModel,
+  eps: EpsModel,
   count: number,
   perCondition: number,
   schedule: DiscreteSchedule,
   streams: Streams,
   o: { dim: number; variance: DdpmVariance; name?: string },
 ): { x: Float32Array; condition: Int32Array; byCondition: Float32Array[] } {
-  const byCondition: Float32Array[] = [];
-  for (let k = 0; k < count; k++) {
-    const noise = streams.perSample(o.name ?? "sample", k * perCondition, perCondition);
-    byCondition.push(
-      ddpmSample(epsFor(k), schedule, noise, { dim: o.dim, variance: o.variance }).x,
-    );
-  }
-  const x = new Float32Array(count * perCondition * o.dim);
-  byCondition.forEach((b, k) => x.set(b, k * perCondition * o.dim));
-  const condition = Int32Array.from(
-    { length: count * perCondition },
-    (_, i) => Math.floor(i / perCondition),
-  );
-  return { x, condition, byCondition };
+  const noise = streams.perSample(o.name ?? "sample", 0, count * perCondition);
+  const { x } = ddpmSample(eps, schedule, noise, { dim: o.dim, variance: o.variance });
+  const size = perCondition * o.dim;
+  const byCondition = Array.from({ length: count }, (_, k) => x.slice(k * size, (k + 1) * size));
+  return { x, condition: conditionOfRows(count, perCondition), byCondition };
 }
 
 /**
@@ -177,36 +190,43 @@ export function conditionalLangevin(
   const s = model.schedule;
   const sigmas = langevinLevels(s.T, c.levels).map((t) => Math.sqrt(1 - s.alphaBar[t]));
   const w = model.net.params.fused();
-  const run = (eps: EpsModel, k: number) => {
+  const K = conditions.length;
+  if (mixture.means.length !== K) {
+    throw new Error(`conditionalLangevin: ${K} conditions for ${mixture.means.length} components`);
+  }
+  const grouped = groupRows(conditions);
+  // Every label in one batch of K * perCondition rows; label k's samples are rows k * perCondition..
+  const run = (eps: EpsModel) => {
     const x0 = tf.tidy(() =>
       tf.mul(
         sigmas[0],
-        env.streams.perSample("langevin/start", k * perCondition, perCondition).normal(2),
+        env.streams.perSample("langevin/start", 0, K * perCondition).normal(2),
       ) as tf.Tensor2D
     );
     try {
-      const noise = env.streams.perSample("langevin", k * perCondition, perCondition);
-      return annealedLangevin(scoreFromEpsAtStd(eps, s), x0, sigmas, noise, {
+      const noise = env.streams.perSample("langevin", 0, K * perCondition);
+      const { x } = annealedLangevin(scoreFromEpsAtStd(eps, s), x0, sigmas, noise, {
         stepsPerLevel: c.stepsPerLevel,
         rule: { kind: "ratio", alpha: c.alpha },
         form: "full",
-      }).x;
+      });
+      return Array.from(
+        { length: K },
+        (_, k) => x.slice(2 * k * perCondition, 2 * (k + 1) * perCondition),
+      );
     } finally {
       x0.dispose();
     }
   };
+  const oracles = mixture.means.map((mu) =>
+    new MixtureOracle({ means: [mu], std: mixture.std, weights: [1] })
+  );
   try {
-    const learned = conditions.map((f, k) => run(epsFromNetwork(model.net, w, s.T, f), k));
-    const exact = mixture.means.map((mu, k) => {
-      const oracle = new MixtureOracle({ means: [mu], std: mixture.std, weights: [1] });
-      try {
-        return run(epsFromMixture(oracle, s), k);
-      } finally {
-        oracle.dispose();
-      }
-    });
+    const learned = run(epsFromNetwork(model.net, w, s.T, grouped));
+    const exact = run(epsByGroup(oracles.map((o) => epsFromMixture(o, s))));
     return { learned, exact };
   } finally {
-    tf.dispose([w, ...conditions.flatMap((f) => Object.values(f))]);
+    oracles.forEach((o) => o.dispose());
+    tf.dispose([w, ...Object.values(grouped), ...conditions.flatMap((f) => Object.values(f))]);
   }
 }

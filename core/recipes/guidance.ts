@@ -12,6 +12,7 @@ import { noisyClassifier } from "../nn/architectures.ts";
 import {
   classifierFromMixture,
   classifierFromNetwork,
+  epsByGroup,
   epsFromMixture,
   epsFromNetwork,
   type EpsModel,
@@ -33,6 +34,7 @@ import { type ChainConfig, type EpsNet, type EpsNetConfig, trainEpsNet } from ".
 import type { TrainingData } from "./data.ts";
 import {
   type ConditionalSamplingConfig,
+  conditionOfRows,
   sampleByCondition,
   trainNoisyClassifier,
 } from "./conditional.ts";
@@ -222,7 +224,11 @@ export async function guidanceSweep(
   const K = mixture.means.length;
   const w = net.params.fused();
   const wc = guided.classifier.params.fused();
-  const rows = tf.tidy(() => Array.from({ length: K }, (_, k) => tf.keep(oneHot([k], K))));
+  // The labels of one batch of every label's rows: one row per label's group (the network's input)
+  // and one per row (what the classifiers are asked for).
+  const perLabel = c.sample.perCondition;
+  const labelRows = oneHot(Array.from({ length: K }, (_, k) => k), K);
+  const requested = oneHot(conditionOfRows(K, perLabel), K);
   const nullRow = tf.zeros([1, K]) as tf.Tensor2D;
   const uncond = epsFromNetwork(net, w, T, { label: nullRow });
   const classifier = classifierFromNetwork(guided.classifier, wc, T);
@@ -231,19 +237,19 @@ export async function guidanceSweep(
     new MixtureOracle({ means: [mu], std: mixture.std, weights: [1] })
   );
   const exactClassifier = classifierFromMixture(oracle, schedule);
-  const epsOf = (method: GuidanceMethod, weight: number, k: number): EpsModel => {
+  const epsOf = (method: GuidanceMethod, weight: number): EpsModel => {
     switch (method) {
       case "cfg":
         return classifierFreeGuidance(
-          epsFromNetwork(net, w, T, { label: rows[k] }),
+          epsFromNetwork(net, w, T, { label: labelRows }),
           uncond,
           weight,
         );
       case "classifier":
-        return classifierGuidance(uncond, classifier, rows[k], schedule, weight);
+        return classifierGuidance(uncond, classifier, requested, schedule, weight);
       case "cfgExact":
         return classifierFreeGuidance(
-          epsFromMixture(componentOracles[k], schedule),
+          epsByGroup(componentOracles.map((o) => epsFromMixture(o, schedule))),
           epsFromMixture(oracle, schedule),
           weight,
         );
@@ -251,7 +257,7 @@ export async function guidanceSweep(
         return classifierGuidance(
           epsFromMixture(oracle, schedule),
           exactClassifier,
-          rows[k],
+          requested,
           schedule,
           weight,
         );
@@ -273,9 +279,9 @@ export async function guidanceSweep(
     for (const method of GUIDANCE_METHODS) {
       for (const weight of c.weights) {
         const s = sampleByCondition(
-          (k) => epsOf(method, weight, k),
+          epsOf(method, weight),
           K,
-          c.sample.perCondition,
+          perLabel,
           schedule,
           env.streams,
           { dim: 2, variance: c.sample.variance },
@@ -299,7 +305,7 @@ export async function guidanceSweep(
     }
   } finally {
     phase.done();
-    tf.dispose([w, wc, nullRow, ...rows]);
+    tf.dispose([w, wc, nullRow, labelRows, requested]);
     oracle.dispose();
     componentOracles.forEach((o) => o.dispose());
   }
