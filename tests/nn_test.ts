@@ -372,7 +372,7 @@ const FAMILIES: {
       activation: "relu",
       outputDim: 2,
     },
-    features: (n, s) => ({
+    features: (_n, s) => ({
       t: oneHot([3], 7),
       label: oneHot([2, 0, 1], 3),
       radius: tf.tensor2d(s.normals(3), [3, 1]),
