@@ -34,6 +34,24 @@ Deno.test("MMD² is near zero for two samples of one law and clearly positive fo
   assert.ok(w > 3 * Math.abs(same) && w > 0.005, `modes 40% wider: ${w} (same law: ${same})`);
 });
 
+Deno.test("MmdReference remembers recent samples by their bits: a repeat gets the same number, a changed sample a fresh one", () => {
+  const y = draw(400, "y");
+  const ref = new MmdReference(y, 2);
+  const x = draw(300, "x");
+  const first = ref.mmd2(x);
+  assert.equal(ref.mmd2(Float32Array.from(x)), first, "a copy of the same bits");
+  const others = [1, 2, 3, 4, 5].map((s) => draw(300, "x", s + 1));
+  for (const o of others) assert.equal(ref.mmd2(o), mmd2(o, y, 2), "each new sample is computed");
+  assert.equal(ref.mmd2(x), first, "an evicted sample is computed again, to the same number");
+  x[7] = -x[7]; // the caller's array changed after the call: the remembered copy is not it
+  assert.equal(ref.mmd2(x), mmd2(x, y, 2));
+  assert.notEqual(ref.mmd2(x), first);
+  const negZero = Float32Array.from(x, (v, i) => (i === 0 ? -0 : v));
+  const posZero = Float32Array.from(x, (v, i) => (i === 0 ? 0 : v));
+  assert.equal(ref.mmd2(negZero), mmd2(negZero, y, 2), "-0 and +0 are different bits");
+  assert.equal(ref.mmd2(posZero), mmd2(posZero, y, 2));
+});
+
 Deno.test("permutation test: large p for one law, tiny p for shifted laws", () => {
   const y = draw(300, "y");
   const stream = () => new Streams(2).get("perm");
