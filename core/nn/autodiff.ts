@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { dense, matMul } from "./dense.ts";
-import type { Activation, Feature, NetworkSpec } from "./spec.ts";
+import { type Activation, checkFeatureRows, type Feature, type NetworkSpec } from "./spec.ts";
 import { sinusoidal } from "./sinusoidal.ts";
 
 /** Named weight tensors. */
@@ -48,13 +48,8 @@ function featureValue(f: Feature, w: Named, input: tf.Tensor2D): tf.Tensor2D {
 function perRow(block: tf.Tensor2D, x: tf.Tensor2D, f: Feature): tf.Tensor2D {
   const [m, width] = block.shape;
   const n = x.shape[0];
+  checkFeatureRows(f, m, n);
   if (m === n || m === 1) return block;
-  if (n % m !== 0) {
-    throw new Error(
-      `network input "${f.name}" has ${m} rows; expected ${n} (one per row), 1 (shared) or ` +
-        `a divisor of ${n} (one per group of consecutive rows)`,
-    );
-  }
   return tf.reshape(tf.tile(tf.reshape(block, [m, 1, width]), [1, n / m, 1]), [n, width]);
 }
 

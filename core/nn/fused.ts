@@ -28,6 +28,7 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   type Activation,
+  checkFeatureRows,
   type Feature,
   featureWidth,
   type NetworkSpec,
@@ -253,12 +254,7 @@ function run(
   const feats: FeatureRun[] = spec.features.map((f, i) => {
     const input = features[i];
     const m = input.shape[0];
-    if (m !== n && (m < 1 || n % m !== 0)) {
-      throw new Error(
-        `network input "${f.name}" has ${m} rows; expected ${n} (one per row), 1 (shared) or ` +
-          `a divisor of ${n} (one per group of consecutive rows)`,
-      );
-    }
+    checkFeatureRows(f, m, n);
     const rows = m === n;
     const run: FeatureRun = { f, rows, groups: rows ? 0 : m, input, value: input, layers: [] };
     switch (f.kind) {

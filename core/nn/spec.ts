@@ -37,6 +37,18 @@ export interface NetworkSpec {
   outputDim: number;
 }
 
+/**
+ * Check a feature's row count m against the n rows of x: n (one per row), 1 (shared by the batch)
+ * or a divisor of n (one per group of n / m consecutive rows). Throws naming the feature.
+ */
+export function checkFeatureRows(f: Feature, m: number, n: number): void {
+  if (m === n || (m >= 1 && n % m === 0)) return;
+  throw new Error(
+    `network input "${f.name}" has ${m} rows; expected ${n} (one per row), 1 (shared) or ` +
+      `a divisor of ${n} (one per group of consecutive rows)`,
+  );
+}
+
 /** Width of a feature as it enters the first layer. */
 export function featureWidth(f: Feature): number {
   switch (f.kind) {
