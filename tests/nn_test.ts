@@ -316,6 +316,21 @@ Deno.test("a NaN loss stops training with the step and the last finite loss", as
 });
 
 /** Every network family of the harness, with per-row and shared ([1, w]) features. */
+/** A ReLU net with a learned time embedding, a label input and a radius MLP feature. */
+function labelledSpec(hidden: number[]): NetworkSpec {
+  return {
+    inputDim: 2,
+    features: [
+      { kind: "embedding", name: "t", classes: 7, dim: 4 },
+      { kind: "input", name: "label", dim: 3 },
+      { kind: "mlp", name: "radius", sizes: [1, 5, 4], activation: "relu" },
+    ],
+    hidden,
+    activation: "relu",
+    outputDim: 2,
+  };
+}
+
 const FAMILIES: {
   name: string;
   spec: NetworkSpec;
@@ -361,17 +376,7 @@ const FAMILIES: {
   },
   {
     name: "rows shared by groups of 3 rows (embedding shared, input and relu MLP grouped)",
-    spec: {
-      inputDim: 2,
-      features: [
-        { kind: "embedding", name: "t", classes: 7, dim: 4 },
-        { kind: "input", name: "label", dim: 3 },
-        { kind: "mlp", name: "radius", sizes: [1, 5, 4], activation: "relu" },
-      ],
-      hidden: [8, 8],
-      activation: "relu",
-      outputDim: 2,
-    },
+    spec: labelledSpec([8, 8]),
     features: (_n, s) => ({
       t: oneHot([3], 7),
       label: oneHot([2, 0, 1], 3),
@@ -475,17 +480,7 @@ Deno.test("fused network op: feature rows shared by groups of rows give each gro
   await backend();
   const s = new Streams(12).get("groups");
   const bits = (t: tf.Tensor) => new Uint32Array((t.dataSync() as Float32Array).slice().buffer);
-  const net = new Network({
-    inputDim: 2,
-    features: [
-      { kind: "embedding", name: "t", classes: 7, dim: 4 },
-      { kind: "input", name: "label", dim: 3 },
-      { kind: "mlp", name: "radius", sizes: [1, 5, 4], activation: "relu" },
-    ],
-    hidden: [40, 36],
-    activation: "relu",
-    outputDim: 2,
-  }, s);
+  const net = new Network(labelledSpec([40, 36]), s); // wide enough for the sparse products
   for (const [groups, per] of [[3, 5], [4, 7], [2, 1]]) {
     await noLeak(() =>
       tf.tidy(() => {
