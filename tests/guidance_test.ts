@@ -3,11 +3,18 @@ import * as tf from "@tensorflow/tfjs";
 import { classifierFreeGuidance, oneHotWithDropout } from "../core/guidance/classifier_free.ts";
 import { classifierGuidance, crossEntropy } from "../core/guidance/classifier.ts";
 import { MixtureOracle, ring8Mixture } from "../core/data/mixtures.ts";
-import { epsFromMixture } from "../core/models.ts";
+import {
+  classifierFromMixture,
+  epsByGroup,
+  epsFromMixture,
+  epsFromNetwork,
+  type EpsModel,
+} from "../core/models.ts";
+import { conditionOfRows, sampleByCondition } from "../core/recipes/conditional.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
 import { ddpmSample } from "../core/samplers/ddpm.ts";
 import { conditionalAccuracy, radiusStats, withinModeSpread } from "../core/metrics/conditional.ts";
-import { oneHot } from "../core/nn/network.ts";
+import { Network, oneHot } from "../core/nn/network.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend, near, noLeak } from "./helpers.ts";
 
@@ -74,4 +81,69 @@ Deno.test("conditional metrics on constructed samples", () => {
   const r = radiusStats([3, 4, 0, 2]);
   near(r.mean, 3.5, 1e-12);
   near(r.std, 1.5, 1e-12);
+});
+
+Deno.test("sampleByCondition: every condition gets the bits of its own batch, whatever the batches (network with grouped label rows, component oracles, classifier guidance)", async () => {
+  await backend();
+  const s = linearBetaSchedule(30);
+  const K = 3, per = 6;
+  const net = new Network({
+    inputDim: 2,
+    features: [
+      { kind: "embedding", name: "t", classes: 30, dim: 4 },
+      { kind: "input", name: "label", dim: K },
+    ],
+    hidden: [40, 33],
+    activation: "relu",
+    outputDim: 2,
+  }, new Streams(4).get("init"));
+  const w = net.params.fused();
+  const labels = oneHot([0, 1, 2], K);
+  const m = ring8Mixture();
+  const components = m.means.slice(0, K).map((mu) =>
+    new MixtureOracle({ means: [mu], std: m.std, weights: [1] })
+  );
+  const oracle = new MixtureOracle(m);
+  const exactClassifier = classifierFromMixture(oracle, s);
+  const streams = new Streams(9);
+  const bytes = (x: Float32Array) => new Uint8Array(x.buffer.slice(0));
+  const models: Record<string, (first: number, n: number) => EpsModel> = {
+    network: (first, n) =>
+      epsFromNetwork(net, w, s.T, { label: tf.slice(labels, [first, 0], [n, -1]) }),
+    components: (first, n) =>
+      epsByGroup(components.slice(first, first + n).map((o) => epsFromMixture(o, s))),
+    guided: (first, n) =>
+      classifierGuidance(
+        epsFromMixture(oracle, s),
+        exactClassifier,
+        oneHot(Array.from(conditionOfRows(n, per), (k) => k + first), 8),
+        s,
+        2,
+      ),
+  };
+  for (const [name, epsFor] of Object.entries(models)) {
+    // Each condition alone, its rows' streams at their place in the namespace.
+    const alone = Array.from({ length: K }, (_, k) =>
+      tf.tidy(() => {
+        const noise = streams.perSample("sample", k * per, per);
+        return ddpmSample(epsFor(k, 1), s, noise, { dim: 2, variance: "posterior" }).x;
+      }));
+    for (const batchRows of [1, per, 2 * per, 1000]) {
+      const r = await noLeak(() =>
+        sampleByCondition(epsFor, K, per, s, streams, { dim: 2, variance: "posterior", batchRows })
+      );
+      assert.deepEqual([...r.condition], [...conditionOfRows(K, per)]);
+      for (let k = 0; k < K; k++) {
+        assert.deepEqual(
+          bytes(r.byCondition[k]),
+          bytes(alone[k]),
+          `${name}, ${batchRows} rows: ${k}`,
+        );
+      }
+    }
+  }
+  tf.dispose([w, labels]);
+  net.dispose();
+  oracle.dispose();
+  components.forEach((o) => o.dispose());
 });

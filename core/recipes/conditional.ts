@@ -38,8 +38,8 @@ export const CONDITIONAL_SAMPLING: Section<ConditionalSamplingConfig> = {
 
 /**
  * Ancestral samples of a conditional network for each condition (its extra inputs, one row each
- * [1, width], consumed), `c.perCondition` per condition (see {@link sampleByCondition}): all
- * conditions in one batch, each condition's row shared by its group of rows.
+ * [1, width], consumed), `c.perCondition` per condition (see {@link sampleByCondition}): whole
+ * conditions in a batch, each condition's row shared by its group of rows.
  */
 export async function sampleConditions(
   env: RunEnv,
@@ -52,7 +52,7 @@ export async function sampleConditions(
   const grouped = groupRows(conditions);
   try {
     return sampleByCondition(
-      epsFromNetwork(model.net, w, model.schedule.T, grouped),
+      (first, n) => epsFromNetwork(model.net, w, model.schedule.T, blockRows(grouped, first, n)),
       conditions.length,
       c.perCondition,
       model.schedule,
@@ -122,24 +122,69 @@ export function groupRows(conditions: Record<string, tf.Tensor2D>[]): Record<str
   );
 }
 
+/** Rows first .. first + n - 1 of each extra input made by {@link groupRows}: a block's conditions. */
+export function blockRows(
+  grouped: Record<string, tf.Tensor2D>,
+  first: number,
+  n: number,
+): Record<string, tf.Tensor2D> {
+  return Object.fromEntries(
+    Object.entries(grouped).map(([name, t]) => [name, tf.slice(t, [first, 0], [n, -1])]),
+  );
+}
+
+/** The most rows a batch of whole conditions holds (a batch has at least one condition). */
+export const CONDITION_BATCH_ROWS = 8192;
+
 /**
- * `perCondition` ancestral samples for each condition k = 0..count-1, in one batch of
- * count * perCondition rows: `eps` is the model for all of them, rows k * perCondition ..
- * (k + 1) * perCondition - 1 asking for condition k ({@link conditionOfRows}). Sample i of
- * condition k is sample k * perCondition + i of the stream namespace, and a model whose rows do
- * not mix gives every condition the bits it gets in a batch of its own. Returns the samples in
- * condition order, each row's condition, and each condition's samples.
+ * The samples of `count` conditions, `perCondition` rows of `dim` numbers each, drawn in batches of
+ * whole conditions (at most `batchRows` rows, at least one condition): `draw(first, n)` returns the
+ * rows of conditions first .. first + n - 1 in order; the tensors it makes are disposed when it
+ * returns. A draw whose rows do not mix gives each condition the same bits in any batch.
+ */
+export function drawByCondition(
+  count: number,
+  perCondition: number,
+  dim: number,
+  draw: (first: number, n: number) => Float32Array,
+  batchRows = CONDITION_BATCH_ROWS,
+): Float32Array {
+  const block = Math.max(1, Math.floor(batchRows / perCondition));
+  const size = perCondition * dim;
+  const x = new Float32Array(count * size);
+  for (let first = 0; first < count; first += block) {
+    const n = Math.min(block, count - first);
+    tf.engine().startScope();
+    try {
+      x.set(draw(first, n), first * size);
+    } finally {
+      tf.engine().endScope();
+    }
+  }
+  return x;
+}
+
+/**
+ * `perCondition` ancestral samples for each condition k = 0..count-1, drawn in batches of whole
+ * conditions ({@link drawByCondition}): `epsFor(first, n)` is the model for conditions first ..
+ * first + n - 1, rows k * perCondition .. (k + 1) * perCondition - 1 of the batch asking for
+ * condition first + k. Sample i of condition k is sample k * perCondition + i of the stream
+ * namespace, and a model whose rows do not mix gives every condition the bits it gets in a batch
+ * of its own. Returns the samples in condition order, each row's condition ({@link
+ * conditionOfRows}), and each condition's samples.
  */
 export function sampleByCondition(
-  eps: EpsModel,
+  epsFor: (first: number, n: number) => EpsModel,
   count: number,
   perCondition: number,
   schedule: DiscreteSchedule,
   streams: Streams,
-  o: { dim: number; variance: DdpmVariance; name?: string },
+  o: { dim: number; variance: DdpmVariance; name?: string; batchRows?: number },
 ): { x: Float32Array; condition: Int32Array; byCondition: Float32Array[] } {
-  const noise = streams.perSample(o.name ?? "sample", 0, count * perCondition);
-  const { x } = ddpmSample(eps, schedule, noise, { dim: o.dim, variance: o.variance });
+  const x = drawByCondition(count, perCondition, o.dim, (first, n) => {
+    const noise = streams.perSample(o.name ?? "sample", first * perCondition, n * perCondition);
+    return ddpmSample(epsFor(first, n), schedule, noise, { dim: o.dim, variance: o.variance }).x;
+  }, o.batchRows);
   const size = perCondition * o.dim;
   const byCondition = Array.from({ length: count }, (_, k) => x.slice(k * size, (k + 1) * size));
   return { x, condition: conditionOfRows(count, perCondition), byCondition };
@@ -195,35 +240,39 @@ export function conditionalLangevin(
     throw new Error(`conditionalLangevin: ${K} conditions for ${mixture.means.length} components`);
   }
   const grouped = groupRows(conditions);
-  // Every label in one batch of K * perCondition rows; label k's samples are rows k * perCondition..
-  const run = (eps: EpsModel) => {
-    const x0 = tf.tidy(() =>
-      tf.mul(
-        sigmas[0],
-        env.streams.perSample("langevin/start", 0, K * perCondition).normal(2),
-      ) as tf.Tensor2D
+  // Whole labels in a batch; label k's samples are the rows k * perCondition .. of its batch.
+  const run = (epsFor: (first: number, n: number) => EpsModel) => {
+    const x = drawByCondition(K, perCondition, 2, (first, n) => {
+      const rows = [first * perCondition, n * perCondition] as const;
+      const x0 = tf.mul(sigmas[0], env.streams.perSample("langevin/start", ...rows).normal(2));
+      const noise = env.streams.perSample("langevin", ...rows);
+      return annealedLangevin(
+        scoreFromEpsAtStd(epsFor(first, n), s),
+        x0 as tf.Tensor2D,
+        sigmas,
+        noise,
+        {
+          stepsPerLevel: c.stepsPerLevel,
+          rule: { kind: "ratio", alpha: c.alpha },
+          form: "full",
+        },
+      ).x;
+    });
+    return Array.from(
+      { length: K },
+      (_, k) => x.slice(2 * k * perCondition, 2 * (k + 1) * perCondition),
     );
-    try {
-      const noise = env.streams.perSample("langevin", 0, K * perCondition);
-      const { x } = annealedLangevin(scoreFromEpsAtStd(eps, s), x0, sigmas, noise, {
-        stepsPerLevel: c.stepsPerLevel,
-        rule: { kind: "ratio", alpha: c.alpha },
-        form: "full",
-      });
-      return Array.from(
-        { length: K },
-        (_, k) => x.slice(2 * k * perCondition, 2 * (k + 1) * perCondition),
-      );
-    } finally {
-      x0.dispose();
-    }
   };
   const oracles = mixture.means.map((mu) =>
     new MixtureOracle({ means: [mu], std: mixture.std, weights: [1] })
   );
   try {
-    const learned = run(epsFromNetwork(model.net, w, s.T, grouped));
-    const exact = run(epsByGroup(oracles.map((o) => epsFromMixture(o, s))));
+    const learned = run((first, n) =>
+      epsFromNetwork(model.net, w, s.T, blockRows(grouped, first, n))
+    );
+    const exact = run((first, n) =>
+      epsByGroup(oracles.slice(first, first + n).map((o) => epsFromMixture(o, s)))
+    );
     return { learned, exact };
   } finally {
     oracles.forEach((o) => o.dispose());

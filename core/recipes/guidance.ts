@@ -224,8 +224,8 @@ export async function guidanceSweep(
   const K = mixture.means.length;
   const w = net.params.fused();
   const wc = guided.classifier.params.fused();
-  // The labels of one batch of every label's rows: one row per label's group (the network's input)
-  // and one per row (what the classifiers are asked for).
+  // The labels of every label's rows: one row per label's group (the network's input) and one per
+  // row (what the classifiers are asked for); a batch of labels first .. first + n - 1 takes a block.
   const perLabel = c.sample.perCondition;
   const labelRows = oneHot(Array.from({ length: K }, (_, k) => k), K);
   const requested = oneHot(conditionOfRows(K, perLabel), K);
@@ -237,32 +237,36 @@ export async function guidanceSweep(
     new MixtureOracle({ means: [mu], std: mixture.std, weights: [1] })
   );
   const exactClassifier = classifierFromMixture(oracle, schedule);
-  const epsOf = (method: GuidanceMethod, weight: number): EpsModel => {
-    switch (method) {
-      case "cfg":
-        return classifierFreeGuidance(
-          epsFromNetwork(net, w, T, { label: labelRows }),
-          uncond,
-          weight,
-        );
-      case "classifier":
-        return classifierGuidance(uncond, classifier, requested, schedule, weight);
-      case "cfgExact":
-        return classifierFreeGuidance(
-          epsByGroup(componentOracles.map((o) => epsFromMixture(o, schedule))),
-          epsFromMixture(oracle, schedule),
-          weight,
-        );
-      case "classifierExact":
-        return classifierGuidance(
-          epsFromMixture(oracle, schedule),
-          exactClassifier,
-          requested,
-          schedule,
-          weight,
-        );
-    }
-  };
+  const epsOf =
+    (method: GuidanceMethod, weight: number) => (first: number, n: number): EpsModel => {
+      const asked = () => tf.slice(requested, [first * perLabel, 0], [n * perLabel, -1]);
+      switch (method) {
+        case "cfg":
+          return classifierFreeGuidance(
+            epsFromNetwork(net, w, T, { label: tf.slice(labelRows, [first, 0], [n, -1]) }),
+            uncond,
+            weight,
+          );
+        case "classifier":
+          return classifierGuidance(uncond, classifier, asked(), schedule, weight);
+        case "cfgExact":
+          return classifierFreeGuidance(
+            epsByGroup(
+              componentOracles.slice(first, first + n).map((o) => epsFromMixture(o, schedule)),
+            ),
+            epsFromMixture(oracle, schedule),
+            weight,
+          );
+        case "classifierExact":
+          return classifierGuidance(
+            epsFromMixture(oracle, schedule),
+            exactClassifier,
+            asked(),
+            schedule,
+            weight,
+          );
+      }
+    };
   const components = mixture.means.map((mu, k) =>
     new MmdReference(
       sampleMixture(
