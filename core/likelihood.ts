@@ -49,29 +49,56 @@ export interface NllResult {
 }
 
 /**
- * s(x, t) and div_x s(x, t) per row: exact (the directions e_1..e_d) or averaged over the given
- * probes v, each direction's vector-Jacobian product v^T grad_x s read off one forward and one
- * backward pass over x stacked once per direction. Rows do not mix in a score, so each block of
- * the stack gets the bits a pass over x alone gets.
+ * The directions of a divergence over n rows of dimension d: e_1..e_d each as [n, d] (exact), or
+ * the given probes (Hutchinson), and all of them stacked (the stacked pass's dy). Made once per
+ * solve; dispose with {@link disposeDirections}.
+ */
+export interface Directions {
+  exact: boolean;
+  each: tf.Tensor2D[];
+  stacked: tf.Tensor2D;
+}
+
+/** {@link Directions} for n rows of dimension d: the probes (kept by the caller) or e_1..e_d. */
+export function divergenceDirections(
+  n: number,
+  d: number,
+  probes: tf.Tensor2D[] | null,
+): Directions {
+  return tf.tidy(() => {
+    const each = probes ??
+      Array.from(
+        { length: d },
+        (_, i) => tf.keep(tf.oneHot(tf.fill([n], i, "int32"), d).toFloat() as tf.Tensor2D),
+      );
+    return { exact: !probes, each, stacked: tf.keep(tf.concat(each, 0) as tf.Tensor2D) };
+  });
+}
+
+/** Dispose what {@link divergenceDirections} made (not the probes). */
+export function disposeDirections(dirs: Directions): void {
+  tf.dispose(dirs.exact ? [...dirs.each, dirs.stacked] : dirs.stacked);
+}
+
+/**
+ * s(x, t) and div_x s(x, t) per row: exact (the directions e_1..e_d) or averaged over the probes
+ * v, each direction's vector-Jacobian product v^T grad_x s read off one forward and one backward
+ * pass over x stacked once per direction. Rows do not mix in a score, so each block of the stack
+ * gets the bits a pass over x alone gets.
  */
 export function scoreAndDivergence(
   score: ScoreFn,
   x: tf.Tensor2D,
   t: number,
-  probes: tf.Tensor2D[] | null,
+  dirs: Directions,
 ): { s: tf.Tensor2D; div: tf.Tensor1D } {
   return tf.tidy(() => {
     const [n, d] = x.shape;
-    const directions = probes ??
-      Array.from({ length: d }, (_, i) => tf.oneHot(tf.fill([n], i, "int32"), d).toFloat());
-    const stacked = tf.concat(directions.map(() => x), 0);
-    const { value, grad } = tf.valueAndGrad((z: tf.Tensor2D) => score(z, t))(
-      stacked,
-      tf.concat(directions, 0) as tf.Tensor2D,
-    );
+    const stacked = tf.concat(dirs.each.map(() => x), 0);
+    const { value, grad } = tf.valueAndGrad((z: tf.Tensor2D) => score(z, t))(stacked, dirs.stacked);
     const s = tf.slice(value, [0, 0], [n, d]) as tf.Tensor2D;
     const block = (i: number) => tf.slice(grad, [i * n, 0], [n, d]);
-    if (!probes) {
+    if (dirs.exact) {
       let div: tf.Tensor = tf.zeros([n]);
       for (let i = 0; i < d; i++) {
         div = tf.add(div, tf.reshape(tf.slice(block(i), [0, i], [-1, 1]), [-1]));
@@ -79,8 +106,8 @@ export function scoreAndDivergence(
       return { s, div: div as tf.Tensor1D };
     }
     let acc: tf.Tensor = tf.zeros([n]);
-    probes.forEach((v, p) => acc = tf.add(acc, tf.sum(tf.mul(block(p), v), 1)));
-    return { s, div: tf.div(acc, probes.length) as tf.Tensor1D };
+    dirs.each.forEach((v, p) => acc = tf.add(acc, tf.sum(tf.mul(block(p), v), 1)));
+    return { s, div: tf.div(acc, dirs.each.length) as tf.Tensor1D };
   });
 }
 
@@ -102,12 +129,13 @@ export function nll(
       () => tf.tensor2d(drawProjections(n, dim, "rademacher", div.stream), [n, dim]),
     )
     : null;
+  const dirs = divergenceDirections(n, dim, probes);
   // State [x, Delta]: dx/dt = f~, dDelta/dt = div f~.
   const f: OdeFn = (t, y) =>
     tf.tidy(() => {
       const x = tf.slice(y, [0, 0], [-1, dim]) as tf.Tensor2D;
       const g2 = sde.diffusion(t) ** 2;
-      const { s, div } = scoreAndDivergence(score, x, t, probes);
+      const { s, div } = scoreAndDivergence(score, x, t, dirs);
       const dx = tf.sub(tf.mul(sde.driftCoef(t), x), tf.mul(0.5 * g2, s));
       const dDelta = tf.sub(dim * sde.driftCoef(t), tf.mul(0.5 * g2, div));
       return tf.concat([dx, tf.reshape(dDelta, [-1, 1])], 1) as tf.Tensor2D;
@@ -129,6 +157,7 @@ export function nll(
     return { nll: out, nfe: r.nfe };
   } finally {
     y0.dispose();
+    disposeDirections(dirs);
     if (probes) tf.dispose(probes);
   }
 }

@@ -8,7 +8,12 @@ import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
 import { drawProjections } from "../core/objectives/sliced_score_matching.ts";
 import { subVpSde, veSde, vpSde, vpSdeOfChain } from "../core/noise/sde.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
-import { nll, scoreAndDivergence } from "../core/likelihood.ts";
+import {
+  disposeDirections,
+  divergenceDirections,
+  nll,
+  scoreAndDivergence,
+} from "../core/likelihood.ts";
 import { solve, TABLEAUS } from "../core/solvers/solve.ts";
 import type { Tableau } from "../core/solvers/tableau.ts";
 import { Streams } from "../core/runtime/random.ts";
@@ -192,12 +197,16 @@ Deno.test("the NLL's divergence: one pass over the stacked rows gives each direc
         return [score(x, t), exact, tf.div(acc, probes.length)].map((a) => a.dataSync());
       });
       const exact = await noLeak(() => {
-        const r = scoreAndDivergence(score, x, t, null);
+        const dirs = divergenceDirections(37, 2, null);
+        const r = scoreAndDivergence(score, x, t, dirs);
         const out = [r.s.dataSync(), r.div.dataSync()];
         tf.dispose([r.s, r.div]);
+        disposeDirections(dirs);
         return out;
       });
-      const sliced = scoreAndDivergence(score, x, t, probes);
+      const dirs = divergenceDirections(37, 2, probes);
+      const sliced = scoreAndDivergence(score, x, t, dirs);
+      disposeDirections(dirs);
       const what = `${name} at t = ${t}`;
       assert.deepEqual(exact[0], alone[0], `${what}: s`);
       assert.deepEqual(exact[1], alone[1], `${what}: exact divergence`);
