@@ -116,8 +116,11 @@ export {
 } from "./core/noise/schedules.ts";
 /** The discrete chain's coefficients. */
 export type { DiscreteSchedule } from "./core/noise/schedules.ts";
-/** Epsilon models from a network or from the exact mixture score; a chain network's t input. */
-export { chainTimeInput, epsFromMixture, epsFromNetwork } from "./core/models.ts";
+/**
+ * Epsilon models from a network or from the exact mixture score, one model per group of rows; a
+ * chain network's t input.
+ */
+export { chainTimeInput, epsByGroup, epsFromMixture, epsFromNetwork } from "./core/models.ts";
 /** An epsilon predictor of the discrete chain. */
 export type { EpsModel } from "./core/models.ts";
 /** The DDPM epsilon-prediction loss, and the same as a regression batch (no tape). */
@@ -190,8 +193,17 @@ export { fisherByLevel, sampleAnnealed, trainNcsn } from "./core/recipes/ncsn.ts
 export { trainSde } from "./core/recipes/sde.ts";
 /** Every SDE sampler by name, at a given NFE, with a learned or exact score. */
 export { sampleSde, SDE_SAMPLERS } from "./core/recipes/sde_samplers.ts";
-/** Conditional sampling per label or value; the noisy classifier's training. */
-export { sampleByCondition, trainNoisyClassifier } from "./core/recipes/conditional.ts";
+/**
+ * Conditional sampling per label or value, in batches of whole conditions (each condition's rows
+ * in any batch get the bits of its own); the noisy classifier's training.
+ */
+export {
+  blockRows,
+  conditionOfRows,
+  groupRows,
+  sampleByCondition,
+  trainNoisyClassifier,
+} from "./core/recipes/conditional.ts";
 /** Langevin MCMC (two discretisations), MALA, annealed Langevin (two step rules). */
 export { langevin, langevinStep } from "./core/samplers/langevin.ts";
 /** MALA: the Langevin proposal with a Metropolis-Hastings correction; acceptance rate reported. */
