@@ -116,7 +116,7 @@ Deno.test("sampleByCondition: every condition gets the bits of its own batch, wh
       classifierGuidance(
         epsFromMixture(oracle, s),
         exactClassifier,
-        oneHot(Array.from(conditionOfRows(n, per), (k) => k + first), 8),
+        oneHot(conditionOfRows(n, per, first), 8),
         s,
         2,
       ),

@@ -106,9 +106,15 @@ export function trainNoisyClassifier(o: TrainClassifierOptions): Promise<Trained
   });
 }
 
-/** The condition of each row when `count` conditions have `perCondition` rows each, in order. */
-export function conditionOfRows(count: number, perCondition: number): Int32Array {
-  return Int32Array.from({ length: count * perCondition }, (_, i) => Math.floor(i / perCondition));
+/**
+ * The condition of each row when `count` conditions, numbered from `first`, have `perCondition`
+ * rows each, in order.
+ */
+export function conditionOfRows(count: number, perCondition: number, first = 0): Int32Array {
+  return Int32Array.from(
+    { length: count * perCondition },
+    (_, i) => first + Math.floor(i / perCondition),
+  );
 }
 
 /**

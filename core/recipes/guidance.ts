@@ -224,11 +224,7 @@ export async function guidanceSweep(
   const K = mixture.means.length;
   const w = net.params.fused();
   const wc = guided.classifier.params.fused();
-  // The labels of every label's rows: one row per label's group (the network's input) and one per
-  // row (what the classifiers are asked for); a batch of labels first .. first + n - 1 takes a block.
   const perLabel = c.sample.perCondition;
-  const labelRows = oneHot(Array.from({ length: K }, (_, k) => k), K);
-  const requested = oneHot(conditionOfRows(K, perLabel), K);
   const nullRow = tf.zeros([1, K]) as tf.Tensor2D;
   const uncond = epsFromNetwork(net, w, T, { label: nullRow });
   const classifier = classifierFromNetwork(guided.classifier, wc, T);
@@ -239,11 +235,14 @@ export async function guidanceSweep(
   const exactClassifier = classifierFromMixture(oracle, schedule);
   const epsOf =
     (method: GuidanceMethod, weight: number) => (first: number, n: number): EpsModel => {
-      const asked = () => tf.slice(requested, [first * perLabel, 0], [n * perLabel, -1]);
+      // Labels first .. first + n - 1: one row per label's group (the network's input), and one
+      // per row (what the classifiers are asked for).
+      const labels = () => oneHot(Array.from({ length: n }, (_, k) => first + k), K);
+      const asked = () => oneHot(conditionOfRows(n, perLabel, first), K);
       switch (method) {
         case "cfg":
           return classifierFreeGuidance(
-            epsFromNetwork(net, w, T, { label: tf.slice(labelRows, [first, 0], [n, -1]) }),
+            epsFromNetwork(net, w, T, { label: labels() }),
             uncond,
             weight,
           );
@@ -309,7 +308,7 @@ export async function guidanceSweep(
     }
   } finally {
     phase.done();
-    tf.dispose([w, wc, nullRow, labelRows, requested]);
+    tf.dispose([w, wc, nullRow]);
     oracle.dispose();
     componentOracles.forEach((o) => o.dispose());
   }
