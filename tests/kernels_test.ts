@@ -485,6 +485,70 @@ Deno.test("transpose is exact on shapes across its 32-column strips and 4 x 4 bl
   selectKernelBuild(null);
 });
 
+Deno.test("colsum is the float32 sum of each column in order of rows, bit for bit (32-column strips and 4-column tails, both init modes, odd sizes, both builds)", async () => {
+  await backend();
+  const s = new Streams(13).get("colsum");
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    const k = kernels();
+    const shapes = [[1, 1], [3, 31], [7, 32], [256, 33], [256, 128], [5, 101], [130, 2]];
+    for (let trial = 0; trial < 10; trial++) shapes.push([1 + s.int(300), 1 + s.int(150)]);
+    for (const [m, n] of shapes) {
+      for (const mode of [0, 1]) {
+        tf.tidy(() => {
+          // Magnitudes over six decades, so the order of the adds shows in the bits.
+          const d = rand(m * n, s).map((v, i) => v * 10 ** (i % 7 - 3));
+          const start = rand(n, s);
+          const out = tensor(start, [n]);
+          k.colsum(ptr(tensor(d, [m, n])), ptr(out), m, n, mode);
+          const got = heapView(out);
+          for (let j = 0; j < n; j++) {
+            let want = mode === 1 ? start[j] : 0;
+            for (let r = 0; r < m; r++) want = Math.fround(want + d[r * n + j]);
+            if (!Object.is(got[j], want)) {
+              assert.fail(`${build} colsum ${m}x${n} mode ${mode} [${j}]`);
+            }
+          }
+        });
+      }
+    }
+  }
+  selectKernelBuild(null);
+});
+
+Deno.test("relu and its slope are max(z, 0) and dh (z > 0 ? 1 : 0) bit for bit: -0, +-Infinity, NaN, odd counts, both builds", async () => {
+  await backend();
+  const s = new Streams(14).get("relu");
+  const special = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-45, 3.4e38, -3.4e38];
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    const k = kernels();
+    for (const count of [1, 3, 4, 7, 8, 9, 130, 1027]) {
+      tf.tidy(() => {
+        const z = rand(count, s, 3);
+        for (let i = 0; i < count; i += 3) z[i] = special[(i / 3) % special.length];
+        const dh = rand(count, s);
+        const h = allocate([count]), dz = allocate([count]);
+        k.activateInto(ptr(tensor(z, [count])), ptr(h), count, ACTIVATION_CODE.relu);
+        k.activateBackward(
+          ptr(tensor(dh, [count])),
+          ptr(tensor(z, [count])),
+          ptr(dz),
+          count,
+          ACTIVATION_CODE.relu,
+        );
+        const [gotH, gotDz] = [heapView(h), heapView(dz)];
+        for (let i = 0; i < count; i++) {
+          const want = Number.isNaN(z[i]) ? NaN : Math.max(z[i], 0);
+          assert.ok(Object.is(gotH[i], want), `${build} relu(${z[i]}): ${gotH[i]}`);
+          assert.ok(Object.is(gotDz[i], dh[i] * (z[i] > 0 ? 1 : 0)), `${build} slope at ${z[i]}`);
+        }
+      });
+    }
+  }
+  selectKernelBuild(null);
+});
+
 Deno.test("gemm's narrow paths (2 output columns; 1-4 inner terms) are the tiled gemm bit for bit: every init mode, odd sizes, zeros and -0, both builds", async () => {
   await backend();
   const s = new Streams(21).get("narrow");

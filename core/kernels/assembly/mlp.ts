@@ -19,6 +19,14 @@
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
+// The bytes of v picked by idx (gemmSparse's packing; the 0x80 lanes are never read): pshufb
+// itself in the relaxed build, where out-of-range lanes are the hardware's choice.
+// @ts-ignore: decorator
+@inline function pick(v: v128, idx: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i8x16.relaxed_swizzle(v, idx);
+  return i8x16.swizzle(v, idx);
+}
+
 // @ts-ignore: decorator
 @inline function at(base: usize, index: i32): usize {
   return base + (<usize>index << 2);
@@ -358,11 +366,6 @@ export function gemmSparse(
     gemm(a, b, c, m, k, n, mode, bias);
     return -1;
   }
-  const nonzero = nonZeros(a, m * k);
-  if (<i64>nonzero * 4 > <i64>m * <i64>k * 3) {
-    gemm(a, b, c, m, k, n, mode, bias);
-    return nonzero;
-  }
   const values = at(scratch, m * k), counts = at(values, m * k);
   // For each 4-bit mask of nonzero lanes, the byte shuffle that packs those lanes to the front.
   const packs = at(counts, m);
@@ -376,6 +379,7 @@ export function gemmSparse(
     for (; o < 4; o++) store<u32>(packs + (mask << 4) + (o << 2), 0x80808080);
   }
   const rowBytes = n << 2;
+  let nonzero = 0;
   for (let i = 0; i < m; i++) {
     const arow = at(a, i * k), offsets = at(scratch, i * k), vals = at(values, i * k);
     let q = 0, p = 0;
@@ -385,8 +389,8 @@ export function gemmSparse(
       const x = v128.load(at(arow, p));
       const mask = i32x4.bitmask(f32x4.ne(x, f32x4.splat(0)));
       const pack = v128.load(packs + (<usize>mask << 4));
-      v128.store(at(offsets, q), i8x16.swizzle(offset, pack));
-      v128.store(at(vals, q), i8x16.swizzle(x, pack));
+      v128.store(at(offsets, q), pick(offset, pack));
+      v128.store(at(vals, q), pick(x, pack));
       q += <i32>popcnt<u32>(mask);
       offset = i32x4.add(offset, step);
     }
@@ -397,6 +401,12 @@ export function gemmSparse(
       q += <i32>(x != 0);
     }
     store<i32>(at(counts, i), q);
+    nonzero += q;
+  }
+  // The lists are built first (counting as they go: no pass of its own), then dropped if dense.
+  if (<i64>nonzero * 4 > <i64>m * <i64>k * 3) {
+    gemm(a, b, c, m, k, n, mode, bias);
+    return nonzero;
   }
   let j = 0;
   for (; j + 32 <= n; j += 32) sparseColumns32(b, c, m, k, n, mode, bias, scratch, j);
@@ -707,9 +717,41 @@ export function sparseRowsGemmTN(o: usize, dv: usize, g: usize, m: i32, T: i32, 
   }
 }
 
-/** out[n] = (mode 1: out +) sum over the m rows of D[m x n], rows in order. */
+/**
+ * out[n] = (mode 1: out +) sum over the m rows of D[m x n], rows in order. Columns go 32 at a time
+ * (eight independent sums in flight: one chain of adds waits on the adder's latency), then 4.
+ */
 export function colsum(d: usize, out: usize, m: i32, n: i32, mode: i32): void {
-  for (let j = 0; j < n; j += 4) {
+  const rowBytes = <usize>n << 2;
+  let j = 0;
+  for (; j + 32 <= n; j += 32) {
+    const o = at(out, j);
+    let s0 = initPart4(mode, o, 4), s1 = initPart4(mode, o + 16, 4);
+    let s2 = initPart4(mode, o + 32, 4), s3 = initPart4(mode, o + 48, 4);
+    let s4 = initPart4(mode, o + 64, 4), s5 = initPart4(mode, o + 80, 4);
+    let s6 = initPart4(mode, o + 96, 4), s7 = initPart4(mode, o + 112, 4);
+    let p = at(d, j);
+    for (let r = 0; r < m; r++) {
+      s0 = f32x4.add(s0, v128.load(p));
+      s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32));
+      s3 = f32x4.add(s3, v128.load(p, 48));
+      s4 = f32x4.add(s4, v128.load(p, 64));
+      s5 = f32x4.add(s5, v128.load(p, 80));
+      s6 = f32x4.add(s6, v128.load(p, 96));
+      s7 = f32x4.add(s7, v128.load(p, 112));
+      p += rowBytes;
+    }
+    v128.store(o, s0);
+    v128.store(o, s1, 16);
+    v128.store(o, s2, 32);
+    v128.store(o, s3, 48);
+    v128.store(o, s4, 64);
+    v128.store(o, s5, 80);
+    v128.store(o, s6, 96);
+    v128.store(o, s7, 112);
+  }
+  for (; j < n; j += 4) {
     const t = min(4, n - j);
     let s = initPart4(mode, at(out, j), t);
     for (let r = 0; r < m; r++) {
@@ -887,9 +929,17 @@ const EXP_MIN: f32 = -87.33654;
 
 // Activation codes: 0 relu, 1 softplus, 2 silu, 3 identity.
 
+// max(z, 0) (wasm's max: NaN stays NaN, max(-0, +0) = +0) in two instructions on x86 rather than
+// max's eight: pmax(z, 0) is z unless z < 0, so it differs from max only at z = -0, which the added
+// +0 turns into +0 (x + 0 = x for every other x, NaN included).
+// @ts-ignore: decorator
+@inline function vrelu(z: v128): v128 {
+  return f32x4.add(f32x4.pmax(z, f32x4.splat(0)), f32x4.splat(0));
+}
+
 // @ts-ignore: decorator
 @inline function activate(z: v128, act: i32): v128 {
-  if (act == 0) return f32x4.max(z, f32x4.splat(0));
+  if (act == 0) return vrelu(z);
   if (act == 1) return vsoftplus(z);
   if (act == 2) return f32x4.mul(z, vsigmoid(z));
   return z;
@@ -926,7 +976,8 @@ const EXP_MIN: f32 = -87.33654;
 /** h[i] = act(z[i]) for `count` floats. */
 export function activateInto(z: usize, h: usize, count: i32, act: i32): void {
   let i = 0;
-  if (act == 1) for (; i + 8 <= count; i += 8) activate8(z, h, i, 1);
+  if (act == 0) for (; i + 8 <= count; i += 8) activate8(z, h, i, 0);
+  else if (act == 1) for (; i + 8 <= count; i += 8) activate8(z, h, i, 1);
   else if (act == 2) for (; i + 8 <= count; i += 8) activate8(z, h, i, 2);
   for (; i + 4 <= count; i += 4) v128.store(at(h, i), activate(v128.load(at(z, i)), act));
   if (i < count) storePart(at(h, i), activate(loadPart(at(z, i), count - i), act), count - i);
@@ -989,6 +1040,12 @@ export function slopeTimes(dh: usize, z: usize, sig: usize, dz: usize, count: i3
 /** dz[i] = dh[i] act'(z[i]) for `count` floats. */
 export function activateBackward(dh: usize, z: usize, dz: usize, count: i32, act: i32): void {
   let i = 0;
+  if (act == 0) {
+    for (; i + 8 <= count; i += 8) {
+      v128.store(at(dz, i), f32x4.mul(v128.load(at(dh, i)), slope(v128.load(at(z, i)), 0)));
+      v128.store(at(dz, i + 4), f32x4.mul(v128.load(at(dh, i + 4)), slope(v128.load(at(z, i + 4)), 0)));
+    }
+  }
   for (; i + 4 <= count; i += 4) {
     v128.store(at(dz, i), f32x4.mul(v128.load(at(dh, i)), slope(v128.load(at(z, i)), act)));
   }
