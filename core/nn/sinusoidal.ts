@@ -38,12 +38,14 @@ export class SinusoidalRows {
     if (!rows) return sinusoidal(s, this.frequencies, this.maxFrequency);
     const values = new Float32Array(s.dataSync());
     const bits = new Uint32Array(values.buffer);
-    // Rows not kept yet, each value once (a chain's T values are all kept after a few steps).
+    // Each value's kept row, looked up once; rows not kept yet are made below, each value once (a
+    // chain's T values are all kept after a few steps).
+    const found: (Float32Array | undefined)[] = new Array(bits.length);
     const missing: number[] = [];
     let seen: Set<number> | null = null;
     for (let i = 0; i < bits.length; i++) {
       const b = bits[i];
-      if (rows.has(b)) continue;
+      if ((found[i] = rows.get(b))) continue;
       seen ??= new Set();
       if (!seen.has(b)) {
         seen.add(b);
@@ -66,9 +68,14 @@ export class SinusoidalRows {
       const computed = features.dataSync() as Float32Array;
       features.dispose();
       missing.forEach((i, j) => rows.set(bits[i], computed.slice(j * width, (j + 1) * width)));
+      for (let i = 0; i < bits.length; i++) found[i] ??= rows.get(bits[i]);
     }
+    // Rows of 2K floats copied by a loop (TypedArray.set costs more than the copy at this size).
     const out = new Float32Array(values.length * width);
-    for (let i = 0; i < bits.length; i++) out.set(rows.get(bits[i])!, i * width);
+    for (let i = 0, o = 0; i < bits.length; i++) {
+      const row = found[i]!;
+      for (let k = 0; k < width; k++) out[o++] = row[k];
+    }
     return tf.tensor2d(out, [values.length, width]);
   }
 }
