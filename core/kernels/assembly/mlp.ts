@@ -27,6 +27,21 @@
   return i8x16.swizzle(v, idx);
 }
 
+// The 32 floats at p from eight vectors (a 32-column strip of an output row).
+// @ts-ignore: decorator
+@inline function store32(
+  p: usize, s0: v128, s1: v128, s2: v128, s3: v128, s4: v128, s5: v128, s6: v128, s7: v128,
+): void {
+  v128.store(p, s0);
+  v128.store(p, s1, 16);
+  v128.store(p, s2, 32);
+  v128.store(p, s3, 48);
+  v128.store(p, s4, 64);
+  v128.store(p, s5, 80);
+  v128.store(p, s6, 96);
+  v128.store(p, s7, 112);
+}
+
 // @ts-ignore: decorator
 @inline function at(base: usize, index: i32): usize {
   return base + (<usize>index << 2);
@@ -454,14 +469,7 @@ function sparseColumns32(
       s6 = madd(x, v128.load(bp, 96), s6);
       s7 = madd(x, v128.load(bp, 112), s7);
     }
-    v128.store(cp, s0);
-    v128.store(cp, s1, 16);
-    v128.store(cp, s2, 32);
-    v128.store(cp, s3, 48);
-    v128.store(cp, s4, 64);
-    v128.store(cp, s5, 80);
-    v128.store(cp, s6, 96);
-    v128.store(cp, s7, 112);
+    store32(cp, s0, s1, s2, s3, s4, s5, s6, s7);
   }
 }
 
@@ -742,14 +750,7 @@ export function colsum(d: usize, out: usize, m: i32, n: i32, mode: i32): void {
       s7 = f32x4.add(s7, v128.load(p, 112));
       p += rowBytes;
     }
-    v128.store(o, s0);
-    v128.store(o, s1, 16);
-    v128.store(o, s2, 32);
-    v128.store(o, s3, 48);
-    v128.store(o, s4, 64);
-    v128.store(o, s5, 80);
-    v128.store(o, s6, 96);
-    v128.store(o, s7, 112);
+    store32(o, s0, s1, s2, s3, s4, s5, s6, s7);
   }
   for (; j < n; j += 4) {
     const t = min(4, n - j);
