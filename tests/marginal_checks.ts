@@ -1,0 +1,78 @@
+/**
+ * Identities every closed-form noised marginal of a 2-d law must satisfy (the ring's and the swiss
+ * roll's), shared by their tests: the score is the gradient of the log-density, the density
+ * integrates to 1, and Stein's identity E[x . score] = -d holds on draws of the law.
+ */
+import assert from "node:assert/strict";
+import type { Stream } from "../core/runtime/random.ts";
+
+/** A noised marginal at a x0 + s eps: log-density and score at rows of x (2 columns). */
+export type Marginal = (
+  x: ArrayLike<number>,
+  a: number,
+  s: number,
+) => { logDensity: Float64Array; score: Float64Array };
+
+/** The score equals central differences of the log-density at 20 points of N(0, spread^2 I). */
+export function assertScoreIsGradient(
+  marginal: Marginal,
+  a: number,
+  s: number,
+  stream: Stream,
+  spread: number,
+): void {
+  const x = Float64Array.from({ length: 40 }, () => spread * stream.normal());
+  const { score } = marginal(x, a, s);
+  const h = 1e-6;
+  for (let i = 0; i < x.length; i++) {
+    const up = Float64Array.from(x), down = Float64Array.from(x);
+    up[i] += h;
+    down[i] -= h;
+    const row = Math.floor(i / 2);
+    const fd = (marginal(up, a, s).logDensity[row] - marginal(down, a, s).logDensity[row]) /
+      (2 * h);
+    assert.ok(
+      Math.abs(fd - score[i]) <= 1e-5 * Math.max(1, Math.abs(fd)),
+      `a=${a} s=${s}: d/dx_${i % 2} ${fd} vs ${score[i]}`,
+    );
+  }
+}
+
+/** The integral of the density over [-5, 5]^2 by the midpoint rule on an n x n grid. */
+export function gridIntegral(marginal: Marginal, a: number, s: number, n: number): number {
+  const lo = -5, step = 10 / n;
+  const x = new Float64Array(2 * n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      x[2 * (i * n + j)] = lo + (i + 0.5) * step;
+      x[2 * (i * n + j) + 1] = lo + (j + 0.5) * step;
+    }
+  }
+  return marginal(x, a, s).logDensity.reduce((t, l) => t + Math.exp(l), 0) * step * step;
+}
+
+/**
+ * Stein's identities on n draws x = a x0 + s eps (x0 = the law's draws): the mean score (E s = 0)
+ * and the mean of x . s with its standard error (E[x . s] = -2 in 2-d, only if the marginal is
+ * the law the points were drawn from).
+ */
+export function steinMeans(
+  marginal: Marginal,
+  x0: ArrayLike<number>,
+  a: number,
+  s: number,
+  noise: Stream,
+): { mean: [number, number]; dot: number; se: number } {
+  const n = x0.length / 2;
+  const x = Float64Array.from(x0, (v) => a * v + s * noise.normal());
+  const { score } = marginal(x, a, s);
+  let mean0 = 0, mean1 = 0, dot = 0, sq = 0;
+  for (let i = 0; i < n; i++) {
+    mean0 += score[2 * i] / n;
+    mean1 += score[2 * i + 1] / n;
+    const d = x[2 * i] * score[2 * i] + x[2 * i + 1] * score[2 * i + 1];
+    dot += d / n;
+    sq += d * d / n;
+  }
+  return { mean: [mean0, mean1], dot, se: Math.sqrt((sq - dot * dot) / n) };
+}
