@@ -7,9 +7,12 @@
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../core/runtime/root.ts";
 
-/** Where the cases put what they set up (inside reports/, and outside the project). */
+/**
+ * Where the cases put what they set up: inside reports/ (one per clone), and outside the project,
+ * one folder per test process (two clones' suites running at once must not remove each other's).
+ */
 export const HOSTILE_DIR = "reports/test-hostile";
-export const OUTSIDE_DIR = "/tmp/scorelab-hostile-outside";
+export const OUTSIDE_DIR = `/tmp/scorelab-hostile-outside-${Deno.pid}`;
 
 /** A secret a refused file holds: it must never appear in any output. */
 export const SECRET = "TOP-SECRET-LINE-7f3a";

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../core/runtime/root.ts";
 import { task } from "./tools/task.ts";
+import { fileTree } from "./tools/tree.ts";
 import { HOSTILE_CASES, HOSTILE_DIR, OUTSIDE_DIR, SECRET, symlink } from "./hostile_cases.ts";
 import { ConfigError } from "../core/spec/rules.ts";
 import { parseCli } from "../core/harness/cli.ts";
@@ -16,29 +17,6 @@ import { loadGoldens } from "../core/harness/runner.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
 import type { Rule } from "../core/spec/rules.ts";
 import { Streams } from "../core/runtime/random.ts";
-
-/** Every file under `dir` with its size and mtime (nothing may change). */
-function tree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = [...Deno.readDirSync(d)];
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory) walk(p);
-      else {
-        const s = Deno.lstatSync(p);
-        out.set(p, `${s.size}:${s.mtime?.getTime()}`);
-      }
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const STACK = /^\s+at\s.+:\d+:\d+\)?$/m;
 
@@ -51,9 +29,9 @@ Deno.test("hostile input through the real tasks: refused before any work, exit 2
   await clean();
   try {
     for (const c of HOSTILE_CASES) await c.setup?.();
-    const before = tree(join(PROJECT_ROOT, "reports"));
-    const outside = tree(OUTSIDE_DIR);
-    const golden = tree(join(PROJECT_ROOT, "fixtures"));
+    const before = fileTree(join(PROJECT_ROOT, "reports"));
+    const outside = fileTree(OUTSIDE_DIR);
+    const golden = fileTree(join(PROJECT_ROOT, "fixtures"));
     // Four at a time: each is a short process.
     const queue = [...HOSTILE_CASES];
     const results: { c: (typeof HOSTILE_CASES)[number]; r: Awaited<ReturnType<typeof task>> }[] =
@@ -73,9 +51,13 @@ Deno.test("hostile input through the real tasks: refused before any work, exit 2
         `${what}: a refused file's content was echoed`,
       );
     }
-    assert.deepEqual(tree(join(PROJECT_ROOT, "reports")), before, "nothing written under reports/");
-    assert.deepEqual(tree(OUTSIDE_DIR), outside, "nothing written outside the project");
-    assert.deepEqual(tree(join(PROJECT_ROOT, "fixtures")), golden, "no golden touched");
+    assert.deepEqual(
+      fileTree(join(PROJECT_ROOT, "reports")),
+      before,
+      "nothing written under reports/",
+    );
+    assert.deepEqual(fileTree(OUTSIDE_DIR), outside, "nothing written outside the project");
+    assert.deepEqual(fileTree(join(PROJECT_ROOT, "fixtures")), golden, "no golden touched");
   } finally {
     await clean();
   }

@@ -8,34 +8,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../core/harness/cli.ts";
 import { task } from "./tools/task.ts";
-
-/** Every file under `dirs` with its size and modification time (to prove nothing changed). */
-function tree(dirs: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string) => {
-    let entries: Deno.DirEntry[];
-    try {
-      entries = [...Deno.readDirSync(d)];
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(d, e.name);
-      if (e.isDirectory) walk(p);
-      else {
-        const s = Deno.statSync(p);
-        out.set(p, `${s.size}:${s.mtime?.getTime()}`);
-      }
-    }
-  };
-  dirs.forEach(walk);
-  return out;
-}
+import { fileTree } from "./tools/tree.ts";
 
 /** Hashes of every file under `dir` (to prove earlier outputs are byte-identical). */
 async function hashes(dir: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const [p] of tree([dir])) {
+  for (const [p] of fileTree(dir)) {
     const d = await crypto.subtle.digest("SHA-256", await Deno.readFile(p));
     out.set(p, [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join(""));
   }
@@ -180,14 +158,14 @@ Deno.test("bad flags, configs and data files: exit 2, the field and the allowed 
     [["quick"], /command line: got "quick"; allowed: flags only/],
   ];
   assert.ok(cases.length >= 25);
-  const before = tree([REPORTS, GOLDEN]);
+  const before = fileTree(REPORTS, GOLDEN);
   for (const [args, message] of cases) {
     const r = await task(["reproduce", ...args]);
     assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}\n${r.stderr}`);
     assert.match(r.stderr, message, args.join(" "));
     assert.doesNotMatch(r.stderr, /^\s+at\s.+:\d+:\d+\)?$/m, `${args.join(" ")}: a stack trace`);
   }
-  assert.deepEqual(tree([REPORTS, GOLDEN]), before, "no file written or changed");
+  assert.deepEqual(fileTree(REPORTS, GOLDEN), before, "no file written or changed");
   await Deno.remove(data, { recursive: true });
 });
 
@@ -251,7 +229,7 @@ async function intact(dir: string, before: Map<string, string>, what: string) {
 }
 
 function leftovers(dir: string): string[] {
-  return [...tree([dir]).keys()].filter((p) =>
+  return [...fileTree(dir).keys()].filter((p) =>
     p.endsWith(".tmp") || /\/\.[^/]+\.(staging|old)-\d+-\d+/.test(p)
   )
     .concat(
