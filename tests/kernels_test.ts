@@ -408,6 +408,40 @@ Deno.test("exp, log, log1p, sigmoid, softplus: within 2 ulp of float64 Math at m
   selectKernelBuild(null);
 });
 
+Deno.test("e^-|x|, sigmoid's and softplus's own exponential, is exp(-|x|) bit for bit: random bit patterns, the underflow edge, -0, subnormals, infinities, NaN, both builds", async () => {
+  await backend();
+  // Every float32 was checked once (scratch, 2^32 patterns, both builds: no difference); this
+  // samples 200,000 patterns, every sign and exponent, and the edges where the two codes differ.
+  const s = new Streams(13).get("bits");
+  const bits = new Uint32Array(200_000);
+  for (let i = 0; i < bits.length; i++) bits[i] = Math.floor(s.uniform() * 2 ** 32);
+  const x = new Float32Array(bits.buffer);
+  const edges = [0, -0, 1e-45, -1e-45, 1.1754942e-38, Infinity, -Infinity, NaN, 88.72283, 200];
+  const EXP_MIN = Math.fround(-87.33654);
+  edges.forEach((v, i) => x[i] = v);
+  for (let i = 0; i < 64; i++) {
+    // float32 neighbours of the underflow bound and of ln2 multiples near it.
+    const u = new Uint32Array(Float32Array.of(EXP_MIN).buffer)[0];
+    bits[edges.length + i] = u - 32 + i;
+    x[edges.length + 64 + i] = Math.fround(-(126 - (i % 4)) * Math.LN2 + (i - 32) * 1e-6);
+  }
+  const negAbs = Float32Array.from(x, (v) => -Math.abs(v));
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    tf.tidy(() => {
+      const [tx, tn] = [x, negAbs].map((a) => tensor(a, [a.length]));
+      const got = allocate([x.length]), want = allocate([x.length]);
+      kernels().mapFloat(ptr(tx), ptr(got), x.length, 5);
+      kernels().mapFloat(ptr(tn), ptr(want), x.length, 0);
+      const g = heapView(got), w = heapView(want);
+      for (let i = 0; i < x.length; i++) {
+        assert.ok(Object.is(g[i], w[i]), `${build} e^-|${x[i]}| = ${g[i]}, exp gives ${w[i]}`);
+      }
+    });
+  }
+  selectKernelBuild(null);
+});
+
 Deno.test("a network's rows do not depend on the batch: every row of 37 equals the same row computed among 5 or alone", async () => {
   await backend();
   for (const build of BUILDS) {

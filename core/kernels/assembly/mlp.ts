@@ -790,16 +790,7 @@ const EXP_MIN: f32 = -87.33654;
   // NaN passes through, and the bounds are not zeros.
   const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_MIN)), f32x4.splat(EXP_MAX));
   const k = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
-  let r = f32x4.sub(xc, f32x4.mul(k, f32x4.splat(LN2_HI)));
-  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  const r2 = f32x4.mul(r, r);
-  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
+  const p = vexpReduced(xc, k);
   // 2^k as 2^k1 2^k2 (k1 = k >> 1): each factor stays a normal float for k in [-126, 128].
   // k is a whole number in [-126, 128] (NaN only where p is NaN): adding 1.5 * 2^23 puts it in
   // the low mantissa bits exactly, a cheaper conversion than trunc_sat's on x86.
@@ -810,6 +801,21 @@ const EXP_MIN: f32 = -87.33654;
   let y = f32x4.mul(f32x4.mul(p, i32x4.shl(i32x4.add(k1, bias), 23)), i32x4.shl(i32x4.add(k2, bias), 23));
   y = v128.bitselect(f32x4.splat(Infinity), y, big);
   return v128.andnot(y, small);
+}
+
+/** e^r with r = xc - k ln2 (ln2 in two parts), by vexp's degree-6 polynomial. */
+// @ts-ignore: decorator
+@inline function vexpReduced(xc: v128, k: v128): v128 {
+  let r = f32x4.sub(xc, f32x4.mul(k, f32x4.splat(LN2_HI)));
+  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const r2 = f32x4.mul(r, r);
+  return f32x4.add(f32x4.add(f32x4.mul(p, r2), r), f32x4.splat(1));
 }
 
 /**
@@ -863,10 +869,22 @@ const EXP_MIN: f32 = -87.33654;
   return v128.bitselect(u, r, f32x4.eq(u, f32x4.splat(Infinity)));
 }
 
-/** e^-|x|, the one exponential that sigmoid and softplus share. */
+/**
+ * e^-|x|, the one exponential that sigmoid and softplus share: vexp's operations for an argument
+ * y = -|x| <= 0 (or NaN), bit for bit (every such float32 checked once; tests/kernels_test.ts samples
+ * them), without the steps that only positive arguments need: no upper bound, and 2^k in one
+ * factor (k >= -126 keeps it normal, and p 2^k rounds once, as p 2^k1 2^k2 does, p 2^k1 being
+ * exact).
+ */
 // @ts-ignore: decorator
 @inline function vexpNegAbs(x: v128): v128 {
-  return vexp(f32x4.neg(f32x4.abs(x)));
+  const y = f32x4.neg(f32x4.abs(x));
+  const small = f32x4.lt(y, f32x4.splat(EXP_MIN));
+  const yc = f32x4.pmax(y, f32x4.splat(EXP_MIN));
+  const k = f32x4.nearest(f32x4.mul(yc, f32x4.splat(LOG2E)));
+  const ki = i32x4.sub(f32x4.add(k, f32x4.splat(12582912)), i32x4.splat(0x4b400000));
+  const scale = i32x4.shl(i32x4.add(ki, i32x4.splat(127)), 23);
+  return v128.andnot(f32x4.mul(vexpReduced(yc, k), scale), small);
 }
 
 /** sigmoid(x) from e = e^-|x|: 1/(1+e) for x >= 0 and e/(1+e) below. */
@@ -996,7 +1014,8 @@ export function activateInto(z: usize, h: usize, count: i32, act: i32): void {
 // the one-pass code (the same bits: tests/kernels_test.ts), but each pass is a shorter chain, so the
 // out-of-order core keeps more values in flight: one pass was a chain of ~140 cycles a vector,
 // longer than its window could overlap (softplus + sigmoid 0.73-0.76x the time of one pass, silu
-// 0.88x, alternating in one process). `sig` = 0: h only (activateInto), e and s kept in h.
+// 0.88-0.91x, alternating in one process; with vexpNegAbs's shorter exp, 0.60x and 0.72x).
+// `sig` = 0: h only (activateInto), e and s kept in h.
 // Returns the count done (a multiple of 8); h and sig must not overlap z.
 const PASS_BLOCK = 1024;
 function inPasses(z: usize, h: usize, sig: usize, count: i32, act: i32): i32 {
@@ -1155,7 +1174,10 @@ export function curvatureWithSigmoid(
   }
 }
 
-/** The transcendentals on their own (tests): fn 0 exp, 1 log, 2 sigmoid, 3 softplus, 4 log1p. */
+/**
+ * The transcendentals on their own (tests): fn 0 exp, 1 log, 2 sigmoid, 3 softplus, 4 log1p,
+ * 5 e^-|x| (sigmoid's and softplus's own exponential).
+ */
 export function mapFloat(x: usize, y: usize, count: i32, fn: i32): void {
   for (let i = 0; i < count; i += 4) {
     const t = min(4, count - i);
@@ -1165,7 +1187,8 @@ export function mapFloat(x: usize, y: usize, count: i32, fn: i32): void {
     else if (fn == 1) r = vlog(v);
     else if (fn == 2) r = vsigmoid(v);
     else if (fn == 3) r = vsoftplus(v);
-    else r = vlog1p(v);
+    else if (fn == 4) r = vlog1p(v);
+    else r = vexpNegAbs(v);
     storePart4(at(y, i), r, t);
   }
 }
