@@ -107,6 +107,40 @@ Deno.test("Adam: one update equals PyTorch's formula by hand (with AdamW decay)"
   p.dispose();
 });
 
+Deno.test("Adam: every parameter's update is the kernel's float32 formula bit for bit (odd size: whole vectors and a tail; with and without decay)", async () => {
+  await backend();
+  const f = Math.fround;
+  const draws = new Streams(5).get("adam");
+  const size = 1027;
+  for (const weightDecay of [0, 0.01]) {
+    const p = new Params(
+      [{ name: "w", shape: [size], init: { kind: "zeros" } }],
+      Float32Array.from({ length: size }, () => draws.normal()),
+    );
+    const opt = new Adam(p, { lr: 0.01, weightDecay });
+    const want = p.read().slice();
+    const m = new Float32Array(size), v = new Float32Array(size);
+    for (let t = 1; t <= 3; t++) {
+      const g = Float32Array.from({ length: size }, () => draws.normal());
+      tf.tidy(() => opt.update(tf.tensor1d(g)));
+      // The kernel's operations, each rounded to float32 (its scalars come in as float32).
+      const [b1, b1c, b2, b2c] = [f(0.9), f(1 - 0.9), f(0.999), f(1 - 0.999)];
+      const step = f(0.01 / (1 - 0.9 ** t)), sbc2 = f(Math.sqrt(1 - 0.999 ** t));
+      const eps = f(1e-8), decay = f(1 - 0.01 * weightDecay);
+      for (let i = 0; i < size; i++) {
+        m[i] = f(f(m[i] * b1) + f(g[i] * b1c));
+        v[i] = f(f(v[i] * b2) + f(f(g[i] * g[i]) * b2c));
+        if (weightDecay > 0) want[i] = f(want[i] * decay);
+        const denom = f(f(f(Math.sqrt(v[i])) / sbc2) + eps);
+        want[i] = f(want[i] - f(f(m[i] * step) / denom));
+      }
+      assert.deepEqual(p.read(), want, `decay ${weightDecay}, update ${t}`);
+    }
+    opt.dispose();
+    p.dispose();
+  }
+});
+
 Deno.test("EMA: each update is tfjs's mul, mul, add bit for bit (odd size, warm-up rates), and leaves the weights alone", async () => {
   await backend();
   const draws = new Streams(4).get("ema");

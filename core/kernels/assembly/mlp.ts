@@ -635,14 +635,7 @@ const TRANSPOSE_STRIP = 32;
 // element, so a row's sum runs over its nonzero t in order whatever skips them).
 // @ts-ignore: decorator
 @inline function addScaledRow(w: f32, e: usize, vrow: usize, t: i32, d: i32): void {
-  const ws = f32x4.splat(w);
-  for (let j = 0; j < d; j += 4) {
-    const t4 = min(4, d - j);
-    const ep = at(e, t * d + j), vp = at(vrow, j);
-    const cur = t4 == 4 ? v128.load(vp) : loadPart(vp, t4);
-    const ev = t4 == 4 ? v128.load(ep) : loadPart(ep, t4);
-    storePart4(vp, madd(ws, ev, cur), t4);
-  }
+  addScaledInto(w, at(e, t * d), vrow, d);
 }
 
 // Does the 4-float group at p hold an entry that is not zero (NaN counts as not zero)?
@@ -716,12 +709,12 @@ export function sparseRowsGemmTN(o: usize, dv: usize, g: usize, m: i32, T: i32, 
 // @ts-ignore: decorator
 @inline function addScaledInto(w: f32, drow: usize, grow: usize, d: i32): void {
   const ws = f32x4.splat(w);
-  for (let j = 0; j < d; j += 4) {
-    const t4 = min(4, d - j);
-    const gp = at(grow, j);
-    const cur = t4 == 4 ? v128.load(gp) : loadPart(gp, t4);
-    const dd = t4 == 4 ? v128.load(at(drow, j)) : loadPart(at(drow, j), t4);
-    storePart4(gp, madd(ws, dd, cur), t4);
+  const full = d & ~3;
+  let j = 0;
+  for (; j < full; j += 4) v128.store(at(grow, j), madd(ws, v128.load(at(drow, j)), v128.load(at(grow, j))));
+  if (j < d) {
+    const t = d - j, gp = at(grow, j);
+    storePart(gp, madd(ws, loadPart(at(drow, j), t), loadPart(gp, t)), t);
   }
 }
 
@@ -1086,13 +1079,26 @@ export function activateWithSigmoid(z: usize, h: usize, sig: usize, count: i32, 
 
 /** dz[i] = dh[i] act'(z[i]), act' from z and sig = sigmoid(z) (`activateWithSigmoid`). */
 export function slopeTimes(dh: usize, z: usize, sig: usize, dz: usize, count: i32, act: i32): void {
-  for (let i = 0; i < count; i += 4) {
+  // Whole vectors in a loop per activation (no branch inside), then the tail.
+  const full = count & ~3;
+  let i = 0;
+  if (act == 0) for (; i < full; i += 4) slopeTimes4(dh, z, sig, dz, i, 0);
+  else if (act == 1) for (; i < full; i += 4) slopeTimes4(dh, z, sig, dz, i, 1);
+  else if (act == 2) for (; i < full; i += 4) slopeTimes4(dh, z, sig, dz, i, 2);
+  for (; i < count; i += 4) {
     const t = min(4, count - i);
     const dhv = lanes(dh, i, t);
     const zv = lanes(z, i, t);
     const sv = sigmoidPart(sig, i, t, act);
     storePart4(at(dz, i), f32x4.mul(dhv, slopeFrom(zv, sv, act)), t);
   }
+}
+
+// slopeTimes on the whole vector at i.
+// @ts-ignore: decorator
+@inline function slopeTimes4(dh: usize, z: usize, sig: usize, dz: usize, i: i32, act: i32): void {
+  const sv = sigmoidPart(sig, i, 4, act);
+  v128.store(at(dz, i), f32x4.mul(v128.load(at(dh, i)), slopeFrom(v128.load(at(z, i)), sv, act)));
 }
 
 /** dz[i] = dh[i] act'(z[i]) for `count` floats. */
@@ -1165,13 +1171,28 @@ export function curvatureWithSigmoid(
   act: i32,
   kept: bool,
 ): void {
-  for (let i = 0; i < count; i += 4) {
+  // Whole vectors in a loop for softplus and for silu (no branch inside), then the rest.
+  const full = count & ~3;
+  let i = 0;
+  if (kept && act == 1) for (; i < full; i += 4) curvatureTerm4(g, u, z, sig, out, i, 4, 1);
+  else if (kept && act == 2) for (; i < full; i += 4) curvatureTerm4(g, u, z, sig, out, i, 4, 2);
+  for (; i < count; i += 4) {
     const t = min(4, count - i);
     const zv = lanes(z, i, t);
     const curv = kept ? curvatureFrom(zv, sigmoidPart(sig, i, t, act), act) : curvature(zv, act);
     const term = f32x4.mul(f32x4.mul(lanes(g, i, t), lanes(u, i, t)), curv);
     storePart4(at(out, i), f32x4.add(lanes(out, i, t), term), t);
   }
+}
+
+// curvatureTerm from a kept sigmoid on the t floats at i.
+// @ts-ignore: decorator
+@inline function curvatureTerm4(
+  g: usize, u: usize, z: usize, sig: usize, out: usize, i: i32, t: i32, act: i32,
+): void {
+  const curv = curvatureFrom(lanes(z, i, t), sigmoidPart(sig, i, t, act), act);
+  const term = f32x4.mul(f32x4.mul(lanes(g, i, t), lanes(u, i, t)), curv);
+  storePart4(at(out, i), f32x4.add(lanes(out, i, t), term), t);
 }
 
 /**
@@ -1221,21 +1242,37 @@ export function adam(
   const vb2 = f32x4.splat(b2), vb2c = f32x4.splat(b2c);
   const step = f32x4.splat(stepSize), sbc2 = f32x4.splat(sqrtBc2);
   const vdecay = f32x4.splat(decay), veps = f32x4.splat(eps);
-  for (let i = 0; i < count; i += 4) {
-    const t = min(4, count - i);
-    const gi = lanes(g, i, t);
-    let mi = lanes(m, i, t);
-    let vi = lanes(v, i, t);
-    let pi = lanes(p, i, t);
-    mi = f32x4.add(f32x4.mul(mi, vb1), f32x4.mul(gi, vb1c));
-    vi = f32x4.add(f32x4.mul(vi, vb2), f32x4.mul(f32x4.mul(gi, gi), vb2c));
-    if (decaying) pi = f32x4.mul(pi, vdecay);
-    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vi), sbc2), veps);
-    pi = f32x4.sub(pi, f32x4.div(f32x4.mul(mi, step), denom));
-    storePart4(at(m, i), mi, t);
-    storePart4(at(v, i), vi, t);
-    storePart4(at(p, i), pi, t);
+  // Whole vectors in loops of their own (with and without decay: no branch inside), then the tail.
+  const full = count & ~3;
+  let i = 0;
+  if (decaying) {
+    for (; i < full; i += 4) adam4(p, g, m, v, i, 4, vb1, vb1c, vb2, vb2c, step, sbc2, veps, true, vdecay);
+  } else {
+    for (; i < full; i += 4) adam4(p, g, m, v, i, 4, vb1, vb1c, vb2, vb2c, step, sbc2, veps, false, vdecay);
   }
+  if (i < count) {
+    adam4(p, g, m, v, i, count - i, vb1, vb1c, vb2, vb2c, step, sbc2, veps, decaying != 0, vdecay);
+  }
+}
+
+// adam on the t (1-4) parameters at i.
+// @ts-ignore: decorator
+@inline function adam4(
+  p: usize, g: usize, m: usize, v: usize, i: i32, t: i32, vb1: v128, vb1c: v128, vb2: v128,
+  vb2c: v128, step: v128, sbc2: v128, veps: v128, decaying: bool, vdecay: v128,
+): void {
+  const gi = lanes(g, i, t);
+  let mi = lanes(m, i, t);
+  let vi = lanes(v, i, t);
+  let pi = lanes(p, i, t);
+  mi = f32x4.add(f32x4.mul(mi, vb1), f32x4.mul(gi, vb1c));
+  vi = f32x4.add(f32x4.mul(vi, vb2), f32x4.mul(f32x4.mul(gi, gi), vb2c));
+  if (decaying) pi = f32x4.mul(pi, vdecay);
+  const denom = f32x4.add(f32x4.div(f32x4.sqrt(vi), sbc2), veps);
+  pi = f32x4.sub(pi, f32x4.div(f32x4.mul(mi, step), denom));
+  storePart4(at(m, i), mi, t);
+  storePart4(at(v, i), vi, t);
+  storePart4(at(p, i), pi, t);
 }
 
 /**
@@ -1244,9 +1281,15 @@ export function adam(
  */
 export function emaUpdate(avg: usize, w: usize, count: i32, m: f32, n: f32): void {
   const vm = f32x4.splat(m), vn = f32x4.splat(n);
-  for (let i = 0; i < count; i += 4) {
-    const t = min(4, count - i);
-    const r = f32x4.add(f32x4.mul(lanes(avg, i, t), vm), f32x4.mul(lanes(w, i, t), vn));
-    storePart4(at(avg, i), r, t);
-  }
+  const full = count & ~3;
+  let i = 0;
+  for (; i < full; i += 4) ema4(avg, w, i, 4, vm, vn);
+  if (i < count) ema4(avg, w, i, count - i, vm, vn);
+}
+
+// emaUpdate on the t (1-4) values at i.
+// @ts-ignore: decorator
+@inline function ema4(avg: usize, w: usize, i: i32, t: i32, vm: v128, vn: v128): void {
+  const r = f32x4.add(f32x4.mul(lanes(avg, i, t), vm), f32x4.mul(lanes(w, i, t), vn));
+  storePart4(at(avg, i), r, t);
 }
