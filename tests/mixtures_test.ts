@@ -99,6 +99,41 @@ Deno.test("the tensor score equals the float64 score, with scalar and per-row no
   oracle.dispose();
 });
 
+Deno.test("numbers a and s give the bits of per-row columns of the same values (score, log-density, component logits)", async () => {
+  await backend();
+  // The number path computes a^2 std^2 + s^2 and a^2 / 2 in JavaScript float32; the column path
+  // in tfjs ops. Each float64 operation of float32 operands rounded once is the float32 one.
+  const stream = new Streams(6).get("levels");
+  const n = 33;
+  const x = Array.from({ length: 2 * n }, () => 6 * (2 * stream.uniform() - 1));
+  const levels = [[1, 0], [0.8, 0.6], [1e-3, 0.9999995], [0.9999, 0.0141], [0.7071067811865476, 3]];
+  for (let k = 0; k < 20; k++) levels.push([stream.uniform(), 3 * stream.uniform()]);
+  for (const mixture of [ring8Mixture(), threeClustersMixture()]) {
+    const oracle = new MixtureOracle(mixture);
+    await noLeak(() => {
+      for (const [a, s] of levels) {
+        tf.tidy(() => {
+          const xt = tf.tensor2d(x, [n, 2]);
+          const ac = tf.fill([n, 1], a) as tf.Tensor2D, sc = tf.fill([n, 1], s) as tf.Tensor2D;
+          const pairs: [string, tf.Tensor, tf.Tensor][] = [
+            ["score", oracle.score(xt, a, s), oracle.score(xt, ac, sc)],
+            ["logDensity", oracle.logDensity(xt, a, s), oracle.logDensity(xt, ac, sc)],
+            [
+              "componentLogits",
+              oracle.componentLogits(xt, a, s),
+              oracle.componentLogits(xt, ac, sc),
+            ],
+          ];
+          for (const [name, got, want] of pairs) {
+            assert.deepEqual(got.dataSync(), want.dataSync(), `${name} at a = ${a}, s = ${s}`);
+          }
+        });
+      }
+    });
+    oracle.dispose();
+  }
+});
+
 Deno.test("mixture samples have the mixture's moments and labels", () => {
   const m = threeClustersMixture();
   const { x, labels } = sampleMixture(m, 30000, new Streams(5).get("data"));

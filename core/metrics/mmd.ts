@@ -195,7 +195,8 @@ function splitGroups(labels: Uint8Array, inX: Int32Array, rest: Int32Array): voi
 /**
  * sums[g] = the sum of K[i][j] over pairs i < j of groups[g] (n ascending indices each), in order
  * of i then j, for g < 2 `labellings`. The groups' sums run side by side, each its own chain of
- * adds in its own order (the same bits as one group at a time; the core overlaps the chains).
+ * adds in its own order (the same bits as one group at a time; the core overlaps the chains). One
+ * labelling (the observed one, once a test) fills both halves, the second discarded.
  */
 function withinSums(
   K: Float64Array,

@@ -1082,23 +1082,17 @@ export function slopeTimes(dh: usize, z: usize, sig: usize, dz: usize, count: i3
   // Whole vectors in a loop per activation (no branch inside), then the tail.
   const full = count & ~3;
   let i = 0;
-  if (act == 0) for (; i < full; i += 4) slopeTimes4(dh, z, sig, dz, i, 0);
-  else if (act == 1) for (; i < full; i += 4) slopeTimes4(dh, z, sig, dz, i, 1);
-  else if (act == 2) for (; i < full; i += 4) slopeTimes4(dh, z, sig, dz, i, 2);
-  for (; i < count; i += 4) {
-    const t = min(4, count - i);
-    const dhv = lanes(dh, i, t);
-    const zv = lanes(z, i, t);
-    const sv = sigmoidPart(sig, i, t, act);
-    storePart4(at(dz, i), f32x4.mul(dhv, slopeFrom(zv, sv, act)), t);
-  }
+  if (act == 0) for (; i < full; i += 4) slopeTimesAt(dh, z, sig, dz, i, 4, 0);
+  else if (act == 1) for (; i < full; i += 4) slopeTimesAt(dh, z, sig, dz, i, 4, 1);
+  else if (act == 2) for (; i < full; i += 4) slopeTimesAt(dh, z, sig, dz, i, 4, 2);
+  for (; i < count; i += 4) slopeTimesAt(dh, z, sig, dz, i, min(4, count - i), act);
 }
 
-// slopeTimes on the whole vector at i.
+// slopeTimes on the t (1-4) floats at i.
 // @ts-ignore: decorator
-@inline function slopeTimes4(dh: usize, z: usize, sig: usize, dz: usize, i: i32, act: i32): void {
-  const sv = sigmoidPart(sig, i, 4, act);
-  v128.store(at(dz, i), f32x4.mul(v128.load(at(dh, i)), slopeFrom(v128.load(at(z, i)), sv, act)));
+@inline function slopeTimesAt(dh: usize, z: usize, sig: usize, dz: usize, i: i32, t: i32, act: i32): void {
+  const sv = sigmoidPart(sig, i, t, act);
+  storePart4(at(dz, i), f32x4.mul(lanes(dh, i, t), slopeFrom(lanes(z, i, t), sv, act)), t);
 }
 
 /** dz[i] = dh[i] act'(z[i]) for `count` floats. */
@@ -1174,23 +1168,18 @@ export function curvatureWithSigmoid(
   // Whole vectors in a loop for softplus and for silu (no branch inside), then the rest.
   const full = count & ~3;
   let i = 0;
-  if (kept && act == 1) for (; i < full; i += 4) curvatureTerm4(g, u, z, sig, out, i, 4, 1);
-  else if (kept && act == 2) for (; i < full; i += 4) curvatureTerm4(g, u, z, sig, out, i, 4, 2);
-  for (; i < count; i += 4) {
-    const t = min(4, count - i);
-    const zv = lanes(z, i, t);
-    const curv = kept ? curvatureFrom(zv, sigmoidPart(sig, i, t, act), act) : curvature(zv, act);
-    const term = f32x4.mul(f32x4.mul(lanes(g, i, t), lanes(u, i, t)), curv);
-    storePart4(at(out, i), f32x4.add(lanes(out, i, t), term), t);
-  }
+  if (kept && act == 1) for (; i < full; i += 4) curvatureTermAt(g, u, z, sig, out, i, 4, 1, true);
+  else if (kept && act == 2) for (; i < full; i += 4) curvatureTermAt(g, u, z, sig, out, i, 4, 2, true);
+  for (; i < count; i += 4) curvatureTermAt(g, u, z, sig, out, i, min(4, count - i), act, kept);
 }
 
-// curvatureTerm from a kept sigmoid on the t floats at i.
+// curvatureTerm on the t (1-4) floats at i.
 // @ts-ignore: decorator
-@inline function curvatureTerm4(
-  g: usize, u: usize, z: usize, sig: usize, out: usize, i: i32, t: i32, act: i32,
+@inline function curvatureTermAt(
+  g: usize, u: usize, z: usize, sig: usize, out: usize, i: i32, t: i32, act: i32, kept: bool,
 ): void {
-  const curv = curvatureFrom(lanes(z, i, t), sigmoidPart(sig, i, t, act), act);
+  const zv = lanes(z, i, t);
+  const curv = kept ? curvatureFrom(zv, sigmoidPart(sig, i, t, act), act) : curvature(zv, act);
   const term = f32x4.mul(f32x4.mul(lanes(g, i, t), lanes(u, i, t)), curv);
   storePart4(at(out, i), f32x4.add(lanes(out, i, t), term), t);
 }
