@@ -893,19 +893,14 @@ const EXP_MIN: f32 = -87.33654;
   return vsigmoidFrom(vexpNegAbs(x), x);
 }
 
-/**
- * log(1 + e) for e in [0, 1] (softplus's second term): with s = e / (2 + e) in [0, 1/3],
- * log(1 + e) = 2 atanh(s) = 2s + s z P(z), z = s^2, P the series 2/3 + 2z/5 + ... + 2z^6/15
- * (the next term is below 2^-26 of the sum). 2 + e rounds; r = e - ((2 + e) - 2) is its exact
- * error (Fast2Sum, as 2 >= e), and s = q - q r / t with q = e / t, where 1/t ~ 0.5 - 0.25 e is
- * ample for a term of 2^-23. Within 2 ulp of float64 (the softplus test); no log, one division.
- */
-// @ts-ignore: decorator
-@inline function vlog1pUnit(e: v128): v128 {
-  return vtwoAtanh(vatanhArg(e));
-}
+// log(1 + e) for e in [0, 1] (softplus's second term) is 2 atanh(s) with s = e / (2 + e) in
+// [0, 1/3]: vatanhArg, then vtwoAtanh (two functions, so that softplus's passes can store s).
+// Within 2 ulp of float64 (the softplus test); no log, one division.
 
-/** s = e / (2 + e), vlog1pUnit's first half. */
+/**
+ * s = e / (2 + e). 2 + e rounds; r = e - ((2 + e) - 2) is its exact error (Fast2Sum, as 2 >= e),
+ * and s = q - q r / t with q = e / t, where 1/t ~ 0.5 - 0.25 e is ample for a term of 2^-23.
+ */
 // @ts-ignore: decorator
 @inline function vatanhArg(e: v128): v128 {
   const t = f32x4.add(f32x4.splat(2), e);
@@ -915,7 +910,10 @@ const EXP_MIN: f32 = -87.33654;
   return f32x4.sub(q, f32x4.mul(f32x4.mul(q, r), inv));
 }
 
-/** 2 atanh(s) = 2s + s z P(z), vlog1pUnit's second half. */
+/**
+ * 2 atanh(s) = 2s + s z P(z), z = s^2, P the series 2/3 + 2z/5 + ... + 2z^6/15 (the next term is
+ * below 2^-26 of the sum).
+ */
 // @ts-ignore: decorator
 @inline function vtwoAtanh(s: v128): v128 {
   const z = f32x4.mul(s, s);
@@ -932,8 +930,14 @@ const EXP_MIN: f32 = -87.33654;
 /** log(1 + e^x) from e = e^-|x|: max(x, 0) + log1p(e). */
 // @ts-ignore: decorator
 @inline function vsoftplusFrom(e: v128, x: v128): v128 {
+  return vsoftplusFromAtanhArg(vatanhArg(e), x);
+}
+
+/** log(1 + e^x) from s = e / (2 + e), e = e^-|x|: max(x, 0) + 2 atanh(s). */
+// @ts-ignore: decorator
+@inline function vsoftplusFromAtanhArg(s: v128, x: v128): v128 {
   // pmax(x, 0) differs from max only at x = -0 (the sum is then log 2 either way) and keeps NaN.
-  return f32x4.add(f32x4.pmax(x, f32x4.splat(0)), vlog1pUnit(e));
+  return f32x4.add(f32x4.pmax(x, f32x4.splat(0)), vtwoAtanh(s));
 }
 
 /** log(1 + e^x). */
@@ -1009,10 +1013,10 @@ export function activateInto(z: usize, h: usize, count: i32, act: i32): void {
 // longer than its window could overlap (softplus + sigmoid 0.73-0.76x the time of one pass, silu
 // 0.88-0.91x, alternating in one process; with vexpNegAbs's shorter exp, 0.60x and 0.72x).
 // `sig` = 0: h only (activateInto), e and s kept in h.
-// Returns the count done (a multiple of 8); h and sig must not overlap z.
+// Returns the count done (the whole vectors); h and sig must not overlap z.
 const PASS_BLOCK = 1024;
 function inPasses(z: usize, h: usize, sig: usize, count: i32, act: i32): i32 {
-  const full = count & ~7;
+  const full = count & ~3;
   const e = sig != 0 ? sig : h;
   for (let b = 0; b < full; b += PASS_BLOCK) {
     const end = min(b + PASS_BLOCK, full);
@@ -1020,8 +1024,7 @@ function inPasses(z: usize, h: usize, sig: usize, count: i32, act: i32): i32 {
     if (act == 1) {
       for (let i = b; i < end; i += 4) atanhArgFromStored(z, h, sig, i);
       for (let i = b; i < end; i += 4) {
-        const zv = v128.load(at(z, i));
-        v128.store(at(h, i), f32x4.add(f32x4.pmax(zv, f32x4.splat(0)), vtwoAtanh(v128.load(at(h, i)))));
+        v128.store(at(h, i), vsoftplusFromAtanhArg(v128.load(at(h, i)), v128.load(at(z, i))));
       }
     } else {
       for (let i = b; i < end; i += 4) siluFromStored(z, h, sig, i);
