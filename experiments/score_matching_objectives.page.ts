@@ -1,5 +1,4 @@
 /** The charts of `score-matching-objectives`, built from what its parts return. */
-import * as tf from "@tensorflow/tfjs";
 import type { Chart, RunOutput } from "../core/harness/experiment.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
@@ -17,7 +16,7 @@ import {
   quiverPanels,
   type Row,
 } from "../core/report/charts.ts";
-import type { TrainedScoreNet } from "../core/recipes/score_net.ts";
+import { fieldOn, type TrainedScoreNet } from "../core/recipes/score_net.ts";
 import type { DatasetName } from "../core/data/datasets.ts";
 
 /** A score-matching objective. */
@@ -75,7 +74,7 @@ export function objectivesPage(
       const oracle = new MixtureOracle(dataset.mixture);
       fields.push({
         panel: "exact ∇log p",
-        field: tf.tidy(() => oracle.score(tf.tensor2d(grid, [grid.length / 2, 2])).dataSync()),
+        field: fieldOn((x) => oracle.score(x), grid),
       });
       oracle.dispose();
     }

@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { EpsModel } from "../models.ts";
 import { type DiscreteSchedule, marginalCoefficients, qSample } from "../noise/schedules.ts";
 import type { Stream } from "../runtime/random.ts";
+import { tidyValues } from "../runtime/tidy_values.ts";
 
 /** The RMS error of `model` against `exact` at time index t, per coordinate (module doc). */
 export function epsRmsError(
@@ -25,11 +26,11 @@ export function epsRmsError(
   stream: Stream,
 ): number {
   const n = x0.length / dim;
-  const [learned, truth] = tf.tidy(() => {
+  const [learned, truth] = tidyValues(() => {
     const c = marginalCoefficients(schedule, [t]);
     const z = tf.tensor2d(stream.normals(n * dim), [n, dim]);
     const xt = qSample(tf.tensor2d(x0, [n, dim]), c.mean, c.std, z);
-    return [model(xt, t).dataSync(), exact(xt, t).dataSync()];
+    return [model(xt, t), exact(xt, t)];
   });
   let err = 0;
   for (let i = 0; i < truth.length; i++) err += (learned[i] - truth[i]) ** 2;

@@ -8,6 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { checkPoints } from "./points.ts";
+import { tidyValues } from "../runtime/tidy_values.ts";
 
 /** Mean of |model(x) - exact(x)|^2 over the rows of `points`. */
 export function fisherDivergence(
@@ -21,9 +22,9 @@ export function fisherDivergence(
   let total = 0;
   for (let start = 0; start < n; start += chunk) {
     const m = Math.min(chunk, n - start);
-    const sq = tf.tidy(() => {
+    const sq = tidyValues(() => {
       const x = tf.tensor2d(points.subarray(start * dim, (start + m) * dim), [m, dim]);
-      return tf.sum(tf.square(tf.sub(model(x), exact(x))), 1).dataSync();
+      return tf.sum(tf.square(tf.sub(model(x), exact(x))), 1);
     });
     for (let i = 0; i < m; i++) total += sq[i];
   }

@@ -10,6 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { ScoreFn } from "../models.ts";
+import { tidyValues } from "../runtime/tidy_values.ts";
 
 /** ∫_a^b s(x) · dx along the straight segment, by the trapezoid rule with n intervals. */
 export function lineIntegral(
@@ -23,7 +24,7 @@ export function lineIntegral(
     pts[2 * i] = a[0] + (i / n) * (b[0] - a[0]);
     pts[2 * i + 1] = a[1] + (i / n) * (b[1] - a[1]);
   }
-  const v = tf.tidy(() => score(tf.tensor2d(pts, [n + 1, 2])).dataSync());
+  const v = tidyValues(() => score(tf.tensor2d(pts, [n + 1, 2])));
   let total = 0;
   for (let i = 0; i <= n; i++) {
     const w = i === 0 || i === n ? 0.5 : 1;

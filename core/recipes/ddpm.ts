@@ -35,6 +35,7 @@ import type { SamplerResult } from "../samplers/result.ts";
 import { EPOCHS, type EpochsConfig, stepsOf, type Trained, trainOnData } from "./train.ts";
 import { blockMeans, summary } from "../metrics/statistics.ts";
 import { epsRmsError } from "../metrics/eps_error.ts";
+import { tidyValues } from "../runtime/tidy_values.ts";
 
 /** The chain section: T steps with betas linear from betaStart to betaEnd (seed 004: 200, 1e-4, 0.02). */
 export interface ChainConfig {
@@ -376,10 +377,10 @@ export function forwardSample(
   stream: Stream,
 ): Float32Array {
   const n = x0.length / dim;
-  return tf.tidy(() => {
+  return tidyValues(() => {
     const c = marginalCoefficients(schedule, [t]);
     const eps = tf.tensor2d(stream.normals(n * dim), [n, dim]);
-    return qSample(tf.tensor2d(x0, [n, dim]), c.mean, c.std, eps).dataSync() as Float32Array;
+    return qSample(tf.tensor2d(x0, [n, dim]), c.mean, c.std, eps);
   });
 }
 
@@ -410,10 +411,10 @@ export function scoreCheck1d(
   const a = Math.sqrt(ab), s = Math.sqrt(1 - ab);
   const oracle = new MixtureOracle(mixture);
   const w = model.net.params.fused();
-  const [learned, exact] = tf.tidy(() => {
+  const [learned, exact] = tidyValues(() => {
     const x = tf.tensor2d(grid, [grid.length, 1]);
     const eps = epsModelOf(model, w)(x, t);
-    return [tf.div(eps, -s).dataSync(), oracle.score(x, a, s).dataSync()] as Float32Array[];
+    return [tf.div(eps, -s), oracle.score(x, a, s)];
   });
   tf.dispose(w);
   oracle.dispose();

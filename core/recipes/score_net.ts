@@ -16,6 +16,7 @@ import type { RunEnv } from "../runtime/env.ts";
 import { rules } from "../spec/rules.ts";
 import type { Section } from "../spec/section.ts";
 import { epochBatching, EPOCHS, type EpochsConfig, stepsOf, trainOnData } from "./train.ts";
+import { tidyValues } from "../runtime/tidy_values.ts";
 
 /** The model section of an MLP score network: its hidden layers. */
 export interface ScoreNetConfig {
@@ -62,7 +63,7 @@ export function relativeFisher(fisher: number, target: Field, points: Float32Arr
 
 /** A field evaluated on grid points (flat, 2 per row). */
 export function fieldOn(field: Field, grid: Float32Array): Float32Array {
-  return tf.tidy(() => field(tf.tensor2d(grid, [grid.length / 2, 2])).dataSync() as Float32Array);
+  return tidyValues(() => field(tf.tensor2d(grid, [grid.length / 2, 2])));
 }
 
 /** A trained score network and its record. */
