@@ -167,7 +167,7 @@ function product(
 ): void {
   const kx = kernels();
   if (!sparse || n < SPARSE_MIN_COLUMNS) return kx.gemm(ptr(a), b, c, m, k, n, mode, bias);
-  const scratch = allocate([2 * m * k + m + 64]);
+  const scratch = allocate([2 * m * k + m + 64 + 32 * k]);
   kx.gemmSparse(ptr(a), b, c, m, k, n, mode, bias, ptr(scratch));
   scratch.dispose();
 }
