@@ -630,13 +630,13 @@ Deno.test("gemm's narrow paths (2 output columns; 1-4 inner terms) are the tiled
   selectKernelBuild("relaxed-simd");
 });
 
-Deno.test("gemm's row tiles (4, 2 and 1 rows) give each row the bits it gets alone: every init mode, odd sizes, both builds", async () => {
+Deno.test("gemm's row tiles (6 or 5, 4, 2 and 1 rows) give each row the bits it gets alone: every init mode, odd sizes, both builds", async () => {
   await backend();
   const s = new Streams(22).get("rows");
   for (const build of BUILDS) {
     selectKernelBuild(build);
     const k = kernels();
-    for (const m of [2, 3, 6, 7, 10, 11]) {
+    for (const m of [2, 3, 5, 6, 7, 10, 11, 12, 13, 17]) {
       for (const [kk, n] of [[1, 5], [3, 17], [37, 16], [64, 33], [256, 128], [9, 2]]) {
         for (const mode of [0, 1, 2]) {
           tf.tidy(() => {
