@@ -662,3 +662,16 @@ Deno.test("gemm's row tiles (6 or 5, 4, 2 and 1 rows) give each row the bits it 
   }
   selectKernelBuild("relaxed-simd");
 });
+
+Deno.test("maddPeak (the bench's ceiling) runs its ten chains: s = 0.5 s + 1 from 0..9 nears 2 each, both builds", async () => {
+  await backend();
+  for (const build of BUILDS) {
+    selectKernelBuild(build);
+    const k = kernels();
+    // After r rounds chain c holds 2 + (c - 2) 2^-r: the sum is 20 + 25 2^-r.
+    assert.equal(k.maddPeak(0, 0.5, 1), 45, `${build}: no rounds`);
+    assert.equal(k.maddPeak(1, 0.5, 1), 32.5, `${build}: one round`);
+    assert.equal(k.maddPeak(60, 0.5, 1), 20, `${build}: converged`);
+  }
+  selectKernelBuild("relaxed-simd");
+});

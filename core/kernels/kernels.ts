@@ -64,6 +64,8 @@ export interface KernelExports {
   ): void;
   curvatureInto(g: number, u: number, z: number, out: number, count: number, act: number): void;
   mapFloat(x: number, y: number, count: number, fn: number): void;
+  /** The bench's ceiling: `iterations` rounds of ten independent madd chains (80 flops a round). */
+  maddPeak(iterations: number, mult: number, add: number): number;
   adam(
     p: number,
     g: number,

@@ -1,11 +1,13 @@
 /**
- * (e) The ceiling: our SIMD matrix product alone on the seed's largest layer (256 x 128 @ 128 x
- * 128), with nothing around it. The GFLOP/s it reaches is the roofline the training steps are
- * measured against on the bench page.
+ * (e) The ceiling: 128-bit madds in independent chains with no memory traffic (`maddPeak`), the
+ * most this machine's WebAssembly SIMD can do; the GFLOP/s it reaches is the roofline the
+ * training steps are measured against on the bench page. Beside it, our SIMD matrix product alone
+ * on the seed's largest layer (256 x 128 @ 128 x 128), with nothing around it.
  */
 import * as tf from "@tensorflow/tfjs";
 import { allocate, kernels, ptr } from "../../core/kernels/kernels.ts";
 import "./shared.ts";
+import { MADD_PEAK_BENCH, MADD_PEAK_ROUNDS } from "./peak.ts";
 
 const [m, k, n] = [256, 128, 128];
 const a = tf.keep(tf.randomNormal([m, k]));
@@ -16,6 +18,15 @@ const ct = tf.keep(allocate([k, n]));
 const at = tf.keep(allocate([k, m]));
 const kern = kernels();
 
+Deno.bench({
+  name: MADD_PEAK_BENCH,
+  group: "kernels (roofline)",
+  warmup: 200,
+  n: 2000,
+  fn() {
+    kern.maddPeak(MADD_PEAK_ROUNDS, 0.999, 0.001);
+  },
+});
 Deno.bench({
   name: "kernel: gemm 256x128 @ 128x128",
   group: "kernels (roofline)",

@@ -1375,3 +1375,30 @@ export function emaUpdate(avg: usize, w: usize, count: i32, m: f32, n: f32): voi
   const r = f32x4.add(f32x4.mul(lanes(avg, i, t), vm), f32x4.mul(lanes(w, i, t), vn));
   storePart4(at(avg, i), r, t);
 }
+
+/**
+ * The machine's 128-bit madd ceiling, for the bench's roofline (no memory traffic): 10 independent
+ * chains of madd s = mult s + add, `iterations` rounds, 80 flops a round (10 x 4 lanes x 2).
+ * Returns a lane of their sum, so that the work cannot be dropped.
+ */
+export function maddPeak(iterations: i32, mult: f32, add: f32): f32 {
+  // m and b are arguments: constants would be rebuilt at every use (V8 materializes a v128.const).
+  const m = f32x4.splat(mult), b = f32x4.splat(add);
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(1), s2 = f32x4.splat(2), s3 = f32x4.splat(3);
+  let s4 = f32x4.splat(4), s5 = f32x4.splat(5), s6 = f32x4.splat(6), s7 = f32x4.splat(7);
+  let s8 = f32x4.splat(8), s9 = f32x4.splat(9);
+  for (let i = 0; i < iterations; i++) {
+    s0 = madd(m, s0, b);
+    s1 = madd(m, s1, b);
+    s2 = madd(m, s2, b);
+    s3 = madd(m, s3, b);
+    s4 = madd(m, s4, b);
+    s5 = madd(m, s5, b);
+    s6 = madd(m, s6, b);
+    s7 = madd(m, s7, b);
+    s8 = madd(m, s8, b);
+    s9 = madd(m, s9, b);
+  }
+  const t = f32x4.add(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)), f32x4.add(f32x4.add(s4, s5), f32x4.add(s6, s7)));
+  return f32x4.extract_lane(f32x4.add(t, f32x4.add(s8, s9)), 0);
+}
