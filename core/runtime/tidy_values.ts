@@ -2,8 +2,9 @@
  * Values of tensors made inside a `tf.tidy`, read after it ends.
  *
  * `tf.tidy` walks every key of what its function returns to find tensors to keep, so a typed array
- * returned from it is walked element by element (~40 ns each here: 0.43 s of the quick profile's
- * forward-chain). Returning the tensors instead and reading them outside costs one step each.
+ * returned from it is walked element by element (3.7-10 ms for 20,000 floats here, against
+ * 0.03-0.15 ms to read them after; 0.43 s of the quick profile's forward-chain). Returning the
+ * tensors instead and reading them outside costs one step each.
  */
 import * as tf from "@tensorflow/tfjs";
 
