@@ -12,6 +12,7 @@ import { ddpmLoss } from "../objectives/ddpm.ts";
 import { scheduleFromBetas } from "../noise/schedules.ts";
 import { SampleNoise } from "../runtime/random.ts";
 import { ddpmSample, type DdpmVariance } from "../samplers/ddpm.ts";
+import { tidyValues } from "../runtime/tidy_values.ts";
 
 /** A network as plain data; `key` names the model (same key, same spec) across calls. */
 export interface NetworkData {
@@ -101,10 +102,7 @@ export function ddpmGradientOf(
   const schedule = scheduleFromBetas(a.betas);
   const T = a.betas.length;
   const n = a.t.length;
-  let loss = 0;
-  let grad: Float32Array = new Float32Array(0);
-  // (Not returned from the tidy: tfjs walks every element of a returned typed array.)
-  tf.tidy(() => {
+  const [loss, grad] = tidyValues(() => {
     const r = lossAndGradient(net.params, (w) =>
       tf.mul(
         a.share,
@@ -116,10 +114,9 @@ export function ddpmGradientOf(
           tf.tensor2d(a.eps, [n, a.dim]),
         ),
       ) as tf.Scalar, 0);
-    loss = r.value.dataSync()[0];
-    grad = r.grad.dataSync() as Float32Array;
+    return [r.value, r.grad];
   });
-  return { loss, grad };
+  return { loss: loss[0], grad };
 }
 
 /** The pool's tasks by name. */
