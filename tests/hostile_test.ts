@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../core/runtime/root.ts";
-import { task } from "./tools/task.ts";
+import { tasks } from "./tools/task.ts";
 import { fileTree } from "./tools/tree.ts";
 import { HOSTILE_CASES, HOSTILE_DIR, OUTSIDE_DIR, SECRET, symlink } from "./hostile_cases.ts";
 import { ConfigError } from "../core/spec/rules.ts";
@@ -33,14 +33,8 @@ Deno.test("hostile input through the real tasks: refused before any work, exit 2
     const outside = fileTree(OUTSIDE_DIR);
     const golden = fileTree(join(PROJECT_ROOT, "fixtures"));
     // Four at a time: each is a short process.
-    const queue = [...HOSTILE_CASES];
-    const results: { c: (typeof HOSTILE_CASES)[number]; r: Awaited<ReturnType<typeof task>> }[] =
-      [];
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) {
-        results.push({ c, r: await task([c.task, ...c.args]) });
-      }
-    }));
+    const runs = await tasks(HOSTILE_CASES.map((c) => [c.task, ...c.args]), 4);
+    const results = HOSTILE_CASES.map((c, i) => ({ c, r: runs[i] }));
     for (const { c, r } of results) {
       const what = `${c.input} (${c.args.join(" ")})`;
       assert.equal(r.code, c.exit, `${what}: exit ${r.code}\n${r.stderr}`);

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../core/harness/cli.ts";
-import { task } from "./tools/task.ts";
+import { task, tasks } from "./tools/task.ts";
 import { fileTree } from "./tools/tree.ts";
 
 /** Hashes of every file under `dir` (to prove earlier outputs are byte-identical). */
@@ -159,8 +159,9 @@ Deno.test("bad flags, configs and data files: exit 2, the field and the allowed 
   ];
   assert.ok(cases.length >= 25);
   const before = fileTree(REPORTS, GOLDEN);
-  for (const [args, message] of cases) {
-    const r = await task(["reproduce", ...args]);
+  const results = await tasks(cases.map(([args]) => ["reproduce", ...args]));
+  for (const [i, [args, message]] of cases.entries()) {
+    const r = results[i];
     assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}\n${r.stderr}`);
     assert.match(r.stderr, message, args.join(" "));
     assert.doesNotMatch(r.stderr, /^\s+at\s.+:\d+:\d+\)?$/m, `${args.join(" ")}: a stack trace`);
