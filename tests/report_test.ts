@@ -95,7 +95,7 @@ Deno.test({
       return;
     }
     try {
-      // Two tabs at a time; no screenshots here (the layout test keeps six: they cost a third of
+      // Two tabs at a time; no screenshots here (the layout test keeps six: they cost a quarter of
       // this test's time and nothing reads them).
       const [index, ...pages] = await browser.checkAll(
         ["index.html", ...names.map((name) => join(name, "index.html"))].map((page) => ({

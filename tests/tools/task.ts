@@ -19,8 +19,8 @@ export async function task(
 
 /**
  * Run several tasks, `concurrency` processes at a time (they must not write the same files); the
- * results in the given order. Refusals of bad input take ~0.7 s each, mostly start-up on one core:
- * the bad-flags test's list took 14 s two at a time against 23 s one at a time (2 cores).
+ * results in the given order. The bad-flags test's 35 refusals took 23 s one at a time and 14 s
+ * two at a time (2 cores): each is mostly a process starting on one core.
  */
 export function tasks(
   argsList: string[][],
