@@ -89,6 +89,7 @@ export const guidance: Experiment<GuidanceConfig> = {
       ...ddpm.DDPM_METRICS.finalLoss,
       description: "mean training loss of the noise predictor over the last epoch",
     },
+    ...ddpm.TRAINING_CHECK_METRICS,
   },
 
   async run(env) {
@@ -102,6 +103,8 @@ export const guidance: Experiment<GuidanceConfig> = {
           ...guidanceMetrics(cells, c.weights),
           finalLoss: guided.eps.finalLoss,
           classifierLoss: guided.classifierLoss,
+          emaFirstUpdateOff: guided.eps.emaFirstUpdateOff,
+          firstEpochDistinct: guided.eps.firstEpochDistinct,
         },
         details: { sweep: cells.map((cell) => cell.point) },
         files: [{ name: "samples.csv", content: samplesTable(cells) }],

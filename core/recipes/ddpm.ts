@@ -123,6 +123,30 @@ export const DDPM_METRICS: Record<"finalLoss", MetricSpec> = {
 };
 
 /**
+ * The training checks of a noise predictor's run (`core/metrics/training_checks.ts`): exact closed
+ * forms of its EMA and its loader, which the sample figures' seed spread cannot replace.
+ */
+export const TRAINING_CHECK_METRICS: Record<
+  "emaFirstUpdateOff" | "firstEpochDistinct",
+  MetricSpec
+> = {
+  emaFirstUpdateOff: {
+    description:
+      "EMA check: fraction of weights more than 4 float32 ulps off m₀ w₀ + (1 − m₀) w₁ after the first " +
+      "EMA update (m₀ = min(rate, 1/10), the warm-up); 0 when the average is right",
+    better: "lower",
+    gate: { exact: "float32" },
+  },
+  firstEpochDistinct: {
+    description:
+      "loader check: distinct rows / rows drawn over the first epoch's batches (a permutation cut " +
+      "into batches: 1)",
+    better: "higher",
+    gate: { exact: "float32" },
+  },
+};
+
+/**
  * What a chain's network outputs: the noise eps_theta (seed 004's choice) or the score s_theta of
  * q_t (the form before its reparameterization); either is read as an {@link EpsModel}.
  */
@@ -142,6 +166,10 @@ export interface EpsNet {
   steps: number;
   /** The first update's largest move in units of the rate (`Trained.firstStep`). */
   firstStep: number;
+  /** The EMA check (`Trained.emaFirstUpdateOff`; NaN without EMA). */
+  emaFirstUpdateOff: number;
+  /** The loader check (`Trained.firstEpochDistinct`). */
+  firstEpochDistinct: number;
   dispose(): void;
 }
 
@@ -209,6 +237,8 @@ export async function trainEpsNet(
       finalLoss: lossByEpoch[lossByEpoch.length - 1],
       steps: trained.losses.length,
       firstStep: trained.firstStep,
+      emaFirstUpdateOff: trained.emaFirstUpdateOff,
+      firstEpochDistinct: trained.firstEpochDistinct,
       dispose: () => net.dispose(),
     };
     return out;

@@ -9,6 +9,7 @@ import { gatherRows, Minibatches } from "../data/loader.ts";
 import type { Network } from "../nn/network.ts";
 import { Adam, type AdamOptions } from "../nn/adam.ts";
 import { Ema } from "../nn/ema.ts";
+import { emaFirstUpdateOff, FirstEpochRows } from "../metrics/training_checks.ts";
 import { fit, type GradientMode, type LossFn } from "../nn/train.ts";
 import type { Regression, RegressionBatch } from "../nn/regression.ts";
 import type { Weights } from "../nn/weights.ts";
@@ -135,6 +136,16 @@ export interface Trained {
    * lr wd |p| with weight decay). An optimizer check measured in the real run.
    */
   firstStep: number;
+  /**
+   * EMA check: the fraction of weights off the closed form of the first EMA update
+   * (`emaFirstUpdateOff`); 0 when correct, NaN without EMA.
+   */
+  emaFirstUpdateOff: number;
+  /**
+   * Loader check: distinct rows / rows drawn over the first epoch's batches (`FirstEpochRows`); 1
+   * when correct, NaN for batches drawn with replacement.
+   */
+  firstEpochDistinct: number;
 }
 
 /** The loss or regression of `o` on the minibatch rows of each step. */
@@ -204,11 +215,18 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   let indices: (step: number) => Int32Array;
   let batchesPerEpoch = 1;
   let loader: Minibatches | undefined;
+  let firstEpoch: FirstEpochRows | undefined;
   if (b.kind === "epochs") {
     const l = new Minibatches(n, b.batchSize, o.streams.get("shuffle"));
+    const rows = new FirstEpochRows(n, l.batchesPerEpoch);
     loader = l;
+    firstEpoch = rows;
     batchesPerEpoch = l.batchesPerEpoch;
-    indices = (step) => l.at(step);
+    indices = (step) => {
+      const idx = l.at(step);
+      if (step === rows.batches) rows.add(idx);
+      return idx;
+    };
   } else {
     const draws = o.streams.get("batches");
     indices = () => ints(b.batchSize, () => draws.int(n));
@@ -222,6 +240,8 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   const saved = slot?.load();
   let startStep = 0;
   let firstStep = NaN;
+  let emaOff = NaN;
+  let firstEpochDistinct = NaN;
   if (saved) {
     const s = saved as unknown as SavedTraining;
     o.net.params.write(decodeFloats(s.params));
@@ -239,7 +259,18 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     track.push(...s.track);
     startStep = s.step;
     firstStep = s.firstStep;
+    emaOff = s.emaFirstUpdateOff ?? NaN;
+    firstEpochDistinct = s.firstEpochDistinct ?? NaN;
+    // resumed inside the first epoch: its earlier batches come from the restored permutation
+    if (loader && firstEpoch && startStep < firstEpoch.batchesPerEpoch) {
+      for (let step = 0; step < startStep; step++) firstEpoch.add(loader.at(step));
+    }
   }
+  // the loader check: measured once the first epoch is complete, else as saved
+  const distinct = () =>
+    firstEpoch && firstEpoch.batches === firstEpoch.batchesPerEpoch
+      ? firstEpoch.distinctFraction()
+      : firstEpochDistinct;
   const initial = startStep === 0 ? o.net.params.read().slice() : undefined;
   const save = (step: number) =>
     slot!.save(
@@ -259,6 +290,8 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
         losses: encodeFloats(losses.subarray(0, step)),
         track,
         firstStep,
+        emaFirstUpdateOff: emaOff,
+        firstEpochDistinct: distinct(),
       } satisfies SavedTraining as unknown as Record<string, unknown>,
     );
   const phase = o.progress.phase(o.label ? `train ${o.label}` : "train", steps);
@@ -276,10 +309,10 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       gradient: o.gradient,
       loss: objective(o, indices),
       onStep: async (step, loss) => {
-        if (step === 0 && initial) {
-          firstStep = largestMove(initial, o.net.params.read(), o.optimizer);
-        }
+        const after = step === 0 && initial ? o.net.params.read() : undefined;
+        if (after) firstStep = largestMove(initial!, after, o.optimizer);
         ema?.update();
+        if (after && ema) emaOff = emaFirstUpdateOff(initial!, after, ema.read(), ema.rate);
         const done = step + 1;
         if (o.track && o.every && (done % o.every === 0 || done === steps)) {
           track.push({ step: done, ...o.track(done) });
@@ -288,7 +321,15 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
         await phase.tick(1, `loss ${loss.toPrecision(4)}`);
       },
     });
-    return { losses, batchesPerEpoch, ema, track, firstStep };
+    return {
+      losses,
+      batchesPerEpoch,
+      ema,
+      track,
+      firstStep,
+      emaFirstUpdateOff: emaOff,
+      firstEpochDistinct: distinct(),
+    };
   } catch (e) {
     ema?.dispose();
     throw e;
@@ -310,6 +351,9 @@ interface SavedTraining {
   losses: string;
   track: Record<string, string | number>[];
   firstStep: number;
+  /** Absent in checkpoints written before these checks. */
+  emaFirstUpdateOff?: number;
+  firstEpochDistinct?: number;
 }
 
 /** max_i |after_i - before_i| / lr of the first update (see `Trained.firstStep`). */

@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { emaFirstUpdateOff, FirstEpochRows } from "../core/metrics/training_checks.ts";
+import { Minibatches } from "../core/data/loader.ts";
+import { Ema } from "../core/nn/ema.ts";
+import { Params } from "../core/nn/params.ts";
+import { Network } from "../core/nn/network.ts";
+import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
+import { linearBetaSchedule } from "../core/noise/schedules.ts";
+import { trainDdpm } from "../core/recipes/ddpm.ts";
+import type { Trained } from "../core/recipes/train.ts";
+import { createProgress } from "../core/harness/progress.ts";
+import { DATASETS } from "../core/data/datasets.ts";
+import { Streams } from "../core/runtime/random.ts";
+import type { Checkpoints } from "../core/runtime/checkpoints.ts";
+import { backend } from "./helpers.ts";
+
+const f32 = Math.fround;
+
+/** Weights w0 and one step later w1 (steps of ~1e-3, some weights crossing zero, some not moving). */
+function weights(n: number, seed: number): { w0: Float32Array; w1: Float32Array } {
+  const s = new Streams(seed).get("w");
+  const w0 = new Float32Array(n), w1 = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    w0[i] = i % 7 === 0 ? 1e-3 * s.normal() : s.normal() * 0.3;
+    w1[i] = i % 11 === 0 ? w0[i] : w0[i] + 1e-3 * s.normal();
+  }
+  return { w0, w1 };
+}
+
+Deno.test("emaFirstUpdateOff: 0 for the float32 average in any order of its operations, far from 0 for wrong rates or warm-up", () => {
+  const n = 4099;
+  for (const seed of [1, 2, 3]) {
+    const { w0, w1 } = weights(n, seed);
+    const m = f32(0.1), k = f32(1 - 0.1);
+    const asTfjs = w0.map((a, i) => f32(f32(a * m) + f32(w1[i] * k)));
+    const asLerp = w0.map((a, i) => f32(a + f32(k * f32(w1[i] - a))));
+    const asOtherOrder = w0.map((a, i) => f32(f32(w1[i] * k) + f32(m * a)));
+    for (const avg of [asTfjs, asLerp, asOtherOrder]) {
+      assert.equal(emaFirstUpdateOff(w0, w1, avg, 0.999), 0, `seed ${seed}`);
+    }
+    const moved = w0.filter((a, i) => a !== w1[i]).length / n;
+    const swapped = w0.map((a, i) => f32(f32(a * k) + f32(w1[i] * m)));
+    const noWarmup = w0.map((a, i) => f32(f32(a * f32(0.999)) + f32(w1[i] * f32(0.001))));
+    const noAverage = w1.slice();
+    for (
+      const [what, avg] of [["rates swapped", swapped], ["no warm-up", noWarmup], [
+        "raw weights",
+        noAverage,
+      ]] as const
+    ) {
+      const off = emaFirstUpdateOff(w0, w1, avg, 0.999);
+      assert.ok(off > 0.95 * moved, `${what}: ${off} of the weights off, ${moved} moved`);
+    }
+  }
+  // a rate below the warm-up's first value is used as it is
+  const { w0, w1 } = weights(64, 9);
+  const avg = w0.map((a, i) => f32(f32(a * f32(0.05)) + f32(w1[i] * f32(0.95))));
+  assert.equal(emaFirstUpdateOff(w0, w1, avg, 0.05), 0);
+  assert.throws(() => emaFirstUpdateOff(w0, w1, avg.subarray(1), 0.05), /lengths/);
+});
+
+Deno.test("emaFirstUpdateOff: the real Ema's first update is on its closed form", async () => {
+  await backend();
+  const { w0, w1 } = weights(1027, 5);
+  const p = new Params([{ name: "w", shape: [w0.length], init: { kind: "zeros" } }], w0.slice());
+  const ema = new Ema(p, 0.999);
+  p.write(w1);
+  ema.update();
+  assert.equal(emaFirstUpdateOff(w0, w1, ema.read(), ema.rate), 0);
+  ema.dispose();
+  p.dispose();
+});
+
+Deno.test("FirstEpochRows: a real epoch is all distinct; repeats, draws with replacement and an unfinished epoch are not 1", () => {
+  const s = new Streams(3).get("shuffle");
+  const n = 1000, batch = 64;
+  const loader = new Minibatches(n, batch, s);
+  const rows = new FirstEpochRows(n, loader.batchesPerEpoch);
+  assert.ok(Number.isNaN(rows.distinctFraction()), "NaN before the epoch ends");
+  for (let step = 0; step < 3 * loader.batchesPerEpoch; step++) rows.add(loader.at(step));
+  assert.equal(rows.batches, loader.batchesPerEpoch, "batches after the first epoch are ignored");
+  assert.equal(rows.distinctFraction(), 1);
+
+  const repeated = new FirstEpochRows(n, loader.batchesPerEpoch);
+  for (let b = 0; b < loader.batchesPerEpoch; b++) repeated.add(loader.at(0));
+  assert.ok(Math.abs(repeated.distinctFraction() - 1 / loader.batchesPerEpoch) < 1e-12);
+
+  const draws = new FirstEpochRows(n, loader.batchesPerEpoch);
+  const d = new Streams(4).get("draws");
+  for (let b = 0; b < loader.batchesPerEpoch; b++) {
+    draws.add(Int32Array.from({ length: batch }, () => d.int(n)));
+  }
+  assert.ok(draws.distinctFraction() < 0.99, `with replacement: ${draws.distinctFraction()}`);
+});
+
+/** Checkpoints kept in memory, every `every` steps; only the first state saved is kept. */
+function firstCheckpoint(every: number, saved: Map<string, Record<string, unknown>>): Checkpoints {
+  return {
+    slot: (label) => ({
+      every,
+      load: () => saved.get(label) ?? null,
+      save: (state) => {
+        if (!saved.has(label)) saved.set(label, structuredClone(state));
+        return Promise.resolve();
+      },
+    }),
+  };
+}
+
+Deno.test("training checks: measured in the real training, and a run resumed inside or after the first epoch reports the same", async () => {
+  await backend();
+  const data = DATASETS.ring8.sample(640, new Streams(1).get("data"));
+  const schedule = linearBetaSchedule(20);
+  const spec = ddpmNoisePredictor({ T: 20, timeEmbedDim: 4, hidden: [16, 16] });
+  const run = async (checkpoints?: Checkpoints): Promise<Trained> => {
+    const streams = new Streams(2);
+    const net = new Network(spec, streams.get("init"));
+    try {
+      const trained = await trainDdpm({
+        net,
+        schedule,
+        x: data.x,
+        dim: 2,
+        batchSize: 64,
+        epochs: 3,
+        lr: 1e-3,
+        ema: 0.99,
+        streams,
+        progress: createProgress("test", "silent"),
+        checkpoints,
+      });
+      trained.ema?.dispose();
+      return trained;
+    } finally {
+      net.dispose();
+    }
+  };
+  const whole = await run();
+  assert.equal(whole.emaFirstUpdateOff, 0);
+  assert.equal(whole.firstEpochDistinct, 1);
+  assert.equal(whole.batchesPerEpoch, 10);
+  // interrupted at step 4 (inside the first epoch of 10 batches) or 20 (after it), then resumed
+  for (const every of [4, 20]) {
+    const saved = new Map<string, Record<string, unknown>>();
+    await run(firstCheckpoint(every, saved));
+    assert.equal((saved.get("train") as { step: number }).step, every);
+    const resumed = await run(firstCheckpoint(1000, saved));
+    assert.deepEqual(resumed.losses, whole.losses, `resumed at ${every}: the same losses`);
+    assert.equal(resumed.emaFirstUpdateOff, 0, `resumed at ${every}`);
+    assert.equal(resumed.firstEpochDistinct, 1, `resumed at ${every}`);
+  }
+});
