@@ -14,12 +14,14 @@ import {
 } from "../core/data/mixtures.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
 import {
+  chainReplayOff,
   reverseKernelErrors,
   reverseMean,
   reverseVariance,
 } from "../core/metrics/reverse_kernel.ts";
 import { epsFromMixture } from "../core/models.ts";
-import { ddpmStep } from "../core/samplers/ddpm.ts";
+import { ddpmSample, ddpmStep } from "../core/samplers/ddpm.ts";
+import type { SampleNoise } from "../core/runtime/random.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend, noLeak } from "./helpers.ts";
 
@@ -95,4 +97,53 @@ Deno.test("the sampler check: float32 rounding for the real step, far more for a
   );
   assert.ok(noisy.stepVarError_beta > 0.9 && noisy.stepVarError_posterior > 0.9);
   oracle.dispose();
+});
+
+Deno.test("chainReplayOff: 0 for the ancestral sampler under both variance rules; about 1 for loops that add noise at t = 0, skip a step or run t upwards", async () => {
+  await backend();
+  const m = ring8Mixture();
+  const s = linearBetaSchedule(50);
+  const oracle = new MixtureOracle(m);
+  const streams = new Streams(11);
+  try {
+    await noLeak(() => {
+      const eps = epsFromMixture(oracle, s);
+      for (const variance of ["beta", "posterior"] as const) {
+        const step = (x: tf.Tensor2D, t: number, z: tf.Tensor2D | null) =>
+          ddpmStep(eps, s, x, t, variance, z);
+        const noise = () => streams.perSample(`replay/${variance}`, 0, 64);
+        const off = (sample: (n: SampleNoise) => Float32Array) =>
+          chainReplayOff(sample, step, s.T, noise, 2);
+        assert.equal(off((n) => ddpmSample(eps, s, n, { dim: 2, variance }).x), 0, variance);
+        /** A loop as the sampler's, with `z` deciding each step's noise and `ts` its times. */
+        const loop = (ts: number[], z: (t: number) => boolean) => (n: SampleNoise) => {
+          let x = n.normal(2);
+          for (const t of ts) {
+            const zt = z(t) ? n.normal(2) : null;
+            const next = step(x, t, zt);
+            tf.dispose([x, zt ?? []]);
+            x = next;
+          }
+          const out = x.dataSync() as Float32Array;
+          x.dispose();
+          return out;
+        };
+        const down = Array.from({ length: s.T }, (_, i) => s.T - 1 - i);
+        assert.equal(off(loop(down, (t) => t >= 1)), 0, `${variance}: the replay's own loop`);
+        const broken = {
+          "noise at t = 0": loop(down, () => true),
+          "t = 1 skipped": loop(down.filter((t) => t !== 1), (t) => t >= 1),
+          "t upwards": loop([...down].reverse(), (t) => t >= 1),
+        };
+        for (const [what, sample] of Object.entries(broken)) {
+          const f = off(sample);
+          // posterior variance at t = 0 is 0, so extra noise there changes nothing under that rule
+          if (what === "noise at t = 0" && variance === "posterior") assert.equal(f, 0, what);
+          else assert.ok(f > 0.9, `${variance}, ${what}: ${f}`);
+        }
+      }
+    });
+  } finally {
+    oracle.dispose();
+  }
 });

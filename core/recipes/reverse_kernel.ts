@@ -1,21 +1,29 @@
 /**
  * The sampler check of a DDPM experiment: one reverse step of the ancestral sampler
  * (`ddpmStep`), driven by the exact epsilon of the data's mixture, against the closed-form reverse
- * kernel (`core/metrics/reverse_kernel.ts`). Deterministic given the seed and free of learning
+ * kernel (`core/metrics/reverse_kernel.ts`), and the sampler's whole loop against the chain
+ * replayed step by step from the same noise (`chainReplayOff`). Deterministic given the seed and free of learning
  * error, so a wrong coefficient, time index or variance in the sampler shows at float32 precision
  * where the sample-quality figures, whose seed spread is wide, cannot see it.
  */
 import type { Dataset } from "../data/dataset.ts";
 import { MixtureOracle } from "../data/mixtures.ts";
-import { type ReverseKernelErrors, reverseKernelErrors } from "../metrics/reverse_kernel.ts";
+import {
+  chainReplayOff,
+  type ReverseKernelErrors,
+  reverseKernelErrors,
+} from "../metrics/reverse_kernel.ts";
 import { epsFromMixture } from "../models.ts";
 import type { DiscreteSchedule } from "../noise/schedules.ts";
-import { ddpmStep } from "../samplers/ddpm.ts";
+import { ddpmSample, ddpmStep } from "../samplers/ddpm.ts";
 import type { RunEnv } from "../runtime/env.ts";
 import type { MetricSpec } from "../spec/metrics.ts";
 
-/** Descriptions and gates of the {@link ReverseKernelErrors} figures. */
-export const REVERSE_KERNEL_METRICS: Record<keyof ReverseKernelErrors, MetricSpec> = {
+/** The one-step errors and the loop's replay check ({@link chainReplayOff}). */
+export type SamplerCheck = ReverseKernelErrors & { chainReplayOff: number };
+
+/** Descriptions and gates of the {@link SamplerCheck} figures. */
+export const REVERSE_KERNEL_METRICS: Record<keyof SamplerCheck, MetricSpec> = {
   stepMeanError: {
     description:
       "sampler check: max over t and 512 draws of q_t of |mean of one ancestral step with the exact ε − " +
@@ -36,29 +44,48 @@ export const REVERSE_KERNEL_METRICS: Record<keyof ReverseKernelErrors, MetricSpe
     better: "lower",
     gate: { exact: "float32" },
   },
+  chainReplayOff: {
+    description:
+      "sampler check: fraction of 64 rows where the whole ancestral sampler (both variance rules, exact ε) " +
+      "is more than 1e-4 off the chain replayed step by step from the same noise (noise at t ≥ 1, none at t = 0)",
+    better: "lower",
+    gate: { exact: "float32" },
+  },
 };
 
 /**
  * The {@link ReverseKernelErrors} of `schedule`'s ancestral step on `points` draws per time index
- * from the `reverseKernel` stream; empty for data without a closed form.
+ * from the `reverseKernel` stream, and the loop's replay on 64 rows per variance rule (streams
+ * `chainReplay/beta` and `chainReplay/posterior`); empty for data without a closed form.
  */
 export function reverseKernelCheck(
   env: RunEnv,
   schedule: DiscreteSchedule,
   dataset: Dataset,
   points = 512,
-): Partial<ReverseKernelErrors> {
+): Partial<SamplerCheck> {
   if (!dataset.mixture) return {};
   const oracle = new MixtureOracle(dataset.mixture);
   try {
     const eps = epsFromMixture(oracle, schedule);
-    return reverseKernelErrors(
+    const errors = reverseKernelErrors(
       (x, t, variance, z) => ddpmStep(eps, schedule, x, t, variance, z),
       schedule,
       dataset.mixture,
       points,
       env.streams.get("reverseKernel"),
     );
+    const dim = dataset.mixture.means[0].length;
+    const replayOff = (["beta", "posterior"] as const).map((variance) =>
+      chainReplayOff(
+        (noise) => ddpmSample(eps, schedule, noise, { dim, variance }).x,
+        (x, t, z) => ddpmStep(eps, schedule, x, t, variance, z),
+        schedule.T,
+        () => env.streams.perSample(`chainReplay/${variance}`, 0, 64),
+        dim,
+      )
+    );
+    return { ...errors, chainReplayOff: Math.max(...replayOff) };
   } finally {
     oracle.dispose();
   }
