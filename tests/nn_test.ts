@@ -232,6 +232,27 @@ Deno.test("regressionLoss: value and gradient are the tensor formulas' bits (mea
   );
 });
 
+Deno.test("sinusoidal: [sin(w_k s), cos(w_k s)] with w_k = maxFrequency^(k/(K-1)), against float64 closed forms", async () => {
+  await backend();
+  const s = [0, 0.25, 0.5, 1, -0.7, 3];
+  for (const [K, maxFrequency] of [[8, 200], [1, 7], [5, 1000], [2, 10]]) {
+    const got = tf.tidy(() =>
+      sinusoidal(tf.tensor2d(s, [s.length, 1]), K, maxFrequency).arraySync()
+    );
+    for (const [i, si] of s.entries()) {
+      for (let k = 0; k < K; k++) {
+        // the frequencies written out: 1, then geometric up to maxFrequency (one frequency: 1)
+        const w = K === 1 ? 1 : Math.exp((Math.log(maxFrequency) * k) / (K - 1));
+        const arg = Math.fround(Math.fround(w) * Math.fround(si));
+        // float32 sin/cos of a float32 argument up to ~1000: within a few ulps of the argument
+        const tol = 1e-6 * (1 + Math.abs(arg));
+        near(got[i][k], Math.sin(arg), tol, `sin, K ${K}, s ${si}, k ${k}`);
+        near(got[i][K + k], Math.cos(arg), tol, `cos, K ${K}, s ${si}, k ${k}`);
+      }
+    }
+  }
+});
+
 Deno.test("SinusoidalRows: kept rows are sinusoidal()'s bits, for repeats, fresh batches, +0 and -0, and past the kept count", async () => {
   await backend();
   const draws = new Streams(7).get("sinusoidal");
