@@ -17,6 +17,9 @@ import { conditionalAccuracy, radiusStats, withinModeSpread } from "../core/metr
 import { Network, oneHot } from "../core/nn/network.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend, near, noLeak } from "./helpers.ts";
+import { guidanceIdentityCheck } from "../core/recipes/guidance.ts";
+import { guidanceIdentityOff } from "../core/metrics/guidance_identity.ts";
+import type { RunEnv } from "../core/runtime/env.ts";
 
 Deno.test("classifier-free guidance: (1 + w) eps_cond - w eps_uncond; dropout to the null row at rate p", async () => {
   await backend();
@@ -146,4 +149,37 @@ Deno.test("sampleByCondition: every condition gets the bits of its own batch, wh
   net.dispose();
   oracle.dispose();
   components.forEach((o) => o.dispose());
+});
+
+Deno.test("guidanceIdentityCheck: classifier-free at w equals classifier guidance at 1 + w with exact models (0 rows off); a wrong weight or scale is off almost everywhere", async () => {
+  await backend();
+  const mixture = ring8Mixture();
+  const schedule = linearBetaSchedule(100);
+  const env = { streams: new Streams(5) } as unknown as RunEnv;
+  await noLeak(() => {
+    assert.equal(guidanceIdentityCheck(env, mixture, schedule, [0, 1, 4]), 0);
+    // the identity itself, with a broken classifier path: guidance at w instead of 1 + w
+    const oracle = new MixtureOracle(mixture);
+    const parts = mixture.means.map((mu) =>
+      new MixtureOracle({ means: [mu], std: mixture.std, weights: [1] })
+    );
+    try {
+      const K = mixture.means.length, per = 8;
+      const eps = epsFromMixture(oracle, schedule);
+      const byLabel = epsByGroup(parts.map((o) => epsFromMixture(o, schedule)));
+      const asked = oneHot(conditionOfRows(K, per), K);
+      const stream = new Streams(6).get("x");
+      const ts = [5, 50, 95];
+      const xs = ts.map(() => tf.tensor2d(stream.normals(K * per * 2), [K * per, 2]));
+      const cls = (w: number) =>
+        classifierGuidance(eps, classifierFromMixture(oracle, schedule), asked, schedule, w);
+      assert.equal(guidanceIdentityOff(classifierFreeGuidance(byLabel, eps, 2), cls(3), ts, xs), 0);
+      const off = guidanceIdentityOff(classifierFreeGuidance(byLabel, eps, 2), cls(2), ts, xs);
+      assert.ok(off > 0.9, `w for 1 + w: ${off} of the rows off`);
+      tf.dispose([asked, ...xs]);
+    } finally {
+      oracle.dispose();
+      parts.forEach((o) => o.dispose());
+    }
+  });
 });

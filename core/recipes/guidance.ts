@@ -6,7 +6,7 @@
  * and classifier guidance with the learned models, and both with the exact scores of the mixture.
  */
 import * as tf from "@tensorflow/tfjs";
-import { type GaussianMixture, MixtureOracle, sampleMixture } from "../data/mixtures.ts";
+import { type GaussianMixture, marginal, MixtureOracle, sampleMixture } from "../data/mixtures.ts";
 import { Network, oneHot } from "../nn/network.ts";
 import { noisyClassifier } from "../nn/architectures.ts";
 import {
@@ -39,6 +39,8 @@ import {
   trainNoisyClassifier,
 } from "./conditional.ts";
 import { blockMeans } from "../metrics/statistics.ts";
+import { guidanceIdentityOff } from "../metrics/guidance_identity.ts";
+import type { DiscreteSchedule } from "../noise/schedules.ts";
 
 /** The four ways of guiding, learned and exact. */
 export type GuidanceMethod = "cfg" | "classifier" | "cfgExact" | "classifierExact";
@@ -316,6 +318,55 @@ export async function guidanceSweep(
 }
 
 /**
+ * The guidance identity (`core/metrics/guidance_identity.ts`) with the mixture's exact models at
+ * every weight w of the sweep: classifier-free guidance at w against classifier guidance at 1 + w,
+ * on `perLabel` draws of q_t asking for each label, at five time indices (stream
+ * `guidanceIdentity`). The largest fraction of rows off over the weights: 0 when both are right.
+ */
+export function guidanceIdentityCheck(
+  env: RunEnv,
+  mixture: GaussianMixture,
+  schedule: DiscreteSchedule,
+  weights: number[],
+  perLabel = 16,
+): number {
+  const K = mixture.means.length, T = schedule.T;
+  const oracle = new MixtureOracle(mixture);
+  const componentOracles = mixture.means.map((mu) =>
+    new MixtureOracle({ means: [mu], std: mixture.std, weights: [1] })
+  );
+  const asked = oneHot(conditionOfRows(K, perLabel), K);
+  const stream = env.streams.get("guidanceIdentity");
+  const ts = [0, Math.floor(T / 4), Math.floor(T / 2), Math.floor((3 * T) / 4), T - 1];
+  const xs = ts.map((t) => {
+    const a = Math.sqrt(schedule.alphaBar[t]), std = Math.sqrt(1 - schedule.alphaBar[t]);
+    return tf.tensor2d(sampleMixture(marginal(mixture, a, std), K * perLabel, stream).x, [
+      K * perLabel,
+      mixture.means[0].length,
+    ]);
+  });
+  try {
+    const eps = epsFromMixture(oracle, schedule);
+    const byLabel = epsByGroup(componentOracles.map((o) => epsFromMixture(o, schedule)));
+    const exactClassifier = classifierFromMixture(oracle, schedule);
+    return Math.max(
+      ...weights.map((w) =>
+        guidanceIdentityOff(
+          classifierFreeGuidance(byLabel, eps, w),
+          classifierGuidance(eps, exactClassifier, asked, schedule, 1 + w),
+          ts,
+          xs,
+        )
+      ),
+    );
+  } finally {
+    tf.dispose([asked, ...xs]);
+    oracle.dispose();
+    componentOracles.forEach((o) => o.dispose());
+  }
+}
+
+/**
  * The sweep's metrics: `<figure>_<method>_w<weight>` for each cell, and per method the accuracy
  * gain (largest w minus smallest) and the spread drop (smallest minus largest).
  */
@@ -368,5 +419,13 @@ export const GUIDANCE_METRICS = {
   classifierLoss: {
     description: "mean cross-entropy of the classifier over its last epoch",
     better: "lower",
+  },
+  guidanceIdentityOff: {
+    description:
+      "guidance check: fraction of rows (16 per label, 5 time indices, every w) where classifier-free " +
+      "guidance at w and classifier guidance at 1 + w, both with the exact models, differ by more than " +
+      "1e-3 (Bayes' rule makes them equal)",
+    better: "lower",
+    gate: { exact: "float32" },
   },
 } as const satisfies Record<string, MetricSpec>;
