@@ -87,6 +87,13 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
         "(bias-corrected moments make it |g| / (|g| + ε) ≈ 1)",
       gate: { exact: "float32" },
     },
+    adamMomentsOff: {
+      description:
+        "optimizer check: fraction of weights whose moments after Adam's first update break " +
+        "v₁ = (1 − β₂) (m₁ / (1 − β₁))² (β = 0.9, 0.999) beyond 1e-5 relative; 0 when right",
+      better: "lower",
+      gate: { exact: "float32" },
+    },
   },
 
   async run(env) {
@@ -111,6 +118,7 @@ export const conditionalRadius: Experiment<ConditionalRadiusConfig> = {
           ...metrics,
           finalLoss: model.finalLoss,
           adamFirstStep: model.firstStep,
+          adamMomentsOff: model.adamMomentsOff,
         },
         details: { radii: rows },
         files: [{

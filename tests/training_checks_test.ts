@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { emaFirstUpdateOff, FirstEpochRows } from "../core/metrics/training_checks.ts";
+import {
+  adamMomentsOff,
+  emaFirstUpdateOff,
+  FirstEpochRows,
+} from "../core/metrics/training_checks.ts";
+import { Adam } from "../core/nn/adam.ts";
+import * as tf from "@tensorflow/tfjs";
 import { Minibatches } from "../core/data/loader.ts";
 import { Ema } from "../core/nn/ema.ts";
 import { Params } from "../core/nn/params.ts";
@@ -137,6 +143,7 @@ Deno.test("training checks: measured in the real training, and a run resumed ins
   };
   const whole = await run();
   assert.equal(whole.emaFirstUpdateOff, 0);
+  assert.equal(whole.adamMomentsOff, 0);
   assert.equal(whole.firstEpochDistinct, 1);
   assert.equal(whole.batchesPerEpoch, 10);
   // interrupted at step 4 (inside the first epoch of 10 batches) or 20 (after it), then resumed
@@ -147,6 +154,38 @@ Deno.test("training checks: measured in the real training, and a run resumed ins
     const resumed = await run(firstCheckpoint(1000, saved));
     assert.deepEqual(resumed.losses, whole.losses, `resumed at ${every}: the same losses`);
     assert.equal(resumed.emaFirstUpdateOff, 0, `resumed at ${every}`);
+    assert.equal(resumed.adamMomentsOff, 0, `resumed at ${every}`);
     assert.equal(resumed.firstEpochDistinct, 1, `resumed at ${every}`);
   }
+});
+
+Deno.test("adamMomentsOff: 0 for the real Adam's first update (default and set betas); wrong betas or moments are off on every weight with a gradient", async () => {
+  await backend();
+  const draws = new Streams(8).get("adam");
+  const n = 1027;
+  const g = Float32Array.from({ length: n }, (_, i) => (i % 9 === 0 ? 0 : draws.normal() * 1e-2));
+  for (const betas of [{}, { beta1: 0.5, beta2: 0.9 }]) {
+    const p = new Params([{ name: "w", shape: [n], init: { kind: "zeros" } }], new Float32Array(n));
+    const adam = new Adam(p, { lr: 1e-3, ...betas });
+    const gt = tf.tensor1d(g);
+    adam.update(gt);
+    gt.dispose();
+    const { m, v } = adam.state();
+    const b = betas as { beta1?: number; beta2?: number };
+    assert.equal(adamMomentsOff(m, v, b.beta1, b.beta2), 0, JSON.stringify(betas));
+    adam.dispose();
+    p.dispose();
+  }
+  const withGradient = g.filter((x) => x !== 0).length / n;
+  const m = g.map((x) => Math.fround(0.1 * x));
+  const cases = {
+    "beta2 0.99": g.map((x) => Math.fround(0.01 * Math.fround(x * x))),
+    "beta1 0.8": g.map((x) => Math.fround(0.001 * Math.fround(x * x))).map((v) => v / 4),
+    "|g| for g^2": g.map((x) => Math.fround(0.001 * Math.abs(x))),
+  };
+  for (const [what, v] of Object.entries(cases)) {
+    const off = adamMomentsOff(m, v);
+    assert.ok(off >= withGradient * 0.99, `${what}: ${off}`);
+  }
+  assert.equal(adamMomentsOff(m, g.map((x) => Math.fround(0.001 * Math.fround(x * x)))), 0);
 });

@@ -78,3 +78,31 @@ export class FirstEpochRows {
       : NaN;
   }
 }
+
+/**
+ * Fraction of weights whose Adam moments after the first update break their closed form: from
+ * m_0 = v_0 = 0, m_1 = (1 - beta1) g_1 and v_1 = (1 - beta2) g_1^2, so
+ *
+ *   v_1 = (1 - beta2) (m_1 / (1 - beta1))^2
+ *
+ * within 1e-5 relative (the float32 rounding of both moments is a few 1e-7). beta1 and beta2 are
+ * Kingma & Ba's 0.9 and 0.999 unless the options set them. A wrong beta, or a second moment of
+ * the wrong thing (|g|, m), breaks it on every weight with a gradient; the first update's move
+ * (`Trained.firstStep`) cannot see the betas, which its bias correction cancels.
+ */
+export function adamMomentsOff(
+  m1: Float32Array,
+  v1: Float32Array,
+  beta1 = 0.9,
+  beta2 = 0.999,
+): number {
+  if (m1.length !== v1.length) {
+    throw new RangeError(`adamMomentsOff: lengths ${m1.length}, ${v1.length}`);
+  }
+  let off = 0;
+  for (let i = 0; i < m1.length; i++) {
+    const want = (1 - beta2) * (m1[i] / (1 - beta1)) ** 2;
+    if (!(Math.abs(v1[i] - want) <= 1e-5 * want + 1e-37)) off++;
+  }
+  return off / m1.length;
+}

@@ -166,6 +166,8 @@ export interface EpsNet {
   steps: number;
   /** The first update's largest move in units of the rate (`Trained.firstStep`). */
   firstStep: number;
+  /** The optimizer's moments check (`Trained.adamMomentsOff`). */
+  adamMomentsOff: number;
   /** The EMA check (`Trained.emaFirstUpdateOff`; NaN without EMA). */
   emaFirstUpdateOff: number;
   /** The loader check (`Trained.firstEpochDistinct`). */
@@ -237,6 +239,7 @@ export async function trainEpsNet(
       finalLoss: lossByEpoch[lossByEpoch.length - 1],
       steps: trained.losses.length,
       firstStep: trained.firstStep,
+      adamMomentsOff: trained.adamMomentsOff,
       emaFirstUpdateOff: trained.emaFirstUpdateOff,
       firstEpochDistinct: trained.firstEpochDistinct,
       dispose: () => net.dispose(),

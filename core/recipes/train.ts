@@ -9,7 +9,7 @@ import { gatherRows, Minibatches } from "../data/loader.ts";
 import type { Network } from "../nn/network.ts";
 import { Adam, type AdamOptions } from "../nn/adam.ts";
 import { Ema } from "../nn/ema.ts";
-import { emaFirstUpdateOff, FirstEpochRows } from "../metrics/training_checks.ts";
+import { adamMomentsOff, emaFirstUpdateOff, FirstEpochRows } from "../metrics/training_checks.ts";
 import { fit, type GradientMode, type LossFn } from "../nn/train.ts";
 import type { Regression, RegressionBatch } from "../nn/regression.ts";
 import type { Weights } from "../nn/weights.ts";
@@ -136,6 +136,8 @@ export interface Trained {
    * lr wd |p| with weight decay). An optimizer check measured in the real run.
    */
   firstStep: number;
+  /** Optimizer check: Adam's moments after the first update against their closed form (`adamMomentsOff`); 0 when correct. */
+  adamMomentsOff: number;
   /**
    * EMA check: the fraction of weights off the closed form of the first EMA update
    * (`emaFirstUpdateOff`); 0 when correct, NaN without EMA.
@@ -241,6 +243,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   let startStep = 0;
   let firstStep = NaN;
   let emaOff = NaN;
+  let momentsOff = NaN;
   let firstEpochDistinct = NaN;
   if (saved) {
     const s = saved as unknown as SavedTraining;
@@ -260,6 +263,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     startStep = s.step;
     firstStep = s.firstStep;
     emaOff = s.emaFirstUpdateOff ?? NaN;
+    momentsOff = s.adamMomentsOff ?? NaN;
     firstEpochDistinct = s.firstEpochDistinct ?? NaN;
     // resumed inside the first epoch: its earlier batches come from the restored permutation
     if (loader && firstEpoch && startStep < firstEpoch.batchesPerEpoch) {
@@ -291,6 +295,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
         track,
         firstStep,
         emaFirstUpdateOff: emaOff,
+        adamMomentsOff: momentsOff,
         firstEpochDistinct: distinct(),
       } satisfies SavedTraining as unknown as Record<string, unknown>,
     );
@@ -310,7 +315,11 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       loss: objective(o, indices),
       onStep: async (step, loss) => {
         const after = step === 0 && initial ? o.net.params.read() : undefined;
-        if (after) firstStep = largestMove(initial!, after, o.optimizer);
+        if (after) {
+          firstStep = largestMove(initial!, after, o.optimizer);
+          const { m, v } = optimizer.state();
+          momentsOff = adamMomentsOff(m, v, o.optimizer.beta1, o.optimizer.beta2);
+        }
         ema?.update();
         if (after && ema) emaOff = emaFirstUpdateOff(initial!, after, ema.read(), ema.rate);
         const done = step + 1;
@@ -328,6 +337,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       track,
       firstStep,
       emaFirstUpdateOff: emaOff,
+      adamMomentsOff: momentsOff,
       firstEpochDistinct: distinct(),
     };
   } catch (e) {
@@ -353,6 +363,7 @@ interface SavedTraining {
   firstStep: number;
   /** Absent in checkpoints written before these checks. */
   emaFirstUpdateOff?: number;
+  adamMomentsOff?: number;
   firstEpochDistinct?: number;
 }
 
