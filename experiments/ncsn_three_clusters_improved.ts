@@ -135,6 +135,14 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
       description: "σ_1 used (computed from the data when sigmaMaxFromData)",
       gate: { exact: "float64" },
     },
+    annealedReplayOff: {
+      description:
+        "sampler check: fraction of 64 rows where annealed Langevin (exact score, this run's σ ladder " +
+        "and step rule, 5 steps a level, the final denoising step) is more than 1e-4 off its chain " +
+        "replayed step by step from the same noise (the denoising step x + σ_L² s without noise)",
+      better: "lower",
+      gate: { exact: "float32" },
+    },
   },
 
   // The training, then the learned score's samples in three blocks of rows, each a part of its own.
@@ -171,7 +179,7 @@ export const ncsnThreeClustersImproved: Experiment<NcsnImprovedConfig> = {
         { sigmaMaxUsed: sigmaMax },
       );
       return {
-        metrics,
+        metrics: { ...metrics, annealedReplayOff: ncsn.annealedReplayOff(env, m, sigmas, sampler) },
         details: { ...details, sigmas: Array.from(sigmas) },
         files: [{ name: "samples.csv", content: samplesCsv(run.learned.x) }],
         probe: ours.probe,

@@ -14,13 +14,13 @@ import {
 } from "../core/data/mixtures.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
 import {
-  chainReplayOff,
   reverseKernelErrors,
   reverseMean,
   reverseVariance,
 } from "../core/metrics/reverse_kernel.ts";
 import { epsFromMixture } from "../core/models.ts";
 import { ddpmSample, ddpmStep } from "../core/samplers/ddpm.ts";
+import { chainReplayOff } from "../core/metrics/chain_replay.ts";
 import type { SampleNoise } from "../core/runtime/random.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend, noLeak } from "./helpers.ts";
@@ -113,7 +113,12 @@ Deno.test("chainReplayOff: 0 for the ancestral sampler under both variance rules
           ddpmStep(eps, s, x, t, variance, z);
         const noise = () => streams.perSample(`replay/${variance}`, 0, 64);
         const off = (sample: (n: SampleNoise) => Float32Array) =>
-          chainReplayOff(sample, step, s.T, noise, 2);
+          chainReplayOff(sample, {
+            start: (n) => n.normal(2),
+            steps: s.T,
+            noisy: (k) => k < s.T - 1,
+            step: (x, k, z) => step(x, s.T - 1 - k, z),
+          }, noise);
         assert.equal(off((n) => ddpmSample(eps, s, n, { dim: 2, variance }).x), 0, variance);
         /** A loop as the sampler's, with `z` deciding each step's noise and `ts` its times. */
         const loop = (ts: number[], z: (t: number) => boolean) => (n: SampleNoise) => {

@@ -9,6 +9,12 @@ import { veSde, vpSde } from "../core/noise/sde.ts";
 import { TABLEAUS } from "../core/solvers/solve.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend, noLeak } from "./helpers.ts";
+import { reverseSdeReplayOff } from "../core/recipes/sde_checks.ts";
+import { annealedReplayOff } from "../core/recipes/ncsn.ts";
+import { subVpSde } from "../core/noise/sde.ts";
+import { threeClustersMixture } from "../core/data/mixtures.ts";
+import { geometricSigmas } from "../core/noise/schedules.ts";
+import type { RunEnv } from "../core/runtime/env.ts";
 
 Deno.test("observed orders approach 1, 2, 4; a Heun stage at the wrong time drops towards 1", async () => {
   await backend();
@@ -35,4 +41,29 @@ Deno.test("the PC corrector reaches its target SNR on the VP and the VE SDE", as
     const err = correctorSnrError(sde, 0.16, 25, 1e-3, 4000, new Streams(0).get("c"));
     assert.ok(err < 0.1, `${sde.name}: ${err}`);
   }
+});
+
+Deno.test("loop replays: the reverse-SDE sampler (VP, sub-VP, VE) and annealed Langevin (both step rules, all forms, with and without the denoising step) are their documented chains: 0 rows off", async () => {
+  await backend();
+  const env = { streams: new Streams(12) } as unknown as RunEnv;
+  await noLeak(() => {
+    for (const sde of [vpSde(), subVpSde(), veSde()]) {
+      assert.equal(reverseSdeReplayOff(env, sde, 1e-3, 20), 0, sde.name);
+    }
+    const sigmas = geometricSigmas(2, 0.05, 4);
+    for (const form of ["half", "full", "tempered"] as const) {
+      for (
+        const rule of [{ kind: "ratio", alpha: 2e-3 }, { kind: "proportional", c: 0.05 }] as const
+      ) {
+        for (const denoise of [false, true]) {
+          const o = { stepsPerLevel: 7, rule, form, denoise, samples: 64, dim: 2 };
+          assert.equal(
+            annealedReplayOff(env, threeClustersMixture(), sigmas, o),
+            0,
+            `${form} ${rule.kind} denoise ${denoise}`,
+          );
+        }
+      }
+    }
+  });
 });

@@ -20,7 +20,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { DiscreteSchedule } from "../noise/schedules.ts";
 import { type GaussianMixture, marginal, mixtureDim, sampleMixture } from "../data/mixtures.ts";
-import type { SampleNoise, Stream } from "../runtime/random.ts";
+import type { Stream } from "../runtime/random.ts";
 
 /** alphaBar_{t-1}, with alphaBar_{-1} = 1 (the data). */
 function alphaBarBefore(s: DiscreteSchedule, t: number): number {
@@ -134,42 +134,4 @@ export function reverseKernelErrors(
     stepVarError_beta: varError.beta,
     stepVarError_posterior: varError.posterior,
   };
-}
-
-/**
- * The sampler's loop against the chain it documents, replayed from the same per-sample noise: x is
- * the sample's first draw, then for t = T-1 .. 0, x <- step(x, t, z) with z the sample's next draw
- * for t >= 1 and none at t = 0. The step is the one `reverseKernelErrors` measured; this checks
- * what the loop does around it (the order of t, the noise it adds and where, the steps it skips).
- * Returns the fraction of rows whose output is more than `tol` from the replay in some coordinate
- * (0 when the loop is the chain: float32 reordering moves a row by far less than 1e-4, the last
- * step's smallest noise scale sqrt(beta_0) is 1e-2).
- */
-export function chainReplayOff(
-  sample: (noise: SampleNoise) => Float32Array,
-  step: (x: tf.Tensor2D, t: number, z: tf.Tensor2D | null) => tf.Tensor2D,
-  T: number,
-  noise: () => SampleNoise,
-  dim: number,
-  tol = 1e-4,
-): number {
-  const got = sample(noise());
-  const draws = noise();
-  let x = draws.normal(dim);
-  for (let t = T - 1; t >= 0; t--) {
-    const z = t >= 1 ? draws.normal(dim) : null;
-    const next = step(x, t, z);
-    tf.dispose([x, z ?? []]);
-    x = next;
-  }
-  const want = x.dataSync();
-  x.dispose();
-  if (want.length !== got.length) return 1;
-  let off = 0;
-  for (let i = 0; i < want.length; i += dim) {
-    let far = false;
-    for (let d = 0; d < dim; d++) far ||= !(Math.abs(got[i + d] - want[i + d]) <= tol);
-    if (far) off++;
-  }
-  return off / (want.length / dim);
 }

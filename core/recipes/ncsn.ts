@@ -10,7 +10,13 @@ import { logSigmaInput, type ScoreFn, sigmaScoreFromNetwork } from "../models.ts
 import { drawSigmas, ncsnRegression, type SigmaDraw } from "../objectives/ncsn.ts";
 import type { Stream, Streams } from "../runtime/random.ts";
 import { marginal, type MixtureOracle, sampleMixture } from "../data/mixtures.ts";
-import { annealedLangevin, type AnnealedLangevinOptions } from "../samplers/annealed_langevin.ts";
+import {
+  annealedLangevin,
+  type AnnealedLangevinOptions,
+  stepSize,
+} from "../samplers/annealed_langevin.ts";
+import { langevinStep } from "../samplers/langevin.ts";
+import { chainReplayOff } from "../metrics/chain_replay.ts";
 import type { SamplerResult } from "../samplers/result.ts";
 import { fisherDivergence } from "../metrics/fisher.ts";
 import type { Progress } from "../runtime/progress.ts";
@@ -440,3 +446,51 @@ export const ANNEALED_RUN_SCHEMA: Schema<AnnealedRunConfig> = {
   form: rules.oneOf("half", "full"),
   samples: rules.int(2, 1_000_000),
 };
+
+/**
+ * The annealed Langevin sampler against its chain (`core/metrics/chain_replay.ts`) with the exact
+ * score of `mixture`: from x0 = sigma_1 z0 (stream `annealedReplay/start`), `stepsPerLevel` Langevin
+ * steps (at most 5 here) at each sigma_i with step size `o.rule`, then, when `o.denoise`, x + sigma_L^2
+ * s(x, sigma_L) without noise; 64 rows (stream `annealedReplay`).
+ */
+export function annealedReplayOff(
+  env: RunEnv,
+  mixture: GaussianMixture,
+  sigmas: ArrayLike<number>,
+  o: SampleAnnealedOptions,
+): number {
+  const oracle = new Oracle(mixture);
+  const T = Math.min(o.stepsPerLevel, 5), L = sigmas.length, sigmaL = sigmas[L - 1];
+  const opts = { ...o, stepsPerLevel: T };
+  const start = () =>
+    tf.tidy(() =>
+      tf.mul(sigmas[0], env.streams.perSample("annealedReplay/start", 0, 64).normal(o.dim))
+    ) as tf.Tensor2D;
+  try {
+    const score = scoreFromMixture(oracle);
+    return chainReplayOff(
+      (noise) => {
+        const x0 = start();
+        try {
+          return annealedLangevin(score, x0, sigmas, noise, opts).x;
+        } finally {
+          x0.dispose();
+        }
+      },
+      {
+        start,
+        steps: L * T + (o.denoise ? 1 : 0),
+        noisy: (k) => k < L * T,
+        step: (x, k, z) =>
+          tf.tidy(() => {
+            if (k === L * T) return tf.add(x, tf.mul(sigmaL * sigmaL, score(x, sigmaL)));
+            const sigma = sigmas[Math.floor(k / T)];
+            return langevinStep(x, score(x, sigma), stepSize(o.rule, sigma, sigmaL), z!, o.form);
+          }) as tf.Tensor2D,
+      },
+      () => env.streams.perSample("annealedReplay", 0, 64),
+    );
+  } finally {
+    oracle.dispose();
+  }
+}

@@ -8,11 +8,8 @@
  */
 import type { Dataset } from "../data/dataset.ts";
 import { MixtureOracle } from "../data/mixtures.ts";
-import {
-  chainReplayOff,
-  type ReverseKernelErrors,
-  reverseKernelErrors,
-} from "../metrics/reverse_kernel.ts";
+import { type ReverseKernelErrors, reverseKernelErrors } from "../metrics/reverse_kernel.ts";
+import { chainReplayOff } from "../metrics/chain_replay.ts";
 import { epsFromMixture } from "../models.ts";
 import type { DiscreteSchedule } from "../noise/schedules.ts";
 import { ddpmSample, ddpmStep } from "../samplers/ddpm.ts";
@@ -79,10 +76,14 @@ export function reverseKernelCheck(
     const replayOff = (["beta", "posterior"] as const).map((variance) =>
       chainReplayOff(
         (noise) => ddpmSample(eps, schedule, noise, { dim, variance }).x,
-        (x, t, z) => ddpmStep(eps, schedule, x, t, variance, z),
-        schedule.T,
+        {
+          // x_{T-1} ~ N(0, I), then t = T-1 .. 0, noise at t >= 1 (the module doc of ddpm.ts)
+          start: (noise) => noise.normal(dim),
+          steps: schedule.T,
+          noisy: (k) => schedule.T - 1 - k >= 1,
+          step: (x, k, z) => ddpmStep(eps, schedule, x, schedule.T - 1 - k, variance, z),
+        },
         () => env.streams.perSample(`chainReplay/${variance}`, 0, 64),
-        dim,
       )
     );
     return { ...errors, chainReplayOff: Math.max(...replayOff) };
