@@ -116,8 +116,8 @@ Deno.test("chainReplayOff: 0 for the ancestral sampler under both variance rules
           chainReplayOff(sample, {
             start: (n) => n.normal(2),
             steps: s.T,
-            noisy: (k) => k < s.T - 1,
-            step: (x, k, z) => step(x, s.T - 1 - k, z),
+            draws: (k) => (k < s.T - 1 ? 1 : 0),
+            step: (x, k, [z]) => step(x, s.T - 1 - k, z ?? null),
           }, noise);
         assert.equal(off((n) => ddpmSample(eps, s, n, { dim: 2, variance }).x), 0, variance);
         /** A loop as the sampler's, with `z` deciding each step's noise and `ts` its times. */

@@ -9,7 +9,7 @@ import { veSde, vpSde } from "../core/noise/sde.ts";
 import { TABLEAUS } from "../core/solvers/solve.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend, noLeak } from "./helpers.ts";
-import { reverseSdeReplayOff } from "../core/recipes/sde_checks.ts";
+import { ddimReplayOff, pcReplayOff, reverseSdeReplayOff } from "../core/recipes/sde_checks.ts";
 import { annealedReplayOff } from "../core/recipes/ncsn.ts";
 import { subVpSde } from "../core/noise/sde.ts";
 import { threeClustersMixture } from "../core/data/mixtures.ts";
@@ -43,12 +43,14 @@ Deno.test("the PC corrector reaches its target SNR on the VP and the VE SDE", as
   }
 });
 
-Deno.test("loop replays: the reverse-SDE sampler (VP, sub-VP, VE) and annealed Langevin (both step rules, all forms, with and without the denoising step) are their documented chains: 0 rows off", async () => {
+Deno.test("loop replays: the reverse-SDE and PC samplers (VP, sub-VP, VE), DDIM (VP, sub-VP) and annealed Langevin (both step rules, all forms, with and without the denoising step) are their documented chains: 0 rows off", async () => {
   await backend();
   const env = { streams: new Streams(12) } as unknown as RunEnv;
   await noLeak(() => {
     for (const sde of [vpSde(), subVpSde(), veSde()]) {
       assert.equal(reverseSdeReplayOff(env, sde, 1e-3, 20), 0, sde.name);
+      assert.equal(pcReplayOff(env, sde, 1e-3, 10), 0, `pc ${sde.name}`);
+      if (sde.name !== "ve") assert.equal(ddimReplayOff(env, sde, 1e-3, 11), 0, `ddim ${sde.name}`);
     }
     const sigmas = geometricSigmas(2, 0.05, 4);
     for (const form of ["half", "full", "tempered"] as const) {

@@ -14,10 +14,10 @@ export interface Chain {
   start(noise: SampleNoise): tf.Tensor2D;
   /** Number of steps. */
   steps: number;
-  /** Does step k draw noise (the sample's next draw)? */
-  noisy(k: number): boolean;
-  /** Step k (0-based, in sampling order) from x, with its noise z (null when not noisy). */
-  step(x: tf.Tensor2D, k: number, z: tf.Tensor2D | null): tf.Tensor2D;
+  /** How many noise draws step k takes (the sample's next draws, in the order the step uses them). */
+  draws(k: number): number;
+  /** Step k (0-based, in sampling order) from x, with its noise draws z. */
+  step(x: tf.Tensor2D, k: number, z: tf.Tensor2D[]): tf.Tensor2D;
 }
 
 /**
@@ -37,9 +37,9 @@ export function chainReplayOff(
   let x = chain.start(draws);
   const dim = x.shape[1];
   for (let k = 0; k < chain.steps; k++) {
-    const z = chain.noisy(k) ? draws.normal(dim) : null;
+    const z = Array.from({ length: chain.draws(k) }, () => draws.normal(dim));
     const next = chain.step(x, k, z);
-    tf.dispose([x, z ?? []]);
+    tf.dispose([x, ...z]);
     x = next;
   }
   const want = x.dataSync();

@@ -480,8 +480,8 @@ export function annealedReplayOff(
       {
         start,
         steps: L * T + (o.denoise ? 1 : 0),
-        noisy: (k) => k < L * T,
-        step: (x, k, z) =>
+        draws: (k) => (k < L * T ? 1 : 0),
+        step: (x, k, [z]) =>
           tf.tidy(() => {
             if (k === L * T) return tf.add(x, tf.mul(sigmaL * sigmaL, score(x, sigmaL)));
             const sigma = sigmas[Math.floor(k / T)];

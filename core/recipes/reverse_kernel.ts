@@ -80,8 +80,8 @@ export function reverseKernelCheck(
           // x_{T-1} ~ N(0, I), then t = T-1 .. 0, noise at t >= 1 (the module doc of ddpm.ts)
           start: (noise) => noise.normal(dim),
           steps: schedule.T,
-          noisy: (k) => schedule.T - 1 - k >= 1,
-          step: (x, k, z) => ddpmStep(eps, schedule, x, schedule.T - 1 - k, variance, z),
+          draws: (k) => (schedule.T - 1 - k >= 1 ? 1 : 0),
+          step: (x, k, [z]) => ddpmStep(eps, schedule, x, schedule.T - 1 - k, variance, z ?? null),
         },
         () => env.streams.perSample(`chainReplay/${variance}`, 0, 64),
       )
