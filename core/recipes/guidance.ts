@@ -210,6 +210,16 @@ export interface GuidanceCell {
   byCondition: Float32Array[];
 }
 
+/** The mixture's oracle and one per component (each mode's Gaussian: the exact p(x | y)). */
+function exactOracles(mixture: GaussianMixture) {
+  return {
+    oracle: new MixtureOracle(mixture),
+    componentOracles: mixture.means.map((mu) =>
+      new MixtureOracle({ means: [mu], std: mixture.std, weights: [1] })
+    ),
+  };
+}
+
 /**
  * Every method at every weight: `c.perCondition` samples of each label, the same starting noise for
  * all (common random numbers), measured against the mixture (`componentReference` draws of each
@@ -230,10 +240,7 @@ export async function guidanceSweep(
   const nullRow = tf.zeros([1, K]) as tf.Tensor2D;
   const uncond = epsFromNetwork(net, w, T, { label: nullRow });
   const classifier = classifierFromNetwork(guided.classifier, wc, T);
-  const oracle = new MixtureOracle(mixture);
-  const componentOracles = mixture.means.map((mu) =>
-    new MixtureOracle({ means: [mu], std: mixture.std, weights: [1] })
-  );
+  const { oracle, componentOracles } = exactOracles(mixture);
   const exactClassifier = classifierFromMixture(oracle, schedule);
   const epsOf =
     (method: GuidanceMethod, weight: number) => (first: number, n: number): EpsModel => {
@@ -331,10 +338,7 @@ export function guidanceIdentityCheck(
   perLabel = 16,
 ): number {
   const K = mixture.means.length, T = schedule.T;
-  const oracle = new MixtureOracle(mixture);
-  const componentOracles = mixture.means.map((mu) =>
-    new MixtureOracle({ means: [mu], std: mixture.std, weights: [1] })
-  );
+  const { oracle, componentOracles } = exactOracles(mixture);
   const asked = oneHot(conditionOfRows(K, perLabel), K);
   const stream = env.streams.get("guidanceIdentity");
   const ts = [0, Math.floor(T / 4), Math.floor(T / 2), Math.floor((3 * T) / 4), T - 1];

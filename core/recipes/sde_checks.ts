@@ -60,14 +60,19 @@ export const SDE_CHECK_METRICS: Record<string, MetricSpec> = {
   },
 };
 
+/** The Gaussian whose exact score drives the loop replays, and its score under `sde`. */
+function replayScore(sde: Sde): { score: ScoreFn; dispose(): void } {
+  const oracle = new MixtureOracle({ means: [[1, -0.5]], std: 0.5, weights: [1] });
+  return { score: scoreFromMixtureAtTime(oracle, sde), dispose: () => oracle.dispose() };
+}
+
 /**
  * The reverse-SDE sampler against its chain (`core/metrics/chain_replay.ts`): 50 steps down to
  * `tEnd` with the exact score of N((1, -0.5), 0.5^2 I), 64 rows (stream `reverseSdeReplay`).
  */
 export function reverseSdeReplayOff(env: RunEnv, sde: Sde, tEnd: number, steps = 50): number {
-  const oracle = new MixtureOracle({ means: [[1, -0.5]], std: 0.5, weights: [1] });
+  const { score, dispose } = replayScore(sde);
   try {
-    const score = scoreFromMixtureAtTime(oracle, sde);
     const times = uniformTimes(sde.T, tEnd, steps);
     return chainReplayOff(
       (noise) => reverseSdeSample(sde, score, noise, { steps, dim: 2, tEnd }).x,
@@ -85,14 +90,8 @@ export function reverseSdeReplayOff(env: RunEnv, sde: Sde, tEnd: number, steps =
       () => env.streams.perSample("reverseSdeReplay", 0, 64),
     );
   } finally {
-    oracle.dispose();
+    dispose();
   }
-}
-
-/** The Gaussian whose exact score drives the loop replays, and its score under `sde`. */
-function replayScore(sde: Sde): { score: ScoreFn; dispose(): void } {
-  const oracle = new MixtureOracle({ means: [[1, -0.5]], std: 0.5, weights: [1] });
-  return { score: scoreFromMixtureAtTime(oracle, sde), dispose: () => oracle.dispose() };
 }
 
 /**
