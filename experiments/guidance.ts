@@ -112,6 +112,7 @@ export const guidance: Experiment<GuidanceConfig> = {
           ),
           emaFirstUpdateOff: guided.eps.emaFirstUpdateOff,
           firstEpochDistinct: guided.eps.firstEpochDistinct,
+          loaderReplayOff: guided.eps.loaderReplayOff,
         },
         details: { sweep: cells.map((cell) => cell.point) },
         files: [{ name: "samples.csv", content: samplesTable(cells) }],

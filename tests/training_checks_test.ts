@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import {
   adamMomentsOff,
+  EarlyEpochRows,
   emaFirstUpdateOff,
-  FirstEpochRows,
+  loaderReplayOff,
 } from "../core/metrics/training_checks.ts";
 import { Adam } from "../core/nn/adam.ts";
 import * as tf from "@tensorflow/tfjs";
@@ -16,7 +17,7 @@ import { trainDdpm } from "../core/recipes/ddpm.ts";
 import type { Trained } from "../core/recipes/train.ts";
 import { createProgress } from "../core/harness/progress.ts";
 import { DATASETS } from "../core/data/datasets.ts";
-import { Streams } from "../core/runtime/random.ts";
+import { Stream, Streams } from "../core/runtime/random.ts";
 import type { Checkpoints } from "../core/runtime/checkpoints.ts";
 import { backend } from "./helpers.ts";
 
@@ -77,26 +78,79 @@ Deno.test("emaFirstUpdateOff: the real Ema's first update is on its closed form"
   p.dispose();
 });
 
-Deno.test("FirstEpochRows: a real epoch is all distinct; repeats, draws with replacement and an unfinished epoch are not 1", () => {
+Deno.test("EarlyEpochRows: a real epoch is all distinct; repeats, draws with replacement and an unfinished epoch are not 1", () => {
   const s = new Streams(3).get("shuffle");
   const n = 1000, batch = 64;
   const loader = new Minibatches(n, batch, s);
-  const rows = new FirstEpochRows(n, loader.batchesPerEpoch);
-  assert.ok(Number.isNaN(rows.distinctFraction()), "NaN before the epoch ends");
-  for (let step = 0; step < 3 * loader.batchesPerEpoch; step++) rows.add(loader.at(step));
-  assert.equal(rows.batches, loader.batchesPerEpoch, "batches after the first epoch are ignored");
-  assert.equal(rows.distinctFraction(), 1);
+  const rows = new EarlyEpochRows(loader.batchesPerEpoch, batch, 2);
+  for (let step = 0; step < loader.batchesPerEpoch - 1; step++) rows.add(loader.at(step));
+  assert.ok(Number.isNaN(rows.distinctFraction(n)), "NaN before the epoch ends");
+  for (let step = rows.batches; step < 3 * loader.batchesPerEpoch; step++) {
+    rows.add(loader.at(step));
+  }
+  assert.equal(
+    rows.batches,
+    2 * loader.batchesPerEpoch,
+    "batches after the kept epochs are ignored",
+  );
+  assert.ok(rows.complete);
+  assert.equal(rows.distinctFraction(n), 1);
 
-  const repeated = new FirstEpochRows(n, loader.batchesPerEpoch);
+  const repeated = new EarlyEpochRows(loader.batchesPerEpoch, batch, 1);
   for (let b = 0; b < loader.batchesPerEpoch; b++) repeated.add(loader.at(0));
-  assert.ok(Math.abs(repeated.distinctFraction() - 1 / loader.batchesPerEpoch) < 1e-12);
+  assert.ok(Math.abs(repeated.distinctFraction(n) - 1 / loader.batchesPerEpoch) < 1e-12);
 
-  const draws = new FirstEpochRows(n, loader.batchesPerEpoch);
+  const draws = new EarlyEpochRows(loader.batchesPerEpoch, batch, 1);
   const d = new Streams(4).get("draws");
   for (let b = 0; b < loader.batchesPerEpoch; b++) {
     draws.add(Int32Array.from({ length: batch }, () => d.int(n)));
   }
-  assert.ok(draws.distinctFraction() < 0.99, `with replacement: ${draws.distinctFraction()}`);
+  assert.ok(draws.distinctFraction(n) < 0.99, `with replacement: ${draws.distinctFraction(n)}`);
+  const fresh = new EarlyEpochRows(loader.batchesPerEpoch, batch, 1);
+  assert.throws(() => fresh.add(new Int32Array(batch - 1)), /a batch of 63 rows, 64 expected/);
+});
+
+Deno.test("loaderReplayOff: 0 for the real loader over one or two epochs (n a multiple of the batch or not); a reused permutation, the same rows dropped, shifted batches or another stream are off", () => {
+  for (const [n, batch] of [[1000, 64], [1024, 64], [257, 16]]) {
+    const key = `scorelab/5/shuffle-${n}`;
+    const perEpoch = Math.floor(n / batch);
+    const epochsOf = (at: (step: number) => ArrayLike<number>, epochs: number) => {
+      const rows = new EarlyEpochRows(perEpoch, batch, epochs);
+      for (let step = 0; !rows.complete; step++) rows.add(at(step));
+      return rows.rows();
+    };
+    const off = (rows: Int32Array) => loaderReplayOff(rows, n, batch, new Stream(key));
+    for (const epochs of [1, 2]) {
+      const real = new Minibatches(n, batch, new Stream(key));
+      assert.equal(off(epochsOf((k) => real.at(k), epochs)), 0, `n=${n}: ${epochs} epoch(s)`);
+    }
+    // one permutation for every epoch: the second epoch is off
+    const first = new Minibatches(n, batch, new Stream(key));
+    const reused = off(epochsOf((k) => first.at(k % perEpoch), 2));
+    assert.ok(reused > 0.45, `n=${n}: reused permutation ${reused}`);
+    // a permutation of the rows that fill whole batches only (the same rows dropped every epoch)
+    if (n % batch !== 0) {
+      const fewer = new Minibatches(perEpoch * batch, batch, new Stream(key));
+      const dropped = off(epochsOf((k) => fewer.at(k), 1));
+      assert.ok(dropped > 0.9, `n=${n}: same rows dropped ${dropped}`);
+    }
+    // batches cut one row later
+    const perm = new Stream(key).permutation(n);
+    const shifted = off(
+      epochsOf(
+        (k) => Int32Array.from({ length: batch }, (_, i) => perm[(k * batch + i + 1) % n]),
+        1,
+      ),
+    );
+    assert.ok(shifted > 0.9, `n=${n}: shifted batches ${shifted}`);
+    // the right law on another stream
+    const other = new Minibatches(n, batch, new Stream(`${key}/other`));
+    assert.ok(off(epochsOf((k) => other.at(k), 2)) > 0.9, `n=${n}: another stream`);
+  }
+  assert.throws(
+    () => loaderReplayOff(new Int32Array(10), 100, 16, new Stream("k")),
+    /not whole epochs/,
+  );
 });
 
 /** Checkpoints kept in memory, every `every` steps; only the first state saved is kept. */
@@ -113,7 +167,7 @@ function firstCheckpoint(every: number, saved: Map<string, Record<string, unknow
   };
 }
 
-Deno.test("training checks: measured in the real training, and a run resumed inside or after the first epoch reports the same", async () => {
+Deno.test("training checks: measured in the real training, and a run resumed inside or after the loader's kept epochs reports the same", async () => {
   await backend();
   const data = DATASETS.ring8.sample(640, new Streams(1).get("data"));
   const schedule = linearBetaSchedule(20);
@@ -145,9 +199,11 @@ Deno.test("training checks: measured in the real training, and a run resumed ins
   assert.equal(whole.emaFirstUpdateOff, 0);
   assert.equal(whole.adamMomentsOff, 0);
   assert.equal(whole.firstEpochDistinct, 1);
+  assert.equal(whole.loaderReplayOff, 0);
   assert.equal(whole.batchesPerEpoch, 10);
-  // interrupted at step 4 (inside the first epoch of 10 batches) or 20 (after it), then resumed
-  for (const every of [4, 20]) {
+  // interrupted at step 4 (inside the first epoch of 10 batches), 14 (inside the second), 20 or 25
+  // (after the two the replay keeps), then resumed
+  for (const every of [4, 14, 20, 25]) {
     const saved = new Map<string, Record<string, unknown>>();
     await run(firstCheckpoint(every, saved));
     assert.equal((saved.get("train") as { step: number }).step, every);
@@ -156,6 +212,7 @@ Deno.test("training checks: measured in the real training, and a run resumed ins
     assert.equal(resumed.emaFirstUpdateOff, 0, `resumed at ${every}`);
     assert.equal(resumed.adamMomentsOff, 0, `resumed at ${every}`);
     assert.equal(resumed.firstEpochDistinct, 1, `resumed at ${every}`);
+    assert.equal(resumed.loaderReplayOff, 0, `resumed at ${every}`);
   }
 });
 

@@ -13,7 +13,7 @@ import { Streams } from "../runtime/random.ts";
 import { mmdPermutationTest, MmdReference } from "./mmd.ts";
 import { modeCoverage } from "./modes.ts";
 import { mean } from "./statistics.ts";
-import { checkPoints, checkRows, countNonFinite, finiteRows } from "./points.ts";
+import { checkPoints, checkRows, countNonFinite, finiteRows, MetricInputError } from "./points.ts";
 
 /** Seed of the reference draws (fixed: the yardstick must not move with the run's seed). */
 export const REFERENCE_SEED = 20251123;
@@ -173,6 +173,12 @@ export class QualityJudge {
     const n = x.length / dim;
     const nonFinite = countNonFinite(x, dim);
     const finite = finiteRows(x, dim);
+    if (n >= 2 && finite.length / dim < 2) {
+      throw new MetricInputError(
+        `samples: ${nonFinite} of ${n} rows are not finite (NaN or ±Infinity): the sampler ` +
+          "diverged, so no quality figure can be measured",
+      );
+    }
     checkPoints("samples (finite rows)", finite, dim, 2);
     const floor = this.floor(n);
     const quality: Omit<Quality, "mmdPValue"> = {

@@ -5,6 +5,7 @@
  * swapped, every step of an epoch on its first batch), so the sample-quality figures cannot be the
  * only guard; these are exact.
  */
+import type { Stream } from "../runtime/random.ts";
 
 /**
  * Fraction of weights whose average after the first EMA update is off the closed form
@@ -38,45 +39,103 @@ export function emaFirstUpdateOff(
 }
 
 /**
- * The rows drawn by the batches of a training's first epoch, as a fraction that are distinct: an
- * epoch is a permutation of the data cut into batches (the remainder dropped), so exactly 1. A
- * loader that repeats a batch, draws with replacement or slices the permutation wrongly gives less.
+ * The rows drawn by the batches of a training's first `epochs` epochs, kept for the loader checks
+ * ({@link EarlyEpochRows.distinctFraction}, {@link loaderReplayOff}).
  */
-export class FirstEpochRows {
-  readonly #seen: Uint8Array;
-  #drawn = 0;
-  #distinct = 0;
+export class EarlyEpochRows {
+  readonly #rows: Int32Array;
   #batches = 0;
 
-  /** `n` data rows; an epoch holds `batchesPerEpoch` batches. */
-  constructor(n: number, readonly batchesPerEpoch: number) {
-    this.#seen = new Uint8Array(n);
+  /** An epoch holds `batchesPerEpoch` batches of `batchSize` rows; the first `epochs` are kept. */
+  constructor(
+    readonly batchesPerEpoch: number,
+    readonly batchSize: number,
+    readonly epochs: number,
+  ) {
+    this.#rows = new Int32Array(epochs * batchesPerEpoch * batchSize);
   }
 
-  /** Count the rows of the first epoch's next batch (batches after the epoch are ignored). */
+  /** Keep the rows of the next batch (batches after the kept epochs are ignored). */
   add(rows: ArrayLike<number>): void {
-    if (this.#batches >= this.batchesPerEpoch) return;
-    this.#batches++;
-    for (let i = 0; i < rows.length; i++) {
-      this.#drawn++;
-      if (!this.#seen[rows[i]]) {
-        this.#seen[rows[i]] = 1;
-        this.#distinct++;
-      }
+    if (this.complete) return;
+    if (rows.length !== this.batchSize) {
+      throw new RangeError(`a batch of ${rows.length} rows, ${this.batchSize} expected`);
     }
+    this.#rows.set(rows, this.#batches * this.batchSize);
+    this.#batches++;
   }
 
-  /** Batches counted so far (at most `batchesPerEpoch`). */
+  /** Batches kept so far. */
   get batches(): number {
     return this.#batches;
   }
 
-  /** Distinct rows / rows drawn over the whole first epoch; NaN until it is complete. */
-  distinctFraction(): number {
-    return this.#batches === this.batchesPerEpoch && this.#drawn > 0
-      ? this.#distinct / this.#drawn
-      : NaN;
+  /** Are all the kept epochs' batches in? */
+  get complete(): boolean {
+    return this.#batches === this.epochs * this.batchesPerEpoch;
   }
+
+  /** The kept rows, batch after batch (all of them once {@link complete}). */
+  rows(): Int32Array {
+    return this.#rows.subarray(0, this.#batches * this.batchSize);
+  }
+
+  /**
+   * Distinct rows / rows drawn over the whole first epoch; NaN until it is complete. An epoch is a
+   * permutation of the data cut into batches (the remainder dropped), so exactly 1; a loader that
+   * repeats a batch, draws with replacement or slices the permutation wrongly gives less.
+   */
+  distinctFraction(n: number): number {
+    const drawn = this.batchesPerEpoch * this.batchSize;
+    if (this.#batches < this.batchesPerEpoch || drawn === 0) return NaN;
+    const seen = new Uint8Array(n);
+    let distinct = 0;
+    for (let k = 0; k < drawn; k++) {
+      const r = this.#rows[k];
+      if (!seen[r]) {
+        seen[r] = 1;
+        distinct++;
+      }
+    }
+    return distinct / drawn;
+  }
+}
+
+/**
+ * Fraction of the rows drawn over a training's first epochs (`drawn`, batch after batch, whole
+ * epochs) that differ from the loader's documented law replayed from its stream's start: each epoch
+ * a fresh Fisher-Yates permutation of all `n` rows (for i = n - 1 down to 1, swap i with
+ * j = int(i + 1) drawn from the stream), continuing the stream from the epoch before, cut into
+ * batches of `batchSize` from its start with the remainder dropped (torch's DataLoader with
+ * shuffle and drop_last). 0 for a correct loader. The replay sees what the distinct-rows check
+ * cannot: one permutation reused every epoch, a permutation of fewer rows than the data (the same
+ * rows dropped every epoch), batches cut at the wrong offsets, a stream shared with other draws.
+ */
+export function loaderReplayOff(
+  drawn: Int32Array,
+  n: number,
+  batchSize: number,
+  stream: Stream,
+): number {
+  const perEpoch = Math.floor(n / batchSize) * batchSize;
+  if (perEpoch === 0 || drawn.length === 0 || drawn.length % perEpoch !== 0) {
+    throw new RangeError(
+      `loaderReplayOff: ${drawn.length} rows drawn is not whole epochs of ${perEpoch} rows`,
+    );
+  }
+  const order = new Int32Array(n);
+  let off = 0;
+  for (let e = 0; e * perEpoch < drawn.length; e++) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = stream.int(i + 1);
+      const t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    for (let k = 0; k < perEpoch; k++) if (drawn[e * perEpoch + k] !== order[k]) off++;
+  }
+  return off / drawn.length;
 }
 
 /**

@@ -127,7 +127,7 @@ export const DDPM_METRICS: Record<"finalLoss", MetricSpec> = {
  * forms of its EMA and its loader, which the sample figures' seed spread cannot replace.
  */
 export const TRAINING_CHECK_METRICS: Record<
-  "emaFirstUpdateOff" | "firstEpochDistinct",
+  "emaFirstUpdateOff" | "firstEpochDistinct" | "loaderReplayOff",
   MetricSpec
 > = {
   emaFirstUpdateOff: {
@@ -142,6 +142,14 @@ export const TRAINING_CHECK_METRICS: Record<
       "loader check: distinct rows / rows drawn over the first epoch's batches (a permutation cut " +
       "into batches: 1)",
     better: "higher",
+    gate: { exact: "float32" },
+  },
+  loaderReplayOff: {
+    description:
+      "loader check: fraction of the rows drawn over the first two epochs that differ from the " +
+      "loader's law replayed from its stream (a fresh permutation of all rows each epoch); 0 when " +
+      "right",
+    better: "lower",
     gate: { exact: "float32" },
   },
 };
@@ -172,6 +180,8 @@ export interface EpsNet {
   emaFirstUpdateOff: number;
   /** The loader check (`Trained.firstEpochDistinct`). */
   firstEpochDistinct: number;
+  /** The loader replay (`Trained.loaderReplayOff`). */
+  loaderReplayOff: number;
   dispose(): void;
 }
 
@@ -242,6 +252,7 @@ export async function trainEpsNet(
       adamMomentsOff: trained.adamMomentsOff,
       emaFirstUpdateOff: trained.emaFirstUpdateOff,
       firstEpochDistinct: trained.firstEpochDistinct,
+      loaderReplayOff: trained.loaderReplayOff,
       dispose: () => net.dispose(),
     };
     return out;

@@ -9,11 +9,16 @@ import { gatherRows, Minibatches } from "../data/loader.ts";
 import type { Network } from "../nn/network.ts";
 import { Adam, type AdamOptions } from "../nn/adam.ts";
 import { Ema } from "../nn/ema.ts";
-import { adamMomentsOff, emaFirstUpdateOff, FirstEpochRows } from "../metrics/training_checks.ts";
+import {
+  adamMomentsOff,
+  EarlyEpochRows,
+  emaFirstUpdateOff,
+  loaderReplayOff,
+} from "../metrics/training_checks.ts";
 import { fit, type GradientMode, type LossFn } from "../nn/train.ts";
 import type { Regression, RegressionBatch } from "../nn/regression.ts";
 import type { Weights } from "../nn/weights.ts";
-import type { Streams, StreamState } from "../runtime/random.ts";
+import { Stream, type Streams, type StreamState } from "../runtime/random.ts";
 import {
   type Checkpoints,
   decodeFloats,
@@ -148,7 +153,16 @@ export interface Trained {
    * when correct, NaN for batches drawn with replacement.
    */
   firstEpochDistinct: number;
+  /**
+   * Loader check: the fraction of the rows drawn over the first two epochs that differ from the
+   * loader's law replayed from its stream (`loaderReplayOff`); 0 when correct, NaN for batches
+   * drawn with replacement.
+   */
+  loaderReplayOff: number;
 }
+
+/** Epochs whose batches the loader checks keep (fewer when training is shorter). */
+const LOADER_CHECK_EPOCHS = 2;
 
 /** The loss or regression of `o` on the minibatch rows of each step. */
 function objective(
@@ -217,12 +231,19 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   let indices: (step: number) => Int32Array;
   let batchesPerEpoch = 1;
   let loader: Minibatches | undefined;
-  let firstEpoch: FirstEpochRows | undefined;
+  let early: EarlyEpochRows | undefined;
+  let shuffleKey = "";
   if (b.kind === "epochs") {
-    const l = new Minibatches(n, b.batchSize, o.streams.get("shuffle"));
-    const rows = new FirstEpochRows(n, l.batchesPerEpoch);
+    const shuffle = o.streams.get("shuffle");
+    const l = new Minibatches(n, b.batchSize, shuffle);
+    const rows = new EarlyEpochRows(
+      l.batchesPerEpoch,
+      b.batchSize,
+      Math.min(LOADER_CHECK_EPOCHS, b.epochs),
+    );
     loader = l;
-    firstEpoch = rows;
+    early = rows;
+    shuffleKey = shuffle.key;
     batchesPerEpoch = l.batchesPerEpoch;
     indices = (step) => {
       const idx = l.at(step);
@@ -245,6 +266,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   let emaOff = NaN;
   let momentsOff = NaN;
   let firstEpochDistinct = NaN;
+  let loaderOff = NaN;
   if (saved) {
     const s = saved as unknown as SavedTraining;
     o.net.params.write(decodeFloats(s.params));
@@ -265,16 +287,24 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     emaOff = s.emaFirstUpdateOff ?? NaN;
     momentsOff = s.adamMomentsOff ?? NaN;
     firstEpochDistinct = s.firstEpochDistinct ?? NaN;
-    // resumed inside the first epoch: its earlier batches come from the restored permutation
-    if (loader && firstEpoch && startStep < firstEpoch.batchesPerEpoch) {
-      for (let step = 0; step < startStep; step++) firstEpoch.add(loader.at(step));
+    loaderOff = s.loaderReplayOff ?? NaN;
+    // resumed inside the kept epochs: their earlier batches are the loader's from its stream's start
+    if (early && startStep < early.epochs * early.batchesPerEpoch) {
+      const past = new Minibatches(n, b.batchSize, new Stream(shuffleKey));
+      for (let step = 0; step < startStep && !early.complete; step++) early.add(past.at(step));
     }
   }
-  // the loader check: measured once the first epoch is complete, else as saved
+  // the loader checks: measured once their epochs are complete (the replay once), else as saved
   const distinct = () =>
-    firstEpoch && firstEpoch.batches === firstEpoch.batchesPerEpoch
-      ? firstEpoch.distinctFraction()
+    early && early.batches >= early.batchesPerEpoch
+      ? early.distinctFraction(n)
       : firstEpochDistinct;
+  const replayed = () => {
+    if (Number.isNaN(loaderOff) && early?.complete && early.batches > 0) {
+      loaderOff = loaderReplayOff(early.rows(), n, early.batchSize, new Stream(shuffleKey));
+    }
+    return loaderOff;
+  };
   const initial = startStep === 0 ? o.net.params.read().slice() : undefined;
   const save = (step: number) =>
     slot!.save(
@@ -297,6 +327,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
         emaFirstUpdateOff: emaOff,
         adamMomentsOff: momentsOff,
         firstEpochDistinct: distinct(),
+        loaderReplayOff: replayed(),
       } satisfies SavedTraining as unknown as Record<string, unknown>,
     );
   const phase = o.progress.phase(o.label ? `train ${o.label}` : "train", steps);
@@ -339,6 +370,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       emaFirstUpdateOff: emaOff,
       adamMomentsOff: momentsOff,
       firstEpochDistinct: distinct(),
+      loaderReplayOff: replayed(),
     };
   } catch (e) {
     ema?.dispose();
@@ -365,6 +397,7 @@ interface SavedTraining {
   emaFirstUpdateOff?: number;
   adamMomentsOff?: number;
   firstEpochDistinct?: number;
+  loaderReplayOff?: number;
 }
 
 /** max_i |after_i - before_i| / lr of the first update (see `Trained.firstStep`). */

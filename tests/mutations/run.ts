@@ -8,7 +8,9 @@
  *
  * 1. `reproduce --profile quick --ci=true` on the affected experiments (with the mutation's
  *    `--seed` if it has one): does the reproducibility layer flag it (changed, stale golden,
- *    regressed)? A compile error or a failed run is reported as such, never as a catch.
+ *    regressed)? A compile error or a failed run is reported as such, never as a catch, but for
+ *    a run that stops because every sample diverged: that is the product's own loud refusal
+ *    (`QualityJudge.figures`), counted as one.
  * 2. The quality layer, as `update-golden` would judge the mutant: the single-run gate of step 1;
  *    if it lets the mutant through, `reproduce --sweep` (every quick seed) and the sweep gate.
  * 3. For `metric` mutations (bugs in the instrument itself, which the quality layer reads through
@@ -151,6 +153,9 @@ async function reproduce(
   return { code: res.code, stderr, summary, outDir: join(dir, out) };
 }
 
+/** The error of a run whose samples all diverged (`QualityJudge.figures`). */
+const DIVERGED = /rows are not finite \(NaN or ±Infinity\): the sampler diverged/;
+
 /** Compile error, crash, or null when every run went through. */
 function failure(
   r: Awaited<ReturnType<typeof reproduce>>,
@@ -188,6 +193,19 @@ async function judge(m: Mutation): Promise<Outcome> {
     dir = await workspace(m);
     const r = await reproduce(dir, m.experiments, { seed: m.seed });
     const fail = failure(r);
+    const diverged = r.summary?.experiments.filter((e) => e.verdict === "failed") ?? [];
+    if (fail && diverged.length && diverged.every((e) => DIVERGED.test(e.error ?? ""))) {
+      // the run refused its samples, loudly: a catch by the product, not a malformed mutation
+      return {
+        ...base,
+        reproducibility: Object.fromEntries(diverged.map((e) => [e.name, "failed (diverged)"])),
+        flagged: true,
+        quality: "refused: the run stopped on diverged samples",
+        qualityMetrics: diverged.map((e) => `${e.name}: ${e.error}`),
+        pass: true,
+        seconds: (performance.now() - start) / 1000,
+      };
+    }
     if (fail) return { ...base, ...fail, seconds: (performance.now() - start) / 1000 };
     const runs = r.summary!.experiments;
     const reproducibility = Object.fromEntries(
@@ -346,6 +364,8 @@ console.log(
       count((o) => o.quality.startsWith("refused by the single"))
     } refused by the single-run gate, ` +
     `${count((o) => o.quality.startsWith("refused by the sweep"))} only by the sweep gate, ` +
+    `${count((o) => o.quality.startsWith("refused: the run stopped"))} stopped by the run itself ` +
+    "(every sample diverged), " +
     `${count((o) => o.ran === "ran" && o.quality === "accepted")} accepted by the quality layer; ` +
     `${
       count((o) => o.ran !== "ran")
