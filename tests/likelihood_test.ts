@@ -90,12 +90,37 @@ Deno.test("ODE solvers on dy/dt = -y and dy/dt = t^3: orders of accuracy, tablea
     return Math.abs(v - exact);
   };
   // Halving the step divides the error by 2^order; every tableau is consistent (its weights sum
-  // to 1, its rows to c).
+  // to 1, its rows to c) and its weights meet the order conditions of its order that any tableau
+  // can be checked on alone: sum_i b_i c_i^(k-1) = 1/k for k <= order and, from order 3,
+  // sum_ij b_i a_ij c_j = 1/6. An embedded pair's second solution b^ = b - e (the first-same-as-
+  // last stage at c = 1 with b = 0) meets them to one order less, and e sums to 0.
+  const conditions = (
+    name: string,
+    w: readonly number[],
+    a: readonly (readonly number[])[],
+    c: readonly number[],
+    order: number,
+  ) => {
+    for (let k = 1; k <= order; k++) {
+      const got = w.reduce((t, wi, i) => t + wi * c[i] ** (k - 1), 0);
+      near(got, 1 / k, 1e-12, `${name}: sum b c^${k - 1}`);
+    }
+    if (order < 3) return;
+    const got = w.reduce((t, wi, i) => t + wi * a[i].reduce((u, aij, j) => u + aij * c[j], 0), 0);
+    near(got, 1 / 6, 1e-12, `${name}: sum b a c`);
+  };
   for (const [name, m] of Object.entries(TABLEAUS)) {
     near(m.b.reduce((a, b) => a + b, 0), 1, 1e-12, `${name}: weights`);
     m.a.forEach((row, i) =>
       near(row.reduce((a, b) => a + b, 0), m.c[i], 1e-12, `${name}: row ${i}`)
     );
+    conditions(name, m.b, m.a, m.c, m.order);
+    if (m.e) {
+      // the pair's stages and the first-same-as-last one: F(t + h, y + h sum_j b_j k_j)
+      near(m.e.reduce((a, b) => a + b, 0), 0, 1e-15, `${name}: error weights sum`);
+      const bHat = [...m.b, 0].map((bi, i) => bi - m.e![i]);
+      conditions(`${name} (embedded)`, bHat, [...m.a, m.b], [...m.c, 1], m.order - 1);
+    }
   }
   near(Math.log2(err(TABLEAUS.euler, 20) / err(TABLEAUS.euler, 40)), 1, 0.1, "Euler order");
   near(Math.log2(err(TABLEAUS.heun, 20) / err(TABLEAUS.heun, 40)), 2, 0.1, "Heun order");
