@@ -1,9 +1,14 @@
 /** The noised ring's closed form (angular quadrature) against identities it must satisfy. */
 import assert from "node:assert/strict";
-import { RING, ringMarginal } from "../core/data/ring.ts";
+import { RING, ringMarginal, ringQuadratureSize } from "../core/data/ring.ts";
 import { sampleRing } from "../core/data/curves.ts";
 import { Streams } from "../core/runtime/random.ts";
-import { assertScoreIsGradient, gridIntegral, steinMeans } from "./marginal_checks.ts";
+import {
+  assertQuadratureConverged,
+  assertScoreIsGradient,
+  gridIntegral,
+  steinMeans,
+} from "./marginal_checks.ts";
 
 const cases: [number, number][] = [[1, 0.02], [0.95, 0.3], [0.6, 0.8], [0.05, 0.999]];
 
@@ -29,4 +34,19 @@ Deno.test("noised ring: Stein's identities on draws of the noised law (E s = 0, 
     assert.ok(Math.abs(mean[0]) < 0.1 / s && Math.abs(mean[1]) < 0.1 / s, `E s = ${mean}`);
   }
   assert.equal(RING.radius, 2);
+});
+
+Deno.test("noised ring: the angular quadrature has converged (4 times the angles agree to 1e-9)", () => {
+  const streams = new Streams(13);
+  for (const [a, s] of [...cases, [0.999, 0.05]]) {
+    const x0 = sampleRing(1000, streams.get(`ring/${a}/${s}`));
+    assertQuadratureConverged(
+      (x) => ringMarginal(x, a, s),
+      (x) => ringMarginal(x, a, s, 4 * ringQuadratureSize(a, s)),
+      x0,
+      a,
+      s,
+      streams.get(`noise/${a}/${s}`),
+    );
+  }
 });

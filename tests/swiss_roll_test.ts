@@ -1,9 +1,14 @@
 /** The noised swiss roll's closed form (quadrature along the roll) against identities it must satisfy. */
 import assert from "node:assert/strict";
-import { swissRollMarginal } from "../core/data/swiss_roll.ts";
+import { swissRollMarginal, swissRollPanels } from "../core/data/swiss_roll.ts";
 import { sampleSwissRoll } from "../core/data/curves.ts";
 import { Streams } from "../core/runtime/random.ts";
-import { assertScoreIsGradient, gridIntegral, steinMeans } from "./marginal_checks.ts";
+import {
+  assertQuadratureConverged,
+  assertScoreIsGradient,
+  gridIntegral,
+  steinMeans,
+} from "./marginal_checks.ts";
 
 const cases: [number, number][] = [[1, 0], [1, 0.05], [0.9, 0.4], [0.3, 0.95]];
 
@@ -27,5 +32,20 @@ Deno.test("noised swiss roll: Stein's identities on draws of the noised law; it 
     const { dot, se } = steinMeans(swissRollMarginal, x0, a, s, streams.get(`noise/${a}`));
     // E_q[x . grad log q] = -2 holds only if q is the law the points were drawn from.
     assert.ok(Math.abs(dot + 2) < 5 * se, `a=${a} s=${s}: E[x.s] = ${dot} ± ${se}, want -2`);
+  }
+});
+
+Deno.test("noised swiss roll: the Gauss-Legendre panels have converged (4 times the panels agree to 1e-9)", () => {
+  const streams = new Streams(13);
+  for (const [a, s] of [...cases, [1, 0.01], [0.999, 0.05], [0.05, 0.999]]) {
+    const x0 = sampleSwissRoll(2000, streams.get(`roll/${a}/${s}`));
+    assertQuadratureConverged(
+      (x) => swissRollMarginal(x, a, s),
+      (x) => swissRollMarginal(x, a, s, 4 * swissRollPanels(a, s)),
+      x0,
+      a,
+      s,
+      streams.get(`noise/${a}/${s}`),
+    );
   }
 });

@@ -25,15 +25,16 @@ export function ringQuadratureSize(a: number, s: number): number {
 }
 
 /**
- * log q(x) and grad log q(x) of the noised ring at rows of x (flat, 2 per row), in float64.
+ * log q(x) and grad log q(x) of the noised ring at rows of x (flat, 2 per row), in float64, by the
+ * quadrature on K angles (by default the rule of {@link ringQuadratureSize}).
  */
 export function ringMarginal(
   x: ArrayLike<number>,
   a: number,
   s: number,
+  K: number = ringQuadratureSize(a, s),
 ): { logDensity: Float64Array; score: Float64Array } {
   const n = x.length / 2;
-  const K = ringQuadratureSize(a, s);
   const l1 = a * a * RING.radialStd * RING.radialStd + s * s, l2 = s * s;
   const norm = -Math.log(2 * Math.PI) - 0.5 * Math.log(l1 * l2) - Math.log(K);
   const cos = new Float64Array(K), sin = new Float64Array(K);
