@@ -20,7 +20,7 @@ import {
   predictiveP,
   RUN_ALPHA,
 } from "../core/harness/gate.ts";
-import { compareRun, type Golden } from "../core/harness/golden.ts";
+import { compareRun, type Golden, isFailing } from "../core/harness/golden.ts";
 import { checkRun } from "../core/harness/check.ts";
 import { blur, dropMode, moveMass, scaleLaw } from "../core/metrics/degrade.ts";
 import { nearestMode, ring8Mixture } from "../core/data/mixtures.ts";
@@ -136,6 +136,49 @@ Deno.test("exact metrics: the same seed's value within the precision band, both 
   assert.equal(judgeRun(g, 42, { m: 1, e: 99, r: 0 }).verdict, "ok");
 });
 
+Deno.test("both directions: a higher-is-better metric is refused below its seeds and an exact directed one on its worse side only, in a single run and a sweep", () => {
+  const values = [1.0, 1.2, 0.9, 1.1, 1.05, 0.95, 1.0, 1.15, 0.85, 1.1];
+  const g: Golden = {
+    ...golden(values),
+    gates: {
+      h: { kind: "seeds", better: "higher" },
+      lo: { kind: "exact", precision: "float32", better: "lower" },
+      hi: { kind: "exact", precision: "float32", better: "higher" },
+    },
+    runs: values.map((v, seed) => ({
+      seed,
+      metrics: { h: v, lo: 0, hi: 1 },
+      samplesSha256: `hash-${seed}`,
+    })),
+  };
+  const run = (m: Record<string, number>) => judgeRun(g, 3, { h: 1, lo: 0, hi: 1, ...m });
+  const failing = (m: Record<string, number>) =>
+    run(m).checks.filter((c) => !c.ok).map((c) => c.metric);
+  assert.deepEqual(failing({}), []);
+  assert.deepEqual(failing({ h: 0.2 }), ["h"], "higher is better: far below the seeds");
+  assert.deepEqual(failing({ h: 3 }), [], "higher is better: far above is an improvement");
+  assert.deepEqual(failing({ lo: 0.5 }), ["lo"], "exact, lower is better: above its value");
+  assert.deepEqual(failing({ lo: -0.5 }), [], "exact, lower is better: below");
+  assert.deepEqual(failing({ hi: 0.5 }), ["hi"], "exact, higher is better: below its value");
+  assert.deepEqual(failing({ hi: 1.5 }), [], "exact, higher is better: above");
+  const sweep = (m: Record<string, number>, shift = 0) =>
+    judgeSweep(
+      g,
+      values.map((v, seed) => ({
+        seed,
+        metrics: { h: v + shift, lo: 0, hi: 1, ...m },
+        samplesSha256: `new-${seed}`,
+      })),
+    ).checks.filter((c) => !c.ok).map((c) => c.metric);
+  assert.deepEqual(sweep({}), []);
+  assert.deepEqual(sweep({}, -0.3), ["h"], "higher is better: the mean down by 3 sd");
+  assert.deepEqual(sweep({}, 0.3), [], "higher is better: the mean up");
+  assert.deepEqual(sweep({ lo: 0.5 }), Array(10).fill("lo"), "exact, lower: above, every seed");
+  assert.deepEqual(sweep({ lo: -0.5 }), []);
+  assert.deepEqual(sweep({ hi: 0.5 }), Array(10).fill("hi"), "exact, higher: below, every seed");
+  assert.deepEqual(sweep({ hi: 1.5 }), []);
+});
+
 Deno.test("sweep gate: a shifted mean is caught, noise is not, a seed that changes nothing is", () => {
   const rng = new Streams(7).get("t");
   const draw = (mu: number) => Array.from({ length: 10 }, () => mu + 0.1 * rng.normal());
@@ -188,6 +231,21 @@ Deno.test("reproducibility layer: bit-exact, changed, stale config, stale gates,
   assert.equal(changed.verdict, "changed");
   assert.deepEqual(changed.diffs, [{ metric: "r", golden: 0, got: 0.5 }]);
   assert.equal(compareRun(g, id, same, "other").verdict, "changed", "samples only");
+  // bit for bit: one float64 ulp is a change, and so is a metric the golden does not hold
+  const ulp = compareRun(g, id, { ...same, e: 10 + 2 ** -49 }, "hash-0");
+  assert.equal(ulp.verdict, "changed", "one ulp");
+  assert.deepEqual(ulp.diffs, [{ metric: "e", golden: 10, got: 10 + 2 ** -49 }]);
+  const extra = compareRun(g, id, { ...same, fresh: 1 }, "hash-0");
+  assert.equal(extra.verdict, "changed", "a new metric");
+  assert.deepEqual(extra.diffs, [{ metric: "fresh", golden: NaN, got: 1 }]);
+  // which verdicts fail a run: every change does; "no golden" only under CI
+  for (const v of ["changed", "regressed", "stale golden", "failed"]) {
+    assert.ok(isFailing(v, false) && isFailing(v, true), v);
+  }
+  for (const v of ["bit-exact", "not compared", "updated"]) {
+    assert.ok(!isFailing(v, false) && !isFailing(v, true), v);
+  }
+  assert.ok(isFailing("no golden", true) && !isFailing("no golden", false));
   assert.equal(compareRun(g, { ...id, configHash: "h2" }, same, "hash-0").verdict, "stale");
   assert.equal(compareRun(g, { ...id, overridden: true }, same, "x").verdict, "not compared");
   assert.equal(compareRun(g, { ...id, seed: 77 }, same, "x").verdict, "not compared");
