@@ -19,6 +19,7 @@ import {
   NUMERIC_BANDS,
   predictiveP,
   RUN_ALPHA,
+  seedBand,
 } from "../core/harness/gate.ts";
 import { compareRun, type Golden, isFailing } from "../core/harness/golden.ts";
 import { checkRun } from "../core/harness/check.ts";
@@ -123,6 +124,25 @@ Deno.test("single-run gate: Holm-rejected and beyond the worst seed is regressed
   assert.ok(justOver > 1.2, "beyond the worst seed");
   assert.equal(judgeRun(two, 0, { m: justOver, m2: s.mean, e: 10, r: 0 }).verdict, "ok");
   assert.equal(judgeRun(g, 0, { m: justOver, e: 10, r: 0 }).verdict, "regressed");
+});
+
+Deno.test("seedBand: the single-run edge of one metric alone, where the predictive p-value is RUN_ALPHA, or the worst seed if beyond", () => {
+  const values = [1.0, 1.2, 0.9, 1.1, 1.05, 0.95, 1.0, 1.15, 0.85, 1.1];
+  const s = summary(values);
+  const half = studentTQuantile(1 - RUN_ALPHA, 9) * s.sd * Math.sqrt(1 + 1 / 10);
+  const lower = seedBand(values, "lower"), higher = seedBand(values, "higher");
+  near(lower.bound, s.mean + half, 1e-12, "lower: bound");
+  near(higher.bound, s.mean - half, 1e-12, "higher: bound");
+  assert.equal(lower.worst, 1.2);
+  assert.equal(higher.worst, 0.85);
+  near(lower.limit, Math.max(1.2, s.mean + half), 0, "lower: limit");
+  near(higher.limit, Math.min(0.85, s.mean - half), 0, "higher: limit");
+  near(predictiveP(values, lower.bound, "lower"), RUN_ALPHA, 1e-9, "p at the bound");
+  // one wild seed widens the band past it (a seed among n sits within (n - 1) / sqrt(n) sd of the
+  // mean, below the t edge at this level): the edge is never inside the seeds
+  const wild = seedBand([1, 1.01, 0.99, 1, 1.02, 0.98, 1, 1.01, 0.99, 5], "lower");
+  assert.equal(wild.worst, 5);
+  assert.ok(wild.limit >= 5 && wild.limit === wild.bound, `wild: ${wild.limit}`);
 });
 
 Deno.test("exact metrics: the same seed's value within the precision band, both ways when undirected", () => {

@@ -13,6 +13,19 @@ Deno.test("streams: same seed and name give the same draws; names and seeds are 
   assert.deepEqual(s.get("data").normals(10), a);
 });
 
+Deno.test("child streams: a part's streams are its own (not the run's, not a sibling's), keyed by its path, and so is its per-sample noise", () => {
+  const run = new Streams(5);
+  const draws = (s: Streams) => s.get("init").normals(8);
+  const parent = draws(new Streams(5));
+  const a = draws(run.child("a")), b = draws(run.child("b"));
+  assert.notDeepEqual(a, parent, "a part's init is not the run's");
+  assert.notDeepEqual(a, b, "siblings differ");
+  assert.deepEqual(draws(new Streams(5).child("a")), a, "same seed and path, same draws");
+  assert.equal(run.child("a").child("x").get("init").key, "scorelab/5/a/x/init");
+  const noise = (s: Streams) => s.perSample("sample", 3, 2).uniform();
+  assert.notDeepEqual(noise(run.child("a")), noise(run), "per-sample noise of a part is its own");
+});
+
 Deno.test("a stream's state restores it exactly (including a pending Box-Muller value)", () => {
   const s = new Stream("k");
   s.normal(); // leaves a spare
