@@ -135,7 +135,10 @@ Deno.test("quality: non-finite samples are counted and count as not high quality
   assert.ok(qc.meanLogDensity! > qc.meanLogDensityTrue!);
   assert.ok(qc.logDensityGap! > 0.5, `collapse gap ${qc.logDensityGap}`);
   assert.ok(judge.measure(good).quality.logDensityGap! < 0.2);
-  assert.throws(() => judge.measure(new Float32Array(8).fill(NaN)), /finite rows/);
+  assert.throws(
+    () => judge.measure(new Float32Array(8).fill(NaN)),
+    /samples: 4 of 4 rows are not finite \(NaN or ±Infinity\): the sampler diverged/,
+  );
 });
 
 Deno.test("metrics refuse degenerate input with a clear error, never NaN", () => {
