@@ -1,6 +1,7 @@
 /** The figures, notes and per-variant metrics of `ddpm-ring8-improved`, built from its parts. */
 import type { Chart } from "../core/harness/experiment.ts";
 import type { Quality } from "../core/metrics/quality.ts";
+import type { TrainingFacts } from "../core/recipes/ddpm.ts";
 import {
   barChart,
   dataWindow,
@@ -24,6 +25,8 @@ export type VariantPart = {
   x: Float32Array;
   quality: Omit<Quality, "mmdPValue">;
   lossByEpoch?: number[];
+  /** What the variant's training did (trained variants). */
+  facts?: TrainingFacts;
 };
 
 const LABELS: Record<VariantName | "oracle", string> = {

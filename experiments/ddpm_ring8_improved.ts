@@ -174,6 +174,7 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
         x: samples.x,
         quality: judge.figures(samples.x).quality,
         lossByEpoch: model.lossByEpoch,
+        facts: model.facts,
       };
     } finally {
       model.dispose();

@@ -182,7 +182,27 @@ export interface EpsNet {
   firstEpochDistinct: number;
   /** The loader replay (`Trained.loaderReplayOff`). */
   loaderReplayOff: number;
+  /** What the training did, read off the run (tests check a recipe's options reach it). */
+  facts: TrainingFacts;
   dispose(): void;
+}
+
+/**
+ * What a noise predictor's training did, read off the trained objects rather than the options
+ * asked for: a recipe option lost on its way (an EMA, a decay, a time feature, a larger data set)
+ * shows here while the samples may still look fine.
+ */
+export interface TrainingFacts {
+  /** Rows of the training set. */
+  rows: number;
+  /** Optimizer steps taken. */
+  steps: number;
+  /** The last update's rate over the base rate (`Trained.lrLastRatio`). */
+  lrLastRatio: number;
+  /** Did an average of the weights run (its first update was checked)? */
+  ema: boolean;
+  /** The kind of the network's time feature ("embedding" or "sinusoidal"). */
+  timeFeature: string;
 }
 
 /** Options of {@link trainEpsNet} beyond the config sections. */
@@ -253,6 +273,13 @@ export async function trainEpsNet(
       emaFirstUpdateOff: trained.emaFirstUpdateOff,
       firstEpochDistinct: trained.firstEpochDistinct,
       loaderReplayOff: trained.loaderReplayOff,
+      facts: {
+        rows: x.length / dim,
+        steps: trained.losses.length,
+        lrLastRatio: trained.lrLastRatio,
+        ema: Number.isFinite(trained.emaFirstUpdateOff),
+        timeFeature: net.spec.features.find((f) => f.name === "t")?.kind ?? "none",
+      },
       dispose: () => net.dispose(),
     };
     return out;

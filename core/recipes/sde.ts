@@ -76,6 +76,8 @@ export interface SdeNet {
   sde: SdeType;
   lossByEpoch: number[];
   finalLoss: number;
+  /** The EMA check of its training (`Trained.emaFirstUpdateOff`): 0 when averaged right, NaN without. */
+  emaFirstUpdateOff: number;
   dispose(): void;
 }
 
@@ -112,6 +114,7 @@ export async function trainSdeNet(
       sde,
       lossByEpoch,
       finalLoss: lossByEpoch[lossByEpoch.length - 1],
+      emaFirstUpdateOff: trained.emaFirstUpdateOff,
       dispose: () => net.dispose(),
     };
   } catch (e) {
@@ -125,6 +128,7 @@ export interface SavedSdeNet {
   weights: Float32Array;
   lossByEpoch: number[];
   finalLoss: number;
+  emaFirstUpdateOff: number;
 }
 
 /** {@link SdeNet} as plain data (`read()` copies its weights). */
@@ -133,6 +137,7 @@ export function saveSdeNet(m: SdeNet): SavedSdeNet {
     weights: m.net.params.read(),
     lossByEpoch: m.lossByEpoch,
     finalLoss: m.finalLoss,
+    emaFirstUpdateOff: m.emaFirstUpdateOff,
   };
 }
 
@@ -147,6 +152,7 @@ export function loadSdeNet(
     sde: vpSde(c.sde.betaMin, c.sde.betaMax),
     lossByEpoch: saved.lossByEpoch,
     finalLoss: saved.finalLoss,
+    emaFirstUpdateOff: saved.emaFirstUpdateOff,
     dispose: () => net.dispose(),
   };
 }

@@ -7,7 +7,7 @@ import { ints } from "../runtime/arrays.ts";
 import * as tf from "@tensorflow/tfjs";
 import { gatherRows, Minibatches } from "../data/loader.ts";
 import type { Network } from "../nn/network.ts";
-import { Adam, type AdamOptions } from "../nn/adam.ts";
+import { Adam, type AdamOptions, learningRate } from "../nn/adam.ts";
 import { Ema } from "../nn/ema.ts";
 import {
   adamMomentsOff,
@@ -159,6 +159,11 @@ export interface Trained {
    * drawn with replacement.
    */
   loaderReplayOff: number;
+  /**
+   * The rate of the last update over the base rate, from the optimizer's own schedule: 1 without
+   * decay, about (pi / steps)^2 / 4 after a cosine decay.
+   */
+  lrLastRatio: number;
 }
 
 /** Epochs whose batches the loader checks keep (fewer when training is shorter). */
@@ -371,6 +376,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       adamMomentsOff: momentsOff,
       firstEpochDistinct: distinct(),
       loaderReplayOff: replayed(),
+      lrLastRatio: learningRate(optimizer.options, steps) / optimizer.options.lr,
     };
   } catch (e) {
     ema?.dispose();

@@ -1,0 +1,72 @@
+/**
+ * A recipe's options reach its training: read off what the training did (`TrainingFacts`, the EMA
+ * check), not off the options asked for. An option lost on its way (the improved recipe's EMA or
+ * cosine decay, the score SDE's EMA) moves quick samples by less than their seed spread, so the
+ * golden gate cannot see it; these tests do.
+ */
+import assert from "node:assert/strict";
+import { ddpmRing8Improved } from "../experiments/ddpm_ring8_improved.ts";
+import { CHANGES, type VariantPart } from "../experiments/ddpm_ring8_improved.page.ts";
+import { validateConfig } from "../core/spec/rules.ts";
+import { derive } from "../core/spec/section.ts";
+import { createProgress } from "../core/harness/progress.ts";
+import { NO_CHECKPOINTS } from "../core/runtime/checkpoints.ts";
+import { Streams } from "../core/runtime/random.ts";
+import { trainSdeNet } from "../core/recipes/sde.ts";
+import { DATASETS } from "../core/data/datasets.ts";
+import { backend } from "./helpers.ts";
+
+const env = (seed: number) => ({
+  streams: new Streams(seed),
+  progress: createProgress("test", "silent"),
+  checkpoints: NO_CHECKPOINTS,
+});
+
+Deno.test("ddpm-ring8-improved: each variant's changes reach its training, and no other change does", async () => {
+  await backend();
+  const e = ddpmRing8Improved;
+  const config = derive(e.profiles.quick, {
+    data: { trainSize: 512 },
+    train: { epochs: 2 },
+    improved: { epochs: 4, trainSize: 2048 },
+    sample: { samples: 16, sampleBatch: 16 },
+  });
+  validateConfig(e.name, e.schema, e.checks ?? [], config);
+  const facts = new Map<string, NonNullable<VariantPart["facts"]>>();
+  for (const variant of ["seed", ...CHANGES, "improved"]) {
+    const run = { ...env(0), config, profile: "quick" as const, seed: 0 };
+    const part = await e.runPart!(run, variant) as VariantPart;
+    facts.set(variant, part.facts!);
+  }
+  const seedSteps = facts.get("seed")!.steps;
+  for (const [variant, f] of facts) {
+    const has = (c: string) => variant === "improved" || variant === c;
+    const what = `${variant}: ${JSON.stringify(f)}`;
+    assert.equal(f.ema, has("ema"), `${what}: EMA`);
+    assert.ok(has("cosine") ? f.lrLastRatio < 0.5 : f.lrLastRatio === 1, `${what}: cosine decay`);
+    assert.equal(f.timeFeature, has("sinusoidal") ? "sinusoidal" : "embedding", `${what}: time`);
+    assert.equal(f.rows, has("data") ? 2048 : 512, `${what}: training rows`);
+    if (has("longer")) assert.ok(f.steps > seedSteps, `${what}: longer`);
+    else if (has("data")) assert.ok(f.steps >= seedSteps, `${what}: the same steps (whole epochs)`);
+    else assert.equal(f.steps, seedSteps, `${what}: the seed's steps`);
+  }
+});
+
+Deno.test("the score SDE's train.ema reaches its training: the first update is averaged right, and none runs at ema 0", async () => {
+  await backend();
+  const x = DATASETS.ring8.sample(512, new Streams(1).get("data")).x;
+  const c = {
+    sde: { betaMin: 0.1, betaMax: 20 },
+    model: { hidden: [16, 16], frequencies: 4, maxFrequency: 200 },
+    train: { batchSize: 256, epochs: 2, lr: 1e-3, tMin: 1e-5, ema: 0.999 },
+  };
+  const averaged = await trainSdeNet(env(2), x, c);
+  const plain = await trainSdeNet(env(2), x, { ...c, train: { ...c.train, ema: 0 } });
+  try {
+    assert.equal(averaged.emaFirstUpdateOff, 0);
+    assert.ok(Number.isNaN(plain.emaFirstUpdateOff), "no average at ema 0");
+  } finally {
+    averaged.dispose();
+    plain.dispose();
+  }
+});
