@@ -9,7 +9,7 @@ import { mixtureDataset } from "../core/data/datasets.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { scoreFromMixtureAtTime } from "../core/models.ts";
 import { vpSde } from "../core/noise/sde.ts";
-import { interpolate } from "../core/recipes/interpolation.ts";
+import { interpolate, pathWeights } from "../core/recipes/interpolation.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { backend, noLeak } from "./helpers.ts";
 
@@ -40,5 +40,27 @@ Deno.test("latent interpolation of Gaussian data: latent lines decode to data li
     }
   } finally {
     oracle.dispose();
+  }
+});
+
+Deno.test("pathWeights: slerp keeps the norm of equal-norm ends and lies at angle u omega from a; linear is (1 - u, u)", () => {
+  const draws = new Streams(3).get("ends");
+  for (let k = 0; k < 50; k++) {
+    const r = 0.1 + 3 * draws.uniform(), ta = 2 * Math.PI * draws.uniform();
+    const tb = ta + (0.05 + 3 * draws.uniform()) * (draws.uniform() < 0.5 ? -1 : 1);
+    const a = Float32Array.of(r * Math.cos(ta), r * Math.sin(ta));
+    const b = Float32Array.of(r * Math.cos(tb), r * Math.sin(tb));
+    const omega = Math.acos(
+      Math.max(-1, Math.min(1, (a[0] * b[0] + a[1] * b[1]) / (Math.hypot(a[0], a[1]) ** 2))),
+    );
+    for (const u of [0, 0.1, 0.37, 0.5, 0.9, 1]) {
+      const [wa, wb] = pathWeights(a, b, u, true);
+      const p = [wa * a[0] + wb * b[0], wa * a[1] + wb * b[1]];
+      const norm = Math.hypot(p[0], p[1]), na = Math.hypot(a[0], a[1]);
+      assert.ok(Math.abs(norm - na) < 1e-5 * na, `norm at u=${u}: ${norm} vs ${na}`);
+      const angle = Math.acos(Math.max(-1, Math.min(1, (p[0] * a[0] + p[1] * a[1]) / (norm * na))));
+      assert.ok(Math.abs(angle - u * omega) < 1e-3, `angle at u=${u}: ${angle} vs ${u * omega}`);
+      assert.deepEqual(pathWeights(a, b, u, false), [1 - u, u]);
+    }
   }
 });

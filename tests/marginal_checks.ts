@@ -52,9 +52,11 @@ export function gridIntegral(marginal: Marginal, a: number, s: number, n: number
 }
 
 /**
- * Stein's identities on n draws x = a x0 + s eps (x0 = the law's draws): the mean score (E s = 0)
- * and the mean of x . s with its standard error (E[x . s] = -2 in 2-d, only if the marginal is
- * the law the points were drawn from).
+ * Stein's identities on n draws x = a x0 + s eps (x0 = the law's draws): the mean score (E s = 0),
+ * the mean of x . s with its standard error (E[x . s] = -2 in 2-d), and the whole matrix
+ * E[x_i s_j] = -delta_ij with its standard errors (integration by parts, coordinate by coordinate).
+ * All hold only if the marginal is the law the points were drawn from; the matrix also sees a
+ * sampler whose noise differs between the coordinates while the trace stays near -2.
  */
 export function steinMeans(
   marginal: Marginal,
@@ -62,19 +64,50 @@ export function steinMeans(
   a: number,
   s: number,
   noise: Stream,
-): { mean: [number, number]; dot: number; se: number } {
+): {
+  mean: [number, number];
+  dot: number;
+  se: number;
+  matrix: number[][];
+  matrixSe: number[][];
+} {
   const n = x0.length / 2;
   const x = Float64Array.from(x0, (v) => a * v + s * noise.normal());
   const { score } = marginal(x, a, s);
   let mean0 = 0, mean1 = 0, dot = 0, sq = 0;
-  for (let i = 0; i < n; i++) {
-    mean0 += score[2 * i] / n;
-    mean1 += score[2 * i + 1] / n;
-    const d = x[2 * i] * score[2 * i] + x[2 * i + 1] * score[2 * i + 1];
+  const m = [[0, 0], [0, 0]], m2 = [[0, 0], [0, 0]];
+  for (let k = 0; k < n; k++) {
+    mean0 += score[2 * k] / n;
+    mean1 += score[2 * k + 1] / n;
+    const d = x[2 * k] * score[2 * k] + x[2 * k + 1] * score[2 * k + 1];
     dot += d / n;
     sq += d * d / n;
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 2; j++) {
+        const v = x[2 * k + i] * score[2 * k + j];
+        m[i][j] += v / n;
+        m2[i][j] += v * v / n;
+      }
+    }
   }
-  return { mean: [mean0, mean1], dot, se: Math.sqrt((sq - dot * dot) / n) };
+  const matrixSe = m.map((row, i) => row.map((v, j) => Math.sqrt((m2[i][j] - v * v) / n)));
+  return { mean: [mean0, mean1], dot, se: Math.sqrt((sq - dot * dot) / n), matrix: m, matrixSe };
+}
+
+/** E[x_i s_j] = -delta_ij within 5 standard errors (see {@link steinMeans}). */
+export function assertSteinMatrix(
+  r: { matrix: number[][]; matrixSe: number[][] },
+  what: string,
+): void {
+  for (let i = 0; i < 2; i++) {
+    for (let j = 0; j < 2; j++) {
+      const want = i === j ? -1 : 0;
+      assert.ok(
+        Math.abs(r.matrix[i][j] - want) < 5 * r.matrixSe[i][j],
+        `${what}: E[x_${i} s_${j}] = ${r.matrix[i][j]} ± ${r.matrixSe[i][j]}, want ${want}`,
+      );
+    }
+  }
 }
 
 /**

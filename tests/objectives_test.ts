@@ -117,8 +117,16 @@ Deno.test("NCSN loss weights each row by sigma^2 and targets -z / sigma", async 
     "log-uniform mean",
   );
   assert.ok(sig.every((s) => s >= 0.01 - 1e-9 && s <= 1 + 1e-9));
-  const listed = drawSigmas(100, { kind: "list", sigmas: [1, 0.5, 0.25] }, new Streams(1).get("l"));
-  assert.ok(listed.every((s) => [1, 0.5, 0.25].includes(s)));
+  const ladder = [1, 0.5, 0.25, 0.125, 0.0625];
+  const n = 50000;
+  const listed = drawSigmas(n, { kind: "list", sigmas: ladder }, new Streams(1).get("l"));
+  assert.ok(listed.every((s) => ladder.includes(s)));
+  // every level, the first and the last included, drawn uniformly: each count within 5 sd of n / L
+  const sd = Math.sqrt(n * (1 / ladder.length) * (1 - 1 / ladder.length));
+  for (const level of ladder) {
+    const count = listed.filter((s) => s === level).length;
+    assert.ok(Math.abs(count - n / ladder.length) < 5 * sd, `level ${level}: ${count} of ${n}`);
+  }
 });
 
 Deno.test("Fisher divergence of a linear field against a Gaussian's score: (a - b)^2 E|x|^2", async () => {

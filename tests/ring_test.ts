@@ -6,6 +6,7 @@ import { Streams } from "../core/runtime/random.ts";
 import {
   assertQuadratureConverged,
   assertScoreIsGradient,
+  assertSteinMatrix,
   gridIntegral,
   steinMeans,
 } from "./marginal_checks.ts";
@@ -24,13 +25,15 @@ Deno.test("noised ring: the density integrates to 1 on a fine grid", () => {
   }
 });
 
-Deno.test("noised ring: Stein's identities on draws of the noised law (E s = 0, E x.s = -2)", () => {
+Deno.test("noised ring: Stein's identities on draws of the noised law (E s = 0, E x.s = -2, E x_i s_j = -delta_ij)", () => {
   const streams = new Streams(11);
   const n = 20000;
   for (const [a, s] of cases) {
     const x0 = sampleRing(n, streams.get(`ring/${a}`));
-    const { mean, dot, se } = steinMeans(ringMarginal, x0, a, s, streams.get(`noise/${a}`));
+    const r = steinMeans(ringMarginal, x0, a, s, streams.get(`noise/${a}`));
+    const { mean, dot, se } = r;
     assert.ok(Math.abs(dot + 2) < 5 * se, `a=${a} s=${s}: E[x.s] = ${dot} ± ${se}, want -2`);
+    assertSteinMatrix(r, `a=${a} s=${s}`);
     assert.ok(Math.abs(mean[0]) < 0.1 / s && Math.abs(mean[1]) < 0.1 / s, `E s = ${mean}`);
   }
   assert.equal(RING.radius, 2);

@@ -63,8 +63,18 @@ function flow(sde: Sde, score: ScoreFn, x: Float32Array, t0: number, t1: number,
   return out;
 }
 
-/** Weights of the two ends at fraction u of a path between a and b (rows of 2). */
-function mix(a: Float32Array, b: Float32Array, u: number, spherical: boolean): [number, number] {
+/**
+ * Weights (w_a, w_b) of the two ends at fraction u of a path between a and b (rows of 2): linear
+ * (1 - u, u), or spherical (slerp) sin((1 - u) omega) / sin omega, sin(u omega) / sin omega with
+ * omega the angle between a and b, so that for |a| = |b| the point keeps their norm and lies at
+ * angle u omega from a.
+ */
+export function pathWeights(
+  a: Float32Array,
+  b: Float32Array,
+  u: number,
+  spherical: boolean,
+): [number, number] {
   if (!spherical) return [1 - u, u];
   const dot = a[0] * b[0] + a[1] * b[1], na = Math.hypot(a[0], a[1]), nb = Math.hypot(b[0], b[1]);
   const omega = Math.acos(Math.min(1, Math.max(-1, dot / (na * nb))));
@@ -93,7 +103,7 @@ export function interpolate(
     for (let p = 0; p < c.pairs; p++) {
       const a = z.subarray(4 * p, 4 * p + 2), b = z.subarray(4 * p + 2, 4 * p + 4);
       for (let k = 0; k < c.points; k++) {
-        const [wa, wb] = mix(a, b, k / (c.points - 1), spherical);
+        const [wa, wb] = pathWeights(a, b, k / (c.points - 1), spherical);
         out[2 * (p * c.points + k)] = wa * a[0] + wb * b[0];
         out[2 * (p * c.points + k) + 1] = wa * a[1] + wb * b[1];
       }
