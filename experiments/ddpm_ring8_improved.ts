@@ -169,13 +169,9 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
     const model = await ddpm.trainEpsNet(sub, x, r, r.options);
     try {
       const sampler = { ...c.sample, variance: r.variance };
-      const samples = await ddpm.sampleAncestral(sub, model, sampler);
-      return {
-        x: samples.x,
-        quality: judge.figures(samples.x).quality,
-        lossByEpoch: model.lossByEpoch,
-        facts: model.facts,
-      };
+      const { x } = await ddpm.sampleAncestral(sub, model, sampler);
+      const { lossByEpoch, facts } = model;
+      return { x, quality: judge.figures(x).quality, lossByEpoch, facts };
     } finally {
       model.dispose();
     }
