@@ -110,6 +110,8 @@ export class EarlyEpochRows {
  * shuffle and drop_last). 0 for a correct loader. The replay sees what the distinct-rows check
  * cannot: one permutation reused every epoch, a permutation of fewer rows than the data (the same
  * rows dropped every epoch), batches cut at the wrong offsets, a stream shared with other draws.
+ * The shuffle is written here again on purpose (not `Stream.permutation`): the law is the oracle,
+ * so a bug in the loader's own permutation shows.
  */
 export function loaderReplayOff(
   drawn: Int32Array,
