@@ -114,8 +114,8 @@ export function assertSteinMatrix(
  * The quadrature has converged: at 2000 draws x = a x0 + s eps of the noised law, the log-density
  * and the score at the default quadrature agree with `finer` (4 times the points) to 1e-9 (the
  * score relative to max(1, |score|)). Measured: 4e-12 or less for the ring and 3e-11 for the swiss
- * roll; a rule 3 times too coarse is off by 1e-6 to 1e-2, the swiss roll's old trapezoid rule by
- * 3e-2. The oracles are read in float32 (6e-8), so 1e-9 leaves them exact for every use.
+ * roll; a third of the ring's angles is off by up to 9e-6 (log-density) and 5e-4 (score) for
+ * s <= 0.3, the swiss roll's old trapezoid rule by 3e-2. The oracles are read in float32 (6e-8), so 1e-9 leaves them exact for every use.
  */
 export function assertQuadratureConverged(
   marginal: (x: ArrayLike<number>) => { logDensity: Float64Array; score: Float64Array },

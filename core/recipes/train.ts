@@ -237,10 +237,8 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   let batchesPerEpoch = 1;
   let loader: Minibatches | undefined;
   let early: EarlyEpochRows | undefined;
-  let shuffleKey = "";
   if (b.kind === "epochs") {
-    const shuffle = o.streams.get("shuffle");
-    const l = new Minibatches(n, b.batchSize, shuffle);
+    const l = new Minibatches(n, b.batchSize, o.streams.get("shuffle"));
     const rows = new EarlyEpochRows(
       l.batchesPerEpoch,
       b.batchSize,
@@ -248,7 +246,6 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     );
     loader = l;
     early = rows;
-    shuffleKey = shuffle.key;
     batchesPerEpoch = l.batchesPerEpoch;
     indices = (step) => {
       const idx = l.at(step);
@@ -294,8 +291,8 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     firstEpochDistinct = s.firstEpochDistinct ?? NaN;
     loaderOff = s.loaderReplayOff ?? NaN;
     // resumed inside the kept epochs: their earlier batches are the loader's from its stream's start
-    if (early && startStep < early.epochs * early.batchesPerEpoch) {
-      const past = new Minibatches(n, b.batchSize, new Stream(shuffleKey));
+    if (loader && early && startStep < early.epochs * early.batchesPerEpoch) {
+      const past = new Minibatches(n, b.batchSize, new Stream(loader.stream.key));
       for (let step = 0; step < startStep && !early.complete; step++) early.add(past.at(step));
     }
   }
@@ -305,8 +302,8 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       ? early.distinctFraction(n)
       : firstEpochDistinct;
   const replayed = () => {
-    if (Number.isNaN(loaderOff) && early?.complete && early.batches > 0) {
-      loaderOff = loaderReplayOff(early.rows(), n, early.batchSize, new Stream(shuffleKey));
+    if (Number.isNaN(loaderOff) && loader && early?.complete) {
+      loaderOff = loaderReplayOff(early.rows(), n, early.batchSize, new Stream(loader.stream.key));
     }
     return loaderOff;
   };
