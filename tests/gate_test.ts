@@ -70,7 +70,7 @@ Deno.test("Welch's test and Holm's correction", () => {
 /** A golden with seeds 0..n-1 of one lower-is-better metric `m` and one exact metric `e`. */
 function golden(values: number[], extra: Partial<Golden> = {}): Golden {
   return {
-    format: 2,
+    format: 3,
     experiment: "x",
     profile: "quick",
     seed: 0,
@@ -86,6 +86,7 @@ function golden(values: number[], extra: Partial<Golden> = {}): Golden {
       samplesSha256: `hash-${seed}`,
     })),
     renewal: { reason: null, quality: "test" },
+    contentSha256: "not checked here",
     ...extra,
   };
 }

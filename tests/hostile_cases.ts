@@ -132,6 +132,16 @@ export const HOSTILE_CASES: HostileCase[] = [
   },
   {
     group: "config",
+    input:
+      "an override of an experiment the command does not run (`--set ring-demo.x=1 --only ddpm-ring8`)",
+    task: "reproduce",
+    args: [...ring8, "--set", "ring-demo.x=1"],
+    exit: 2,
+    message: /--set: got "ring-demo\.x=1"; allowed: an override of an experiment this command runs/,
+    refusal: "exit 2: never silently ignored",
+  },
+  {
+    group: "config",
     input: "a value that is not JSON: `--set ddpm-ring8.sample.variance=posterior`",
     task: "reproduce",
     args: [...ring8, "--set", "ddpm-ring8.sample.variance=posterior"],
@@ -273,8 +283,8 @@ export function refusalsMarkdown(): string {
     ...HOSTILE_CASES.map((c) => [c.group, c.input, c.refusal]),
     [
       "state",
-      "a truncated or hand-edited golden file (or one that is a link out of the project)",
-      "exit 2 before any work, the file named; update-golden replaces it with a warning",
+      "a truncated or hand-edited golden file: a figure moved, a gate weakened, a seed dropped (or a link out of the project)",
+      "exit 2 before any work, the file named (each golden carries the sha256 of its content); update-golden replaces it only with `--reason`, as nothing can judge the renewal",
     ],
     [
       "state",

@@ -14,6 +14,8 @@ import { parseCli } from "../core/harness/cli.ts";
 import { type Plan, plan } from "../core/harness/plan.ts";
 import { costModel } from "../core/harness/plan.ts";
 import { loadGoldens } from "../core/harness/runner.ts";
+import { renewGoldens } from "../core/harness/renew.ts";
+import type { Golden } from "../core/harness/golden.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
 import type { Rule } from "../core/spec/rules.ts";
 import { Streams } from "../core/runtime/random.ts";
@@ -81,6 +83,44 @@ Deno.test("corrupt state files: a truncated golden or one linked out of the proj
     );
     await Deno.writeTextFile(here(p).goldenFile, "[]");
     await assert.rejects(loadGoldens(root, [here(p)]), /unusable: not a JSON object/);
+    // A hand edit that keeps the shape: one seed's figure moved (a band widened), or a gate
+    // weakened. Both are refused by the digest update-golden writes; the file as written loads.
+    const edits: ((g: Golden) => void)[] = [
+      (g) => g.runs[g.runs.length - 1].metrics[Object.keys(g.runs[0].metrics)[0]] *= 1.5,
+      (g) => g.gates[Object.keys(g.gates)[0]] = { kind: "report" },
+      (g) => g.runs.pop(),
+    ];
+    for (const edit of edits) {
+      const g = JSON.parse(good) as Golden;
+      edit(g);
+      await Deno.writeTextFile(here(p).goldenFile, JSON.stringify(g, null, 2));
+      await assert.rejects(
+        loadGoldens(root, [here(p)]),
+        (e: Error) =>
+          e instanceof ConfigError &&
+          /nll-oracle\.quick\.json was edited by hand: .*contentSha256/.test(e.message),
+        String(edit),
+      );
+    }
+    // update-golden cannot judge a renewal against an edited golden: it needs --reason, before
+    // any work (an edit must not launder a regression through a renewal).
+    await assert.rejects(
+      renewGoldens({
+        root,
+        outDir: join(root, "reports", "renew"),
+        experiments: EXPERIMENTS.filter((e) => e.name === "nll-oracle"),
+        profiles: ["quick"],
+        print: false,
+      }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        /^--reason: golden file .*nll-oracle\.quick\.json was edited by hand.*needs --reason/.test(
+          e.message,
+        ),
+    );
+    await assert.rejects(Deno.stat(join(root, "reports", "renew")), Deno.errors.NotFound);
+    await Deno.writeTextFile(here(p).goldenFile, good);
+    assert.equal((await loadGoldens(root, [here(p)])).size, 1, "the file as written loads");
     // A golden that is a link out of the project: refused under the sandbox, content never read.
     await Deno.remove(here(p).goldenFile);
     await Deno.writeTextFile(join(outside, "secret.json"), `{"${SECRET}": 1}`);

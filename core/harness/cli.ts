@@ -329,6 +329,16 @@ export function parseCli(
     const allowed = `experiment.field=JSON value, with experiment one of ${names.join(", ")}`;
     if (!m) throw new ConfigError("--set", s, allowed);
     if (!names.includes(m[1])) throw new ConfigError("--set", s, allowed);
+    if (!experiments.some((e) => e.name === m[1])) {
+      // Never silently ignored: the user believes the override is in force.
+      throw new ConfigError(
+        "--set",
+        s,
+        `an override of an experiment this command runs (--only ${
+          experiments.map((e) => e.name).join(",")
+        }); ${m[1]} is not among them`,
+      );
+    }
     let value: unknown;
     try {
       value = JSON.parse(m[3]);

@@ -14,7 +14,7 @@
 import { join, relative } from "node:path";
 import type { ProfileName } from "./experiment.ts";
 import type { GoldenGate, QualityJudgement } from "./gate.ts";
-import { canonicalJson } from "../runtime/io.ts";
+import { canonicalJson, sha256 } from "../runtime/io.ts";
 import { checkRead, SandboxError } from "../runtime/sandbox.ts";
 
 /** One seed's figures in a golden. */
@@ -36,7 +36,7 @@ export interface Renewal {
 
 /** A golden file's content. */
 export interface Golden {
-  format: 2;
+  format: 3;
   experiment: string;
   profile: ProfileName;
   /** The default run's seed (the experiment's own). */
@@ -46,7 +46,15 @@ export interface Golden {
   /** Every seed of the profile's sweep, in seed order. */
   runs: GoldenRun[];
   renewal: Renewal;
+  /**
+   * sha256 of the canonical JSON of every other field, written by update-golden: a value edited by
+   * hand (a band widened, a regression hidden) no longer matches it and the file is refused.
+   */
+  contentSha256: string;
 }
+
+/** A golden's content before {@link sealGolden} adds its digest. */
+export type GoldenContent = Omit<Golden, "contentSha256">;
 
 /** A golden file that cannot be used; names the file. */
 export class GoldenFileError extends Error {
@@ -65,7 +73,7 @@ const isObj = (v: unknown): v is Record<string, unknown> =>
 /** Check a parsed golden's shape; returns what is wrong, or null. */
 function problem(g: unknown, experiment: string, profile: ProfileName): string | null {
   if (!isObj(g)) return "not a JSON object";
-  if (g.format !== 2) return `format ${JSON.stringify(g.format)} (expected 2: renew it)`;
+  if (g.format !== 3) return `format ${JSON.stringify(g.format)} (expected 3: renew it)`;
   if (g.experiment !== experiment) return `it is for experiment ${JSON.stringify(g.experiment)}`;
   if (g.profile !== profile) return `it is for profile ${JSON.stringify(g.profile)}`;
   if (!Number.isSafeInteger(g.seed)) return "no integer seed";
@@ -92,7 +100,19 @@ function problem(g: unknown, experiment: string, profile: ProfileName): string |
     return `no run of its own seed ${g.seed}`;
   }
   if (!isObj(g.renewal)) return "no renewal record";
+  if (typeof g.contentSha256 !== "string") return "no contentSha256 (renew it)";
   return null;
+}
+
+/** The digest a golden carries: sha256 of the canonical JSON of every field but the digest. */
+export async function goldenDigest(g: GoldenContent): Promise<string> {
+  const { contentSha256: _, ...content } = g as Golden;
+  return await sha256(canonicalJson(content));
+}
+
+/** A golden with its {@link goldenDigest}: the form update-golden writes. */
+export async function sealGolden(g: GoldenContent): Promise<Golden> {
+  return { ...g, contentSha256: await goldenDigest(g) };
 }
 
 /** Read and check a golden; null when there is none; a {@link GoldenFileError} when unusable. */
@@ -121,6 +141,11 @@ export async function readGolden(
   }
   const p = problem(g, experiment, profile);
   if (p) throw new GoldenFileError(`golden file ${where} is unusable: ${p}`);
+  if (await goldenDigest(g as Golden) !== (g as Golden).contentSha256) {
+    throw new GoldenFileError(
+      `golden file ${where} was edited by hand: its content no longer matches its contentSha256 (update-golden writes both): restore it with git or renew it with update-golden`,
+    );
+  }
   return g as Golden;
 }
 

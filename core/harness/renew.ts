@@ -8,7 +8,13 @@
  */
 import { join, relative } from "node:path";
 import type { AnyExperiment, ProfileName } from "./experiment.ts";
-import { type Golden, GoldenFileError, readGolden } from "./golden.ts";
+import {
+  type Golden,
+  type GoldenContent,
+  GoldenFileError,
+  readGolden,
+  sealGolden,
+} from "./golden.ts";
 import { gatesOf, judgeRun, judgeSweep, type QualityCheck } from "./gate.ts";
 import { costModel, type Plan, plan, runKey } from "./plan.ts";
 import { finalizeSite, type RunSummary } from "./finalize.ts";
@@ -16,6 +22,7 @@ import { runPlans, summaryTable } from "./runner.ts";
 import { gitCommit, runtimeVersions } from "./provenance.ts";
 import { writeSiteAssets } from "../report/assets.ts";
 import { writeJsonAtomic } from "../runtime/io.ts";
+import { ConfigError } from "../spec/rules.ts";
 import { summary } from "../metrics/statistics.ts";
 import type { ProgressMode } from "./progress.ts";
 import { peakMemoryMiB } from "./memory.ts";
@@ -56,7 +63,7 @@ function fmt(v: number | undefined): string {
 /** Old against new for every gated metric, with the gates' verdicts. */
 function comparisonTable(
   old: Golden | null,
-  fresh: Golden,
+  fresh: GoldenContent,
   checks: QualityCheck[],
 ): string {
   const bad = new Map<string, QualityCheck[]>();
@@ -68,7 +75,7 @@ function comparisonTable(
     "new mean ± sd (seed " + fresh.seed + ")",
     "verdict",
   ]];
-  const spread = (g: Golden | null, m: string) => {
+  const spread = (g: GoldenContent | null, m: string) => {
     if (!g) return "-";
     const values = g.runs.map((r) => r.metrics[m]).filter((v) => v !== undefined);
     if (!values.length) return "-";
@@ -114,10 +121,10 @@ export function goldenOf(
   p: Plan,
   runs: RunSummary[],
   renewal: Golden["renewal"],
-): Golden {
+): GoldenContent {
   const own = runs.find((r) => r.seed === exp.seed)!;
   return {
-    format: 2,
+    format: 3,
     experiment: exp.name,
     profile: p.profile,
     seed: exp.seed,
@@ -139,7 +146,7 @@ export function goldenOf(
  */
 export function judgeRenewal(
   old: Golden | null,
-  fresh: Golden,
+  fresh: GoldenContent,
 ): { regressed: boolean; checks: QualityCheck[]; summary: string } {
   if (!old) return { regressed: false, checks: [], summary: "no previous golden" };
   const own = fresh.runs.find((r) => r.seed === fresh.seed)!;
@@ -164,21 +171,39 @@ export async function renewGoldens(
 ): Promise<{ exitCode: number; renewed: Renewed[] }> {
   const commit = await gitCommit(o.root);
   const renewed: Renewed[] = [];
-  const byProfile: { profile: ProfileName; plans: Plan[]; old: Map<string, Golden | null> }[] = [];
+  const byProfile: {
+    profile: ProfileName;
+    plans: Plan[];
+    old: Map<string, Golden | null>;
+    /** Why an existing golden could not be used (it is then replaced with --reason). */
+    unusable: Map<string, string>;
+  }[] = [];
   for (const profile of o.profiles) {
     const plans = await plan(o.root, o.experiments, profile, { sweep: true });
     const old = new Map<string, Golden | null>();
+    const unusable = new Map<string, string>();
     for (const exp of o.experiments) {
       const file = plans.find((p) => p.exp === exp)!.goldenFile;
       try {
         old.set(exp.name, await readGolden(file, exp.name, profile, o.root));
       } catch (e) {
         if (!(e instanceof GoldenFileError)) throw e;
+        // Nothing to judge the renewal against: a person must say why (an edit by hand could
+        // otherwise launder a regression through a renewal).
+        if (!o.reason) {
+          throw new ConfigError(
+            "--reason",
+            undefined,
+            "a sentence saying why the renewal is right without a quality comparison",
+            `${e.message}; the renewal cannot be judged against it, so it needs --reason "..." (recorded in the golden)`,
+          );
+        }
         console.error(`warning: ${e.message}; it is replaced without a quality comparison`);
         old.set(exp.name, null);
+        unusable.set(exp.name, e.message);
       }
     }
-    byProfile.push({ profile, plans, old });
+    byProfile.push({ profile, plans, old, unusable });
   }
   const all = byProfile.flatMap((b) => b.plans);
   const { cost } = await costModel(o.root, all);
@@ -250,15 +275,17 @@ export async function renewGoldens(
       const draft = goldenOf(exp, p, runs, { reason: null, quality: "" });
       const j = judgeRenewal(old, draft);
       const refused = j.regressed && !o.reason;
-      const golden = {
+      const golden = await sealGolden({
         ...draft,
         renewal: {
-          reason: j.regressed ? o.reason! ?? null : null,
+          reason: j.regressed || !old ? o.reason ?? null : null,
           quality: j.regressed
             ? `regressed (${j.checks.map((c) => c.metric).join(", ")}); ${j.summary}`
+            : b.unusable.has(exp.name)
+            ? `not judged: the previous golden was unusable (${b.unusable.get(exp.name)})`
             : j.summary,
         },
-      };
+      });
       if (!refused) await writeJsonAtomic(p.goldenFile, golden);
       renewed.push({
         experiment: exp.name,
