@@ -27,6 +27,7 @@ import {
   drawTimesAndNoise,
 } from "../core/objectives/ddpm.ts";
 import { Params } from "../core/nn/params.ts";
+import { paramSpecs } from "../core/nn/spec.ts";
 import {
   epsFromNetwork,
   logSigmaInput,
@@ -943,4 +944,70 @@ Deno.test("DSM (halved row sums) and NCSN (sigma^2-weighted) losses: the seed's 
       regression: () => ncsnRegression(x0, sigma, z, { logSigma: logSigmaInput(col()) }),
     };
   });
+});
+
+Deno.test("initial weights follow PyTorch's laws: Linear U(±1/sqrt(fan_in)) for weight and bias, Embedding N(0, 1)", async () => {
+  await backend();
+  // Every feature kind, and hidden layers of different widths (a fan-in read from the wrong side
+  // of a layer shows). PyTorch's first layer is one Linear of the concatenated inputs, so its
+  // blocks and bias share the fan-in inputDim + the features' widths (2 + 4 + 1 + 16 + 6 = 29).
+  const spec: NetworkSpec = {
+    inputDim: 2,
+    features: [
+      { kind: "embedding", name: "t", classes: 50, dim: 4 },
+      { kind: "input", name: "logSigma", dim: 1 },
+      { kind: "mlp", name: "r", sizes: [1, 16, 16], activation: "silu" },
+      { kind: "sinusoidal", name: "s", frequencies: 3, maxFrequency: 20 },
+    ],
+    hidden: [96, 160],
+    activation: "relu",
+    outputDim: 2,
+  };
+  const fanIn: Record<string, number> = {
+    "r.0.w": 1,
+    "r.0.b": 1,
+    "r.1.w": 16,
+    "r.1.b": 16,
+    "in.x": 29,
+    "in.t": 29,
+    "in.logSigma": 29,
+    "in.r": 29,
+    "in.s": 29,
+    "in.b": 29,
+    "h1.w": 96,
+    "h1.b": 96,
+    "out.w": 160,
+    "out.b": 160,
+  };
+  const p = new Params(paramSpecs(spec), new Streams(3).get("init"));
+  try {
+    const values = p.read();
+    assert.deepEqual(p.layout.map((s) => s.name).sort(), ["t.table", ...Object.keys(fanIn)].sort());
+    for (const s of p.layout) {
+      const w = values.subarray(s.offset, s.offset + s.size);
+      const n = w.length;
+      const mean = w.reduce((a, v) => a + v, 0) / n;
+      const variance = w.reduce((a, v) => a + v * v, 0) / n;
+      if (s.name === "t.table") {
+        // N(0, 1): mean within 6 standard errors, E[w^2] = 1 within 6 of its (sqrt(2/n)).
+        assert.ok(Math.abs(mean) < 6 / Math.sqrt(n), `${s.name}: mean ${mean}`);
+        assert.ok(Math.abs(variance - 1) < 6 * Math.sqrt(2 / n), `${s.name}: E[w^2] ${variance}`);
+        continue;
+      }
+      const bound = 1 / Math.sqrt(fanIn[s.name]);
+      const max = w.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+      assert.ok(max <= bound, `${s.name}: |w| up to ${max} beyond ${bound}`);
+      // U(-b, b): E[w^2] = b^2 / 3, sd of the mean of n squares b^2 sqrt(4/45 / n); 6 of them.
+      const tol = 6 * bound * bound * Math.sqrt(4 / 45 / n);
+      assert.ok(
+        Math.abs(variance - bound * bound / 3) < tol,
+        `${s.name}: E[w^2] ${variance} against ${bound * bound / 3} ± ${tol}`,
+      );
+      // Centred: the mean within 6 of its standard errors, b / sqrt(3 n).
+      assert.ok(Math.abs(mean) < 6 * bound / Math.sqrt(3 * n), `${s.name}: mean ${mean}`);
+      if (n >= 64) assert.ok(max > 0.9 * bound, `${s.name}: |w| only up to ${max} of ${bound}`);
+    }
+  } finally {
+    p.dispose();
+  }
 });
