@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { ciEnvironment, PROJECT_ROOT, underReports } from "../core/harness/cli.ts";
+import { ciEnvironment, PROJECT_ROOT, reportsDir, underReports } from "../core/harness/cli.ts";
 import { ConfigError, USAGE_EXIT } from "../core/spec/rules.ts";
 import { merge, MergeError } from "../core/harness/merge.ts";
 import { confine, SandboxError } from "../core/runtime/sandbox.ts";
@@ -33,7 +33,7 @@ try {
   }
   const shardDirs = positionals.map((p) => underReports("shard folder", p));
   confine({ read: [PROJECT_ROOT], write: [join(PROJECT_ROOT, "reports")], shown: PROJECT_ROOT });
-  const outDir = v.out === undefined ? join(PROJECT_ROOT, "reports") : underReports("--out", v.out);
+  const outDir = v.out === undefined ? reportsDir() : underReports("--out", v.out);
   const { exitCode } = await merge({
     root: PROJECT_ROOT,
     shardDirs,

@@ -51,7 +51,12 @@ let v;
 try {
   v = parseArgs({
     args: Deno.args,
-    options: { from: { type: "string" }, to: { type: "string" } },
+    options: {
+      from: { type: "string" },
+      to: { type: "string" },
+      // Task plumbing: run before `deno bundle` writes reports/.reproduce/ (see deno.json).
+      "bundle-target": { type: "boolean" },
+    },
     strict: true,
   }).values;
 } catch (e) {
@@ -60,6 +65,9 @@ try {
 }
 let from: string, to: string;
 try {
+  // The bundle's folder must lie inside reports/ (itself inside the project), links followed.
+  underReports("bundle folder", "reports/.reproduce");
+  if (v["bundle-target"]) Deno.exit(0);
   from = underReports("--from", v.from ?? "reports");
   to = underReports("--to", v.to ?? "reports/site");
 } catch (e) {

@@ -282,6 +282,11 @@ export function refusalsMarkdown(): string {
   const rows = [
     ...HOSTILE_CASES.map((c) => [c.group, c.input, c.refusal]),
     [
+      "links",
+      "`reports/` itself a symbolic link out of the project (or `reports/.reproduce/`, where `publish` bundles)",
+      "exit 2 before any work or bundling, for every task that writes (tests/hostile_test.ts)",
+    ],
+    [
       "state",
       "a truncated or hand-edited golden file: a figure moved, a gate weakened, a seed dropped (or a link out of the project)",
       "exit 2 before any work, the file named (each golden carries the sha256 of its content); update-golden replaces it only with `--reason`, as nothing can judge the renewal",

@@ -10,7 +10,7 @@ import { tasks } from "./tools/task.ts";
 import { fileTree } from "./tools/tree.ts";
 import { HOSTILE_CASES, HOSTILE_DIR, OUTSIDE_DIR, SECRET, symlink } from "./hostile_cases.ts";
 import { ConfigError } from "../core/spec/rules.ts";
-import { parseCli } from "../core/harness/cli.ts";
+import { parseCli, reportsDir, underReports } from "../core/harness/cli.ts";
 import { type Plan, plan } from "../core/harness/plan.ts";
 import { costModel } from "../core/harness/plan.ts";
 import { loadGoldens } from "../core/harness/runner.ts";
@@ -290,4 +290,29 @@ Deno.test("fuzz: random --set paths and values against every experiment's schema
     }
   }
   assert.ok(refused > 500, `${refused} bad values refused`);
+});
+
+Deno.test("reports/ itself a symbolic link out of the project: every task that writes refuses before any work", async () => {
+  const root = await Deno.makeTempDir({ prefix: "scorelab-reports-link-" });
+  const outside = await Deno.makeTempDir({ prefix: "scorelab-outside-" });
+  try {
+    await symlink(outside, join(root, "reports"));
+    const refused = (e: Error) =>
+      e instanceof ConfigError && /^reports\/: a symbolic link out of the project/.test(e.message);
+    // reproduce with and without --out (the default writes to reports/ itself), and the folder
+    // checks merge, diff and publish share.
+    assert.throws(() => parseCli(["--only", "ring-demo"], EXPERIMENTS, root), refused);
+    assert.throws(() => parseCli(["--out", "reports/x"], EXPERIMENTS, root), refused);
+    assert.throws(() => underReports("--to", "reports/site", root), refused);
+    assert.throws(() => reportsDir(root), refused);
+    // A link that stays inside the project is a folder of the project: allowed.
+    await Deno.remove(join(root, "reports"));
+    await Deno.mkdir(join(root, "data", "reports"), { recursive: true });
+    await symlink(join(root, "data", "reports"), join(root, "reports"));
+    assert.equal(reportsDir(root), join(root, "reports"));
+    assert.equal(await Array.fromAsync(Deno.readDir(outside)).then((a) => a.length), 0);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
 });

@@ -295,7 +295,7 @@ export function parseCli(
     }
   }
   const out = str("out");
-  const outDir = out === undefined ? join(root, "reports") : underReports("--out", out, root);
+  const outDir = out === undefined ? reportsDir(root) : underReports("--out", out, root);
   let workers = Math.max(1, navigator.hardwareConcurrency ?? 1);
   const workersText = str("workers");
   if (workersText !== undefined) {
@@ -393,6 +393,23 @@ function intFlag(flag: string, text: string | undefined, min: number, max: numbe
 }
 
 /**
+ * The project's `reports/` as given (`root/reports`), after checking that its real path lies inside
+ * the project: a `reports/` that is a symbolic link out of it would carry every write of every task
+ * outside (Deno's `--allow-write=reports` follows the link). Refused before any work.
+ */
+export function reportsDir(root = PROJECT_ROOT): string {
+  if (!isInside(realPath(join(root, "reports")), realPath(root))) {
+    throw new ConfigError(
+      "reports/",
+      undefined,
+      "",
+      "a symbolic link out of the project; allowed: a folder inside the project (every write of a task stays inside it; links are followed): make reports/ a folder",
+    );
+  }
+  return join(root, "reports");
+}
+
+/**
  * A folder under `reports/` (the only place the tasks may write), or a ConfigError naming `flag`.
  * Symbolic links are followed: a path that resolves outside `reports/` is refused, as is a file.
  */
@@ -401,7 +418,7 @@ export function underReports(flag: string, value: string, root = PROJECT_ROOT): 
   if (value.split(/[\\/]/).includes("..") || value.trim() === "") {
     throw new ConfigError(flag, value, allowed);
   }
-  const reports = realPath(join(root, "reports"));
+  const reports = realPath(reportsDir(root));
   const dir = realPath(isAbsolute(value) ? value : resolve(root, value));
   if (!isInside(dir, reports)) {
     throw new ConfigError(flag, value, `${allowed}; symbolic links are followed`);
