@@ -243,3 +243,48 @@ Deno.test("the NLL's divergence: one pass over the stacked rows gives each direc
   net.dispose();
   oracle.dispose();
 });
+
+Deno.test("the chain's network as a score of continuous time: t_i = (i + 1) / T reads index i, between indices the embeddings mix linearly, s = -eps / std(t)", async () => {
+  await backend();
+  const T = 50;
+  const sde = vpSdeOfChain(1e-4, 0.02, T);
+  const streams = new Streams(4);
+  const x = tf.tensor2d(DATASETS.ring8.sample(9, streams.get("points")).x, [9, 2]);
+  const net = new Network(
+    ddpmNoisePredictor({ T, timeEmbedDim: 16, hidden: [32, 24] }, 2, "learned"),
+    streams.get("init"),
+  );
+  const w = net.params.fused();
+  const score = scoreFromDdpmNetworkAtTime(net, w, T, sde);
+  // The network at an explicit mix of embedding rows, as the score it implies at time t.
+  const mixed = (weights: Record<number, number>, t: number) =>
+    tf.tidy(() => {
+      const row = new Float32Array(T);
+      for (const [i, v] of Object.entries(weights)) row[Number(i)] = v;
+      const eps = net.apply(w, x, { t: tf.tensor2d(row, [1, T]) });
+      return tf.div(eps, -sde.std(t)).dataSync();
+    });
+  const got = (t: number) => tf.tidy(() => score(x, t).dataSync());
+  const close = (a: ArrayLike<number>, b: ArrayLike<number>, what: string) => {
+    for (let k = 0; k < a.length; k++) {
+      assert.ok(
+        Math.abs(a[k] - b[k]) <= 1e-5 * (1 + Math.abs(b[k])),
+        `${what}: ${a[k]} vs ${b[k]}`,
+      );
+    }
+  };
+  for (const i of [0, 1, 17, T - 1]) {
+    const t = (i + 1) / T;
+    close(got(t), mixed({ [i]: 1 }, t), `t = ${t}: index ${i}`);
+    // A neighbour's row gives another score (the embeddings are N(0, 1) draws): the check can fail.
+    const other = i === 0 ? 1 : i - 1;
+    const [here, there] = [Array.from(got(t)), Array.from(mixed({ [other]: 1 }, t))];
+    const d = Math.max(...here.map((v, k) => Math.abs(v - there[k])));
+    assert.ok(d > 1e-3, `index ${other} is not index ${i} (max difference ${d})`);
+  }
+  for (const i of [3, 30]) {
+    const t = (i + 1.25) / T;
+    close(got(t), mixed({ [i]: 0.75, [i + 1]: 0.25 }, t), `t = ${t}: a quarter of the way`);
+  }
+  tf.dispose([x, w]);
+});
