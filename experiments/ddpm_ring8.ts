@@ -88,7 +88,7 @@ export const ddpmRing8: Experiment<DdpmRing8Config> = {
       const samples = await ddpm.sampleAncestral(env, model, c.sample, {
         keep: ddpm.keptSteps(c.chain.T, c.figures.steps, 10),
       });
-      const nll = await chainNll(env, model, c.chain, data.dataset, c.nll.points);
+      const nll = await chainNll(env, model, c.chain, data.dataset, c.nll.points, data.x);
       const samplerCheck = reverseKernelCheck(env, model.schedule, data.dataset);
       const judged = judgeSamples(data.dataset, c.quality, samples.x);
       const shown = [...c.figures.steps].sort((a, b) => a - b);

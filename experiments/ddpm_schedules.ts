@@ -134,7 +134,7 @@ export const ddpmSchedulesExperiment: Experiment<DdpmSchedulesConfig> = {
       const s = await study.studyChain(partEnv, model, data.dataset, test, c);
       // The PF-ODE NLL is the linear chain's (its VP SDE limit).
       const nll = part === "linear"
-        ? await chainNll(env, model, c.chain, data.dataset, test)
+        ? await chainNll(env, model, c.chain, data.dataset, test, data.x)
         : undefined;
       return { study: s, nll, finalLoss: model.finalLoss, lossByEpoch: model.lossByEpoch };
     } finally {

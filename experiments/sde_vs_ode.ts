@@ -41,6 +41,7 @@ import {
 } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { SDE_CHECK_METRICS, sdeSamplerChecks } from "../core/recipes/sde_checks.ts";
+import { TEST_IN_TRAINING_METRIC } from "../core/metrics/held_out.ts";
 import { sdeVsOdePage } from "./sde_vs_ode.page.ts";
 
 /** The config of `sde-vs-ode`. */
@@ -113,6 +114,7 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
       unit: "nats",
       headline: true,
     },
+    testInTraining: TEST_IN_TRAINING_METRIC,
     entropy: {
       description: "entropy of the true law (Monte Carlo, 200k draws): the lowest achievable NLL",
       gate: { exact: "float64" },
@@ -161,13 +163,14 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
           tolerance: 1e-3,
         }).x;
       const { quality, perMode } = judge.measure(main);
-      const nll = await testNll(env, model.sde, learned, data.dataset, c.nll.points);
+      const nll = await testNll(env, model.sde, learned, data.dataset, c.nll.points, data.x);
       const entropy = mixtureEntropy(mixture, 200_000, env.streams.get("entropy"));
       return {
         metrics: {
           ...sweep.metrics,
           ...quality,
           nll: nll.nll,
+          testInTraining: nll.testInTraining,
           entropy: entropy.entropy,
           finalLoss: saved.finalLoss,
           ...sdeSamplerChecks(env, model.sde, Math.max(1, Math.floor(sw.headlineNfe / 2)), sw.tEnd),

@@ -7,6 +7,7 @@ import { DATASETS } from "../core/data/datasets.ts";
 import { QualityJudge } from "../core/metrics/quality.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { near } from "./helpers.ts";
+import { testInTraining } from "../core/metrics/held_out.ts";
 
 const ring = ring8Mixture();
 const draw = (n: number, name: string, seed = 1) =>
@@ -176,4 +177,16 @@ Deno.test("a judge's yardstick (reference, floors, floor scales) kept per data s
   // Another reference size is another yardstick.
   const bigger = new QualityJudge(DATASETS.ring8, { ...o, referenceSize: 401 });
   assert.equal(bigger.reference.length, 802);
+});
+
+Deno.test("testInTraining: the share of test rows that are training rows, bit for bit", () => {
+  const train = Float32Array.from([1, 2, 3, 4, 5, 6, 0.1, -0.2]);
+  assert.equal(testInTraining(Float32Array.from([3, 4, 9, 9]), train, 2), 0.5);
+  assert.equal(testInTraining(train.subarray(2, 6), train, 2), 1, "a slice of the training set");
+  // Rows, not values: (2, 3) straddles two training rows; one ulp off is another point.
+  assert.equal(testInTraining(Float32Array.from([2, 3]), train, 2), 0);
+  const ulp = Float32Array.from([0.1, -0.2]);
+  new Uint32Array(ulp.buffer)[0] += 1;
+  assert.equal(testInTraining(ulp, train, 2), 0);
+  assert.equal(testInTraining(Float32Array.from([0.1, -0.2]), train, 2), 1, "float32 of 0.1");
 });

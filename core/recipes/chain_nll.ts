@@ -13,11 +13,14 @@ import { vpSdeOfChain } from "../noise/sde.ts";
 import { mean } from "../metrics/statistics.ts";
 import type { RunEnv } from "../runtime/env.ts";
 import type { MetricSpec } from "../spec/metrics.ts";
+import { TEST_IN_TRAINING_METRIC, testInTraining } from "../metrics/held_out.ts";
 import type { ChainConfig, EpsNet } from "./ddpm.ts";
 
 /** The figures of {@link chainNll}. */
 export interface ChainNll {
   nll: number;
+  /** The test points' share of training rows (0: held out), when the training set is given. */
+  testInTraining?: number;
   /** Only for data with a closed form (not for a user's CSV). */
   nllOracle?: number;
   nllClosedForm?: number;
@@ -34,6 +37,7 @@ export const CHAIN_NLL_METRICS: Record<keyof ChainNll, MetricSpec> = {
     unit: "nats",
     headline: true,
   },
+  testInTraining: TEST_IN_TRAINING_METRIC,
   nllOracle: {
     description:
       "the same with the exact score: the best this SDE view and its N(0, I) prior allow",
@@ -55,8 +59,9 @@ export const CHAIN_NLL_METRICS: Record<keyof ChainNll, MetricSpec> = {
 
 /**
  * The {@link ChainNll} figures of `points` test points drawn from the `test` stream, or of the
- * given test points (the entropy from the `entropy` stream). The network is evaluated between its
- * time indices by interpolating its learned embedding (`scoreFromDdpmNetworkAtTime`).
+ * given test points (the entropy from the `entropy` stream), and their share of the training rows
+ * `train`. The network is evaluated between its time indices by interpolating its learned
+ * embedding (`scoreFromDdpmNetworkAtTime`).
  */
 export async function chainNll(
   env: RunEnv,
@@ -64,6 +69,7 @@ export async function chainNll(
   chain: ChainConfig,
   dataset: Dataset,
   points: number | Float32Array,
+  train?: Float32Array,
 ): Promise<ChainNll> {
   const phase = env.progress.phase("nll", 2);
   const sde = vpSdeOfChain(chain.betaStart, chain.betaEnd, chain.T);
@@ -73,6 +79,7 @@ export async function chainNll(
   const w = model.net.params.fused();
   const out: ChainNll = {
     nll: mean(nll(sde, scoreFromDdpmNetworkAtTime(model.net, w, chain.T, sde), test, 2).nll),
+    ...(train ? { testInTraining: testInTraining(test, train, 2) } : {}),
   };
   tf.dispose(w);
   await phase.tick();

@@ -22,6 +22,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { type ScoreFn, scoreFromEpsNetworkAtTime, scoreFromMixtureAtTime } from "../models.ts";
 import { type GaussianMixture, MixtureOracle } from "../data/mixtures.ts";
 import { nll } from "../likelihood.ts";
+import { testInTraining } from "../metrics/held_out.ts";
 import { epochBatching, EPOCHS, type EpochsConfig } from "./train.ts";
 
 /** The VP SDE section: beta(t) linear from betaMin to betaMax over t in [0, 1]. */
@@ -229,18 +230,26 @@ export function trainSde(o: TrainSdeOptions): Promise<Trained> {
   });
 }
 
-/** The model's mean NLL of `points` test points (from the `test` stream) by the PF-ODE, defaults of `nll`. */
+/**
+ * The model's mean NLL of `points` test points (from the `test` stream) by the PF-ODE, defaults of
+ * `nll`, and the test points' share of the training rows `train` (0: held out).
+ */
 export async function testNll(
   env: RunEnv,
   sde: SdeType,
   score: ScoreFn,
   dataset: Dataset,
   points: number,
-): Promise<{ nll: number; nfe: number }> {
+  train: Float32Array,
+): Promise<{ nll: number; nfe: number; testInTraining: number }> {
   const phase = env.progress.phase("nll", 1);
   const test = dataset.sample(points, env.streams.get("test"));
   const r = nll(sde, score, test.x, 2);
   await phase.tick();
   phase.done();
-  return { nll: r.nll.reduce((a, b) => a + b, 0) / points, nfe: r.nfe };
+  return {
+    nll: r.nll.reduce((a, b) => a + b, 0) / points,
+    nfe: r.nfe,
+    testInTraining: testInTraining(test.x, train, 2),
+  };
 }
