@@ -86,7 +86,7 @@ Deno.test("corrupt state files: a truncated golden or one linked out of the proj
     // A hand edit that keeps the shape: one seed's figure moved (a band widened), or a gate
     // weakened. Both are refused by the digest update-golden writes; the file as written loads.
     const edits: ((g: Golden) => void)[] = [
-      (g) => g.runs[g.runs.length - 1].metrics[Object.keys(g.runs[0].metrics)[0]] *= 1.5,
+      (g) => g.runs[g.runs.length - 1].metrics[Object.keys(g.runs[0].metrics)[0]] += 1,
       (g) => g.gates[Object.keys(g.gates)[0]] = { kind: "report" },
       (g) => g.runs.pop(),
     ];

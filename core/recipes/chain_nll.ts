@@ -19,8 +19,8 @@ import type { ChainConfig, EpsNet } from "./ddpm.ts";
 /** The figures of {@link chainNll}. */
 export interface ChainNll {
   nll: number;
-  /** The test points' share of training rows (0: held out), when the training set is given. */
-  testInTraining?: number;
+  /** The test points' share of training rows (0: held out). */
+  testInTraining: number;
   /** Only for data with a closed form (not for a user's CSV). */
   nllOracle?: number;
   nllClosedForm?: number;
@@ -69,7 +69,7 @@ export async function chainNll(
   chain: ChainConfig,
   dataset: Dataset,
   points: number | Float32Array,
-  train?: Float32Array,
+  train: Float32Array,
 ): Promise<ChainNll> {
   const phase = env.progress.phase("nll", 2);
   const sde = vpSdeOfChain(chain.betaStart, chain.betaEnd, chain.T);
@@ -79,7 +79,7 @@ export async function chainNll(
   const w = model.net.params.fused();
   const out: ChainNll = {
     nll: mean(nll(sde, scoreFromDdpmNetworkAtTime(model.net, w, chain.T, sde), test, 2).nll),
-    ...(train ? { testInTraining: testInTraining(test, train, 2) } : {}),
+    testInTraining: testInTraining(test, train, 2),
   };
   tf.dispose(w);
   await phase.tick();
