@@ -134,6 +134,12 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
         files: [{
           name: "samples.csv",
           content: toCsv(["x", "y", "label"], pointsAsRows(s.x, 2, (i) => [s.condition[i]])),
+        }, {
+          name: "langevin.csv",
+          content: toCsv(["x", "y", "label", "score"], [
+            ...lv.learned.flatMap((x, k) => [...pointsAsRows(x, 2, () => [k, "network"])]),
+            ...lv.exact.flatMap((x, k) => [...pointsAsRows(x, 2, () => [k, "exact"])]),
+          ]),
         }],
         probe: judged.probe,
         ...conditionalOnehotPage(c, {

@@ -14,6 +14,7 @@ import { measureDegradations } from "./sensitivity.ts";
 import { requestInterrupt } from "./interrupt.ts";
 import { Streams } from "../runtime/random.ts";
 import { sha256 } from "../runtime/io.ts";
+import { outputDigests, SAMPLES_FILE } from "./outputs.ts";
 
 /** How runs are executed (plain data: it crosses to workers). */
 export interface ExecuteOptions {
@@ -36,6 +37,8 @@ export interface Executed {
   wallSeconds: number;
   progress: Progress;
   samplesSha256: string | null;
+  /** The sha256 of every other output (files, charts' data, details): `outputs.ts`. */
+  outputsSha256: Record<string, string>;
   sensitivity?: Record<string, Record<string, number> | null>;
   /** The run's checkpoints: `finish(true)` once its folder is written. */
   checkpoints: RunCheckpoints;
@@ -160,8 +163,9 @@ export async function executeRun(
   }, parts);
   if (!r.ok) return r;
   const out = r.value;
-  const samples = out.files.find((f) => f.name === "samples.csv");
+  const samples = out.files.find((f) => f.name === SAMPLES_FILE);
   const samplesSha256 = samples ? await sha256(samples.content) : null;
+  const outputsSha256 = await outputDigests(out);
   const sensitivity = o.sensitivity && out.probe ? measureDegradations(out.probe) : undefined;
   return {
     ok: true,
@@ -169,6 +173,7 @@ export async function executeRun(
     wallSeconds: r.wallSeconds,
     progress: r.progress,
     samplesSha256,
+    outputsSha256,
     sensitivity,
     checkpoints: r.checkpoints,
   };

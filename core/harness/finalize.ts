@@ -61,6 +61,8 @@ export interface RunSummary {
   /** Live tensors after the run (must equal the count before it: no leak). */
   tensorsAfter?: number;
   samplesSha256: string | null;
+  /** The sha256 of every other output of the run (`outputs.ts`); absent for a failed run. */
+  outputsSha256?: Record<string, string>;
   /** Metrics of the degraded samples (golden renewals only). */
   sensitivity?: Record<string, Record<string, number> | null>;
 }

@@ -169,6 +169,7 @@ export async function runRunJob(
       failing: check.failing,
       thumbnail: thumbnailOf(p.folder, r.out.charts),
       samplesSha256: r.samplesSha256,
+      outputsSha256: r.outputsSha256,
       sensitivity: r.sensitivity,
     };
   }
