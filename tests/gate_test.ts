@@ -21,7 +21,7 @@ import {
   RUN_ALPHA,
   seedBand,
 } from "../core/harness/gate.ts";
-import { compareRun, type Golden, isFailing } from "../core/harness/golden.ts";
+import { compareRun, formatDiff, type Golden, isFailing } from "../core/harness/golden.ts";
 import { checkRun } from "../core/harness/check.ts";
 import { blur, dropMode, moveMass, scaleLaw } from "../core/metrics/degrade.ts";
 import { nearestMode, ring8Mixture } from "../core/data/mixtures.ts";
@@ -70,7 +70,7 @@ Deno.test("Welch's test and Holm's correction", () => {
 /** A golden with seeds 0..n-1 of one lower-is-better metric `m` and one exact metric `e`. */
 function golden(values: number[], extra: Partial<Golden> = {}): Golden {
   return {
-    format: 3,
+    format: 4,
     experiment: "x",
     profile: "quick",
     seed: 0,
@@ -84,6 +84,7 @@ function golden(values: number[], extra: Partial<Golden> = {}): Golden {
       seed,
       metrics: { m: v, e: 10 + seed, r: seed },
       samplesSha256: `hash-${seed}`,
+      outputsSha256: { "chart a": `chart-${seed}`, details: `details-${seed}` },
     })),
     renewal: { reason: null, quality: "test" },
     contentSha256: "not checked here",
@@ -170,6 +171,7 @@ Deno.test("both directions: a higher-is-better metric is refused below its seeds
       seed,
       metrics: { h: v, lo: 0, hi: 1 },
       samplesSha256: `hash-${seed}`,
+      outputsSha256: {},
     })),
   };
   const run = (m: Record<string, number>) => judgeRun(g, 3, { h: 1, lo: 0, hi: 1, ...m });
@@ -247,16 +249,35 @@ Deno.test("reproducibility layer: bit-exact, changed, stale config, stale gates,
   const g = golden([1, 1.1, 0.9, 1, 1]);
   const id = { seed: 0, configHash: "h", overridden: false };
   const same = { m: 1, e: 10, r: 0 };
-  assert.equal(compareRun(g, id, same, "hash-0").verdict, "bit-exact");
-  const changed = compareRun(g, id, { ...same, r: 0.5 }, "hash-0");
+  const outputs = { "chart a": "chart-0", details: "details-0" };
+  const digests = (samplesSha256: string, outputsSha256: Record<string, string> = outputs) => ({
+    samplesSha256,
+    outputsSha256,
+  });
+  assert.equal(compareRun(g, id, same, digests("hash-0")).verdict, "bit-exact");
+  const changed = compareRun(g, id, { ...same, r: 0.5 }, digests("hash-0"));
   assert.equal(changed.verdict, "changed");
   assert.deepEqual(changed.diffs, [{ metric: "r", golden: 0, got: 0.5 }]);
-  assert.equal(compareRun(g, id, same, "other").verdict, "changed", "samples only");
+  assert.equal(compareRun(g, id, same, digests("other")).verdict, "changed", "samples only");
+  // Every other output too: a chart's data that moved, an output gone, an output new.
+  for (
+    const [o, moved] of [
+      [{ ...outputs, "chart a": "moved" }, ["chart a"]],
+      [{ details: "details-0" }, ["chart a"]],
+      [{ ...outputs, "langevin.csv": "new" }, ["langevin.csv"]],
+    ] as const
+  ) {
+    const r = compareRun(g, id, same, digests("hash-0", o));
+    assert.equal(r.verdict, "changed", `outputs ${JSON.stringify(o)}`);
+    assert.deepEqual(r.outputsChanged, moved);
+    assert.deepEqual(r.diffs, [], "no metric moved");
+    assert.match(r.reason!, new RegExp(moved[0]), "the reason names the output");
+  }
   // bit for bit: one float64 ulp is a change, and so is a metric the golden does not hold
-  const ulp = compareRun(g, id, { ...same, e: 10 + 2 ** -49 }, "hash-0");
+  const ulp = compareRun(g, id, { ...same, e: 10 + 2 ** -49 }, digests("hash-0"));
   assert.equal(ulp.verdict, "changed", "one ulp");
   assert.deepEqual(ulp.diffs, [{ metric: "e", golden: 10, got: 10 + 2 ** -49 }]);
-  const extra = compareRun(g, id, { ...same, fresh: 1 }, "hash-0");
+  const extra = compareRun(g, id, { ...same, fresh: 1 }, digests("hash-0"));
   assert.equal(extra.verdict, "changed", "a new metric");
   assert.deepEqual(extra.diffs, [{ metric: "fresh", golden: NaN, got: 1 }]);
   // which verdicts fail a run: every change does; "no golden" only under CI
@@ -267,27 +288,40 @@ Deno.test("reproducibility layer: bit-exact, changed, stale config, stale gates,
     assert.ok(!isFailing(v, false) && !isFailing(v, true), v);
   }
   assert.ok(isFailing("no golden", true) && !isFailing("no golden", false));
-  assert.equal(compareRun(g, { ...id, configHash: "h2" }, same, "hash-0").verdict, "stale");
-  assert.equal(compareRun(g, { ...id, overridden: true }, same, "x").verdict, "not compared");
-  assert.equal(compareRun(g, { ...id, seed: 77 }, same, "x").verdict, "not compared");
-  assert.equal(compareRun(null, id, same, "x").verdict, "no golden");
+  assert.equal(
+    compareRun(g, { ...id, configHash: "h2" }, same, digests("hash-0")).verdict,
+    "stale",
+  );
+  assert.equal(
+    compareRun(g, { ...id, overridden: true }, same, digests("x")).verdict,
+    "not compared",
+  );
+  assert.equal(compareRun(g, { ...id, seed: 77 }, same, digests("x")).verdict, "not compared");
+  assert.equal(compareRun(null, id, same, digests("x")).verdict, "no golden");
   const specs: Record<string, MetricSpec> = {
     m: { description: "", better: "lower" },
     e: { description: "", gate: { exact: "float64" } },
     r: { description: "" },
   };
   const exp = { metrics: specs };
-  assert.equal(checkRun(g, { ...id, exp }, same, "hash-0").verdict, "bit-exact");
+  assert.equal(checkRun(g, { ...id, exp }, same, digests("hash-0")).verdict, "bit-exact");
+  const moved = checkRun(g, { ...id, exp }, same, digests("hash-0", { details: "x" }));
+  assert.equal(moved.verdict, "changed", "an output moved, every metric bit-exact");
+  assert.deepEqual(moved.failing, ["chart a", "details"]);
+  assert.match(formatDiff(moved.repro, moved.quality), /chart a\s+sha256\s+differs/);
   // A spec whose gate changed makes the golden stale, as a config change does.
   const looser = { metrics: { ...specs, m: { description: "" } } };
-  assert.equal(checkRun(g, { ...id, exp: looser }, same, "hash-0").verdict, "stale golden");
+  assert.equal(
+    checkRun(g, { ...id, exp: looser }, same, digests("hash-0")).verdict,
+    "stale golden",
+  );
   // Changed numbers, quality inside the spread, and outside it.
-  const c = checkRun(g, { ...id, exp }, { ...same, m: 1.05 }, "x");
+  const c = checkRun(g, { ...id, exp }, { ...same, m: 1.05 }, digests("x"));
   assert.equal(c.verdict, "changed");
   assert.equal(c.quality.verdict, "ok");
-  assert.equal(checkRun(g, { ...id, exp }, { ...same, m: 5 }, "x").verdict, "regressed");
+  assert.equal(checkRun(g, { ...id, exp }, { ...same, m: 5 }, digests("x")).verdict, "regressed");
   assert.equal(
-    checkRun(g, { ...id, configHash: "other", exp }, { ...same, m: 5 }, "x").verdict,
+    checkRun(g, { ...id, configHash: "other", exp }, { ...same, m: 5 }, digests("x")).verdict,
     "regressed",
     "a stale golden still judges quality",
   );
@@ -295,7 +329,7 @@ Deno.test("reproducibility layer: bit-exact, changed, stale config, stale gates,
   // under --set, naming the metric; the run is judged, not crashed.
   for (const bad of [NaN, Infinity, -Infinity]) {
     for (const [golden, overridden] of [[g, false], [null, false], [g, true]] as const) {
-      const nan = checkRun(golden, { ...id, overridden, exp }, { ...same, r: bad }, "x");
+      const nan = checkRun(golden, { ...id, overridden, exp }, { ...same, r: bad }, digests("x"));
       assert.equal(nan.verdict, "regressed", `${bad} with golden ${!!golden}, --set ${overridden}`);
       assert.deepEqual(nan.failing, ["r"]);
       assert.match(nan.detail ?? "", new RegExp(`not a finite number: r = ${bad}`));

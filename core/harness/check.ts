@@ -8,6 +8,7 @@ import {
   type Golden,
   goldenRun,
   type ReproCheck,
+  type RunDigests,
   type Verdict,
 } from "./golden.ts";
 import {
@@ -42,7 +43,7 @@ export function checkRun(
     exp: { metrics: Record<string, MetricSpec> };
   },
   metrics: Record<string, number>,
-  samplesSha256: string | null,
+  digests: RunDigests,
 ): GoldenCheck {
   const repro = compareRun(
     golden,
@@ -59,7 +60,7 @@ export function checkRun(
         : undefined,
     },
     metrics,
-    samplesSha256,
+    digests,
   );
   // A non-finite metric is a regression in any run. Otherwise: the seed distribution is for the
   // profile's own config, so a run with --set is not judged; a stale golden still is (the quality
@@ -72,10 +73,12 @@ export function checkRun(
       : judgeRun(golden, run.seed, metrics));
   const verdict = combinedVerdict(repro, quality);
   const regressed = quality.checks.filter((c) => !c.ok).map((c) => c.metric);
-  const failing = verdict === "regressed"
-    ? regressed
-    : verdict === "changed"
-    ? [...repro.diffs.map((d) => d.metric), ...(repro.samplesChanged ? ["samples.csv"] : [])]
+  const failing = verdict === "regressed" ? regressed : verdict === "changed"
+    ? [
+      ...repro.diffs.map((d) => d.metric),
+      ...(repro.samplesChanged ? ["samples.csv"] : []),
+      ...(repro.outputsChanged ?? []),
+    ]
     : [];
   const detail = verdict === "regressed"
     ? `${quality.reason}${repro.reason ? `; ${repro.reason}` : ""}`

@@ -37,7 +37,7 @@ export interface RunOutput {
   metrics: Record<string, number>;
   charts: Chart[];
   files: OutputFile[];
-  /** Further results kept in `metrics.json` (per-mode counts, tables); not golden-checked. */
+  /** Further results kept in `metrics.json` (per-mode counts, tables); their sha256 is in the golden. */
   details?: Record<string, unknown>;
   /** Wall-clock measurements (seconds per solver, ms per step), kept in `timing.json`. */
   timings?: Record<string, unknown>;

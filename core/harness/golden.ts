@@ -1,8 +1,9 @@
 /**
  * Golden files: `fixtures/golden/<experiment>.<profile>.json` is the contract of an experiment and
- * profile. It holds, for every seed of the profile's sweep (seeds 0..n-1), every metric and the
- * sha256 of `samples.csv`, plus each metric's gate and the sensitivity analysis; the experiment's
- * own seed is the default run's reference.
+ * profile. It holds, for every seed of the profile's sweep (seeds 0..n-1), every metric, the
+ * sha256 of `samples.csv` and of every other output (`outputs.ts`: files, charts' data, details),
+ * plus each metric's gate and the sensitivity analysis; the experiment's own seed is the default
+ * run's reference.
  *
  * Two layers judge a run (this file holds the first; `gate.ts` the second):
  * - reproducibility: a run of the profile's own config comes back bit for bit ("bit-exact") or not
@@ -22,6 +23,8 @@ export interface GoldenRun {
   seed: number;
   metrics: Record<string, number>;
   samplesSha256: string | null;
+  /** The sha256 of every other output, by name (`outputs.ts`). */
+  outputsSha256: Record<string, string>;
   /** The sample metrics of each degradation of this seed's samples (null: not applicable). */
   sensitivity?: Record<string, Record<string, number> | null>;
 }
@@ -36,7 +39,7 @@ export interface Renewal {
 
 /** A golden file's content. */
 export interface Golden {
-  format: 3;
+  format: 4;
   experiment: string;
   profile: ProfileName;
   /** The default run's seed (the experiment's own). */
@@ -73,7 +76,7 @@ const isObj = (v: unknown): v is Record<string, unknown> =>
 /** Check a parsed golden's shape; returns what is wrong, or null. */
 function problem(g: unknown, experiment: string, profile: ProfileName): string | null {
   if (!isObj(g)) return "not a JSON object";
-  if (g.format !== 3) return `format ${JSON.stringify(g.format)} (expected 3: renew it)`;
+  if (g.format !== 4) return `format ${JSON.stringify(g.format)} (expected 4: renew it)`;
   if (g.experiment !== experiment) return `it is for experiment ${JSON.stringify(g.experiment)}`;
   if (g.profile !== profile) return `it is for profile ${JSON.stringify(g.profile)}`;
   if (!Number.isSafeInteger(g.seed)) return "no integer seed";
@@ -94,6 +97,11 @@ function problem(g: unknown, experiment: string, profile: ProfileName): string |
     }
     if (r.samplesSha256 !== null && typeof r.samplesSha256 !== "string") {
       return `seed ${r.seed}: samplesSha256 is not a string`;
+    }
+    if (
+      !isObj(r.outputsSha256) || !Object.values(r.outputsSha256).every((h) => typeof h === "string")
+    ) {
+      return `seed ${r.seed}: outputsSha256 is not an object of sha256 strings`;
     }
   }
   if (!g.runs.some((r) => (r as GoldenRun).seed === g.seed)) {
@@ -178,6 +186,14 @@ export interface ReproCheck {
   reason?: string;
   diffs: MetricDiff[];
   samplesChanged?: boolean;
+  /** The outputs besides the samples whose sha256 differs (or that one side lacks). */
+  outputsChanged?: string[];
+}
+
+/** A run's digests: `samples.csv`'s sha256 and every other output's (`outputs.ts`). */
+export interface RunDigests {
+  samplesSha256: string | null;
+  outputsSha256: Record<string, string>;
 }
 
 /** What identifies a run for the comparison. */
@@ -198,7 +214,7 @@ export function compareRun(
   golden: Golden | null,
   id: RunIdentity,
   metrics: Record<string, number>,
-  samplesSha256: string | null,
+  digests: RunDigests,
 ): ReproCheck {
   if (!golden) return { verdict: "no golden", reason: "no golden file", diffs: [] };
   if (id.overridden) {
@@ -246,15 +262,26 @@ export function compareRun(
   for (const metric of Object.keys(metrics)) {
     if (!(metric in ref.metrics)) diffs.push({ metric, golden: NaN, got: metrics[metric] });
   }
-  const samplesChanged = samplesSha256 !== ref.samplesSha256;
-  if (diffs.length === 0 && !samplesChanged) return { verdict: "bit-exact", diffs };
+  const samplesChanged = digests.samplesSha256 !== ref.samplesSha256;
+  const outputsChanged = [
+    ...new Set([...Object.keys(ref.outputsSha256), ...Object.keys(digests.outputsSha256)]),
+  ].filter((k) => digests.outputsSha256[k] !== ref.outputsSha256[k]).sort();
+  if (diffs.length === 0 && !samplesChanged && outputsChanged.length === 0) {
+    return { verdict: "bit-exact", diffs };
+  }
+  const moved = [
+    ...(diffs.length ? [`${diffs.length} metric${diffs.length === 1 ? "" : "s"}`] : []),
+    ...(samplesChanged ? ["samples.csv"] : []),
+    ...outputsChanged,
+  ];
   return {
     verdict: "changed",
     reason: `the numbers no longer come back (${
-      diffs.length ? `${diffs.length} metric${diffs.length === 1 ? "" : "s"}` : "only samples.csv"
-    }${diffs.length && samplesChanged ? " and samples.csv" : ""}); renew the golden on purpose`,
+      moved.length > 4 ? `${moved.slice(0, 4).join(", ")}, ...` : moved.join(", ")
+    }); renew the golden on purpose`,
     diffs,
     samplesChanged,
+    outputsChanged,
   };
 }
 
@@ -330,6 +357,7 @@ export function formatDiff(repro: ReproCheck, quality: QualityJudgement): string
     if (!c.ok && !seen.has(c.metric)) rows.push([c.metric, "-", fmt(c.got), c.rule, "REGRESSED"]);
   }
   if (repro.samplesChanged) rows.push(["samples.csv", "sha256", "differs", "", ""]);
+  for (const o of repro.outputsChanged ?? []) rows.push([o, "sha256", "differs", "", ""]);
   if (rows.length === 1) return "";
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => "  " + r.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd()).join(

@@ -125,7 +125,7 @@ export async function runRunJob(
   if (!r.ok) {
     s = failedSummary(p, p.exp.title, r.error, partTotal + r.wallSeconds);
   } else {
-    const check = checkRun(golden, p, r.out.metrics, r.samplesSha256);
+    const check = checkRun(golden, p, r.out.metrics, r);
     if (isFailing(check.verdict, o.ci ?? false)) {
       console.error(
         `\n[${runKey(p)}] golden check: ${check.verdict}${

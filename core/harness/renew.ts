@@ -124,18 +124,22 @@ export function goldenOf(
 ): GoldenContent {
   const own = runs.find((r) => r.seed === exp.seed)!;
   return {
-    format: 3,
+    format: 4,
     experiment: exp.name,
     profile: p.profile,
     seed: exp.seed,
     configHash: p.configHash,
     gates: gatesOf(exp.metrics, own.metrics),
-    runs: runs.map((r) => ({
-      seed: r.seed,
-      metrics: r.metrics,
-      samplesSha256: r.samplesSha256,
-      ...(r.sensitivity ? { sensitivity: r.sensitivity } : {}),
-    })),
+    runs: runs.map((r) => {
+      if (!r.outputsSha256) throw new Error(`${r.runId}: a run without outputs enters no golden`);
+      return {
+        seed: r.seed,
+        metrics: r.metrics,
+        samplesSha256: r.samplesSha256,
+        outputsSha256: r.outputsSha256,
+        ...(r.sensitivity ? { sensitivity: r.sensitivity } : {}),
+      };
+    }),
     renewal,
   };
 }
