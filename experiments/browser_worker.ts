@@ -2,7 +2,7 @@
  * The Web Worker of "Reproduce in your browser": started by the report page with
  * `{ experiment, profile, seed, wasmBase }`, it starts tfjs on WASM-SIMD (single-threaded, as the
  * harness's Deno workers run; never the cpu backend), runs the experiment in this thread
- * (`run.ts`) and posts progress, then `{ type: "done", samplesSha256, metrics, seconds, kernels }`
+ * (`run.ts`) and posts progress, then `{ type: "done", samplesSha256, outputsSha256, metrics, seconds, kernels }`
  * or `{ type: "error", message }`. Bundled for browsers by `deno task publish`.
  */
 import * as tf from "@tensorflow/tfjs";

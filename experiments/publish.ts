@@ -39,6 +39,7 @@ async function browserReproduction(): Promise<BrowserReproduction> {
       (references[e.name] ??= {})[profile] = {
         seed: run.seed,
         samplesSha256: run.samplesSha256,
+        outputsSha256: run.outputsSha256,
         metrics: run.metrics,
       };
     }

@@ -62,6 +62,7 @@ Deno.test("the worker's code path (a run in this thread) gives the bytes the har
     const run = g!.runs.find((x) => x.seed === exp.seed)!;
     assert.equal(r.samplesSha256, run.samplesSha256, `${name}: sha256 against the golden`);
     assert.deepEqual(r.metrics, run.metrics, `${name}: metrics against the golden`);
+    assert.deepEqual(r.outputsSha256, run.outputsSha256, `${name}: every other output too`);
   }
 });
 
@@ -110,6 +111,7 @@ Deno.test({
           assert.equal(v.profile, "quick");
           assert.equal(v.sha256, deno, `${name}: browser sha256 against Deno's`);
           assert.equal(v.verdict, "bit-exact", `${name}: ${v.status}`);
+          assert.match(v.status, /so are every metric and the [1-9]\d* other outputs/, name);
           assert.deepEqual(res.offOrigin, [], `${name}: requests off the site`);
           assert.deepEqual(res.consoleErrors, [], `${name}: console errors`);
         }

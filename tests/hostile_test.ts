@@ -89,6 +89,7 @@ Deno.test("corrupt state files: a truncated golden or one linked out of the proj
       (g) => g.runs[g.runs.length - 1].metrics[Object.keys(g.runs[0].metrics)[0]] += 1,
       (g) => g.gates[Object.keys(g.gates)[0]] = { kind: "report" },
       (g) => g.runs.pop(),
+      (g) => g.runs[0].outputsSha256[Object.keys(g.runs[0].outputsSha256)[0]] = "0".repeat(64),
     ];
     for (const edit of edits) {
       const g = JSON.parse(good) as Golden;

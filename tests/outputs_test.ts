@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { chartData, outputDigests } from "../core/harness/outputs.ts";
 import type { RunOutput } from "../core/harness/experiment.ts";
+import { movedOutputs } from "../core/harness/renew.ts";
+import type { Golden } from "../core/harness/golden.ts";
 
 const spec = (values: unknown[], color = "#333") => ({
   layer: [
@@ -66,4 +68,36 @@ Deno.test("outputDigests: files but samples.csv, charts' data but timing charts,
   assert.deepEqual(await moved({ files: files("x,y\n1,2\n", "a\n2\n") }), ["chains.csv"]);
   assert.deepEqual(await moved({ details: { perMode: [2, 1] } }), ["details"]);
   assert.deepEqual(await moved({ details: {} }), ["details"], "details gone");
+});
+
+Deno.test("a renewal lists each output whose sha256 moved, with its seeds", () => {
+  const golden = (runs: [string, Record<string, string>][]): Golden => ({
+    format: 4,
+    experiment: "x",
+    profile: "quick",
+    seed: 0,
+    configHash: "h",
+    gates: {},
+    runs: runs.map(([samplesSha256, outputsSha256], seed) => ({
+      seed,
+      metrics: {},
+      samplesSha256,
+      outputsSha256,
+    })),
+    renewal: { reason: null, quality: "" },
+    contentSha256: "",
+  });
+  const old = golden([["s0", { "chart a": "a0", d: "d0" }], ["s1", { "chart a": "a1", d: "d1" }]]);
+  assert.deepEqual(movedOutputs(old, old), []);
+  assert.deepEqual(movedOutputs(null, old), [], "no old golden: nothing to compare");
+  const fresh = golden([["s0", { "chart a": "A0", d: "d0" }], ["S1", {
+    "chart a": "A1",
+    e: "e1",
+  }]]);
+  assert.deepEqual(movedOutputs(old, fresh), [
+    "  chart a: sha256 changed on seeds 0, 1",
+    "  samples.csv: sha256 changed on seed 1",
+    "  d: sha256 changed on seed 1",
+    "  e: sha256 changed on seed 1",
+  ]);
 });

@@ -2,20 +2,23 @@
  * One experiment run in this thread, as the harness's workers run it (parts first, each after the
  * parts it needs and from a fresh `Streams(seed)`, then the run given their outputs), with no
  * checkpoints and nothing written: what a browser needs to re-run an experiment of the report and
- * check its bytes. The sha256 is taken
- * of `samples.csv`'s UTF-8 bytes, as `core/runtime/io.ts`'s `sha256` does.
+ * check its bytes: the sha256 of `samples.csv`'s UTF-8 bytes, as `core/runtime/io.ts`'s `sha256`
+ * takes it, and of every other output (`core/harness/outputs.ts`), as the golden keeps them.
  */
 import type { AnyExperiment, PartOutput, ProfileName } from "../harness/experiment.ts";
 import { partGraph } from "../harness/parts.ts";
 import { NO_CHECKPOINTS } from "../runtime/checkpoints.ts";
 import type { Progress } from "../runtime/progress.ts";
 import { Streams } from "../runtime/random.ts";
+import { outputDigests, SAMPLES_FILE } from "../harness/outputs.ts";
 
 /** What a run in this thread returns. */
 export interface InThreadRun {
   metrics: Record<string, number>;
   /** Hex sha256 of samples.csv, null for experiments without one. */
   samplesSha256: string | null;
+  /** The sha256 of every other output, by name (`outputs.ts`). */
+  outputsSha256: Record<string, string>;
   seconds: number;
 }
 
@@ -52,10 +55,11 @@ export async function runInThread(
     }
   }
   const out = await exp.run({ ...context(), ...(parts ? { parts } : {}) });
-  const samples = out.files.find((f) => f.name === "samples.csv");
+  const samples = out.files.find((f) => f.name === SAMPLES_FILE);
   return {
     metrics: out.metrics,
     samplesSha256: samples ? await sha256Hex(samples.content) : null,
+    outputsSha256: await outputDigests(out),
     seconds: (performance.now() - start) / 1000,
   };
 }

@@ -112,7 +112,28 @@ function comparisonTable(
     }
   }
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => "  " + r.map((v, i) => v.padEnd(w[i])).join("  ").trimEnd()).join("\n");
+  const table = rows.map((r) => "  " + r.map((v, i) => v.padEnd(w[i])).join("  ").trimEnd());
+  return [...table, ...movedOutputs(old, fresh)].join("\n");
+}
+
+/**
+ * The outputs whose sha256 differs from the old golden's, with the seeds where it does: what the
+ * commit that renews the golden must explain besides the metrics.
+ */
+export function movedOutputs(old: Golden | null, fresh: GoldenContent): string[] {
+  if (!old) return [];
+  const seeds = new Map<string, number[]>();
+  for (const r of fresh.runs) {
+    const o = old.runs.find((x) => x.seed === r.seed);
+    if (!o) continue;
+    const names = [...new Set([...Object.keys(o.outputsSha256), ...Object.keys(r.outputsSha256)])]
+      .filter((k) => o.outputsSha256[k] !== r.outputsSha256[k]);
+    if (o.samplesSha256 !== r.samplesSha256) names.unshift("samples.csv");
+    for (const k of names) seeds.set(k, [...(seeds.get(k) ?? []), r.seed]);
+  }
+  return [...seeds].map(([k, s]) =>
+    `  ${k}: sha256 changed on seed${s.length > 1 ? "s" : ""} ${s.join(", ")}`
+  );
 }
 
 /** Build the new golden of one experiment and profile from its sweep runs (seed order). */

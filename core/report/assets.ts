@@ -98,16 +98,32 @@ export const REPRODUCE_SCRIPT = `// scorelab: reproduce this experiment in the b
       } else if (data.type === "done") {
         worker.terminate();
         button.disabled = false;
+        // Bit-exact means all of it: samples.csv, every metric, every other output the golden keeps.
         const same = data.samplesSha256 === ref.samplesSha256;
-        const rows = Object.keys(ref.metrics).map((k) => {
+        const union = (a, b) => [...new Set([...Object.keys(a), ...Object.keys(b)])];
+        const metricsOff = union(ref.metrics, data.metrics)
+          .filter((k) => !Object.is(ref.metrics[k], data.metrics[k]));
+        const outputsOff = union(ref.outputsSha256, data.outputsSha256)
+          .filter((k) => ref.outputsSha256[k] !== data.outputsSha256[k]);
+        const exact = same && metricsOff.length === 0 && outputsOff.length === 0;
+        const rows = union(ref.metrics, data.metrics).map((k) => {
           const a = ref.metrics[k], b = data.metrics[k];
           return "<tr><td><code>" + k + "</code></td><td class=num>" + a + "</td><td class=num>" + b +
-            "</td><td>" + (a === b ? "same" : "differs by " + (b - a)) + "</td></tr>";
+            "</td><td>" + (Object.is(a, b) ? "same" : "differs by " + (b - a)) + "</td></tr>";
         });
-        table.innerHTML = "<thead><tr><th>metric</th><th>published</th><th>this browser</th><th></th></tr></thead><tbody>" + rows.join("") + "</tbody>";
-        set({ state: "done", sha256: data.samplesSha256 || "", verdict: same ? "bit-exact" : "differs" });
-        say((same ? "Bit-exact: " : "Differs: ") + "samples.csv sha256 " + data.samplesSha256 +
-          (same ? " is the published one" : " (published " + ref.samplesSha256 + ")") + ", " +
+        const short = (h) => h ? "<code>" + h.slice(0, 12) + "</code>" : "–";
+        const outputRows = union(ref.outputsSha256, data.outputsSha256).map((k) => {
+          const a = ref.outputsSha256[k], b = data.outputsSha256[k];
+          return "<tr><td>" + k + " (sha256)</td><td>" + short(a) + "</td><td>" + short(b) +
+            "</td><td>" + (a === b ? "same" : "differs") + "</td></tr>";
+        });
+        table.innerHTML = "<thead><tr><th>metric or output</th><th>published</th><th>this browser</th><th></th></tr></thead><tbody>" + rows.concat(outputRows).join("") + "</tbody>";
+        set({ state: "done", sha256: data.samplesSha256 || "", verdict: exact ? "bit-exact" : "differs" });
+        say((exact ? "Bit-exact: " : "Differs: ") + "samples.csv sha256 " + data.samplesSha256 +
+          (same ? " is the published one" : " (published " + ref.samplesSha256 + ")") +
+          (exact ? ", and so are every metric and the " + outputRows.length + " other outputs"
+            : (metricsOff.length ? "; metrics that differ: " + metricsOff.join(", ") : "") +
+              (outputsOff.length ? "; outputs that differ: " + outputsOff.join(", ") : "")) + ", " +
           ((performance.now() - t0) / 1000).toFixed(1) + " s in this browser, kernels " + data.kernels + ".");
       }
     };

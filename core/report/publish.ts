@@ -26,6 +26,8 @@ async function copyTree(from: string, to: string): Promise<void> {
 export interface ReproduceReference {
   seed: number;
   samplesSha256: string | null;
+  /** The sha256 of every other output (`core/harness/outputs.ts`). */
+  outputsSha256: Record<string, string>;
   metrics: Record<string, number>;
 }
 
