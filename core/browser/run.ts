@@ -2,8 +2,8 @@
  * One experiment run in this thread, as the harness's workers run it (parts first, each after the
  * parts it needs and from a fresh `Streams(seed)`, then the run given their outputs), with no
  * checkpoints and nothing written: what a browser needs to re-run an experiment of the report and
- * check its bytes: the sha256 of `samples.csv`'s UTF-8 bytes, as `core/runtime/io.ts`'s `sha256`
- * takes it, and of every other output (`core/harness/outputs.ts`), as the golden keeps them.
+ * check its bytes: the sha256 of `samples.csv` and of every other output (`core/harness/outputs.ts`),
+ * taken as the harness takes them (WebCrypto: the same in Deno and in browsers).
  */
 import type { AnyExperiment, PartOutput, ProfileName } from "../harness/experiment.ts";
 import { partGraph } from "../harness/parts.ts";
@@ -11,6 +11,7 @@ import { NO_CHECKPOINTS } from "../runtime/checkpoints.ts";
 import type { Progress } from "../runtime/progress.ts";
 import { Streams } from "../runtime/random.ts";
 import { outputDigests, SAMPLES_FILE } from "../harness/outputs.ts";
+import { sha256 } from "../runtime/io.ts";
 
 /** What a run in this thread returns. */
 export interface InThreadRun {
@@ -20,12 +21,6 @@ export interface InThreadRun {
   /** The sha256 of every other output, by name (`outputs.ts`). */
   outputsSha256: Record<string, string>;
   seconds: number;
-}
-
-/** Hex sha256 of a string's UTF-8 bytes (WebCrypto: the same in Deno and in browsers). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Run `exp`'s `profile` at `seed` here (the backend and kernels already started). */
@@ -58,7 +53,7 @@ export async function runInThread(
   const samples = out.files.find((f) => f.name === SAMPLES_FILE);
   return {
     metrics: out.metrics,
-    samplesSha256: samples ? await sha256Hex(samples.content) : null,
+    samplesSha256: samples ? await sha256(samples.content) : null,
     outputsSha256: await outputDigests(out),
     seconds: (performance.now() - start) / 1000,
   };
