@@ -313,7 +313,10 @@ Deno.test("resume: a run interrupted right after its second checkpoint resumes f
     await assert.rejects(Deno.stat(join(PROJECT_ROOT, dir, "ddpm-ring8")), Deno.errors.NotFound);
     const resumed = await task(["reproduce", ...common, "--out", dir, "--resume"]);
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.match(resumed.stderr, /resumed from the checkpoint at step 100\b/, "it did resume");
+    // The worker keeps training until the main thread stops it, as under a real SIGTERM: on a slow
+    // or loaded machine a later checkpoint may be the last one saved (measured under coverage: 150).
+    const at = Number(resumed.stderr.match(/resumed from the checkpoint at step (\d+)\b/)?.[1]);
+    assert.ok(at >= 100 && at < 1140 && at % 50 === 0, `it did resume, from step ${at}`);
     assert.deepEqual(
       await resultOf(join(PROJECT_ROOT, dir), "ddpm-ring8"),
       await resultOf(join(PROJECT_ROOT, ref), "ddpm-ring8"),
