@@ -305,7 +305,7 @@ export async function renewGoldens(
         renewal: {
           reason: j.regressed || !old ? o.reason ?? null : null,
           quality: j.regressed
-            ? `regressed (${j.checks.map((c) => c.metric).join(", ")}); ${j.summary}`
+            ? `regressed (${[...new Set(j.checks.map((c) => c.metric))].join(", ")}); ${j.summary}`
             : b.unusable.has(exp.name)
             ? `not judged: the previous golden was unusable (${b.unusable.get(exp.name)})`
             : j.summary,
