@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { DATASETS } from "../core/data/datasets.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { scoreFromMixtureAtTime } from "../core/models.ts";
-import { vpSde } from "../core/noise/sde.ts";
+import { veSde, vpSde } from "../core/noise/sde.ts";
 import * as tf from "@tensorflow/tfjs";
 import {
   joinSweeps,
@@ -123,4 +123,29 @@ Deno.test("a sweep split by sampler (one part each) and joined is the sweep in o
   assert.ok(whole.metrics.mmd2_em !== whole.metrics.oracleMmd2_em, "the two scores differ");
   assert.equal(whole.rows.length, 2 * 4 * 2);
   oracle.dispose();
+});
+
+import { correctorScale, correctorStepSize } from "../core/samplers/pc.ts";
+
+Deno.test("the corrector's step size: 2 a (r |z| / |s|)^2 from the batch's mean norms, or 2 a r^2 std(t)^2 expected", async () => {
+  await backend();
+  await noLeak(() => {
+    // Rows of the score with norms 1 and 3 (mean 2), of the noise with norms 2 and 4 (mean 3).
+    const cs = tf.tensor2d([[0.6, 0.8], [0, -3]]);
+    const z = tf.tensor2d([[2, 0], [2.4, 3.2]]);
+    const snr = 0.16;
+    for (const [sde, t, s] of [[veSde(), 0.5, 0.49], [vpSde(), 0.5, 0.49]] as const) {
+      const a = sde.name === "ve" ? 1 : (sde.meanCoef(t) / sde.meanCoef(s)) ** 2;
+      assert.equal(correctorScale(sde, t, s), a, `${sde.name}: a`);
+      const batch = correctorStepSize(sde, t, s, snr, "batch", cs, z);
+      const want = 2 * a * (snr * 3 / 2) ** 2;
+      assert.ok(Math.abs(batch.dataSync()[0] - want) <= 1e-6 * want, `${sde.name}: batch norms`);
+      const expected = correctorStepSize(sde, t, s, snr, "expected", cs, z);
+      const e = 2 * a * snr * snr * sde.std(t) ** 2;
+      assert.ok(Math.abs(expected.dataSync()[0] - e) <= 1e-6 * e, `${sde.name}: expected norms`);
+      tf.dispose([batch, expected]);
+    }
+    assert.ok(correctorScale(vpSde(), 0.5, 0.49) < 1, "VP: the mean shrinks forward, a < 1");
+    tf.dispose([cs, z]);
+  });
 });

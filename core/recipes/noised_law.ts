@@ -19,11 +19,6 @@ export interface NoisedLaw {
   dispose(): void;
 }
 
-/** The data sets whose noised law has an exact score here. */
-export function hasExactScore(dataset: Dataset): boolean {
-  return dataset.mixture !== undefined || dataset.name === "ring" || dataset.name === "swiss_roll";
-}
-
 /** The law of x0 + sigma eps for x0 from `dataset`; refuses data sets without an exact score. */
 export function noisedLaw(dataset: Dataset, sigma: number): NoisedLaw {
   const m = dataset.mixture;
