@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { MmdSums } from "../core/kernels/mmd_kernel.ts";
 import { expConstants } from "../core/kernels/exp_table.ts";
-import { kernelOf, mmdPermutationTest } from "../core/metrics/mmd.ts";
+import { kernelOf, mmd2, mmdPermutationTest } from "../core/metrics/mmd.ts";
 import { Streams } from "../core/runtime/random.ts";
 
 const stream = (name: string) => new Streams(7).get(name);
@@ -184,4 +184,28 @@ Deno.test("the permutation test equals its plain statement", () => {
     if (stat(inX) >= observed) atLeast++;
   }
   assert.equal(got.pValue, (1 + atLeast) / (1 + o.permutations));
+});
+
+Deno.test("MMD² is its definition for any bandwidths: Gaussian kernels summed, the unbiased estimator (ratios that are not integers run the plain loops)", () => {
+  const s = stream("definition");
+  const dim = 2, n = 41, m = 37;
+  const x = Float64Array.from({ length: n * dim }, () => 3 * s.normal());
+  const y = Float64Array.from({ length: m * dim }, () => 3 * s.normal() + 0.3);
+  for (const bandwidths of [[1, 1.5], [0.3, 0.7, 2.2], [0.1, 0.2, 0.5, 1, 2]]) {
+    const k = (p: Float64Array, i: number, q: Float64Array, j: number) => {
+      const d2 = (p[2 * i] - q[2 * j]) ** 2 + (p[2 * i + 1] - q[2 * j + 1]) ** 2;
+      // exp(-40) and below are dropped by the implementation: far below these sums' rounding.
+      return bandwidths.reduce((a, h) => a + Math.exp(-d2 / (2 * h * h)), 0);
+    };
+    let xx = 0, yy = 0, xy = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (i !== j) xx += k(x, i, x, j);
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) if (i !== j) yy += k(y, i, y, j);
+    for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) xy += k(x, i, y, j);
+    const want = xx / (n * (n - 1)) + yy / (m * (m - 1)) - 2 * xy / (n * m);
+    const got = mmd2(x, y, dim, bandwidths);
+    assert.ok(
+      Math.abs(got - want) <= 1e-12 * bandwidths.length,
+      `h ${bandwidths}: ${got} vs ${want}`,
+    );
+  }
 });
