@@ -98,3 +98,19 @@ Deno.test("the chain's score by its noise std: -eps*(x, t) / sigma_t is the nois
   assert.deepEqual(langevinLevels(200, 5), [199, 149, 100, 50, 0]);
   oracle.dispose();
 });
+
+Deno.test("the exact eps with one time per row is the exact eps at each row's time", async () => {
+  await backend();
+  const oracle = new MixtureOracle({ means: [[1, 0], [-1, 0.5]], std: 0.3, weights: [0.4, 0.6] });
+  const eps = epsFromMixture(oracle, schedule);
+  const x = [[0.2, 0.1], [-1.5, 2], [3, -1], [0, 0]];
+  const ts = Int32Array.from([0, 57, 199, 120]);
+  await noLeak(() => {
+    const rows = tf.tidy(() => eps(tf.tensor2d(x), ts).dataSync());
+    ts.forEach((t, i) => {
+      const one = tf.tidy(() => eps(tf.tensor2d([x[i]]), t).dataSync());
+      for (const d of [0, 1]) near(rows[2 * i + d], one[d], 1e-6, `row ${i} at t = ${t}`);
+    });
+  });
+  oracle.dispose();
+});

@@ -80,11 +80,6 @@ export class Params {
     });
   }
 
-  /** Concatenate named tensors of this layout into one flat vector (gradients into one buffer). */
-  join(named: Record<string, tf.Tensor>): tf.Tensor1D {
-    return tf.concat(this.layout.map((s) => tf.reshape(named[s.name], [-1]))) as tf.Tensor1D;
-  }
-
   /** A copy of the current values. */
   read(): Float32Array {
     return this.flat.dataSync() as Float32Array;
