@@ -21,7 +21,15 @@ import {
   RUN_ALPHA,
   seedBand,
 } from "../core/harness/gate.ts";
-import { compareRun, formatDiff, type Golden, isFailing } from "../core/harness/golden.ts";
+import {
+  compareRun,
+  formatDiff,
+  type Golden,
+  GoldenFileError,
+  isFailing,
+  readGolden,
+  sealGolden,
+} from "../core/harness/golden.ts";
 import { checkRun } from "../core/harness/check.ts";
 import { blur, dropMode, moveMass, scaleLaw } from "../core/metrics/degrade.ts";
 import { nearestMode, ring8Mixture } from "../core/data/mixtures.ts";
@@ -396,5 +404,51 @@ Deno.test("the float32 band of exact metrics covers float32 rounding: a one-ulp 
       }`,
     );
     assert.ok(moved <= 0.1 * band, `${k} moved ${moved}, a tenth of the band is ${0.1 * band}`);
+  }
+});
+
+Deno.test("a golden of the wrong shape is refused before use, naming what is wrong", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "scorelab-golden-" });
+  const path = `${dir}/x.quick.json`;
+  const ok = golden([1, 1.1, 0.9]);
+  type Loose = Record<string, unknown> & { runs: Record<string, unknown>[] };
+  const cases: [string, (g: Loose) => void, RegExp][] = [
+    ["format", (g) => g.format = 3, /format 3 \(expected 4: renew it\)/],
+    ["experiment", (g) => g.experiment = "y", /it is for experiment "y"/],
+    ["profile", (g) => g.profile = "full", /it is for profile "full"/],
+    ["seed", (g) => g.seed = 0.5, /no integer seed/],
+    ["configHash", (g) => delete g.configHash, /no configHash/],
+    [
+      "gate",
+      (g) => g.gates = { m: { kind: "loose" } },
+      /gate of m is not one of seeds, exact, report/,
+    ],
+    ["runs", (g) => g.runs = [], /no runs/],
+    ["metrics", (g) => delete g.runs[1].metrics, /a run lacks seed or metrics/],
+    ["metric", (g) => g.runs[1].metrics = { m: "1" }, /seed 1: metric m is not a finite number/],
+    ["samples", (g) => g.runs[2].samplesSha256 = 7, /seed 2: samplesSha256 is not a string/],
+    ["outputs", (g) => delete g.runs[0].outputsSha256, /seed 0: outputsSha256 is not an object/],
+    ["output", (g) => g.runs[0].outputsSha256 = { a: 1 }, /seed 0: outputsSha256 is not an object/],
+    ["own seed", (g) => g.runs.shift(), /no run of its own seed 0/],
+    ["renewal", (g) => delete g.renewal, /no renewal record/],
+    ["digest", (g) => delete g.contentSha256, /no contentSha256/],
+  ];
+  try {
+    const { contentSha256: _, ...content } = ok;
+    const sealed = await sealGolden(content);
+    await Deno.writeTextFile(path, JSON.stringify(sealed));
+    assert.deepEqual(await readGolden(path, "x", "quick"), sealed, "the well-formed one loads");
+    for (const [what, edit, message] of cases) {
+      const g = structuredClone(sealed) as unknown as Loose;
+      edit(g);
+      await Deno.writeTextFile(path, JSON.stringify(g));
+      await assert.rejects(
+        readGolden(path, "x", "quick"),
+        (e: Error) => e instanceof GoldenFileError && message.test(e.message),
+        what,
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
