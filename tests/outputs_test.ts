@@ -68,6 +68,11 @@ Deno.test("outputDigests: files but samples.csv, charts' data but timing charts,
   assert.deepEqual(await moved({ files: files("x,y\n1,2\n", "a\n2\n") }), ["chains.csv"]);
   assert.deepEqual(await moved({ details: { perMode: [2, 1] } }), ["details"]);
   assert.deepEqual(await moved({ details: {} }), ["details"], "details gone");
+  // Two outputs of one name would overwrite each other: refused.
+  const twice = run({ files: [...run().files, { name: "chains.csv", content: "b\n" }] });
+  await assert.rejects(outputDigests(twice), /two outputs named "chains\.csv"/);
+  const charts = [...run().charts, run().charts[0]];
+  await assert.rejects(outputDigests(run({ charts })), /two outputs named "chart samples"/);
 });
 
 Deno.test("a renewal lists each output whose sha256 moved, with its seeds", () => {

@@ -38,14 +38,19 @@ export function chartData(spec: unknown): unknown[][] {
  */
 export async function outputDigests(out: RunOutput): Promise<Record<string, string>> {
   const digests: Record<string, string> = {};
+  const put = (name: string, digest: string) => {
+    // Two outputs of one name would overwrite each other's file and digest.
+    if (name in digests) throw new Error(`the run returns two outputs named "${name}"`);
+    digests[name] = digest;
+  };
   for (const f of out.files) {
-    if (f.name !== SAMPLES_FILE) digests[f.name] = await sha256(f.content);
+    if (f.name !== SAMPLES_FILE) put(f.name, await sha256(f.content));
   }
   for (const c of out.charts) {
-    if (!c.timing) digests[`chart ${c.name}`] = await sha256(canonicalJson(chartData(c.spec)));
+    if (!c.timing) put(`chart ${c.name}`, await sha256(canonicalJson(chartData(c.spec))));
   }
   if (out.details && Object.keys(out.details).length) {
-    digests.details = await sha256(canonicalJson(out.details));
+    put("details", await sha256(canonicalJson(out.details)));
   }
   return digests;
 }
