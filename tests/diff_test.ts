@@ -43,11 +43,18 @@ Deno.test("diff: the goldens against an edited run flags the regression; bad inp
   const base = { name: "ddpm-ring8", profile: "quick", seed: run.seed };
   const dirs = ["reports/test-diff-same", "reports/test-diff-worse", "reports/test-diff-full"];
   try {
-    await site(dirs[0], { ...base, metrics: run.metrics, samplesSha256: run.samplesSha256 });
+    const outputs = run.outputsSha256;
+    await site(dirs[0], {
+      ...base,
+      metrics: run.metrics,
+      samplesSha256: run.samplesSha256,
+      outputsSha256: outputs,
+    });
     await site(dirs[1], {
       ...base,
       metrics: { ...run.metrics, mmd2: run.metrics.mmd2 * 10 },
       samplesSha256: "0".repeat(64),
+      outputsSha256: { ...outputs, "chart loss": "0".repeat(64) },
     });
     await site(dirs[2], { ...base, profile: "full", metrics: run.metrics, samplesSha256: null });
 
@@ -55,6 +62,7 @@ Deno.test("diff: the goldens against an edited run flags the regression; bad inp
     assert.equal(same.code, 0, same.stderr);
     assert.match(same.stdout, /ddpm-ring8 \(quick, seeds 0 → 0\) · samples bit-exact/);
     assert.match(same.stdout, /every gated metric the same/);
+    assert.doesNotMatch(same.stdout, /outputs whose sha256 differs/);
     const md = await Deno.readTextFile(join(PROJECT_ROOT, "reports/test-diff/summary.md"));
     assert.equal(md.trim(), same.stdout.trim());
     const html = await Deno.readTextFile(join(PROJECT_ROOT, "reports/test-diff/index.html"));
@@ -63,6 +71,7 @@ Deno.test("diff: the goldens against an edited run flags the regression; bad inp
     const worse = await task(["diff", dirs[0], dirs[1], "--out", "reports/test-diff"]);
     assert.equal(worse.code, 0, worse.stderr);
     assert.match(worse.stdout, /1 metric\(s\) regressed beyond seed noise/);
+    assert.match(worse.stdout, /outputs whose sha256 differs: chart loss\n/);
     assert.match(
       worse.stdout,
       /\| `mmd2` \| [0-9.e-]+ \| [0-9.e-]+ \| [0-9.e-]+ \| \*\*regressed\*\* \|/,

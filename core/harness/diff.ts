@@ -28,6 +28,8 @@ export interface SideRun {
   seed: number;
   metrics: Record<string, number>;
   samplesSha256: string | null;
+  /** The sha256 of its other outputs (`outputs.ts`), when the side records them. */
+  outputsSha256?: Record<string, string>;
   /** Its samples (flat, `dim` per row), when the side is a site with samples.csv. */
   samples?: { x: Float32Array; dim: number };
 }
@@ -67,6 +69,8 @@ export interface RunDiff {
   profile: string;
   seeds: [number, number];
   sameSamples: boolean;
+  /** The other outputs whose sha256 differs between A and B (null: a side has no digests). */
+  outputsMoved: string[] | null;
   rows: MetricDiff[];
   a: SideRun;
   b: SideRun;
@@ -120,6 +124,7 @@ export async function readSide(path: string, root: string): Promise<Side> {
         seed: Number(e.seed),
         metrics: e.metrics as Record<string, number>,
         samplesSha256: (e.samplesSha256 as string | null) ?? null,
+        outputsSha256: e.outputsSha256 as Record<string, string> | undefined,
       };
       if (!/^[a-z0-9-]+$/.test(run.experiment) || typeof e.folder !== "string") {
         throw new ConfigError(
@@ -155,6 +160,7 @@ export async function readSide(path: string, root: string): Promise<Side> {
       seed: run.seed,
       metrics: run.metrics,
       samplesSha256: run.samplesSha256,
+      outputsSha256: run.outputsSha256,
     });
   }
   if (!runs.size) {
@@ -241,11 +247,21 @@ export function diffSides(
       profile: a.profile,
       seeds: [a.seed, b.seed],
       sameSamples: a.samplesSha256 !== null && a.samplesSha256 === b.samplesSha256,
+      outputsMoved: outputsMoved(a.outputsSha256, b.outputsSha256),
       rows,
       a,
       b,
     };
   });
+}
+
+/** The outputs whose sha256 differs or that one side lacks (null when a side has no digests). */
+function outputsMoved(
+  a: Record<string, string> | undefined,
+  b: Record<string, string> | undefined,
+): string[] | null {
+  if (!a || !b) return null;
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
 }
 
 /** Format a number for the tables. */
@@ -272,6 +288,9 @@ export function diffMarkdown(A: Side, B: Side, diffs: RunDiff[]): string {
       }`,
       "",
     );
+    if (d.outputsMoved?.length) {
+      lines.push(`outputs whose sha256 differs: ${d.outputsMoved.join(", ")}`, "");
+    }
     if (!moved.length) {
       lines.push("every gated metric the same", "");
       continue;

@@ -55,6 +55,11 @@ export function diffPage(A: Side, B: Side, diffs: RunDiff[]): string {
     } → ${d.seeds[1]})</span> ${d.sameSamples ? verdictBadge("bit-exact") : ""}</h2>
 <table><thead><tr><th>metric</th><th>A</th><th>B</th><th>B − A</th><th>verdict</th><th>rule</th></tr></thead>
 <tbody>${rows}</tbody></table>
+${
+      d.outputsMoved?.length
+        ? `<p>Outputs whose sha256 differs: ${escapeHtml(d.outputsMoved.join(", "))}.</p>`
+        : ""
+    }
 ${chart}`;
   }).join("\n");
   return sitePage(
