@@ -90,6 +90,13 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
       description: "the same sampler on the exact conditional score",
       better: "higher",
     },
+    langevinOracleOff: {
+      description: "sampler check: the largest error of that exact conditional score, at three " +
+        "points per label and every level, against its Gaussian component's closed form " +
+        "-(x - √ᾱ μ_k) / (ᾱ std² + 1 − ᾱ), relative to 1 + |closed form|; float32 rounding when right",
+      better: "lower",
+      gate: { exact: "float32" },
+    },
   },
 
   async run(env) {
@@ -127,6 +134,7 @@ export const conditionalOnehot: Experiment<ConditionalOnehotConfig> = {
           langevinAccuracy_mean: lvAcc.mean,
           langevinExactAccuracy_min: lvExact.min,
           langevinExactAccuracy_mean: lvExact.mean,
+          langevinOracleOff: lv.oracleOff,
           ...judged.quality,
           finalLoss: model.finalLoss,
         },

@@ -8,6 +8,7 @@ import { QualityJudge } from "../core/metrics/quality.ts";
 import { Streams } from "../core/runtime/random.ts";
 import { near } from "./helpers.ts";
 import { testInTraining } from "../core/metrics/held_out.ts";
+import { componentScoreOff } from "../core/metrics/conditional.ts";
 
 const ring = ring8Mixture();
 const draw = (n: number, name: string, seed = 1) =>
@@ -189,4 +190,21 @@ Deno.test("testInTraining: the share of test rows that are training rows, bit fo
   new Uint32Array(ulp.buffer)[0] += 1;
   assert.equal(testInTraining(ulp, train, 2), 0);
   assert.equal(testInTraining(Float32Array.from([0.1, -0.2]), train, 2), 1, "float32 of 0.1");
+});
+
+Deno.test("componentScoreOff: 0 for each component's own noised score, the error of any other", () => {
+  const means = [[1, 0], [-1, 2]], std = 0.3, a = 0.8, b = 0.6;
+  const x = [0.5, 0.2, 2, -1, -1, 2.5, 0, 0];
+  const labels = [0, 0, 1, 1];
+  const score = (s: number) =>
+    x.map((v, i) => -(v - a * means[labels[i >> 1]][i & 1]) / (a * a * s * s + b * b));
+  assert.equal(componentScoreOff(score(std), x, labels, means, std, a, b), 0);
+  // A component 5% too wide: off by its score's change, relative to 1 + |score|.
+  const wide = score(1.05 * std), right = score(std);
+  const want = Math.max(...wide.map((w, i) => Math.abs(w - right[i]) / (1 + Math.abs(right[i]))));
+  assert.ok(want > 5e-3);
+  near(componentScoreOff(wide, x, labels, means, std, a, b), want, 1e-15);
+  // Labels swapped between the two components: far off.
+  assert.ok(componentScoreOff(score(std), x, [1, 1, 0, 0], means, std, a, b) > 1);
+  assert.throws(() => componentScoreOff(right, x, [0, 1], means, std, a, b), /2 labels for 4 rows/);
 });

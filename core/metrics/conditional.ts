@@ -8,6 +8,7 @@
  * that centroid from mode k's mean (guidance pushes samples away from the other classes, so the two
  * must be told apart); and MMD^2 to mode k's component.
  * Scalar conditioning: the mean and spread of |x| against the requested radius.
+ * An exact conditional score against the closed form of its Gaussian component.
  */
 import { nearestMode } from "../data/mixtures.ts";
 import { checkPoints } from "./points.ts";
@@ -132,4 +133,37 @@ export function radiusFollowing(
     };
   });
   return { rows, metrics };
+}
+
+/**
+ * The largest error of a label-conditional score against the closed form of its Gaussian
+ * component: for x_t = a x_0 + b eps with x_0 ~ N(mu_k, std^2 I) and eps ~ N(0, I),
+ * grad log q_t(x | k) = -(x - a mu_k) / (a^2 std^2 + b^2). `got` is the score at the rows of `x`,
+ * row i asked for label `labels[i]`; each entry's error is relative to 1 + |closed form|.
+ */
+export function componentScoreOff(
+  got: ArrayLike<number>,
+  x: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  means: readonly (readonly number[])[],
+  std: number,
+  a: number,
+  b: number,
+): number {
+  const dim = means[0].length;
+  const n = checkPoints("points", x, dim);
+  if (got.length !== x.length || labels.length !== n) {
+    throw new Error(
+      `componentScoreOff: ${got.length} values, ${labels.length} labels for ${n} rows`,
+    );
+  }
+  const v = a * a * std * std + b * b;
+  let worst = 0;
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < dim; d++) {
+      const want = -(x[i * dim + d] - a * means[labels[i]][d]) / v;
+      worst = Math.max(worst, Math.abs(got[i * dim + d] - want) / (1 + Math.abs(want)));
+    }
+  }
+  return worst;
 }

@@ -22,6 +22,7 @@ import type { Section } from "../spec/section.ts";
 import { epsByGroup, epsFromMixture, epsFromNetwork, scoreFromEpsAtStd } from "../models.ts";
 import { type GaussianMixture, MixtureOracle } from "../data/mixtures.ts";
 import { annealedLangevin } from "../samplers/annealed_langevin.ts";
+import { componentScoreOff } from "../metrics/conditional.ts";
 import type { EpsNet } from "./ddpm.ts";
 
 /** The sample section of conditional generation: samples per requested condition, reverse variance. */
@@ -228,7 +229,9 @@ export function langevinLevels(T: number, levels: number): number[] {
 /**
  * Conditional Langevin samples, `perCondition` per label, driven by the conditional network (its
  * label rows `conditions`, consumed) and by the exact conditional score (label k's law is mixture
- * component k) on the same per-sample streams (purpose `langevin`).
+ * component k) on the same per-sample streams (purpose `langevin`). `oracleOff` checks that exact
+ * score at three points per label and every level against its closed form
+ * ({@link componentScoreOff}).
  */
 export function conditionalLangevin(
   env: RunEnv,
@@ -237,9 +240,10 @@ export function conditionalLangevin(
   mixture: GaussianMixture,
   perCondition: number,
   c: ConditionalLangevinConfig,
-): { learned: Float32Array[]; exact: Float32Array[] } {
+): { learned: Float32Array[]; exact: Float32Array[]; oracleOff: number } {
   const s = model.schedule;
-  const sigmas = langevinLevels(s.T, c.levels).map((t) => Math.sqrt(1 - s.alphaBar[t]));
+  const levels = langevinLevels(s.T, c.levels);
+  const sigmas = levels.map((t) => Math.sqrt(1 - s.alphaBar[t]));
   const w = model.net.params.fused();
   const K = conditions.length;
   if (mixture.means.length !== K) {
@@ -276,10 +280,20 @@ export function conditionalLangevin(
     const learned = run((first, n) =>
       epsFromNetwork(model.net, w, s.T, blockRows(grouped, first, n))
     );
-    const exact = run((first, n) =>
-      epsByGroup(oracles.slice(first, first + n).map((o) => epsFromMixture(o, s)))
+    const exactEps = (first: number, n: number) =>
+      epsByGroup(oracles.slice(first, first + n).map((o) => epsFromMixture(o, s)));
+    const exact = run(exactEps);
+    const probe = Float32Array.from(
+      mixture.means.flatMap((m) => [m[0], m[1], m[0] + 1, m[1] - 0.5, m[0] - 2, m[1] + 1.5]),
     );
-    return { learned, exact };
+    const labels = Array.from({ length: 3 * K }, (_, i) => Math.floor(i / 3));
+    const score = scoreFromEpsAtStd(exactEps(0, K), s);
+    const oracleOff = Math.max(...levels.map((t, i) => {
+      const got = tf.tidy(() => score(tf.tensor2d(probe, [3 * K, 2]), sigmas[i]).dataSync());
+      const a = Math.sqrt(s.alphaBar[t]);
+      return componentScoreOff(got, probe, labels, mixture.means, mixture.std, a, sigmas[i]);
+    }));
+    return { learned, exact, oracleOff };
   } finally {
     oracles.forEach((o) => o.dispose());
     tf.dispose([w, ...Object.values(grouped), ...conditions.flatMap((f) => Object.values(f))]);
