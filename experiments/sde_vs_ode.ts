@@ -180,7 +180,9 @@ export const sdeVsOde: Experiment<SdeVsOdeConfig> = {
         files: [
           { name: "samples.csv", content: samplesCsv(main) },
           ...sweep.samples.map((s) => ({
-            name: `samples_${s.sampler}_${s.nfe}.csv`,
+            // By budget, which names the cell: an adaptive solve's NFE is what its tolerance
+            // needed, and two tolerances can need the same (55 twice in the full profile).
+            name: `samples_${s.sampler}_${s.budget}.csv`,
             content: samplesCsv(s.x),
           })),
         ],

@@ -120,6 +120,9 @@ export const SWEEP: Section<SweepConfig> = {
   },
   checks: [
     (c) =>
+      unless(new Set(c.samplers).size === c.samplers.length, "samplers", c.samplers, "distinct"),
+    (c) => unless(new Set(c.nfes).size === c.nfes.length, "nfes", c.nfes, "distinct budgets"),
+    (c) =>
       unless(
         c.tolerances.length === c.nfes.length,
         "tolerances",
