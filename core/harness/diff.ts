@@ -20,6 +20,7 @@ import { type Golden, GoldenFileError, readGolden } from "./golden.ts";
 import { type GoldenGate, NUMERIC_BANDS } from "./gate.ts";
 import { studentTQuantile, summary } from "../metrics/statistics.ts";
 import { checkRead, SandboxError } from "../runtime/sandbox.ts";
+import { changedOutputs } from "./outputs.ts";
 
 /** One run of one side. */
 export interface SideRun {
@@ -260,8 +261,7 @@ function outputsMoved(
   a: Record<string, string> | undefined,
   b: Record<string, string> | undefined,
 ): string[] | null {
-  if (!a || !b) return null;
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
+  return a && b ? changedOutputs(a, b) : null;
 }
 
 /** Format a number for the tables. */

@@ -17,6 +17,7 @@ import type { ProfileName } from "./experiment.ts";
 import type { GoldenGate, QualityJudgement } from "./gate.ts";
 import { canonicalJson, sha256 } from "../runtime/io.ts";
 import { checkRead, SandboxError } from "../runtime/sandbox.ts";
+import { changedOutputs } from "./outputs.ts";
 
 /** One seed's figures in a golden. */
 export interface GoldenRun {
@@ -263,9 +264,7 @@ export function compareRun(
     if (!(metric in ref.metrics)) diffs.push({ metric, golden: NaN, got: metrics[metric] });
   }
   const samplesChanged = digests.samplesSha256 !== ref.samplesSha256;
-  const outputsChanged = [
-    ...new Set([...Object.keys(ref.outputsSha256), ...Object.keys(digests.outputsSha256)]),
-  ].filter((k) => digests.outputsSha256[k] !== ref.outputsSha256[k]).sort();
+  const outputsChanged = changedOutputs(ref.outputsSha256, digests.outputsSha256);
   if (diffs.length === 0 && !samplesChanged && outputsChanged.length === 0) {
     return { verdict: "bit-exact", diffs };
   }

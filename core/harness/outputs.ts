@@ -54,3 +54,8 @@ export async function outputDigests(out: RunOutput): Promise<Record<string, stri
   }
   return digests;
 }
+
+/** The outputs whose sha256 differs between two digest maps, or that one of them lacks; sorted. */
+export function changedOutputs(a: Record<string, string>, b: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
+}

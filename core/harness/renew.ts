@@ -26,6 +26,7 @@ import { ConfigError } from "../spec/rules.ts";
 import { summary } from "../metrics/statistics.ts";
 import type { ProgressMode } from "./progress.ts";
 import { peakMemoryMiB } from "./memory.ts";
+import { changedOutputs } from "./outputs.ts";
 
 /** What to renew and how. */
 export interface RenewOptions {
@@ -126,8 +127,7 @@ export function movedOutputs(old: Golden | null, fresh: GoldenContent): string[]
   for (const r of fresh.runs) {
     const o = old.runs.find((x) => x.seed === r.seed);
     if (!o) continue;
-    const names = [...new Set([...Object.keys(o.outputsSha256), ...Object.keys(r.outputsSha256)])]
-      .filter((k) => o.outputsSha256[k] !== r.outputsSha256[k]);
+    const names = changedOutputs(o.outputsSha256, r.outputsSha256);
     if (o.samplesSha256 !== r.samplesSha256) names.unshift("samples.csv");
     for (const k of names) seeds.set(k, [...(seeds.get(k) ?? []), r.seed]);
   }
