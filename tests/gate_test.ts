@@ -29,6 +29,8 @@ import {
   isFailing,
   readGolden,
   sealGolden,
+  SEVERITY,
+  worstVerdict,
 } from "../core/harness/golden.ts";
 import { checkRun } from "../core/harness/check.ts";
 import { blur, dropMode, moveMass, scaleLaw } from "../core/metrics/degrade.ts";
@@ -72,6 +74,19 @@ Deno.test("Welch's test and Holm's correction", () => {
   assert.equal(welchGreater([1, 1, 1], [1, 1, 1]).p, 1, "equal constants");
   assert.deepEqual(holmRejects([0.001, 0.04, 0.02, 0.5], 0.05), [true, false, false, false]);
   assert.deepEqual(holmRejects([0.001, 0.012, 0.02, 0.5], 0.05), [true, true, true, false]);
+  // Step-down: once one is kept, every larger p is kept, even below its own threshold.
+  assert.deepEqual(holmRejects([0.004, 0.0045, 0.005], 0.01), [false, false, false]);
+  // Unequal variances and sizes (Welch's example 2 on Wikipedia: t = 2.22, df = 24.5, two-sided
+  // p = 0.0355). t and df by the definition in float64 and p by Simpson's rule on the t density,
+  // in Python: a pooled df (28) would give p = 0.0171.
+  const w2 = welchGreater(
+    [19.8, 20.4, 19.6, 17.8, 18.5, 18.9, 18.3, 18.9, 19.5, 22.0],
+    [28.2, 26.6, 20.1, 23.3, 25.2, 22.1, 17.7, 27.6, 20.6, 13.7, 23.2, 17.5, 20.6, 18.0, 23.9]
+      .concat([21.6, 24.3, 20.4, 23.9, 13.3]),
+  );
+  near(w2.t, 2.2255120399698485, 1e-12, "Welch t");
+  near(w2.df, 24.524634944257343, 1e-9, "Welch-Satterthwaite df");
+  near(w2.p, 0.017742265415004687, 1e-7, "Welch p");
   assert.deepEqual(summary([2, 2, 2]), { n: 3, mean: 2, sd: 0, min: 2, max: 2 });
 });
 
@@ -208,6 +223,14 @@ Deno.test("both directions: a higher-is-better metric is refused below its seeds
   assert.deepEqual(sweep({ lo: -0.5 }), []);
   assert.deepEqual(sweep({ hi: 0.5 }), Array(10).fill("hi"), "exact, higher: below, every seed");
   assert.deepEqual(sweep({ hi: 1.5 }), []);
+  // The band's edge, both gates: worse by twice the band is refused, by half of it is not.
+  const band = exactBand(0, "float32");
+  assert.deepEqual(failing({ lo: 2 * band }), ["lo"], "single run: two bands above");
+  assert.deepEqual(failing({ lo: band / 2 }), [], "single run: half a band above");
+  assert.deepEqual(sweep({ lo: 2 * band }), Array(10).fill("lo"), "sweep: two bands above");
+  assert.deepEqual(sweep({ lo: band / 2 }), [], "sweep: half a band above");
+  assert.deepEqual(sweep({ hi: 1 - 2 * exactBand(1, "float32") }), Array(10).fill("hi"));
+  assert.deepEqual(sweep({ hi: 1 - exactBand(1, "float32") / 2 }), []);
 });
 
 Deno.test("sweep gate: a shifted mean is caught, noise is not, a seed that changes nothing is", () => {
@@ -251,6 +274,20 @@ Deno.test("the single-run gate's false-alarm rate on pure noise is near its desi
   assert.ok(rate >= 0.2 * RUN_ALPHA, `false-alarm rate ${rate} (the gate is not dead)`);
   const loo = leaveOneOutAlarms(golden([1, 1.1, 0.9, 1.05, 0.95, 1, 1.02, 0.98, 1.01, 0.99]));
   assert.deepEqual(loo, { alarms: 0, seeds: 10 });
+});
+
+Deno.test("a sweep's verdict (the worst of its runs') fails whenever one of its runs fails", () => {
+  for (const ci of [false, true]) {
+    for (const a of SEVERITY) {
+      for (const b of SEVERITY) {
+        const worst = worstVerdict([a, b]);
+        assert.ok([a, b].includes(worst as typeof a), `${a}, ${b}: ${worst}`);
+        assert.equal(worstVerdict([b, a]), worst, `${a}, ${b}: order`);
+        assert.equal(isFailing(worst, ci), isFailing(a, ci) || isFailing(b, ci), `${a}, ${b}`);
+      }
+    }
+  }
+  assert.equal(worstVerdict(["bit-exact", "changed", "not compared"]), "changed");
 });
 
 Deno.test("reproducibility layer: bit-exact, changed, stale config, stale gates, not compared", () => {

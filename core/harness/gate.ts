@@ -178,6 +178,30 @@ function valuesOf(d: SeedDistribution, metric: string): number[] {
 }
 
 /**
+ * An exact metric against the same seed's golden value: within its precision's band
+ * ({@link exactBand}) both ways, or, when it has a direction, not worse by more than the band.
+ */
+function exactCheck(
+  metric: string,
+  got: number,
+  golden: number,
+  seed: number,
+  gate: Extract<GoldenGate, { kind: "exact" }>,
+): QualityCheck {
+  const band = exactBand(golden, gate.precision);
+  const ok = gate.better
+    ? !worse(got, gate.better === "lower" ? golden + band : golden - band, gate.better)
+    : Math.abs(got - golden) <= band;
+  return {
+    metric,
+    got,
+    ok,
+    rule: `seed ${seed}: ${fmt(golden)} ± ${fmt(band)} (${gate.precision} band)`,
+    limit: golden,
+  };
+}
+
+/**
  * A metric that came out NaN or infinite is a quality regression of its run, whatever its gate
  * and whether or not a golden exists (a blown-up chain or a broken instrument is never "within
  * the spread"): the run still completes and writes its folder, and the verdict names the metric.
@@ -221,18 +245,7 @@ export function judgeRun(
       continue;
     }
     if (gate.kind === "exact" && same && metric in same.metrics) {
-      const g = same.metrics[metric];
-      const band = exactBand(g, gate.precision);
-      const ok = gate.better
-        ? !worse(got, gate.better === "lower" ? g + band : g - band, gate.better)
-        : Math.abs(got - g) <= band;
-      checks.push({
-        metric,
-        got,
-        ok,
-        rule: `seed ${seed}: ${fmt(g)} ± ${fmt(band)} (${gate.precision} band)`,
-        limit: g,
-      });
+      checks.push(exactCheck(metric, got, same.metrics[metric], seed, gate));
       continue;
     }
     const better = gate.better;
@@ -287,20 +300,8 @@ export function judgeSweep(
       for (const r of runs) {
         const old = d.runs.find((o) => o.seed === r.seed)?.metrics[metric];
         if (old === undefined) continue;
-        const band = exactBand(old, gate.precision);
-        const got = r.metrics[metric];
-        const ok = gate.better
-          ? !worse(got, gate.better === "lower" ? old + band : old - band, gate.better)
-          : Math.abs(got - old) <= band;
-        if (!ok) {
-          checks.push({
-            metric,
-            got,
-            ok,
-            rule: `seed ${r.seed}: ${fmt(old)} ± ${fmt(band)} (${gate.precision} band)`,
-            limit: old,
-          });
-        }
+        const check = exactCheck(metric, r.metrics[metric], old, r.seed, gate);
+        if (!check.ok) checks.push(check);
       }
       continue;
     }
