@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ConfigError, validateConfig } from "../core/spec/rules.ts";
+import { checkRule, ConfigError, type Rule, validateConfig } from "../core/spec/rules.ts";
 import { parseCli, PROJECT_ROOT } from "../core/harness/cli.ts";
 import { partition, plan, runKey } from "../core/harness/plan.ts";
 import { stageDirectory, tempFilesInFlight, writeFileAtomic } from "../core/runtime/io.ts";
@@ -95,6 +95,35 @@ Deno.test("config validation names the field and the allowed values", () => {
     /ddpm-ring8\.train\.lr: got nothing \(the field is missing\)/,
   );
   assert.deepEqual(validate(structuredClone(quick)), quick);
+});
+
+Deno.test("each rule's edges are where it says: inclusive bounds accepted, exclusive ones and one step beyond refused", () => {
+  const ok = (rule: Rule, v: unknown) => checkRule(rule, v, "f");
+  const no = (rule: Rule, v: unknown) =>
+    assert.throws(() => checkRule(rule, v, "f"), ConfigError, `${JSON.stringify(rule)}: ${v}`);
+  const int: Rule = { type: "int", min: 2, max: 10 };
+  ok(int, 2), ok(int, 10), no(int, 1), no(int, 11), no(int, 2.5), no(int, 2 ** 53);
+  const closed: Rule = { type: "number", min: 0, max: 1 };
+  ok(closed, 0), ok(closed, 1), no(closed, -1e-300), no(closed, 1 + 2 ** -52);
+  const open: Rule = { type: "number", min: 0, max: 1, exclusiveMin: true, exclusiveMax: true };
+  ok(open, 1e-300), ok(open, 1 - 2 ** -53), no(open, 0), no(open, 1);
+  const list: Rule = { type: "list", of: int, minLength: 1, maxLength: 3 };
+  ok(list, [2]), ok(list, [2, 3, 10]), no(list, []), no(list, [2, 3, 4, 5]), no(list, [2, 11]);
+  // Every bounded rule of every experiment accepts its own bounds.
+  const walk = (rule: Rule): void => {
+    if (rule.type === "int" || rule.type === "number") {
+      const r = rule as {
+        min?: number;
+        max?: number;
+        exclusiveMin?: boolean;
+        exclusiveMax?: boolean;
+      };
+      if (r.min !== undefined && !r.exclusiveMin) ok(rule, r.min);
+      if (r.max !== undefined && !r.exclusiveMax) ok(rule, r.max);
+    } else if (rule.type === "list") walk(rule.of);
+    else if (rule.type === "object") Object.values(rule.fields).forEach(walk);
+  };
+  for (const e of EXPERIMENTS) walk({ type: "object", fields: e.schema as Record<string, Rule> });
 });
 
 Deno.test("every experiment's profiles pass their own validation", () => {
@@ -230,6 +259,12 @@ Deno.test("atomic writes: the old file survives a failed write; a staged folder 
   assert.equal(await Deno.readTextFile(f), "old");
   assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["a.txt"]);
   assert.deepEqual(tempFilesInFlight(), []);
+  // A write whose rename fails (the target is a folder): its temp file is removed too.
+  await Deno.mkdir(join(dir, "d"));
+  await Deno.writeTextFile(join(dir, "d", "x"), "x");
+  await assert.rejects(writeFileAtomic(join(dir, "d"), "new"));
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["a.txt", "d"]);
+  await Deno.remove(join(dir, "d"), { recursive: true });
   // Staged folder: nothing visible until commit; abort leaves the old folder untouched.
   const final = join(dir, "exp");
   await Deno.mkdir(final);

@@ -166,6 +166,53 @@ Deno.test("corrupt state files: a truncated golden or one linked out of the proj
   }
 });
 
+Deno.test("the sandbox: writes only under the write roots, reads only under the read roots, on real paths, no prefix tricks", async () => {
+  const { checkRead, checkWrite, confine, isInside, SandboxError, unconfine } = await import(
+    "../core/runtime/sandbox.ts"
+  );
+  const root = await Deno.makeTempDir({ prefix: "scorelab-sandbox-" });
+  const outside = await Deno.makeTempDir({ prefix: "scorelab-outside-" });
+  try {
+    for (const d of ["reports", "reports-x", "fixtures"]) await Deno.mkdir(join(root, d));
+    await symlink(join(root, "fixtures"), join(root, "reports", "to-fixtures"));
+    await symlink(outside, join(root, "reports", "to-outside"));
+    confine({ read: [root], write: [join(root, "reports")], shown: root });
+    const refused = (f: () => unknown, what: string) =>
+      assert.throws(f, (e: Error) => e instanceof SandboxError, what);
+    // Writes: under reports/ only, whatever the reads allow.
+    assert.equal(
+      checkWrite(join(root, "reports", "a", "b.txt"), "f"),
+      join(root, "reports", "a", "b.txt"),
+    );
+    refused(() => checkWrite(join(root, "fixtures", "golden.json"), "f"), "a readable folder");
+    refused(
+      () => checkWrite(join(root, "reports-x", "f.txt"), "f"),
+      "a sibling sharing the prefix",
+    );
+    refused(() => checkWrite(join(root, "reports", "..", "fixtures", "f"), "f"), "through ..");
+    refused(
+      () => checkWrite(join(root, "reports", "to-fixtures", "f"), "f"),
+      "a link out of reports/",
+    );
+    refused(
+      () => checkWrite(join(root, "reports", "to-outside", "f"), "f"),
+      "a link out of the project",
+    );
+    // Reads: under the project, links resolved.
+    checkRead(join(root, "reports-x", "f.txt"), "f");
+    checkRead(join(root, "reports", "to-fixtures", "f"), "f");
+    refused(() => checkRead(join(root, "reports", "to-outside", "f"), "f"), "read through a link");
+    refused(() => checkRead(join(outside, "f"), "f"), "read outside");
+  } finally {
+    unconfine();
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+  assert.ok(isInside("/a/reports", "/a/reports") && isInside("/a/reports/b", "/a/reports"));
+  assert.ok(!isInside("/a/reports-x", "/a/reports") && !isInside("/a", "/a/reports"));
+  assert.ok(isInside("/a/..b", "/a"), "a name starting with two dots is inside");
+});
+
 /** Every path of a config value (objects' fields, lists' items), with its value. */
 function paths(value: unknown, prefix = ""): [string, unknown][] {
   if (Array.isArray(value)) {

@@ -8,7 +8,7 @@
  * in one of the allowed roots (themselves resolved). A refusal names the path, never the content
  * of what it points to. Without {@link confine} (library use) nothing is checked.
  */
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep as SEPARATOR } from "node:path";
 
 /** A path outside the folders a task may use. */
 export class SandboxError extends Error {
@@ -43,10 +43,13 @@ export function realPath(path: string): string {
   }
 }
 
-/** Is `path` equal to or inside `dir` (both absolute, real)? */
+/**
+ * Is `path` equal to or inside `dir` (both absolute, real)? Its relative path must not climb out
+ * (`..` or `../...`); a name that merely starts with two dots (`..b`) is inside.
+ */
 export function isInside(path: string, dir: string): boolean {
   const rel = relative(dir, path);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  return rel !== ".." && !rel.startsWith(`..${SEPARATOR}`) && !isAbsolute(rel);
 }
 
 /**
