@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../core/runtime/root.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
-import { renewGoldens } from "../core/harness/renew.ts";
+import { judgeRenewal, nonFiniteFigures, renewGoldens } from "../core/harness/renew.ts";
 import { type Golden, readGolden, sealGolden } from "../core/harness/golden.ts";
 import { initBackend } from "../core/runtime/backend.ts";
 
@@ -113,4 +113,53 @@ Deno.test("update-golden refuses a regression without --reason (file untouched),
   } finally {
     await Deno.remove(ghost, { recursive: true });
   }
+});
+
+/** A golden of seeds 0..9 of one higher-is-better metric `m` (default seed 0). */
+function seedsGolden(values: number[]): Golden {
+  return {
+    format: 4,
+    experiment: "x",
+    profile: "quick",
+    seed: 0,
+    configHash: "h",
+    gates: { m: { kind: "seeds", better: "higher" } },
+    runs: values.map((m, seed) => ({
+      seed,
+      metrics: { m },
+      samplesSha256: `s${seed}-${m}`,
+      outputsSha256: {},
+    })),
+    renewal: { reason: null, quality: "" },
+    contentSha256: "",
+  };
+}
+
+Deno.test("a renewal is judged by both gates: the default seed alone, and the sweep's mean alone", () => {
+  const old = [1.0, 1.1, 0.9, 1.05, 0.95, 1.0, 1.15, 0.85, 1.02, 0.98];
+  assert.equal(judgeRenewal(seedsGolden(old), seedsGolden(old)).regressed, false, "unchanged");
+  // The default seed far below every old seed, the other nine as before: the sweep's mean moves
+  // by less than its spread, so only the single-run gate sees it.
+  const single = judgeRenewal(seedsGolden(old), seedsGolden([0, ...old.slice(1)]));
+  assert.equal(single.regressed, true);
+  assert.match(single.summary, /^single run regressed, sweep ok/);
+  // Every seed but the default one lower by 1.5 sd: only the sweep's Welch test sees it.
+  const sweep = judgeRenewal(
+    seedsGolden(old),
+    seedsGolden(old.map((v, i) => i === 0 ? v : v - 0.13)),
+  );
+  assert.equal(sweep.regressed, true);
+  assert.match(sweep.summary, /^single run ok, sweep regressed/);
+  assert.ok(sweep.checks.every((c) => c.rule.startsWith("sweep: ")));
+});
+
+Deno.test("a golden holds finite numbers only: NaN and both infinities are named with their seeds", () => {
+  assert.deepEqual(
+    nonFiniteFigures([
+      { seed: 0, metrics: { a: 1, b: NaN } },
+      { seed: 3, metrics: { a: Infinity, b: -Infinity } },
+      { seed: 4 },
+    ]),
+    ["seed 0: b = NaN", "seed 3: a = Infinity", "seed 3: b = -Infinity"],
+  );
 });

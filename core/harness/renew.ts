@@ -190,6 +190,17 @@ export function judgeRenewal(
   return { regressed, checks, summary: parts.join(", ") };
 }
 
+/** Each metric of the runs that is not a finite number (NaN or ±Infinity), as `seed s: name = v`. */
+export function nonFiniteFigures(
+  runs: { seed: number; metrics?: Record<string, number> }[],
+): string[] {
+  return runs.flatMap((r) =>
+    Object.entries(r.metrics ?? {}).filter(([, v]) => !Number.isFinite(v)).map(([k, v]) =>
+      `seed ${r.seed}: ${k} = ${v}`
+    )
+  );
+}
+
 /** Renew the goldens of the selected experiments and profiles; exit code 1 if any was refused. */
 export async function renewGoldens(
   o: RenewOptions,
@@ -278,11 +289,7 @@ export async function renewGoldens(
         continue;
       }
       // A golden holds finite numbers only; no --reason makes a NaN figure right.
-      const nonFinite = runs.flatMap((r) =>
-        Object.entries(r.metrics ?? {}).filter(([, v]) => !Number.isFinite(v)).map(([k, v]) =>
-          `seed ${r.seed}: ${k} = ${v}`
-        )
-      );
+      const nonFinite = nonFiniteFigures(runs);
       if (nonFinite.length) {
         renewed.push({
           experiment: exp.name,
