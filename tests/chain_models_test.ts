@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { ddpmLoss, ddpmScoreLoss } from "../core/objectives/ddpm.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
-import { epsFromMixture, scoreFromEpsAtStd } from "../core/models.ts";
+import {
+  epsFromMixture,
+  epsFromNetwork,
+  epsFromScoreNetwork,
+  logSigmaInput,
+  scoreFromEpsAtStd,
+} from "../core/models.ts";
+import { Network } from "../core/nn/network.ts";
+import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
 import { langevinLevels } from "../core/recipes/conditional.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { epsRmsError } from "../core/metrics/eps_error.ts";
@@ -113,4 +121,35 @@ Deno.test("the exact eps with one time per row is the exact eps at each row's ti
     });
   });
   oracle.dispose();
+});
+
+Deno.test("network inputs and readings as the seeds define them: the level input log(sigma + 1e-5), the score form read as eps = -sqrt(1 - alphaBar_t) s", async () => {
+  await backend();
+  // Seed 000's SimpleScoreNet: log(sigma + 1e-5), float32.
+  const sigma = [0, 1e-3, 0.01, 0.5, 1, 50];
+  const level = tf.tidy(() => logSigmaInput(tf.tensor2d(sigma, [6, 1])).dataSync());
+  // float32: sigma + 1e-5 rounds by 6e-8 relative (so the log moves by 6e-8), the log by an ulp.
+  sigma.forEach((v, i) =>
+    near(level[i], Math.log(v + 1e-5), 2e-7 + 2e-7 * Math.abs(Math.log(v + 1e-5)), `sigma ${v}`)
+  );
+  // Seed 004 (16.4): a network s_theta ~ grad log q_t, read as eps_theta = -sqrt(1 - alphaBar_t) s.
+  const T = 20;
+  const s = linearBetaSchedule(T, 1e-4, 0.02);
+  const net = new Network(
+    ddpmNoisePredictor({ T, timeEmbedDim: 8, hidden: [16] }, 2),
+    new Streams(5).get("init"),
+  );
+  const w = net.params.fused();
+  const x = tf.tensor2d([0.3, -1.2, 2, 0.5, -0.7, 0.1], [3, 2]);
+  for (const t of [0, 7, T - 1]) {
+    const [eps, raw] = tf.tidy(() =>
+      [epsFromScoreNetwork(net, w, s)(x, t), epsFromNetwork(net, w, T)(x, t)].map((a) =>
+        a.dataSync()
+      )
+    );
+    const std = Math.sqrt(1 - s.alphaBar[t]);
+    raw.forEach((v, k) => near(eps[k], -std * v, 1e-6 * (1 + Math.abs(v)), `t = ${t}`));
+  }
+  tf.dispose([x, w]);
+  net.dispose();
 });

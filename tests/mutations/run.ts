@@ -1,6 +1,6 @@
 /**
- * `deno task test:mutations [--only id,...] [--jobs N]`: planted bugs, judged by both layers of
- * the golden check, black box.
+ * `deno task test:mutations [--only id,...] [--jobs N] [--file F]`: planted bugs (`mutations.json`,
+ * or a round of candidates in F), judged by both layers of the golden check, black box.
  *
  * For each mutation of `mutations.json` (a file, an exact text that must occur once, its
  * replacement, what it breaks, the experiments it affects, its kind), the project is copied to a
@@ -26,6 +26,7 @@ import { join } from "node:path";
 import { PROJECT_ROOT } from "../../core/runtime/root.ts";
 import { writeJsonAtomic } from "../../core/runtime/io.ts";
 import { independentFigures } from "../tools/independent.ts";
+import { workspace as copyProject } from "./workspace.ts";
 
 /** A planted bug. */
 interface Mutation {
@@ -71,40 +72,8 @@ interface Outcome {
 
 const COPIED = ["deno.json", "deno.lock", "mod.ts", "core", "experiments", "fixtures"];
 
-async function copyTree(from: string, to: string): Promise<void> {
-  if ((await Deno.stat(from)).isFile) return void await Deno.copyFile(from, to);
-  await Deno.mkdir(to, { recursive: true });
-  for await (const e of Deno.readDir(from)) await copyTree(join(from, e.name), join(to, e.name));
-}
-
 /** A throwaway copy of the project, with `mutate` applied to it. */
-async function workspace(mutate?: Mutation): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "scorelab-mutant-" });
-  for (const f of COPIED) await copyTree(join(PROJECT_ROOT, f), join(dir, f));
-  await Deno.mkdir(join(dir, "reports"));
-  // node_modules as hard links (fast, no space; same file system): the mutant's reproduce task may
-  // read only its own folder, so a symlink out of it would be refused.
-  const cp = await new Deno.Command("cp", {
-    args: ["-al", join(PROJECT_ROOT, "node_modules"), join(dir, "node_modules")],
-  }).output();
-  if (!cp.success) {
-    throw new Error(
-      `could not copy node_modules into ${dir}: ${new TextDecoder().decode(cp.stderr)}`,
-    );
-  }
-  if (mutate) {
-    const path = join(dir, mutate.file);
-    const src = await Deno.readTextFile(path);
-    const n = src.split(mutate.find).length - 1;
-    if (n !== 1) {
-      throw new Error(
-        `mutation ${mutate.id}: its text occurs ${n} times in ${mutate.file} (must be once)`,
-      );
-    }
-    await Deno.writeTextFile(path, src.replace(mutate.find, mutate.replace));
-  }
-  return dir;
-}
+const workspace = (mutate?: Mutation) => copyProject(COPIED, mutate);
 
 interface RunRecord {
   name: string;
@@ -283,11 +252,14 @@ async function judge(m: Mutation): Promise<Outcome> {
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { only: { type: "string" }, jobs: { type: "string" } },
+  options: { only: { type: "string" }, jobs: { type: "string" }, file: { type: "string" } },
   strict: true,
 });
+// --file: a round of candidate bugs, judged the same way before they join the suite.
 let mutations: Mutation[] = JSON.parse(
-  await Deno.readTextFile(join(PROJECT_ROOT, "tests", "mutations", "mutations.json")),
+  await Deno.readTextFile(
+    values.file ?? join(PROJECT_ROOT, "tests", "mutations", "mutations.json"),
+  ),
 );
 if (values.only) {
   const ids = values.only.split(",");
