@@ -42,7 +42,7 @@ import { mixtureLogDensity, MixtureOracle } from "../core/data/mixtures.ts";
 import { scoreFromMixtureAtTime } from "../core/models.ts";
 import { vpSde } from "../core/noise/sde.ts";
 import { nll } from "../core/likelihood.ts";
-import { backend } from "./helpers.ts";
+import { backend, syntheticGolden } from "./helpers.ts";
 
 const near = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
@@ -93,24 +93,19 @@ Deno.test("Welch's test and Holm's correction", () => {
 /** A golden with seeds 0..n-1 of one lower-is-better metric `m` and one exact metric `e`. */
 function golden(values: number[], extra: Partial<Golden> = {}): Golden {
   return {
-    format: 4,
-    experiment: "x",
-    profile: "quick",
-    seed: 0,
-    configHash: "h",
-    gates: {
-      m: { kind: "seeds", better: "lower" },
-      e: { kind: "exact", precision: "float64" },
-      r: { kind: "report" },
-    },
-    runs: values.map((v, seed) => ({
-      seed,
-      metrics: { m: v, e: 10 + seed, r: seed },
-      samplesSha256: `hash-${seed}`,
-      outputsSha256: { "chart a": `chart-${seed}`, details: `details-${seed}` },
-    })),
-    renewal: { reason: null, quality: "test" },
-    contentSha256: "not checked here",
+    ...syntheticGolden(
+      {
+        m: { kind: "seeds", better: "lower" },
+        e: { kind: "exact", precision: "float64" },
+        r: { kind: "report" },
+      },
+      values.map((v, seed) => ({
+        seed,
+        metrics: { m: v, e: 10 + seed, r: seed },
+        samplesSha256: `hash-${seed}`,
+        outputsSha256: { "chart a": `chart-${seed}`, details: `details-${seed}` },
+      })),
+    ),
     ...extra,
   };
 }

@@ -1,6 +1,7 @@
 /** Shared test helpers. */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../core/runtime/backend.ts";
+import type { Golden } from "../core/harness/golden.ts";
 
 /** Start the wasm backend (once per test process). */
 export function backend() {
@@ -41,4 +42,22 @@ export async function noLeak<T>(fn: () => T | Promise<T>): Promise<T> {
   const after = tf.memory().numTensors;
   if (after !== before) throw new Error(`tensor leak: ${before} tensors before, ${after} after`);
   return out;
+}
+
+/**
+ * A synthetic quick golden of experiment "x" (default seed 0, config hash "h") with these gates and
+ * runs, for the gate's and update-golden's unit tests (not sealed: `contentSha256` is empty).
+ */
+export function syntheticGolden(gates: Golden["gates"], runs: Golden["runs"]): Golden {
+  return {
+    format: 4,
+    experiment: "x",
+    profile: "quick",
+    seed: 0,
+    configHash: "h",
+    gates,
+    runs,
+    renewal: { reason: null, quality: "test" },
+    contentSha256: "",
+  };
 }

@@ -12,6 +12,7 @@ import { EXPERIMENTS } from "../experiments/mod.ts";
 import { judgeRenewal, nonFiniteFigures, renewGoldens } from "../core/harness/renew.ts";
 import { type Golden, readGolden, sealGolden } from "../core/harness/golden.ts";
 import { initBackend } from "../core/runtime/backend.ts";
+import { syntheticGolden } from "./helpers.ts";
 
 /** A scratch root holding the experiment's quick golden (as `edit` leaves it) and costs.json. */
 async function scratchRoot(name: string, edit?: (g: Golden) => void): Promise<string> {
@@ -116,24 +117,16 @@ Deno.test("update-golden refuses a regression without --reason (file untouched),
 });
 
 /** A golden of seeds 0..9 of one higher-is-better metric `m` (default seed 0). */
-function seedsGolden(values: number[]): Golden {
-  return {
-    format: 4,
-    experiment: "x",
-    profile: "quick",
-    seed: 0,
-    configHash: "h",
-    gates: { m: { kind: "seeds", better: "higher" } },
-    runs: values.map((m, seed) => ({
+const seedsGolden = (values: number[]): Golden =>
+  syntheticGolden(
+    { m: { kind: "seeds", better: "higher" } },
+    values.map((m, seed) => ({
       seed,
       metrics: { m },
       samplesSha256: `s${seed}-${m}`,
       outputsSha256: {},
     })),
-    renewal: { reason: null, quality: "" },
-    contentSha256: "",
-  };
-}
+  );
 
 Deno.test("a renewal is judged by both gates: the default seed alone, and the sweep's mean alone", () => {
   const old = [1.0, 1.1, 0.9, 1.05, 0.95, 1.0, 1.15, 0.85, 1.02, 0.98];
