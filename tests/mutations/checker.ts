@@ -4,8 +4,8 @@
  * update-golden). Such a bug changes no experiment's bits, so the golden check cannot see it: each
  * must make the unit tests it names fail. For each bug of `checker.json` the project (with its
  * tests) is copied, the bug planted, and `deno test` run on the named files in the copy; a bug
- * passes when a test fails, a type error counts as a failure of this runner (never as a catch).
- * First the unmutated copy must pass those tests.
+ * passes when a test fails; a type error or a hang counts as a failure of this runner (never as
+ * a catch). First the unmutated copy must pass those tests.
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
@@ -32,18 +32,30 @@ const TEST_FLAGS = [
   "--allow-net=127.0.0.1",
 ];
 
-/** `deno test` of `files` in the copy `dir`: passed, the failing tests' names, a type error. */
+/** A bug's tests may take this long (a bug that hangs them is reported, never counted as caught). */
+const TIMEOUT_MS = 600_000;
+
+/**
+ * `deno test` of `files` in the copy `dir`: passed, the failing tests' names, a type error, and
+ * whether it was stopped after {@link TIMEOUT_MS}.
+ */
 async function runTests(dir: string, files: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: [...TEST_FLAGS, ...files],
     cwd: dir,
     env: { CI: "true", NO_COLOR: "1" },
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, TIMEOUT_MS);
+  const out = await child.output().finally(() => clearTimeout(timer));
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   const failed = [...new Set([...text.matchAll(/^(.+) => \.\/tests\//gm)].map((m) => m[1]))];
-  return { passed: out.success, failed, typeError: /error: TS\d+/.test(text) };
+  return { passed: out.success, failed, typeError: /error: TS\d+/.test(text), timedOut };
 }
 
 const { values } = parseArgs({
@@ -69,7 +81,7 @@ const base = await workspace(PARTS);
 try {
   const files = [...new Set(bugs.flatMap((b) => b.tests))];
   const r = await runTests(base, files);
-  if (!r.passed) {
+  if (!r.passed || r.timedOut) {
     console.error(
       `baseline: the unmutated project fails ${files.join(" ")}: ${r.failed.join("; ")}`,
     );
@@ -84,7 +96,13 @@ const outcomes = await mapConcurrent(bugs, jobs, async (b) => {
   const dir = await workspace(PARTS, b);
   try {
     const r = await runTests(dir, b.tests);
-    const verdict = r.typeError ? "type error" : r.passed ? "MISSED" : "caught";
+    const verdict = r.timedOut
+      ? "timed out"
+      : r.typeError
+      ? "type error"
+      : r.passed
+      ? "MISSED"
+      : "caught";
     const seconds = (performance.now() - start) / 1000;
     console.log(
       `${verdict === "caught" ? "pass" : "FAIL"}  ${b.id.padEnd(30)} ${verdict} (${
