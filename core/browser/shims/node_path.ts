@@ -13,6 +13,9 @@ function normalize(parts: string[]): string[] {
   return out;
 }
 
+/** The path separator (POSIX). */
+export const sep = "/";
+
 /** Whether a path is absolute. */
 export function isAbsolute(p: string): boolean {
   return p.startsWith("/");
