@@ -2,6 +2,7 @@
 import type { Chart } from "../core/harness/experiment.ts";
 import type { Quality } from "../core/metrics/quality.ts";
 import type { TrainingFacts } from "../core/recipes/ddpm.ts";
+import type { VariantName } from "../core/recipes/ddpm_ablation.ts";
 import {
   barChart,
   dataWindow,
@@ -10,15 +11,6 @@ import {
   type Row,
   scatterOverData,
 } from "../core/report/charts.ts";
-
-/** The changes to the seed's recipe, in the ablation's order. */
-export const CHANGES = ["ema", "cosine", "longer", "posterior", "sinusoidal", "data"] as const;
-
-/** One change (a field of the config's `improved` section). */
-export type Change = (typeof CHANGES)[number];
-
-/** A variant: the seed's recipe, one change alone, or every change (`improved`). */
-export type VariantName = "seed" | Change | "improved";
 
 /** What one variant's part returns (the `oracle` part: the exact predictor, no training). */
 export type VariantPart = {
@@ -87,6 +79,8 @@ export function improvedPage(
     metrics[`gap_${v}`] = q.logDensityGap!;
     const loss = parts[v].lossByEpoch;
     if (loss) metrics[`finalLoss_${v}`] = loss[loss.length - 1];
+    const facts = parts[v].facts;
+    if (facts) metrics[`lrLastRatio_${v}`] = facts.lrLastRatio;
     rows.push({
       variant: LABELS[v],
       hq: q.highQualityFraction!,
@@ -148,7 +142,7 @@ export function improvedPage(
       title: "Training loss per variant",
       caption:
         "Mean ε-prediction MSE per epoch; variants with more steps T or more epochs differ " +
-        "in scale and length.",
+        "in scale and length. Variants read off the seed's training share its line.",
       spec: lineChart({
         title: "Training loss",
         rows: lossRows,
@@ -166,8 +160,10 @@ export function improvedPage(
     `learning rate to 0, ${i.epochs} epochs instead of ${c.train.epochs}, the ${i.variance} ` +
     `variance in the reverse step, a ${i.timeEmbedding} time embedding, ${i.trainSize} training ` +
     `points drawn from the law instead of ${c.data.trainSize} (at the same number of optimizer ` +
-    "steps: fewer epochs over more points). Every variant trains " +
-    "its own network from its own named streams; the golden's seed sweep gives each variant's spread.",
+    "steps: fewer epochs over more points). Every variant draws from the same streams (common " +
+    "random numbers: a difference between variants is their change's, not their draws'); the " +
+    "seed, EMA and posterior variants read one training of the seed's recipe (its weights, or " +
+    "their average). The golden's seed sweep gives each variant's spread.",
     "Measured and left out of the recipe (full profile, fraction near a mode): a wider network " +
     "(256-256-256) alone 0.966 at 6.6x the cost, all changes with it 0.983 (seed 0); with all " +
     "changes, 2000 epochs 0.982-0.985 over seeds 0-4, lr 3e-3 at 2000 epochs 0.984/0.986 and at " +

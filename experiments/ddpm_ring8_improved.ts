@@ -3,7 +3,7 @@ import type { Experiment } from "../core/harness/experiment.ts";
 import { rules } from "../core/spec/rules.ts";
 import { assemble, derive } from "../core/spec/section.ts";
 import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
-import { epochsAtSameSteps, sameStepsFit, trainingFitsData } from "../core/recipes/train.ts";
+import { sameStepsFit, trainingFitsData } from "../core/recipes/train.ts";
 import * as ddpm from "../core/recipes/ddpm.ts";
 import { perPartQualityMetrics, QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
 import {
@@ -14,28 +14,15 @@ import {
 } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import {
-  type Change,
+  ablationTrainings,
   CHANGES,
-  improvedPage,
+  factsOf,
+  type ImprovedRecipe,
+  trainingOf,
   type VariantName,
-  type VariantPart,
-} from "./ddpm_ring8_improved.page.ts";
-
-/** The recipe's changes to the seed's, each one field (see {@link CHANGES}). */
-export interface ImprovedRecipe {
-  /** Epochs (the seed: 1000). */
-  epochs: number;
-  /** EMA rate of the weights, sampled with the average (0: none, the seed). */
-  ema: number;
-  /** Cosine decay of the learning rate to 0 (the seed: constant). */
-  cosineDecay: boolean;
-  /** Reverse-step variance (the seed: beta_t). */
-  variance: "beta" | "posterior";
-  /** The time feature (the seed: a learned embedding). */
-  timeEmbedding: "learned" | "sinusoidal";
-  /** Training points drawn from the law (the seed: `data.trainSize`), at the same step count. */
-  trainSize: number;
-}
+  weightsOf,
+} from "../core/recipes/ddpm_ablation.ts";
+import { improvedPage, type VariantPart } from "./ddpm_ring8_improved.page.ts";
 
 /** The config of `ddpm-ring8-improved`. */
 export interface DdpmImprovedConfig extends ddpm.DdpmBase {
@@ -91,26 +78,6 @@ const { schema, checks } = assemble<DdpmImprovedConfig>({
     "improved",
   )]);
 
-/** The seed's recipe with `changes` from `c.improved` (more data: the same steps, fewer epochs). */
-function recipeOf(c: DdpmImprovedConfig, changes: readonly Change[]) {
-  const has = (k: Change) => changes.includes(k);
-  const i = c.improved;
-  const train = { ...c.train, epochs: has("longer") ? i.epochs : c.train.epochs };
-  const trainSize = has("data") ? i.trainSize : c.data.trainSize;
-  return {
-    trainSize,
-    chain: c.chain,
-    model: c.model,
-    train: { ...train, epochs: epochsAtSameSteps(train, c.data.trainSize, trainSize) },
-    variance: has("posterior") ? i.variance : "beta" as const,
-    options: {
-      ema: has("ema") && i.ema > 0 ? i.ema : undefined,
-      cosineDecay: has("cosine") && i.cosineDecay,
-      timeEmbedding: has("sinusoidal") ? i.timeEmbedding : "learned" as const,
-    },
-  };
-}
-
 /** The experiment `ddpm-ring8-improved`. */
 export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
   name: "ddpm-ring8-improved",
@@ -140,6 +107,13 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
     ...perPartQualityMetrics("per variant (`trainingSet`: the seed's training points themselves)"),
     "gap_*": { description: "log-density gap per variant (and `oracle`)", better: "lower" },
     "finalLoss_*": { description: "last epoch's mean loss per variant" },
+    "lrLastRatio_*": {
+      description:
+        "per trained variant, the rate of its last update over the base rate, from the " +
+        "optimizer's own schedule (1: constant; (1 + cos(π (S − 1) / S)) / 2 after a cosine decay " +
+        "over S steps)",
+      gate: { exact: "float64" },
+    },
     mmd2FloorScale: {
       description:
         "RMS of MMD² over 5 true samples of the same size: the noise floor's spread (|MMD²| within " +
@@ -148,30 +122,36 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
     },
   },
 
-  parts: (c) => [...c.ablation.variants, "oracle"],
+  parts: (c) => [...new Set(c.ablation.variants.map(trainingOf)), "oracle"],
 
-  async runPart(env, part): Promise<VariantPart> {
+  async runPart(env, part): Promise<Partial<Record<VariantName | "oracle", VariantPart>>> {
     const c = env.config;
     const data = loadData(c.data, env.streams);
     const judge = new QualityJudge(data.dataset, c.quality);
-    const sub = { ...env, streams: env.streams.child(part) };
+    // common random numbers: every training and sampler of the ablation draws the same streams
+    const sub = { ...env, streams: env.streams.child("variants") };
+    const judged = (x: Float32Array) => ({ x, quality: judge.figures(x).quality });
     if (part === "oracle") {
-      const r = recipeOf(c, CHANGES);
-      const sampler = { ...c.sample, variance: r.variance };
-      const { x } = ddpm.sampleExact(sub, data.dataset.mixture!, r.chain, sampler);
-      return { x, quality: judge.figures(x).quality };
+      const sampler = { ...c.sample, variance: c.improved.variance };
+      return { oracle: judged(ddpm.sampleExact(sub, data.dataset.mixture!, c.chain, sampler).x) };
     }
-    const changes = part === "seed" ? [] : part === "improved" ? CHANGES : [part as Change];
-    const r = recipeOf(c, changes);
-    const x = r.trainSize === c.data.trainSize
+    const t = ablationTrainings(c).find((t) => t.part === part)!;
+    const x = t.trainSize === c.data.trainSize
       ? data.x
-      : loadData({ ...c.data, trainSize: r.trainSize }, env.streams.child("larger")).x;
-    const model = await ddpm.trainEpsNet(sub, x, r, r.options);
+      : loadData({ ...c.data, trainSize: t.trainSize }, env.streams.child("larger")).x;
+    const model = await ddpm.trainEpsNet(sub, x, t, t.options);
     try {
-      const sampler = { ...c.sample, variance: r.variance };
-      const { x } = await ddpm.sampleAncestral(sub, model, sampler);
-      const { lossByEpoch, facts } = model;
-      return { x, quality: judge.figures(x).quality, lossByEpoch, facts };
+      const out: Partial<Record<VariantName, VariantPart>> = {};
+      for (const read of t.reads) {
+        model.net.params.write(weightsOf(read, model.snapshots));
+        const { x } = await ddpm.sampleAncestral(sub, model, {
+          ...c.sample,
+          variance: read.variance,
+        });
+        const lossByEpoch = model.lossByEpoch.slice(0, read.epochs);
+        out[read.variant] = { ...judged(x), lossByEpoch, facts: factsOf(read, model.facts) };
+      }
+      return out;
     } finally {
       model.dispose();
     }
@@ -180,7 +160,7 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
   run({ config: c, streams, parts }) {
     const data = loadData(c.data, streams);
     const judge = new QualityJudge(data.dataset, c.quality);
-    const p = parts as Record<string, VariantPart>;
+    const p = Object.assign({}, ...Object.values(parts ?? {})) as Record<string, VariantPart>;
     const main = p.improved ?? p[c.ablation.variants[c.ablation.variants.length - 1]];
     const { quality, perMode } = judge.measure(main.x);
     const floorScale = judge.floorScale(main.x.length / 2);

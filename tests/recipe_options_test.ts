@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { ddpmRing8Improved } from "../experiments/ddpm_ring8_improved.ts";
-import { CHANGES, type VariantPart } from "../experiments/ddpm_ring8_improved.page.ts";
+import type { VariantPart } from "../experiments/ddpm_ring8_improved.page.ts";
+import { CHANGES } from "../core/recipes/ddpm_ablation.ts";
 import { validateConfig } from "../core/spec/rules.ts";
 import { derive } from "../core/spec/section.ts";
 import { createProgress } from "../core/harness/progress.ts";
@@ -33,11 +34,16 @@ Deno.test("ddpm-ring8-improved: each variant's changes reach its training, and n
   });
   validateConfig(e.name, e.schema, e.checks ?? [], config);
   const facts = new Map<string, NonNullable<VariantPart["facts"]>>();
-  for (const variant of ["seed", ...CHANGES, "improved"]) {
-    const run = { ...env(0), config, profile: "quick" as const, seed: 0 };
-    const part = await e.runPart!(run, variant) as VariantPart;
-    facts.set(variant, part.facts!);
+  const all = {
+    ...config,
+    ablation: { variants: ["seed" as const, ...CHANGES, "improved" as const] },
+  };
+  for (const part of e.parts!(all).filter((p) => p !== "oracle")) {
+    const run = { ...env(0), config: all, profile: "quick" as const, seed: 0 };
+    const out = await e.runPart!(run, part) as Record<string, VariantPart>;
+    for (const [variant, v] of Object.entries(out)) facts.set(variant, v.facts!);
   }
+  assert.equal(facts.size, 2 + CHANGES.length, "every variant is read off a training");
   const seedSteps = facts.get("seed")!.steps;
   for (const [variant, f] of facts) {
     const has = (c: string) => variant === "improved" || variant === c;

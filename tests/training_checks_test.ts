@@ -246,3 +246,65 @@ Deno.test("adamMomentsOff: 0 for the real Adam's first update (default and set b
   }
   assert.equal(adamMomentsOff(m, g.map((x) => Math.fround(0.001 * Math.fround(x * x)))), 0);
 });
+
+Deno.test("snapshots: a longer run's weights and average after k steps are the k-step run's, bit for bit; a resumed run keeps them; a step outside the run is refused", async () => {
+  await backend();
+  const data = DATASETS.ring8.sample(640, new Streams(1).get("data"));
+  const schedule = linearBetaSchedule(20);
+  const spec = ddpmNoisePredictor({ T: 20, timeEmbedDim: 4, hidden: [16, 16] });
+  const run = async (
+    epochs: number,
+    o: { ema?: number; snapshotSteps?: number[]; checkpoints?: Checkpoints },
+  ) => {
+    const streams = new Streams(3);
+    const net = new Network(spec, streams.get("init"));
+    try {
+      const trained = await trainDdpm({
+        net,
+        schedule,
+        x: data.x,
+        dim: 2,
+        batchSize: 64,
+        epochs,
+        lr: 1e-3,
+        streams,
+        progress: createProgress("test", "silent"),
+        ...o,
+      });
+      const average = trained.ema?.read();
+      trained.ema?.dispose();
+      return { weights: net.params.read(), average, snapshots: trained.snapshots };
+    } finally {
+      net.dispose();
+    }
+  };
+  const short = await run(2, {}), shortAveraged = await run(2, { ema: 0.99 });
+  assert.deepEqual(shortAveraged.weights, short.weights, "keeping an average moves no weight");
+  const long = await run(5, { ema: 0.99, snapshotSteps: [20, 50] });
+  assert.deepEqual(long.snapshots.map((k) => k.step), [20, 50]);
+  assert.deepEqual(long.snapshots[0].params, short.weights, "the prefix's weights");
+  assert.deepEqual(long.snapshots[0].ema, shortAveraged.average, "the prefix's average");
+  assert.deepEqual(long.snapshots[1].params, long.weights, "the last step's weights");
+  assert.deepEqual(long.snapshots[1].ema, long.average, "the last step's average");
+  assert.notDeepEqual(long.snapshots[1].params, short.weights);
+  for (const every of [10, 30]) {
+    const saved = new Map<string, Record<string, unknown>>();
+    await run(5, {
+      ema: 0.99,
+      snapshotSteps: [20, 50],
+      checkpoints: firstCheckpoint(every, saved),
+    });
+    const resumed = await run(5, {
+      ema: 0.99,
+      snapshotSteps: [20, 50],
+      checkpoints: firstCheckpoint(1000, saved),
+    });
+    assert.deepEqual(resumed.snapshots, long.snapshots, `resumed at step ${every}`);
+  }
+  for (const bad of [0, 51, 2.5]) {
+    await assert.rejects(
+      run(5, { snapshotSteps: [bad] }),
+      /a snapshot at step .*; allowed: 1\.\.50/,
+    );
+  }
+});

@@ -32,7 +32,14 @@ import type { Section } from "../spec/section.ts";
 import { ddpmSample, type DdpmVariance } from "../samplers/ddpm.ts";
 import { sampleInBatches } from "../samplers/batched.ts";
 import type { SamplerResult } from "../samplers/result.ts";
-import { EPOCHS, type EpochsConfig, stepsOf, type Trained, trainOnData } from "./train.ts";
+import {
+  EPOCHS,
+  type EpochsConfig,
+  type Snapshot,
+  stepsOf,
+  type Trained,
+  trainOnData,
+} from "./train.ts";
 import { blockMeans, summary } from "../metrics/statistics.ts";
 import { epsRmsError } from "../metrics/eps_error.ts";
 import { tidyValues } from "../runtime/tidy_values.ts";
@@ -184,6 +191,8 @@ export interface EpsNet {
   loaderReplayOff: number;
   /** What the training did, read off the run (tests check a recipe's options reach it). */
   facts: TrainingFacts;
+  /** The weights (and their average) after each of `EpsNetOptions.snapshotSteps`. */
+  snapshots: Snapshot[];
   dispose(): void;
 }
 
@@ -222,6 +231,8 @@ export interface EpsNetOptions {
   schedule?: DiscreteSchedule;
   /** What the network outputs and is trained on: eps (default, `ddpmLoss`) or the score (`ddpmScoreLoss`), as `ddpmRegression`. */
   output?: ChainOutput;
+  /** Steps after which to keep the weights and their average (`TrainOnDataOptions.snapshotSteps`). */
+  snapshotSteps?: number[];
 }
 
 /**
@@ -254,6 +265,7 @@ export async function trainEpsNet(
       ema: o.ema,
       features: o.featureValues,
       output: o.output,
+      snapshotSteps: o.snapshotSteps,
       ...env,
     });
     if (trained.ema) {
@@ -280,6 +292,7 @@ export async function trainEpsNet(
         ema: Number.isFinite(trained.emaFirstUpdateOff),
         timeFeature: net.spec.features.find((f) => f.name === "t")?.kind ?? "none",
       },
+      snapshots: trained.snapshots,
       dispose: () => net.dispose(),
     };
     return out;
@@ -311,6 +324,8 @@ export interface TrainDdpmOptions {
   cosineDecay?: boolean;
   /** What the network outputs: eps (default) or the score. */
   output?: ChainOutput;
+  /** Steps after which to keep the weights and their average. */
+  snapshotSteps?: number[];
 }
 
 /** Train with Adam on shuffled epochs; returns the loss of every step. */
@@ -328,6 +343,7 @@ export function trainDdpm(o: TrainDdpmOptions): Promise<Trained> {
         : undefined,
     },
     ema: o.ema,
+    snapshotSteps: o.snapshotSteps,
     streams: o.streams,
     progress: o.progress,
     checkpoints: o.checkpoints,

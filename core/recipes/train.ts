@@ -118,6 +118,12 @@ export interface TrainOnDataOptions {
    */
   every?: number;
   track?: (step: number) => Record<string, string | number>;
+  /**
+   * Steps after which to keep a copy of the weights and of their average (when `ema` is set): one
+   * training then serves several lengths of it (an ablation's shorter run is the longer run's
+   * prefix when the rate does not decay). Returned in `Trained.snapshots`, saved in checkpoints.
+   */
+  snapshotSteps?: number[];
   /** Suffix of the progress phase name ("train <label>"). */
   label?: string;
   /** How the gradient is taken: "fused" (default) or "autodiff" (losses that differentiate the
@@ -135,6 +141,8 @@ export interface Trained {
   ema?: Ema;
   /** The rows recorded by `track`, each with its `step`. */
   track: Record<string, string | number>[];
+  /** The weights (and their average, with `ema`) after each of `snapshotSteps`, in step order. */
+  snapshots: Snapshot[];
   /**
    * max over weights of |change| / lr at the first update: Adam's bias-corrected first step moves
    * each weight with a nonzero gradient by lr |g| / (|g| + eps), so this is 1 up to float32 (plus
@@ -164,6 +172,13 @@ export interface Trained {
    * decay, about (pi / steps)^2 / 4 after a cosine decay.
    */
   lrLastRatio: number;
+}
+
+/** The weights after `step` optimizer steps, and their average when an EMA runs. */
+export interface Snapshot {
+  step: number;
+  params: Float32Array;
+  ema?: Float32Array;
 }
 
 /** Epochs whose batches the loader checks keep (fewer when training is shorter). */
@@ -257,6 +272,13 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     indices = () => ints(b.batchSize, () => draws.int(n));
   }
   const steps = stepsOf(b, n);
+  const snapshotAt = new Set(o.snapshotSteps ?? []);
+  for (const k of snapshotAt) {
+    if (!Number.isInteger(k) || k < 1 || k > steps) {
+      throw new RangeError(`trainOnData: a snapshot at step ${k}; allowed: 1..${steps}`);
+    }
+  }
+  const snapshots: Snapshot[] = [];
   const optimizer = new Adam(o.net.params, o.optimizer);
   const ema = o.ema !== undefined ? new Ema(o.net.params, o.ema) : undefined;
   const losses = new Float32Array(steps);
@@ -284,6 +306,13 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     }
     losses.set(decodeFloats(s.losses));
     track.push(...s.track);
+    for (const k of s.snapshots ?? []) {
+      snapshots.push({
+        step: k.step,
+        params: decodeFloats(k.params),
+        ...(k.ema ? { ema: decodeFloats(k.ema) } : {}),
+      });
+    }
     startStep = s.step;
     firstStep = s.firstStep;
     emaOff = s.emaFirstUpdateOff ?? NaN;
@@ -325,6 +354,11 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
         })(),
         losses: encodeFloats(losses.subarray(0, step)),
         track,
+        snapshots: snapshots.map((k) => ({
+          step: k.step,
+          params: encodeFloats(k.params),
+          ema: k.ema ? encodeFloats(k.ema) : null,
+        })),
         firstStep,
         emaFirstUpdateOff: emaOff,
         adamMomentsOff: momentsOff,
@@ -356,6 +390,13 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
         ema?.update();
         if (after && ema) emaOff = emaFirstUpdateOff(initial!, after, ema.read(), ema.rate);
         const done = step + 1;
+        if (snapshotAt.has(done)) {
+          snapshots.push({
+            step: done,
+            params: o.net.params.read(),
+            ...(ema ? { ema: ema.read() } : {}),
+          });
+        }
         if (o.track && o.every && (done % o.every === 0 || done === steps)) {
           track.push({ step: done, ...o.track(done) });
         }
@@ -368,6 +409,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       batchesPerEpoch,
       ema,
       track,
+      snapshots,
       firstStep,
       emaFirstUpdateOff: emaOff,
       adamMomentsOff: momentsOff,
@@ -395,6 +437,8 @@ interface SavedTraining {
   loader: { epoch: number; perm: string | number[] | null } | null;
   losses: string;
   track: Record<string, string | number>[];
+  /** Absent in checkpoints written before snapshots. */
+  snapshots?: { step: number; params: string; ema: string | null }[];
   firstStep: number;
   /** Absent in checkpoints written before these checks. */
   emaFirstUpdateOff?: number;
