@@ -4,9 +4,10 @@
  * the chains of needs.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { descendants, partGraph, partSpan } from "../core/harness/parts.ts";
 import type { Experiment, RunContext } from "../core/harness/experiment.ts";
-import { plan, runKey } from "../core/harness/plan.ts";
+import { costModel, plan, recordCosts, runKey } from "../core/harness/plan.ts";
 import { runPlans } from "../core/harness/runner.ts";
 import { workSpread } from "../core/harness/finalize.ts";
 import { partCheckpointDir } from "../core/harness/checkpoint.ts";
@@ -141,4 +142,63 @@ Deno.test("scheduler: a part runs after the parts it needs and reads their outpu
   } finally {
     await Deno.remove(outDir, { recursive: true });
   }
+});
+
+Deno.test("scheduler: parts start longest first by their recorded estimates (a part counts what needs it), an equal share of the run's cost without a usable one", async () => {
+  const outDir = await Deno.makeTempDir({ prefix: "scorelab_parts_" });
+  try {
+    await Deno.mkdir(join(outDir, "fixtures"));
+    const order = async (costs: unknown) => {
+      await Deno.writeTextFile(join(outDir, "fixtures", "costs.json"), JSON.stringify(costs));
+      const { exp, calls } = toy();
+      const plans = await plan(outDir, [exp], "quick");
+      const { cost, partCost } = await costModel(outDir, plans);
+      const o = { outDir, root: outDir, progress: "silent" as const };
+      await runPlans(plans, o, new Map(), null, { count: 0 }, cost, partCost);
+      return { calls, partCost: (p: string) => partCost(runKey(plans[0]), p) };
+    };
+    // equal shares of 4 s: a (1 + b 1 + d 1) before c (1 + d 1)
+    const shared = await order({ costs: { "toy-parts": { quick: 4 } } });
+    assert.deepEqual(shared.calls, ["a<-", "b<-a", "c<-", "d<-b,c"]);
+    assert.equal(shared.partCost("a"), undefined);
+    // c recorded at 50 s: c (50 + d 1) before a (1 + b 1 + d 1); unusable entries are shares
+    const recorded = await order({
+      costs: { "toy-parts": { quick: 4 } },
+      partCosts: { "toy-parts": { quick: { c: 50, a: 1, b: "x", d: -1 } } },
+    });
+    assert.deepEqual(recorded.calls, ["c<-", "a<-", "b<-a", "d<-b,c"]);
+    assert.deepEqual(["a", "b", "c", "d"].map(recorded.partCost), [1, undefined, 50, undefined]);
+    const other = await order({ costs: {}, partCosts: { "toy-parts": { full: { c: 50 } } } });
+    assert.equal(other.partCost("c"), undefined, "another profile's estimate is not this one's");
+  } finally {
+    await Deno.remove(outDir, { recursive: true });
+  }
+});
+
+Deno.test("recordCosts: measured runs replace their experiment's and parts' estimates (means over seeds, 0.1 s), the rest is kept", () => {
+  const before = {
+    note: "n",
+    costs: { a: { full: 1, quick: 2 }, b: { full: 7 } },
+    partCosts: { b: { full: { x: 1 } }, z: { quick: { y: 2 } } },
+  };
+  const after = recordCosts(before, [
+    { name: "a", profile: "quick", wallSeconds: 3.04, partSeconds: { p: 1, q: 0.5 } },
+    { name: "a", profile: "quick", wallSeconds: 4.96, partSeconds: { p: 2, q: 0.5 } },
+    { name: "b", profile: "full", wallSeconds: 12.34 },
+    { name: "c", profile: "full", wallSeconds: 0.01 },
+  ]);
+  assert.deepEqual(after, {
+    note: "n",
+    costs: { a: { full: 1, quick: 4 }, b: { full: 12.3 }, c: { full: 0.1 } },
+    partCosts: { a: { quick: { p: 1.5, q: 0.5 } }, b: {}, z: { quick: { y: 2 } } },
+  });
+  assert.deepEqual(before.costs.a, { full: 1, quick: 2 }, "the input is not changed");
+  const partsOnly = recordCosts(before, [{
+    name: "a",
+    profile: "quick",
+    wallSeconds: 9,
+    partSeconds: { p: 3 },
+  }], { partsOnly: true });
+  assert.deepEqual(partsOnly.costs, before.costs);
+  assert.deepEqual(partsOnly.partCosts!.a, { quick: { p: 3 } });
 });

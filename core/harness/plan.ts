@@ -190,23 +190,29 @@ export function partition(
 }
 
 /**
- * Recorded cost estimates (`fixtures/costs.json`): seconds per run of each experiment and profile.
- * A missing or unusable file, or a run without an estimate, gives a warning (shards are then
- * balanced by run count for those runs), never a silent change of the partition.
+ * Recorded cost estimates (`fixtures/costs.json`): seconds per run of each experiment and profile
+ * (`costs`), and per part of a run with parts (`partCosts`: experiment, profile, part). A missing
+ * or unusable file, or a run without an estimate, gives a warning (shards are then balanced by run
+ * count for those runs), never a silent change of the partition. A part without a usable estimate
+ * has none (`partCost` gives undefined: the scheduler then shares its run's cost equally).
  */
 export async function costModel(
   root: string,
   plans: Plan[],
-): Promise<{ cost: (key: string) => number; warning?: string }> {
+): Promise<{
+  cost: (key: string) => number;
+  partCost: (key: string, part: string) => number | undefined;
+  warning?: string;
+}> {
   const file = join(root, "fixtures", "costs.json");
   let costs: Record<string, Partial<Record<ProfileName, number>>> = {};
+  let partCosts: Record<string, Partial<Record<ProfileName, Record<string, unknown>>>> = {};
   let warning: string | undefined;
   try {
-    const parsed = JSON.parse(await Deno.readTextFile(file))?.costs;
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new Error('no "costs" object');
-    }
-    costs = parsed;
+    const parsed = JSON.parse(await Deno.readTextFile(file));
+    if (!isRecord(parsed?.costs)) throw new Error('no "costs" object');
+    costs = parsed.costs;
+    if (isRecord(parsed.partCosts)) partCosts = parsed.partCosts;
   } catch (e) {
     warning = e instanceof Deno.errors.NotFound
       ? "fixtures/costs.json is missing: every run is costed 1 s when shards are balanced"
@@ -214,17 +220,78 @@ export async function costModel(
         e instanceof SyntaxError ? "not valid JSON" : (e as Error).message
       }): every run is costed 1 s when shards are balanced`;
   }
+  const usable = (c: unknown): c is number => typeof c === "number" && Number.isFinite(c) && c > 0;
   const missing: string[] = [];
   const byKey = new Map(plans.map((p) => {
     const c = costs[p.exp.name]?.[p.profile];
-    const ok = typeof c === "number" && Number.isFinite(c) && c > 0;
-    if (!ok && !warning) missing.push(`${p.exp.name} (${p.profile})`);
-    return [runKey(p), ok ? c : 1];
+    if (!usable(c) && !warning) missing.push(`${p.exp.name} (${p.profile})`);
+    return [runKey(p), usable(c) ? c : 1];
+  }));
+  const byPart = new Map(plans.map((p) => {
+    const recorded = partCosts[p.exp.name]?.[p.profile];
+    const parts = isRecord(recorded) ? recorded : {};
+    return [runKey(p), (part: string) => usable(parts[part]) ? parts[part] as number : undefined];
   }));
   if (!warning && missing.length) {
     warning = `fixtures/costs.json has no usable cost for ${
       [...new Set(missing)].join(", ")
     }: costed 1 s`;
   }
-  return { cost: (k) => byKey.get(k) ?? 1, warning };
+  return {
+    cost: (k) => byKey.get(k) ?? 1,
+    partCost: (k, part) => byPart.get(k)?.(part),
+    warning,
+  };
+}
+
+function isRecord(v: unknown): v is Record<string, never> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** What `fixtures/costs.json` holds (see {@link costModel}). */
+export interface CostsFile {
+  note?: string;
+  costs: Record<string, Partial<Record<ProfileName, number>>>;
+  partCosts?: Record<string, Partial<Record<ProfileName, Record<string, number>>>>;
+}
+
+/**
+ * `file` with the costs measured in some runs (a summary.json's `experiments`): each experiment
+ * and profile measured gets the mean wall seconds of its runs, and each of its parts the mean of
+ * the part's seconds (0.1 s), replacing what was recorded; the rest is kept. With `partsOnly` the
+ * runs' costs stay as recorded (they also choose the full profiles the browser offers).
+ */
+export function recordCosts(
+  file: CostsFile,
+  runs: {
+    name: string;
+    profile: ProfileName;
+    wallSeconds: number;
+    partSeconds?: Record<string, number>;
+  }[],
+  o: { partsOnly?: boolean } = {},
+): CostsFile {
+  const round = (v: number) => Math.max(0.1, Math.round(v * 10) / 10);
+  const mean = (vs: number[]) => vs.reduce((a, b) => a + b, 0) / vs.length;
+  const costs = structuredClone(file.costs);
+  const partCosts = structuredClone(file.partCosts ?? {});
+  const groups = new Map<string, typeof runs>();
+  for (const r of runs) {
+    const k = JSON.stringify([r.name, r.profile]);
+    groups.set(k, [...groups.get(k) ?? [], r]);
+  }
+  for (const group of groups.values()) {
+    const { name, profile } = group[0];
+    if (!o.partsOnly) (costs[name] ??= {})[profile] = round(mean(group.map((r) => r.wallSeconds)));
+    const parts = [...new Set(group.flatMap((r) => Object.keys(r.partSeconds ?? {})))];
+    if (!parts.length) {
+      delete partCosts[name]?.[profile];
+      continue;
+    }
+    (partCosts[name] ??= {})[profile] = Object.fromEntries(parts.map((p) => [
+      p,
+      round(mean(group.flatMap((r) => r.partSeconds?.[p] ?? []))),
+    ]));
+  }
+  return { ...file, costs, partCosts };
 }

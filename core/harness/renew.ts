@@ -242,7 +242,7 @@ export async function renewGoldens(
     byProfile.push({ profile, plans, old, unusable });
   }
   const all = byProfile.flatMap((b) => b.plans);
-  const { cost } = await costModel(o.root, all);
+  const { cost, partCost } = await costModel(o.root, all);
   // One pool for every profile's runs: the longest first, across profiles.
   const sites = new Map(byProfile.map((b) => [b.profile, join(o.outDir, `golden-${b.profile}`)]));
   for (const dir of sites.values()) await writeSiteAssets(dir);
@@ -264,6 +264,7 @@ export async function renewGoldens(
         commit,
         { count: o.workers ?? 0, module: o.workerModule },
         cost,
+        partCost,
       ),
     );
   }

@@ -105,7 +105,7 @@ function countJobs(partsOf: string[][]): number {
 
 /**
  * A job of the scheduler: one part of a run, or a run (after its parts). `cost` is its estimated
- * seconds, `priority` that plus what waits on it (the parts that need it).
+ * seconds, `priority` that plus the estimates of what waits on it (the parts that need it).
  */
 type Job = { kind: "part"; plan: number; part: string; cost: number; priority: number } | {
   kind: "run";
@@ -119,6 +119,7 @@ type Job = { kind: "part"; plan: number; part: string; cost: number; priority: n
  * first; a part that others need counts their cost too), a part as soon as the parts it needs are
  * done (their outputs handed to it), and each run as soon as all its parts are done, their outputs
  * handed to it. A failed part fails the parts that need it, and its run. Results in plan order.
+ * A part's estimate is `partCost`'s (recorded), else an equal share of its run's `cost`.
  */
 export async function runPlans(
   plans: Plan[],
@@ -127,6 +128,7 @@ export async function runPlans(
   commit: string | null,
   workers: { count: number; module?: string },
   cost: (key: string) => number,
+  partCost: (key: string, part: string) => number | undefined = () => undefined,
 ): Promise<RunSummary[]> {
   const partsOf = plans.map((p) => p.parts);
   const graphs = plans.map((p) => partGraph(runKey(p), p.parts, p.needs));
@@ -140,10 +142,13 @@ export async function runPlans(
     Object.fromEntries(g.order.map((part) => [part, g.needs[part].length]))
   );
   const settled = plans.map(() => new Set<string>());
+  const estimate = (i: number, part: string) =>
+    partCost(runKey(plans[i]), part) ?? cost(runKey(plans[i])) / partsOf[i].length;
   const partJob = (i: number, part: string): Job => {
-    const share = cost(runKey(plans[i])) / partsOf[i].length;
-    const priority = share * (1 + descendants(graphs[i], part).size);
-    return { kind: "part", plan: i, part, cost: share, priority };
+    const own = estimate(i, part);
+    let priority = own;
+    for (const d of descendants(graphs[i], part)) priority += estimate(i, d);
+    return { kind: "part", plan: i, part, cost: own, priority };
   };
   const ready: Job[] = [];
   plans.forEach((p, i) => {
@@ -328,7 +333,7 @@ export async function reproduce(
     }
   }
   const keys = plans.map(runKey);
-  const { cost, warning } = await costModel(o.root, plans);
+  const { cost, partCost, warning } = await costModel(o.root, plans);
   let selected = plans;
   if (o.shard) {
     if (warning) console.error(`warning: ${warning}`);
@@ -353,6 +358,7 @@ export async function reproduce(
     commit,
     { count: o.workers ?? 0, module: o.workerModule },
     cost,
+    partCost,
   );
   const peakRssMiB = Math.round(peakMemoryMiB());
   const sweeps = await finalizeSite(o.outDir, summaries, o.experiments, {
