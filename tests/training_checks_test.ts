@@ -167,34 +167,42 @@ function firstCheckpoint(every: number, saved: Map<string, Record<string, unknow
   };
 }
 
+/**
+ * A small DDPM training on 640 ring8 points (T = 20, a 16-16 network, batch 64, lr 1e-3; streams of
+ * `seed`): what it returned, its final weights and their average (the average disposed).
+ */
+async function trainSmall(
+  seed: number,
+  o: { epochs: number; ema?: number; snapshotSteps?: number[]; checkpoints?: Checkpoints },
+): Promise<{ trained: Trained; weights: Float32Array; average?: Float32Array }> {
+  const data = DATASETS.ring8.sample(640, new Streams(1).get("data"));
+  const spec = ddpmNoisePredictor({ T: 20, timeEmbedDim: 4, hidden: [16, 16] });
+  const streams = new Streams(seed);
+  const net = new Network(spec, streams.get("init"));
+  try {
+    const trained = await trainDdpm({
+      net,
+      schedule: linearBetaSchedule(20),
+      x: data.x,
+      dim: 2,
+      batchSize: 64,
+      lr: 1e-3,
+      streams,
+      progress: createProgress("test", "silent"),
+      ...o,
+    });
+    const average = trained.ema?.read();
+    trained.ema?.dispose();
+    return { trained, weights: net.params.read(), average };
+  } finally {
+    net.dispose();
+  }
+}
+
 Deno.test("training checks: measured in the real training, and a run resumed inside or after the loader's kept epochs reports the same", async () => {
   await backend();
-  const data = DATASETS.ring8.sample(640, new Streams(1).get("data"));
-  const schedule = linearBetaSchedule(20);
-  const spec = ddpmNoisePredictor({ T: 20, timeEmbedDim: 4, hidden: [16, 16] });
-  const run = async (checkpoints?: Checkpoints): Promise<Trained> => {
-    const streams = new Streams(2);
-    const net = new Network(spec, streams.get("init"));
-    try {
-      const trained = await trainDdpm({
-        net,
-        schedule,
-        x: data.x,
-        dim: 2,
-        batchSize: 64,
-        epochs: 3,
-        lr: 1e-3,
-        ema: 0.99,
-        streams,
-        progress: createProgress("test", "silent"),
-        checkpoints,
-      });
-      trained.ema?.dispose();
-      return trained;
-    } finally {
-      net.dispose();
-    }
-  };
+  const run = async (checkpoints?: Checkpoints): Promise<Trained> =>
+    (await trainSmall(2, { epochs: 3, ema: 0.99, checkpoints })).trained;
   const whole = await run();
   assert.equal(whole.emaFirstUpdateOff, 0);
   assert.equal(whole.adamMomentsOff, 0);
@@ -249,34 +257,12 @@ Deno.test("adamMomentsOff: 0 for the real Adam's first update (default and set b
 
 Deno.test("snapshots: a longer run's weights and average after k steps are the k-step run's, bit for bit; a resumed run keeps them; a step outside the run is refused", async () => {
   await backend();
-  const data = DATASETS.ring8.sample(640, new Streams(1).get("data"));
-  const schedule = linearBetaSchedule(20);
-  const spec = ddpmNoisePredictor({ T: 20, timeEmbedDim: 4, hidden: [16, 16] });
   const run = async (
     epochs: number,
     o: { ema?: number; snapshotSteps?: number[]; checkpoints?: Checkpoints },
   ) => {
-    const streams = new Streams(3);
-    const net = new Network(spec, streams.get("init"));
-    try {
-      const trained = await trainDdpm({
-        net,
-        schedule,
-        x: data.x,
-        dim: 2,
-        batchSize: 64,
-        epochs,
-        lr: 1e-3,
-        streams,
-        progress: createProgress("test", "silent"),
-        ...o,
-      });
-      const average = trained.ema?.read();
-      trained.ema?.dispose();
-      return { weights: net.params.read(), average, snapshots: trained.snapshots };
-    } finally {
-      net.dispose();
-    }
+    const { trained, weights, average } = await trainSmall(3, { epochs, ...o });
+    return { weights, average, snapshots: trained.snapshots };
   };
   const short = await run(2, {}), shortAveraged = await run(2, { ema: 0.99 });
   assert.deepEqual(shortAveraged.weights, short.weights, "keeping an average moves no weight");
