@@ -11,10 +11,8 @@
  * seed's (the rate is constant): read off the seed's training it would make that training the
  * plan's longest unit, so the prefix is computed twice to keep units short.
  */
-import type { EpochsConfig } from "./train.ts";
-import { epochsAtSameSteps, stepsOf } from "./train.ts";
+import { epochsAtSameSteps, type EpochsConfig, type Snapshot, stepsOf } from "./train.ts";
 import type { ChainConfig, EpsNetConfig, EpsNetOptions, TrainingFacts } from "./ddpm.ts";
-import type { Snapshot } from "./train.ts";
 import type { DdpmVariance } from "../samplers/ddpm.ts";
 
 /** The changes to the seed's recipe, in the ablation's order (each one field of {@link ImprovedRecipe}). */
@@ -115,7 +113,7 @@ export function ablationTrainings(c: AblationConfig): AblationTraining[] {
         variance: own.includes("posterior") ? i.variance : "beta",
       };
     });
-    // as long as its longest read (a shorter read would be its prefix: the seed's rate is constant)
+    // as long as its reads (the seed's training: all three after the seed's epochs)
     const train = { ...c.train, epochs: Math.max(...variantReads.map((r) => r.epochs)) };
     return {
       part,
