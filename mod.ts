@@ -278,8 +278,10 @@ export { ConfigError, rules, unless, validateConfig } from "./core/spec/rules.ts
 export { reproduce, summaryTable } from "./core/harness/runner.ts";
 /** Your own data: a CSV of x,y (and label) rows, checked with file, line and column in errors. */
 export { csvDataset, DataError, readDataCsv } from "./core/data/csv_dataset.ts";
-/** The run plan: sweeps, profiles, the deterministic cost-balanced shard partition. */
+/** The run plan: sweeps, profiles, the deterministic cost-balanced partition of runs. */
 export { partition, plan } from "./core/harness/plan.ts";
+/** What one shard runs: whole runs, and the part groups of runs too long for one shard. */
+export { partGroups, shardWork } from "./core/harness/shard.ts";
 /** Merge shard folders into one site and one golden verdict. */
 export { merge, MergeError } from "./core/harness/merge.ts";
 /** Golden files: read one, compare a run's numbers with it (reproducibility layer). */

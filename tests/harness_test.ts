@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { checkRule, ConfigError, type Rule, validateConfig } from "../core/spec/rules.ts";
 import { parseCli, PROJECT_ROOT } from "../core/harness/cli.ts";
-import { partition, plan, runKey } from "../core/harness/plan.ts";
+import { costModel, partition, type Plan, plan, runKey } from "../core/harness/plan.ts";
+import { partGroups, shardWork } from "../core/harness/shard.ts";
 import { stageDirectory, tempFilesInFlight, writeFileAtomic } from "../core/runtime/io.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
 import { createProgress } from "../core/harness/progress.ts";
@@ -222,6 +223,75 @@ Deno.test("partition: every run in exactly one shard, balanced by cost, determin
     const mean = keys.reduce((a, k) => a + cost(k), 0) / n;
     assert.ok(Math.max(...loads) <= mean + 13, `n=${n}: loads ${loads}`);
   }
+});
+
+Deno.test("shardWork: every run whole in one shard or each part in one, groups kept, long runs split", () => {
+  // Runs r0..r9; r0 has 6 independent parts, r1 a training and three samplers that need it plus an
+  // independent part (2 groups), r2 two parts that need each other in a chain (1 group).
+  const mk = (i: number, parts: string[] = [], needs: Record<string, string[]> = {}) =>
+    ({ exp: { name: `r${i}` }, runId: "", folder: `r${i}`, parts, needs }) as unknown as Plan;
+  const plans = [
+    mk(0, ["a", "b", "c", "d", "e", "f"]),
+    mk(1, ["train", "s1", "s2", "s3", "other"], { s1: ["train"], s2: ["train"], s3: ["train"] }),
+    mk(2, ["x", "y"], { y: ["x"] }),
+    ...Array.from({ length: 7 }, (_, i) => mk(i + 3)),
+  ];
+  assert.deepEqual(partGroups(plans[1]), [["train", "s1", "s2", "s3"], ["other"]]);
+  assert.deepEqual(partGroups(plans[2]), [["x", "y"]]);
+  const costs: Record<string, number> = { r0: 60, r1: 40, r2: 30 };
+  const cost = (k: string) => costs[k] ?? 3 + Number(k.slice(1));
+  const partCost = (k: string, part: string) => (k === "r1" && part === "train" ? 20 : undefined);
+  const total = plans.reduce((a, p) => a + cost(runKey(p)), 0);
+  for (const n of [1, 2, 3, 4, 8, 16]) {
+    const work = shardWork(plans, cost, partCost, n);
+    assert.equal(work.length, n);
+    assert.deepEqual(shardWork(plans, cost, partCost, n), work, "deterministic");
+    for (const p of plans) {
+      const key = runKey(p);
+      const whole = work.filter((w) => w.runs.includes(key)).length;
+      const parts = work.flatMap((w) => w.parts.get(key) ?? []);
+      if (whole) {
+        assert.equal(whole, 1, `n=${n}: ${key} whole in one shard`);
+        assert.equal(parts.length, 0, `n=${n}: ${key} whole and split`);
+      } else {
+        assert.deepEqual(
+          [...parts].sort(),
+          [...p.parts].sort(),
+          `n=${n}: ${key}'s parts once each`,
+        );
+        assert.ok(cost(key) > total / n, `n=${n}: ${key} split though within a shard's share`);
+        for (const group of partGroups(p)) {
+          const holders = work.filter((w) => group.some((q) => w.parts.get(key)?.includes(q)));
+          assert.equal(holders.length, 1, `n=${n}: ${key}'s group ${group} in one shard`);
+        }
+      }
+    }
+    if (n === 1) assert.equal(work[0].parts.size, 0, "one shard splits nothing");
+  }
+  // Four shards: r0 (60 of 173) is split, and no shard carries it whole.
+  const four = shardWork(plans, cost, partCost, 4);
+  assert.ok(four.every((w) => !w.runs.includes("r0")));
+  assert.ok(four.filter((w) => w.parts.has("r0")).length >= 2, "r0 spread over shards");
+});
+
+Deno.test("sixteen shards of the full plan: no shard waits on one long run (recorded costs)", async () => {
+  const plans = await plan(PROJECT_ROOT, EXPERIMENTS, "full");
+  const { cost, partCost } = await costModel(PROJECT_ROOT, plans);
+  const load = (w: ReturnType<typeof shardWork>[number]) =>
+    w.runs.reduce((a, k) => a + cost(k), 0) +
+    [...w.parts].reduce(
+      (a, [k, parts]) =>
+        a + parts.reduce((b, q) => b + (partCost(k, q) ?? cost(k) / parts.length), 0),
+      0,
+    );
+  const loads = shardWork(plans, cost, partCost, 16).map(load);
+  const longest = Math.max(...plans.map((p) => cost(runKey(p))));
+  assert.ok(
+    Math.max(...loads) < longest / 2,
+    `the heaviest of 16 shards carries ${
+      Math.max(...loads).toFixed(1)
+    } s, the longest run ${longest} s`,
+  );
 });
 
 Deno.test("--shard flags: i/n (1-based) or --shard-index/--shard-count (0-based), validated", () => {

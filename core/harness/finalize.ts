@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { AnyExperiment, ProfileName } from "./experiment.ts";
 import { metricSpec } from "../spec/metrics.ts";
 import { runKey, type Selection, type Shard } from "./plan.ts";
+import type { ShardPartEntry } from "./shard_parts.ts";
 import { partGraph, partSpan } from "./parts.ts";
 import { goldenPath, isFailing, readGolden, worstVerdict } from "./golden.ts";
 import { judgeSweep, type QualityJudgement } from "./gate.ts";
@@ -78,6 +79,8 @@ export interface SiteMeta {
   /** Keys of every run of the selection, in plan order (a shard ran only some). */
   plan: string[];
   shard?: Shard;
+  /** The parts a shard ran of split runs (`merge` assembles those runs). */
+  parts?: ShardPartEntry[];
   versions: Record<string, string>;
 }
 
@@ -325,6 +328,7 @@ export async function finalizeSite(
     selection: meta.selection,
     plan: meta.plan,
     ...(meta.shard ? { shard: meta.shard } : {}),
+    ...(meta.parts ? { parts: meta.parts } : {}),
     work: workSpread(summaries),
     experiments: summaries,
     ...(sweeps.length ? { sweeps } : {}),

@@ -2,13 +2,18 @@
  * Merging shards: the folders of `reproduce --shard i/n` runs become one report site, laid out as a
  * serial run's, with one golden verdict. Shards merge only when they are the parts of one plan:
  * same commit, selection (profile, experiments, seed, overrides) and versions, every shard of the
- * count exactly once, every planned run in exactly one shard.
+ * count exactly once, every planned run in exactly one shard, whole or split (`shard.ts`: each of its
+ * parts in exactly one shard; the merge then assembles the run from the parts' outputs, as the
+ * serial run does, so its folder is the same bytes).
  */
 import { join, relative } from "node:path";
 import type { AnyExperiment } from "./experiment.ts";
 import { finalizeSite, type RunSummary, type SiteMeta } from "./finalize.ts";
-import { runKey } from "./plan.ts";
-import { summaryTable } from "./runner.ts";
+import { type Plan, plan as planRuns, runKey, type Selection } from "./plan.ts";
+import { loadGoldens, summaryTable } from "./runner.ts";
+import type { PartOutput } from "./experiment.ts";
+import { failedSummary, runRunJob } from "./job.ts";
+import { readShardPart, type ShardPartEntry } from "./shard_parts.ts";
 import { isFailing } from "./golden.ts";
 import { canonicalJson, stageDirectory } from "../runtime/io.ts";
 import { writeSiteAssets } from "../report/assets.ts";
@@ -54,6 +59,15 @@ async function readShard(dir: string, root: string): Promise<ShardSummary> {
     !Array.isArray(s.experiments) || typeof s.selection !== "object" || s.selection === null
   ) {
     throw new MergeError(`${where}: summary.json lacks the plan or selection (an older harness?)`);
+  }
+  if (s.parts !== undefined && !Array.isArray(s.parts)) {
+    throw new MergeError(`${where}: summary.json's parts is not a list`);
+  }
+  for (const e of s.parts ?? []) {
+    const ok = typeof e === "object" && e !== null && typeof e.run === "string" &&
+      typeof e.folder === "string" && typeof e.part === "string" &&
+      Number.isFinite(e.seconds) && (typeof e.error === "string" || typeof e.sha256 === "string");
+    if (!ok) throw new MergeError(`${where}: summary.json has a malformed part entry`);
   }
   for (const e of s.experiments) {
     const ok = typeof e === "object" && e !== null && typeof e.name === "string" &&
@@ -161,19 +175,46 @@ export async function merge(o: {
       found.set(key, { dir, summary });
     }
   }
+  // Split runs: every part in exactly one shard, the run whole in none.
+  const split = new Map<string, Map<string, { dir: string; entry: ShardPartEntry }>>();
+  for (const { dir, s } of shards) {
+    for (const entry of s.parts ?? []) {
+      const whole = found.get(entry.run);
+      if (whole) {
+        throw new MergeError(
+          `run ${entry.run} is whole in ${name(whole.dir)} and split in ${name(dir)}`,
+        );
+      }
+      let parts = split.get(entry.run);
+      if (!parts) split.set(entry.run, parts = new Map());
+      const other = parts.get(entry.part);
+      if (other) {
+        throw new MergeError(
+          `part ${entry.part} of run ${entry.run} is in two shards: ${name(other.dir)} and ${
+            name(dir)
+          }`,
+        );
+      }
+      parts.set(entry.part, { dir, entry });
+    }
+  }
   const plan = first.s.plan;
-  const absent = plan.filter((k) => !found.has(k));
+  const absent = plan.filter((k) => !found.has(k) && !split.has(k));
   if (absent.length) {
     throw new MergeError(`runs of the plan in no shard: ${absent.join(", ")}`);
   }
-  const extra = [...found.keys()].filter((k) => !plan.includes(k));
+  const extra = [...found.keys(), ...split.keys()].filter((k) => !plan.includes(k));
   if (extra.length) {
     throw new MergeError(`runs in a shard but not in the plan: ${extra.join(", ")}`);
   }
+  const assemblies = await splitRuns(o.root, o.experiments, first.s.selection, split, name);
 
-  const summaries = plan.map((k) => found.get(k)!.summary);
-  for (const k of plan) {
-    const { dir, summary } = found.get(k)!;
+  const summaries: RunSummary[] = new Array(plan.length);
+  for (const [i, k] of plan.entries()) {
+    const whole = found.get(k);
+    if (!whole) continue;
+    const { dir, summary } = whole;
+    summaries[i] = summary;
     if (summary.error && summary.verdict === "failed") {
       // A failed run wrote no folder; the index reports its error.
       try {
@@ -191,6 +232,9 @@ export async function merge(o: {
       throw new MergeError(`${name(dir)}: cannot copy run ${k}: ${(e as Error).message}`);
     }
   }
+  for (const a of assemblies) {
+    summaries[plan.indexOf(runKey(a.plan))] = await a.run({ ...o, commit: first.s.commit });
+  }
   await writeSiteAssets(o.outDir);
   const sweeps = await finalizeSite(o.outDir, summaries, o.experiments, {
     root: o.root,
@@ -206,11 +250,101 @@ export async function merge(o: {
     ? 1
     : 0;
   if (o.print ?? true) {
-    console.log(`merged ${count} shards: ${plan.length} runs into ${name(o.outDir)}/\n`);
+    console.log(
+      `merged ${count} shards: ${plan.length} runs into ${name(o.outDir)}/` +
+        (assemblies.length ? ` (${assemblies.length} assembled from their shards' parts)` : "") +
+        "\n",
+    );
     console.log(summaryTable(summaries));
     for (const s of sweeps) {
       console.log(`sweep ${s.name}: ${s.verdict}${s.detail ? ` (${s.detail})` : ""}`);
     }
   }
   return { summaries, exitCode };
+}
+
+/** A split run, checked and loaded: `run` assembles it into the merged site. */
+interface Assembly {
+  plan: Plan;
+  run(
+    o: { root: string; outDir: string; ci?: boolean; commit: string | null },
+  ): Promise<RunSummary>;
+}
+
+/**
+ * The split runs' plans (planned again from the shards' selection) with their parts' outputs read
+ * back, everything checked before anything is written: each run's parts are exactly its plan's,
+ * in its plan's folder, and every output file is the one its shard listed.
+ */
+async function splitRuns(
+  root: string,
+  experiments: AnyExperiment[],
+  selection: Selection,
+  split: Map<string, Map<string, { dir: string; entry: ShardPartEntry }>>,
+  name: (dir: string) => string,
+): Promise<Assembly[]> {
+  if (split.size === 0) return [];
+  const chosen = selection.experiments.map((n) => {
+    const e = experiments.find((e) => e.name === n);
+    if (!e) {
+      throw new MergeError(`the shards ran experiment ${n}, which this project does not have`);
+    }
+    return e;
+  });
+  const plans = await planRuns(root, chosen, selection.profile, {
+    sweep: selection.sweep,
+    seed: selection.seed,
+    overrides: selection.overrides,
+  });
+  const goldens = await loadGoldens(root, plans.filter((p) => split.has(runKey(p))));
+  const out: Assembly[] = [];
+  for (const p of plans) {
+    const key = runKey(p);
+    const found = split.get(key);
+    if (!found) continue;
+    const unknown = [...found.keys()].filter((q) => !p.parts.includes(q));
+    if (unknown.length) {
+      throw new MergeError(
+        `run ${key} has no part ${unknown[0]} (its parts: ${p.parts.join(", ")})`,
+      );
+    }
+    const missing = p.parts.filter((q) => !found.has(q));
+    if (missing.length) {
+      throw new MergeError(`parts of run ${key} in no shard: ${missing.join(", ")}`);
+    }
+    const outputs: Record<string, PartOutput> = {};
+    const seconds: Record<string, number> = {};
+    const phases: Record<string, Record<string, number>> = {};
+    const errors: string[] = [];
+    for (const q of p.parts) {
+      const { dir, entry } = found.get(q)!;
+      if (entry.folder !== p.folder) {
+        throw new MergeError(`${name(dir)}: part ${q} of run ${key} is not in folder ${p.folder}`);
+      }
+      seconds[q] = entry.seconds;
+      if (entry.error !== undefined) {
+        errors.push(`part ${q}: ${entry.error}`);
+        continue;
+      }
+      try {
+        outputs[q] = await readShardPart(dir, entry);
+      } catch (e) {
+        throw new MergeError(`${name(dir)}: ${(e as Error).message}`);
+      }
+      phases[q] = entry.phases ?? {};
+    }
+    const golden = goldens.get(p.goldenFile) ?? null;
+    out.push({
+      plan: p,
+      run: (o) => {
+        if (errors.length) {
+          const total = Object.values(seconds).reduce((a, b) => a + b, 0);
+          return Promise.resolve(failedSummary(p, p.exp.title, errors.join("; "), total));
+        }
+        const options = { root: o.root, outDir: o.outDir, ci: o.ci, progress: "silent" as const };
+        return runRunJob(p, options, o.commit, golden, outputs, seconds, phases);
+      },
+    });
+  }
+  return out;
 }

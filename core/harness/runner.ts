@@ -3,7 +3,8 @@
  * (in this thread or on Deno workers, each with its own tfjs), and for each: execute it
  * (`execute.ts`), check it against its golden (`check.ts`), write its folder (`run_folder.ts`).
  * Then finish the site (`finalize.ts`) and print the summary table. With a shard, only that shard's
- * part of the plan runs; `merge` joins the shards' folders into the site a serial run writes.
+ * part of the plan runs (`shard.ts`: whole runs, and part groups of runs too long for one shard,
+ * kept for `merge`); `merge` joins the shards' folders into the site a serial run writes.
  */
 import { relative } from "node:path";
 import type { AnyExperiment, PartOutput, ProfileName } from "./experiment.ts";
@@ -14,7 +15,9 @@ import { descendants, partGraph } from "./parts.ts";
 import { type Golden, GoldenFileError, isFailing, readGolden } from "./golden.ts";
 import { gitCommit, runtimeVersions } from "./provenance.ts";
 import { checkpointDir, partCheckpointDir, unusableCheckpoints } from "./checkpoint.ts";
-import { costModel, partition, type Plan, plan, runKey, type Shard } from "./plan.ts";
+import { costModel, type Plan, plan, runKey, type Shard } from "./plan.ts";
+import { shardWork } from "./shard.ts";
+import { type ShardPart, writeShardParts } from "./shard_parts.ts";
 import { finalizeSite, type RunSummary, workSpread } from "./finalize.ts";
 import {
   failedSummary,
@@ -98,9 +101,14 @@ export function terminateWorkers(): void {
   activeWorkers.clear();
 }
 
-/** Jobs of a plan: each part, and each run (a run with parts also assembles them). */
-function countJobs(partsOf: string[][]): number {
-  return partsOf.reduce((a, parts) => a + parts.length + 1, 0);
+/** Jobs of a plan: each part, and each run assembled here (a run with parts assembles them). */
+function countJobs(partsOf: string[][], split: Map<number, string[]>): number {
+  return partsOf.reduce((a, parts, i) => a + parts.length + (split.has(i) ? 0 : 1), 0);
+}
+
+/** A split run's part as a job name: `<run>[<part>]`. */
+function partKey(p: ShardPart): string {
+  return `${p.run}[${p.part}]`;
 }
 
 /**
@@ -120,6 +128,8 @@ type Job = { kind: "part"; plan: number; part: string; cost: number; priority: n
  * done (their outputs handed to it), and each run as soon as all its parts are done, their outputs
  * handed to it. A failed part fails the parts that need it, and its run. Results in plan order.
  * A part's estimate is `partCost`'s (recorded), else an equal share of its run's `cost`.
+ * A plan in `split` (a shard's part of a split run) runs only the parts given there, closed under
+ * their needs, and is not assembled: its parts go to `shardParts` (no summary is returned for it).
  */
 export async function runPlans(
   plans: Plan[],
@@ -129,8 +139,10 @@ export async function runPlans(
   workers: { count: number; module?: string },
   cost: (key: string) => number,
   partCost: (key: string, part: string) => number | undefined = () => undefined,
+  split: Map<number, string[]> = new Map(),
+  shardParts: ShardPart[] = [],
 ): Promise<RunSummary[]> {
-  const partsOf = plans.map((p) => p.parts);
+  const partsOf = plans.map((p, i) => split.get(i) ?? p.parts);
   const graphs = plans.map((p) => partGraph(runKey(p), p.parts, p.needs));
   const results: RunSummary[] = new Array(plans.length);
   const outputs = plans.map(() => ({} as Record<string, PartOutput>));
@@ -141,6 +153,11 @@ export async function runPlans(
   const unmet = graphs.map((g) =>
     Object.fromEntries(g.order.map((part) => [part, g.needs[part].length]))
   );
+  let pending = plans.length;
+  const finish = (i: number, s?: RunSummary) => {
+    if (s) results[i] = s;
+    pending--;
+  };
   const settled = plans.map(() => new Set<string>());
   const estimate = (i: number, part: string) =>
     partCost(runKey(plans[i]), part) ?? cost(runKey(plans[i])) / partsOf[i].length;
@@ -181,9 +198,23 @@ export async function runPlans(
       }
     }
     if (--waiting[i] > 0) return;
-    if (failures[i].length) {
+    if (split.has(i)) {
+      for (const q of partsOf[i]) {
+        const failed = failures[i].find((f) => f.startsWith(`part ${q}: `));
+        shardParts.push({
+          run: runKey(plans[i]),
+          folder: plans[i].folder,
+          part: q,
+          seconds: seconds[i][q],
+          ...(failed
+            ? { error: failed.slice(`part ${q}: `.length) }
+            : { phases: phases[i][q], output: outputs[i][q] }),
+        });
+      }
+      finish(i);
+    } else if (failures[i].length) {
       const total = Object.values(seconds[i]).reduce((a, b) => a + b, 0);
-      results[i] = failedSummary(plans[i], plans[i].exp.title, failures[i].join("; "), total);
+      finish(i, failedSummary(plans[i], plans[i].exp.title, failures[i].join("; "), total));
     } else ready.unshift({ kind: "run", plan: i, cost: 0, priority: 0 });
   };
 
@@ -193,25 +224,28 @@ export async function runPlans(
       if (job.kind === "part") {
         partDone(job.plan, job.part, await runPartJob(p, job.part, o, needsOf(job.plan, job.part)));
       } else {
-        results[job.plan] = await runRunJob(
-          p,
-          o,
-          commit,
-          golden(job.plan),
-          partsOf[job.plan].length ? outputs[job.plan] : undefined,
-          seconds[job.plan],
-          phases[job.plan],
+        finish(
+          job.plan,
+          await runRunJob(
+            p,
+            o,
+            commit,
+            golden(job.plan),
+            partsOf[job.plan].length ? outputs[job.plan] : undefined,
+            seconds[job.plan],
+            phases[job.plan],
+          ),
         );
       }
     }
-    return results;
+    return results.filter((s) => s !== undefined);
   }
-  const n = Math.min(workers.count, countJobs(partsOf));
+  const n = Math.min(workers.count, countJobs(partsOf, split));
   // On a terminal the coordinator draws every running job (board.ts); the workers post events.
   const board = o.progress === "bar"
     ? new Board(
       plans.reduce((a, p) => a + cost(runKey(p)), 0) + plans.length,
-      countJobs(partsOf),
+      countJobs(partsOf, split),
       n,
     )
     : undefined;
@@ -229,14 +263,14 @@ export async function runPlans(
         if (e.data?.progress) return board?.progress(e.data.progress as ProgressEvent);
         board?.finished(labelOf(job));
         if (job.kind === "part") partDone(job.plan, job.part, e.data as PartResult);
-        else results[job.plan] = e.data as RunSummary;
+        else finish(job.plan, e.data as RunSummary);
         resolve(false);
       };
       worker.onerror = (e) => {
         e.preventDefault();
         const error = `worker crashed: ${e.message}`;
         if (job.kind === "part") partDone(job.plan, job.part, { ok: false, error, wallSeconds: 0 });
-        else results[job.plan] = failedSummary(plans[job.plan], exp.title, error, 0);
+        else finish(job.plan, failedSummary(plans[job.plan], exp.title, error, 0));
         resolve(true);
       };
       const message: JobMessage = job.kind === "part"
@@ -265,7 +299,7 @@ export async function runPlans(
   const pool = Array.from({ length: n }, spawn);
   // A worker with nothing ready waits for another job to finish (it may release a run).
   let wake: (() => void)[] = [];
-  const remaining = () => results.filter((r) => r !== undefined).length < plans.length;
+  const remaining = () => pending > 0;
   const sampler = setInterval(sampleMemory, 200);
   try {
     await Promise.all(pool.map(async (_, slot) => {
@@ -297,7 +331,7 @@ export async function runPlans(
       activeWorkers.delete(w);
     }
   }
-  return results;
+  return results.filter((s) => s !== undefined);
 }
 
 /**
@@ -335,13 +369,19 @@ export async function reproduce(
   const keys = plans.map(runKey);
   const { cost, partCost, warning } = await costModel(o.root, plans);
   let selected = plans;
+  const split = new Map<number, string[]>();
   if (o.shard) {
     if (warning) console.error(`warning: ${warning}`);
-    const mine = new Set(partition(keys, cost, o.shard.count)[o.shard.index]);
-    selected = plans.filter((p) => mine.has(runKey(p)));
+    const mine = shardWork(plans, cost, partCost, o.shard.count)[o.shard.index];
+    selected = plans.filter((p) => mine.runs.includes(runKey(p)) || mine.parts.has(runKey(p)));
+    selected.forEach((p, i) => {
+      const parts = mine.parts.get(runKey(p));
+      if (parts) split.set(i, parts);
+    });
   }
   await writeSiteAssets(o.outDir);
   const commit = await gitCommit(o.root);
+  const shardParts: ShardPart[] = [];
   const summaries = await runPlans(
     selected,
     {
@@ -359,7 +399,10 @@ export async function reproduce(
     { count: o.workers ?? 0, module: o.workerModule },
     cost,
     partCost,
+    split,
+    shardParts,
   );
+  const parts = o.shard ? await writeShardParts(o.outDir, shardParts) : undefined;
   const peakRssMiB = Math.round(peakMemoryMiB());
   const sweeps = await finalizeSite(o.outDir, summaries, o.experiments, {
     root: o.root,
@@ -375,15 +418,24 @@ export async function reproduce(
     },
     plan: keys,
     shard: o.shard,
+    ...(parts ? { parts } : {}),
     versions: await runtimeVersions(o.root),
   });
   if (o.print ?? true) {
     if (o.shard) {
+      const splitRuns = split.size
+        ? `, and ${shardParts.length} parts of ${split.size} split run${
+          split.size > 1 ? "s" : ""
+        } (merge assembles ${split.size > 1 ? "them" : "it"})`
+        : "";
       console.log(
-        `\nshard ${o.shard.index + 1}/${o.shard.count}: ${selected.length} of ${plans.length} runs`,
+        `\nshard ${
+          o.shard.index + 1
+        }/${o.shard.count}: ${summaries.length} of ${plans.length} runs` +
+          splitRuns,
       );
     }
-    console.log("\n" + summaryTable(summaries));
+    if (summaries.length) console.log("\n" + summaryTable(summaries));
     for (const s of sweeps) {
       console.log(`sweep ${s.name}: ${s.verdict}${s.detail ? ` (${s.detail})` : ""}`);
     }
@@ -394,6 +446,10 @@ export async function reproduce(
       );
     }
     const w = workSpread(summaries);
+    for (const p of shardParts) {
+      w.workSeconds += p.seconds;
+      if (p.seconds > w.longestJob.seconds) w.longestJob = { job: partKey(p), seconds: p.seconds };
+    }
     console.log(
       `work ${w.workSeconds.toFixed(0)} s · longest job ${w.longestJob.job} ${
         w.longestJob.seconds.toFixed(1)
