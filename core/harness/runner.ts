@@ -11,7 +11,7 @@ import type { AnyExperiment, PartOutput, ProfileName } from "./experiment.ts";
 import type { ProgressMode } from "./progress.ts";
 import { Board, type ProgressEvent } from "./board.ts";
 import { partLabel } from "./execute.ts";
-import { descendants, partGraph } from "./parts.ts";
+import { descendants, partGraph, partSpan } from "./parts.ts";
 import { type Golden, GoldenFileError, isFailing, readGolden } from "./golden.ts";
 import { gitCommit, runtimeVersions } from "./provenance.ts";
 import { checkpointDir, partCheckpointDir, unusableCheckpoints } from "./checkpoint.ts";
@@ -449,6 +449,15 @@ export async function reproduce(
     for (const p of shardParts) {
       w.workSeconds += p.seconds;
       if (p.seconds > w.longestJob.seconds) w.longestJob = { job: partKey(p), seconds: p.seconds };
+    }
+    for (const [i] of split) {
+      const p = selected[i];
+      const mine = shardParts.filter((q) => q.run === runKey(p));
+      const span = partSpan(
+        partGraph(runKey(p), p.parts, p.needs),
+        Object.fromEntries(mine.map((q) => [q.part, q.seconds])),
+      );
+      if (span > w.criticalPath.seconds) w.criticalPath = { run: runKey(p), seconds: span };
     }
     console.log(
       `work ${w.workSeconds.toFixed(0)} s · longest job ${w.longestJob.job} ${
