@@ -208,6 +208,23 @@ Deno.test("one reproduce process: tensor count flat across every experiment, pea
     summary.peakRssMiB > 0 && summary.peakRssMiB < 1024,
     `peak RSS ${summary.peakRssMiB} MiB`,
   );
+  // The timeline: one span per job (every part, every run), none overlapping on one worker.
+  const t = summary.timeline;
+  const jobs = summary.experiments.reduce(
+    (a: number, e: { partSeconds?: Record<string, number> }) =>
+      a + 1 + Object.keys(e.partSeconds ?? {}).length,
+    0,
+  );
+  assert.equal(t.spans.length, jobs, "a span per job");
+  for (let w = 0; w < Math.max(1, t.workers); w++) {
+    const mine = t.spans.filter((s: { worker: number }) => s.worker === w)
+      .sort((a: { start: number }, b: { start: number }) => a.start - b.start);
+    for (let i = 1; i < mine.length; i++) {
+      assert.ok(mine[i].start >= mine[i - 1].end, `worker ${w}: jobs ${i - 1} and ${i} overlap`);
+    }
+  }
+  assert.ok(t.busyShare > 0 && t.busyShare <= 1, `busy share ${t.busyShare}`);
+  assert.ok(t.firstStart <= t.lastEnd);
 });
 
 Deno.test({

@@ -79,6 +79,8 @@ export interface SiteMeta {
   /** Keys of every run of the selection, in plan order (a shard ran only some). */
   plan: string[];
   shard?: Shard;
+  /** When each job ran, on which worker (absent from a merged site: its shards ran apart). */
+  timeline?: Timeline;
   /** The parts a shard ran of split runs (`merge` assembles those runs). */
   parts?: ShardPartEntry[];
   versions: Record<string, string>;
@@ -113,6 +115,34 @@ export function workSpread(summaries: RunSummary[]): {
     workSeconds: summaries.reduce((a, s) => a + s.wallSeconds, 0),
     longestJob,
     criticalPath,
+  };
+}
+
+/** When the jobs of one invocation ran (seconds since its process started). */
+export interface Timeline {
+  workers: number;
+  /** Start of the first job: planning, checks and the workers' start-up before it. */
+  firstStart: number;
+  /** End of the last job. */
+  lastEnd: number;
+  /** The share of the workers' time between the two that jobs used. */
+  busyShare: number;
+  spans: { job: string; worker: number; start: number; end: number }[];
+}
+
+/** The {@link Timeline} of some job spans on `workers` workers (0: this thread, counted as 1). */
+export function timelineOf(spans: Timeline["spans"], workers: number): Timeline | undefined {
+  if (!spans.length) return undefined;
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  const firstStart = Math.min(...spans.map((s) => s.start));
+  const lastEnd = Math.max(...spans.map((s) => s.end));
+  const busy = spans.reduce((a, s) => a + s.end - s.start, 0);
+  return {
+    workers,
+    firstStart: round(firstStart),
+    lastEnd: round(lastEnd),
+    busyShare: round(busy / (Math.max(1, workers) * Math.max(lastEnd - firstStart, 1e-9))),
+    spans: spans.map((s) => ({ ...s, start: round(s.start), end: round(s.end) })),
   };
 }
 
@@ -329,6 +359,7 @@ export async function finalizeSite(
     plan: meta.plan,
     ...(meta.shard ? { shard: meta.shard } : {}),
     ...(meta.parts ? { parts: meta.parts } : {}),
+    ...(meta.timeline ? { timeline: meta.timeline } : {}),
     work: workSpread(summaries),
     experiments: summaries,
     ...(sweeps.length ? { sweeps } : {}),

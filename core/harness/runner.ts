@@ -18,7 +18,7 @@ import { checkpointDir, partCheckpointDir, unusableCheckpoints } from "./checkpo
 import { costModel, type Plan, plan, runKey, type Shard } from "./plan.ts";
 import { shardWork } from "./shard.ts";
 import { type ShardPart, writeShardParts } from "./shard_parts.ts";
-import { finalizeSite, type RunSummary, workSpread } from "./finalize.ts";
+import { finalizeSite, type RunSummary, timelineOf, workSpread } from "./finalize.ts";
 import {
   failedSummary,
   type JobMessage,
@@ -106,6 +106,20 @@ function countJobs(partsOf: string[][], split: Map<number, string[]>): number {
   return partsOf.reduce((a, parts, i) => a + parts.length + (split.has(i) ? 0 : 1), 0);
 }
 
+/** One job as it ran: its name, its worker (0 in this thread), its start and end (seconds). */
+export interface JobSpan {
+  job: string;
+  worker: number;
+  /** Seconds since the process started. */
+  start: number;
+  end: number;
+}
+
+/** Seconds since the process started. */
+function now(): number {
+  return performance.now() / 1000;
+}
+
 /** A split run's part as a job name: `<run>[<part>]`. */
 function partKey(p: ShardPart): string {
   return `${p.run}[${p.part}]`;
@@ -136,7 +150,7 @@ export async function runPlans(
   o: WorkerOptions,
   goldens: Map<string, Golden | null>,
   commit: string | null,
-  workers: { count: number; module?: string },
+  workers: { count: number; module?: string; spans?: JobSpan[] },
   cost: (key: string) => number,
   partCost: (key: string, part: string) => number | undefined = () => undefined,
   split: Map<number, string[]> = new Map(),
@@ -218,9 +232,12 @@ export async function runPlans(
     } else ready.unshift({ kind: "run", plan: i, cost: 0, priority: 0 });
   };
 
+  const labelOf = (job: Job) =>
+    job.kind === "part" ? partLabel(plans[job.plan], job.part) : runKey(plans[job.plan]);
   if (workers.count === 0 || !workers.module || plans.length === 0) {
     for (let job = ready.shift(); job; job = ready.shift()) {
       const p = plans[job.plan];
+      const start = now();
       if (job.kind === "part") {
         partDone(job.plan, job.part, await runPartJob(p, job.part, o, needsOf(job.plan, job.part)));
       } else {
@@ -237,6 +254,7 @@ export async function runPlans(
           ),
         );
       }
+      workers.spans?.push({ job: labelOf(job), worker: 0, start, end: now() });
     }
     return results.filter((s) => s !== undefined);
   }
@@ -250,8 +268,6 @@ export async function runPlans(
     )
     : undefined;
   const options: WorkerOptions = { ...o, progress: board ? "events" : o.progress };
-  const labelOf = (job: Job) =>
-    job.kind === "part" ? partLabel(plans[job.plan], job.part) : runKey(plans[job.plan]);
   /** Run a job on a worker; resolves true when the worker crashed (it must then be replaced). */
   const send = (worker: Worker, job: Job) =>
     new Promise<boolean>((resolve) => {
@@ -309,7 +325,10 @@ export async function runPlans(
           await new Promise<void>((r) => wake.push(r));
           continue;
         }
-        if (await send(pool[slot], job)) {
+        const start = now();
+        const crashed = await send(pool[slot], job);
+        workers.spans?.push({ job: labelOf(job), worker: slot, start, end: now() });
+        if (crashed) {
           // A crashed worker takes no more jobs: the job failed loudly, a fresh worker goes on.
           pool[slot].terminate();
           activeWorkers.delete(pool[slot]);
@@ -382,6 +401,7 @@ export async function reproduce(
   await writeSiteAssets(o.outDir);
   const commit = await gitCommit(o.root);
   const shardParts: ShardPart[] = [];
+  const spans: JobSpan[] = [];
   const summaries = await runPlans(
     selected,
     {
@@ -396,7 +416,7 @@ export async function reproduce(
     },
     goldens,
     commit,
-    { count: o.workers ?? 0, module: o.workerModule },
+    { count: o.workers ?? 0, module: o.workerModule, spans },
     cost,
     partCost,
     split,
@@ -404,6 +424,8 @@ export async function reproduce(
   );
   const parts = o.shard ? await writeShardParts(o.outDir, shardParts) : undefined;
   const peakRssMiB = Math.round(peakMemoryMiB());
+  const workerCount = Math.min(o.workers ?? 0, spans.length);
+  const timeline = timelineOf(spans, o.workerModule ? workerCount : 0);
   const sweeps = await finalizeSite(o.outDir, summaries, o.experiments, {
     root: o.root,
     commit,
@@ -419,6 +441,7 @@ export async function reproduce(
     plan: keys,
     shard: o.shard,
     ...(parts ? { parts } : {}),
+    ...(timeline ? { timeline } : {}),
     versions: await runtimeVersions(o.root),
   });
   if (o.print ?? true) {
@@ -465,6 +488,16 @@ export async function reproduce(
       } s · critical path ${w.criticalPath.run} ${w.criticalPath.seconds.toFixed(1)} s ` +
         "(the least wall time with a worker per job)",
     );
+    if (timeline) {
+      const wall = now();
+      console.log(
+        `wall ${wall.toFixed(1)} s: start-up ${timeline.firstStart.toFixed(1)} s, jobs ${
+          (timeline.lastEnd - timeline.firstStart).toFixed(1)
+        } s on ${Math.max(1, timeline.workers)} worker${timeline.workers > 1 ? "s" : ""} (busy ${
+          Math.round(100 * timeline.busyShare)
+        }%), site and summary ${(wall - timeline.lastEnd).toFixed(1)} s`,
+      );
+    }
     console.log(
       `peak RSS ${peakRssMiB} MiB · live tensors after each run: ${
         summaries.map((s) => s.tensorsAfter).join(", ")

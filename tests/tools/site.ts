@@ -2,8 +2,8 @@
  * A report site as comparable data: every file's bytes, except what records when and how long a
  * run took. That part is declared by the harness, not guessed here: `timing.json` and
  * `timing-*` charts, the pages' `<section class="timing">` and `class="timing"` cells, and the
- * wall times (of runs, parts, assemblies and the work spread), peak memory and shard of
- * `summary.json`.
+ * wall times (of runs, parts, assemblies and the work spread), peak memory, shard, the parts a
+ * shard kept and the jobs' timeline of `summary.json`.
  */
 import { join, relative } from "node:path";
 
@@ -22,6 +22,8 @@ function normalise(path: string, bytes: Uint8Array): string {
   const s = JSON.parse(text);
   delete s.peakRssMiB;
   delete s.shard;
+  delete s.parts;
+  delete s.timeline;
   delete s.work;
   for (const e of s.experiments) {
     delete e.wallSeconds;
