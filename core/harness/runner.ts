@@ -505,8 +505,10 @@ export async function reproduce(
     );
   }
   const ci = o.ci ?? false;
+  const failedParts = shardParts.filter((p) => p.error !== undefined);
+  for (const p of failedParts) console.error(`${partKey(p)} failed: ${p.error}`);
   const failed = summaries.some((s) => isFailing(s.verdict, ci)) ||
-    sweeps.some((s) => s.verdict === "regressed");
+    sweeps.some((s) => s.verdict === "regressed") || failedParts.length > 0;
   return { summaries, exitCode: failed ? 1 : 0 };
 }
 
