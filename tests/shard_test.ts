@@ -104,6 +104,23 @@ Deno.test({
     await refused([dirs[0], forged], /its bytes are not the ones its shard listed/);
     await forge((s) => ((s.parts as Entry[])[0].folder = "ring-demo"));
     await refused([dirs[0], forged], /is not in folder score-fields/);
+    // Shards of another commit: this checkout would assemble them with other code.
+    const other = join(PROJECT_ROOT, "reports", "test-split-forged-1");
+    await Deno.remove(other, { recursive: true }).catch(() => {});
+    assert.ok(
+      (await new Deno.Command("cp", { args: ["-r", join(PROJECT_ROOT, dirs[0]), other] })
+        .output()).success,
+    );
+    const recommit = async (dir: string) => {
+      const s = JSON.parse(await Deno.readTextFile(join(dir, "summary.json")));
+      s.commit = "0".repeat(40);
+      await Deno.writeTextFile(join(dir, "summary.json"), JSON.stringify(s));
+    };
+    await forge(() => {});
+    await recommit(forged);
+    await recommit(other);
+    await refused([other, forged], /split runs are assembled by this checkout, which is at /);
+    await Deno.remove(other, { recursive: true });
 
     // A part that fails fails its shard (exit 1, the error named) and the merged run.
     const bad = await Promise.all(dirs.map((d, i) =>

@@ -14,6 +14,7 @@ import { loadGoldens, summaryTable } from "./runner.ts";
 import type { PartOutput } from "./experiment.ts";
 import { failedSummary, runRunJob } from "./job.ts";
 import { readShardPart, type ShardPartEntry } from "./shard_parts.ts";
+import { gitCommit, runtimeVersions } from "./provenance.ts";
 import { isFailing } from "./golden.ts";
 import { canonicalJson, stageDirectory } from "../runtime/io.ts";
 import { writeSiteAssets } from "../report/assets.ts";
@@ -207,7 +208,7 @@ export async function merge(o: {
   if (extra.length) {
     throw new MergeError(`runs in a shard but not in the plan: ${extra.join(", ")}`);
   }
-  const assemblies = await splitRuns(o.root, o.experiments, first.s.selection, split, name);
+  const assemblies = await splitRuns(o.root, o.experiments, first.s, split, name);
 
   const summaries: RunSummary[] = new Array(plan.length);
   for (const [i, k] of plan.entries()) {
@@ -279,11 +280,29 @@ interface Assembly {
 async function splitRuns(
   root: string,
   experiments: AnyExperiment[],
-  selection: Selection,
+  shard: { selection: Selection; commit: string | null; versions: Record<string, string> },
   split: Map<string, Map<string, { dir: string; entry: ShardPartEntry }>>,
   name: (dir: string) => string,
 ): Promise<Assembly[]> {
   if (split.size === 0) return [];
+  // The merge assembles with its own code and runtime: they must be the shards'.
+  const commit = await gitCommit(root);
+  if (commit !== shard.commit) {
+    throw new MergeError(
+      `split runs are assembled by this checkout, which is at ${commit ?? "no commit"}; the ` +
+        `shards ran at ${shard.commit ?? "no commit"}: merge from the shards' commit`,
+    );
+  }
+  const versions = await runtimeVersions(root);
+  const changed = Object.keys({ ...versions, ...shard.versions })
+    .filter((k) => versions[k] !== shard.versions[k]);
+  if (changed.length) {
+    throw new MergeError(
+      `split runs are assembled by this runtime, whose ${changed.join(", ")} differ from the ` +
+        `shards' (${changed.map((k) => `${shard.versions[k]} vs ${versions[k]}`).join(", ")})`,
+    );
+  }
+  const selection = shard.selection;
   const chosen = selection.experiments.map((n) => {
     const e = experiments.find((e) => e.name === n);
     if (!e) {
