@@ -13,37 +13,27 @@ Deno.test({
   name:
     "a run split over shards (score-fields' four levels in two shards) is assembled by merge, byte for byte the serial run",
   async fn() {
-    const serial = "reports/test-split-serial";
-    const r = await task([
-      "reproduce",
-      "--only",
-      "score-fields",
-      "--profile",
-      "quick",
-      "--workers",
-      "1",
-      "--out",
-      serial,
-      "--ci=true",
-    ]);
-    assert.equal(r.code, 0, `serial:\n${r.stdout}\n${r.stderr}`);
-    const dirs = [1, 2].map((i) => `reports/test-split-${i}`);
-    const shards = await Promise.all(dirs.map((d, i) =>
+    /** score-fields' quick run on one worker into `out`, with `extra` flags. */
+    const scoreFields = (out: string, ...extra: string[]) =>
       task([
         "reproduce",
         "--only",
         "score-fields",
         "--profile",
         "quick",
-        "--shard",
-        `${i + 1}/2`,
         "--workers",
         "1",
+        ...extra,
         "--out",
-        d,
-        "--ci=true",
-      ])
-    ));
+        out,
+      ]);
+    const serial = "reports/test-split-serial";
+    const r = await scoreFields(serial, "--ci=true");
+    assert.equal(r.code, 0, `serial:\n${r.stdout}\n${r.stderr}`);
+    const dirs = [1, 2].map((i) => `reports/test-split-${i}`);
+    const shards = await Promise.all(
+      dirs.map((d, i) => scoreFields(d, "--shard", `${i + 1}/2`, "--ci=true")),
+    );
     for (const [i, r] of shards.entries()) {
       assert.equal(r.code, 0, `shard ${i + 1}:\n${r.stdout}\n${r.stderr}`);
       assert.match(
@@ -77,12 +67,16 @@ Deno.test({
       assert.match(r.stderr, re);
       await assert.rejects(Deno.stat(join(PROJECT_ROOT, "reports", "test-split-refused")));
     };
-    const forged = join(PROJECT_ROOT, "reports", "test-split-forged");
-    const forge = async (edit: (s: Record<string, unknown>) => void, bytes?: boolean) => {
-      await Deno.remove(forged, { recursive: true }).catch(() => {});
-      const cp = await new Deno.Command("cp", { args: ["-r", join(PROJECT_ROOT, dirs[1]), forged] })
+    /** A fresh copy of the shard folder `from` at `to`. */
+    const copy = async (from: string, to: string) => {
+      await Deno.remove(to, { recursive: true }).catch(() => {});
+      const cp = await new Deno.Command("cp", { args: ["-r", join(PROJECT_ROOT, from), to] })
         .output();
       assert.ok(cp.success);
+    };
+    const forged = join(PROJECT_ROOT, "reports", "test-split-forged");
+    const forge = async (edit: (s: Record<string, unknown>) => void, bytes?: boolean) => {
+      await copy(dirs[1], forged);
       const file = join(forged, "summary.json");
       const s = JSON.parse(await Deno.readTextFile(file));
       edit(s);
@@ -106,11 +100,7 @@ Deno.test({
     await refused([dirs[0], forged], /is not in folder score-fields/);
     // Shards of another commit: this checkout would assemble them with other code.
     const other = join(PROJECT_ROOT, "reports", "test-split-forged-1");
-    await Deno.remove(other, { recursive: true }).catch(() => {});
-    assert.ok(
-      (await new Deno.Command("cp", { args: ["-r", join(PROJECT_ROOT, dirs[0]), other] })
-        .output()).success,
-    );
+    await copy(dirs[0], other);
     const recommit = async (dir: string) => {
       const s = JSON.parse(await Deno.readTextFile(join(dir, "summary.json")));
       s.commit = "0".repeat(40);
@@ -123,23 +113,11 @@ Deno.test({
     await Deno.remove(other, { recursive: true });
 
     // A part that fails fails its shard (exit 1, the error named) and the merged run.
-    const bad = await Promise.all(dirs.map((d, i) =>
-      task([
-        "reproduce",
-        "--only",
-        "score-fields",
-        "--profile",
-        "quick",
-        "--set",
-        "score-fields.train.lr=10000",
-        "--shard",
-        `${i + 1}/2`,
-        "--workers",
-        "1",
-        "--out",
-        d,
-      ])
-    ));
+    const bad = await Promise.all(
+      dirs.map((d, i) =>
+        scoreFields(d, "--set", "score-fields.train.lr=10000", "--shard", `${i + 1}/2`)
+      ),
+    );
     for (const r of bad) {
       assert.equal(r.code, 1, `a shard with a failed part exits 1\n${r.stdout}\n${r.stderr}`);
       assert.match(r.stderr, /score-fields\[\S+\] failed: training diverged at step 1/);
