@@ -98,6 +98,24 @@ Deno.test({
     await refused([dirs[0], forged], /its bytes are not the ones its shard listed/);
     await forge((s) => ((s.parts as Entry[])[0].folder = "ring-demo"));
     await refused([dirs[0], forged], /is not in folder score-fields/);
+    // A part file that is a link out of the project, to a copy of its own bytes: never read.
+    const outside = await Deno.makeTempDir({ prefix: "scorelab-shard-" });
+    try {
+      let file = "";
+      await forge((s) => (file = (s.parts as { file: string }[])[0].file));
+      await Deno.copyFile(join(forged, file), join(outside, "part.v8"));
+      await Deno.remove(join(forged, file));
+      const ln = await new Deno.Command("ln", {
+        args: ["-s", join(outside, "part.v8"), join(forged, file)],
+      }).output();
+      assert.ok(ln.success);
+      await refused(
+        [dirs[0], forged],
+        /part output .* lies outside the folders this task may read/,
+      );
+    } finally {
+      await Deno.remove(outside, { recursive: true });
+    }
     // Shards of another commit: this checkout would assemble them with other code.
     const other = join(PROJECT_ROOT, "reports", "test-split-forged-1");
     await copy(dirs[0], other);
