@@ -118,6 +118,15 @@ export function workSpread(summaries: RunSummary[]): {
   };
 }
 
+/** One job as it ran: its name, its worker (0 in this thread), its start and end. */
+export interface JobSpan {
+  job: string;
+  worker: number;
+  /** Seconds since the process started. */
+  start: number;
+  end: number;
+}
+
 /** When the jobs of one invocation ran (seconds since its process started). */
 export interface Timeline {
   workers: number;
@@ -127,11 +136,11 @@ export interface Timeline {
   lastEnd: number;
   /** The share of the workers' time between the two that jobs used. */
   busyShare: number;
-  spans: { job: string; worker: number; start: number; end: number }[];
+  spans: JobSpan[];
 }
 
 /** The {@link Timeline} of some job spans on `workers` workers (0: this thread, counted as 1). */
-export function timelineOf(spans: Timeline["spans"], workers: number): Timeline | undefined {
+export function timelineOf(spans: JobSpan[], workers: number): Timeline | undefined {
   if (!spans.length) return undefined;
   const round = (v: number) => Math.round(v * 1000) / 1000;
   const firstStart = Math.min(...spans.map((s) => s.start));

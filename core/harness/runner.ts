@@ -18,7 +18,7 @@ import { checkpointDir, partCheckpointDir, unusableCheckpoints } from "./checkpo
 import { costModel, type Plan, plan, runKey, type Shard } from "./plan.ts";
 import { shardWork } from "./shard.ts";
 import { type ShardPart, writeShardParts } from "./shard_parts.ts";
-import { finalizeSite, type RunSummary, timelineOf, workSpread } from "./finalize.ts";
+import { finalizeSite, type JobSpan, type RunSummary, timelineOf, workSpread } from "./finalize.ts";
 import {
   failedSummary,
   type JobMessage,
@@ -104,15 +104,6 @@ export function terminateWorkers(): void {
 /** Jobs of a plan: each part, and each run assembled here (a run with parts assembles them). */
 function countJobs(partsOf: string[][], split: Map<number, string[]>): number {
   return partsOf.reduce((a, parts, i) => a + parts.length + (split.has(i) ? 0 : 1), 0);
-}
-
-/** One job as it ran: its name, its worker (0 in this thread), its start and end (seconds). */
-export interface JobSpan {
-  job: string;
-  worker: number;
-  /** Seconds since the process started. */
-  start: number;
-  end: number;
 }
 
 /** Seconds since the process started. */

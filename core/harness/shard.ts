@@ -68,6 +68,7 @@ export function shardWork(
     }
   }
   const ids = [...units.keys()];
+  const order = new Map(plans.map((p, i) => [runKey(p), i]));
   return partition(ids, (id) => units.get(id)!.cost, count).map((mine) => {
     const whole: string[] = [];
     const parts = new Map<string, string[]>();
@@ -85,7 +86,6 @@ export function shardWork(
         whole.push(key);
       }
     }
-    const order = new Map(plans.map((p, i) => [runKey(p), i]));
     whole.sort((a, b) => order.get(a)! - order.get(b)!);
     for (const [key, list] of parts) {
       const p = plans[order.get(key)!];
