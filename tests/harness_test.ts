@@ -234,11 +234,13 @@ Deno.test("shardWork: every run whole in one shard or each part in one, groups k
     mk(0, ["a", "b", "c", "d", "e", "f"]),
     mk(1, ["train", "s1", "s2", "s3", "other"], { s1: ["train"], s2: ["train"], s3: ["train"] }),
     mk(2, ["x", "y"], { y: ["x"] }),
+    // Part names that would join into one another's (a group named by its parts, joined).
+    mk(10, ["a,b", "a", "b"], { b: ["a"] }),
     ...Array.from({ length: 7 }, (_, i) => mk(i + 3)),
   ];
   assert.deepEqual(partGroups(plans[1]), [["train", "s1", "s2", "s3"], ["other"]]);
   assert.deepEqual(partGroups(plans[2]), [["x", "y"]]);
-  const costs: Record<string, number> = { r0: 60, r1: 40, r2: 30 };
+  const costs: Record<string, number> = { r0: 60, r1: 40, r2: 30, r10: 45 };
   const cost = (k: string) => costs[k] ?? 3 + Number(k.slice(1));
   const partCost = (k: string, part: string) => (k === "r1" && part === "train" ? 20 : undefined);
   const total = plans.reduce((a, p) => a + cost(runKey(p)), 0);
@@ -268,7 +270,7 @@ Deno.test("shardWork: every run whole in one shard or each part in one, groups k
     }
     if (n === 1) assert.equal(work[0].parts.size, 0, "one shard splits nothing");
   }
-  // Four shards: r0 (60 of 173) is split, and no shard carries it whole.
+  // Four shards: r0 (60 of 218) is split, and no shard carries it whole.
   const four = shardWork(plans, cost, partCost, 4);
   assert.ok(four.every((w) => !w.runs.includes("r0")));
   assert.ok(four.filter((w) => w.parts.has("r0")).length >= 2, "r0 spread over shards");

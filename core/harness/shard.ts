@@ -64,7 +64,7 @@ export function shardWork(
     const share = cost(key) / p.parts.length;
     for (const parts of groups) {
       const c = parts.reduce((a, part) => a + (partCost(key, part) ?? share), 0);
-      units.set(`${key}[${parts.join(",")}]`, { key, parts, cost: c });
+      units.set(JSON.stringify([key, parts]), { key, parts, cost: c });
     }
   }
   const ids = [...units.keys()];
