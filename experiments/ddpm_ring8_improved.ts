@@ -16,11 +16,12 @@ import { samplesCsv } from "../core/report/csv.ts";
 import {
   ablationTrainings,
   CHANGES,
-  factsOf,
   type ImprovedRecipe,
-  trainingOf,
+  type KeptTraining,
+  readsPart,
+  sampleReads,
+  trainForReads,
   type VariantName,
-  weightsOf,
 } from "../core/recipes/ddpm_ablation.ts";
 import { improvedPage, type VariantPart } from "./ddpm_ring8_improved.page.ts";
 
@@ -78,6 +79,11 @@ const { schema, checks } = assemble<DdpmImprovedConfig>({
     "improved",
   )]);
 
+/** What a part returns: a training's kept weights, or the samples of the variants it reads. */
+type ImprovedPart =
+  | { trained: KeptTraining }
+  | Partial<Record<VariantName | "oracle", VariantPart>>;
+
 /** The experiment `ddpm-ring8-improved`. */
 export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
   name: "ddpm-ring8-improved",
@@ -122,9 +128,11 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
     },
   },
 
-  parts: (c) => [...new Set(c.ablation.variants.map(trainingOf)), "oracle"],
+  parts: (c) => [...ablationTrainings(c).flatMap((t) => [t.part, readsPart(t.part)]), "oracle"],
+  partNeeds: (c) =>
+    Object.fromEntries(ablationTrainings(c).map((t) => [readsPart(t.part), [t.part]])),
 
-  async runPart(env, part): Promise<Partial<Record<VariantName | "oracle", VariantPart>>> {
+  async runPart(env, part): Promise<ImprovedPart> {
     const c = env.config;
     const data = loadData(c.data, env.streams);
     const judge = new QualityJudge(data.dataset, c.quality);
@@ -135,32 +143,27 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
       const sampler = { ...c.sample, variance: c.improved.variance };
       return { oracle: judged(ddpm.sampleExact(sub, data.dataset.mixture!, c.chain, sampler).x) };
     }
-    const t = ablationTrainings(c).find((t) => t.part === part)!;
-    const x = t.trainSize === c.data.trainSize
-      ? data.x
-      : loadData({ ...c.data, trainSize: t.trainSize }, env.streams.child("larger")).x;
-    const model = await ddpm.trainEpsNet(sub, x, t, t.options);
-    try {
-      const out: Partial<Record<VariantName, VariantPart>> = {};
-      for (const read of t.reads) {
-        model.net.params.write(weightsOf(read, model.snapshots));
-        const { x } = await ddpm.sampleAncestral(sub, model, {
-          ...c.sample,
-          variance: read.variance,
-        });
-        const lossByEpoch = model.lossByEpoch.slice(0, read.epochs);
-        out[read.variant] = { ...judged(x), lossByEpoch, facts: factsOf(read, model.facts) };
-      }
-      return out;
-    } finally {
-      model.dispose();
+    const t = ablationTrainings(c).find((t) => t.part === part);
+    if (t) {
+      const x = t.trainSize === c.data.trainSize
+        ? data.x
+        : loadData({ ...c.data, trainSize: t.trainSize }, env.streams.child("larger")).x;
+      return { trained: await trainForReads(sub, x, t) };
     }
+    const read = ablationTrainings(c).find((t) => readsPart(t.part) === part)!;
+    const { trained } = env.parts![read.part] as { trained: KeptTraining };
+    const out: Partial<Record<VariantName, VariantPart>> = {};
+    for (const r of await sampleReads(sub, read, trained, c.sample)) {
+      out[r.variant] = { ...judged(r.x), lossByEpoch: r.lossByEpoch, facts: r.facts };
+    }
+    return out;
   },
 
   run({ config: c, streams, parts }) {
     const data = loadData(c.data, streams);
     const judge = new QualityJudge(data.dataset, c.quality);
-    const p = Object.assign({}, ...Object.values(parts ?? {})) as Record<string, VariantPart>;
+    const reads = [...ablationTrainings(c).map((t) => readsPart(t.part)), "oracle"];
+    const p = Object.assign({}, ...reads.map((r) => parts![r])) as Record<string, VariantPart>;
     const main = p.improved ?? p[c.ablation.variants[c.ablation.variants.length - 1]];
     const { quality, perMode } = judge.measure(main.x);
     const floorScale = judge.floorScale(main.x.length / 2);

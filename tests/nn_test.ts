@@ -254,7 +254,7 @@ Deno.test("sinusoidal: [sin(w_k s), cos(w_k s)] with w_k = maxFrequency^(k/(K-1)
   }
 });
 
-Deno.test("SinusoidalRows: kept rows are sinusoidal()'s bits, for repeats, fresh batches, +0 and -0, and past the kept count", async () => {
+Deno.test("SinusoidalRows: kept rows are sinusoidal()'s bits, for repeats, fresh batches, +0 and -0, NaN, and past the kept count", async () => {
   await backend();
   const draws = new Streams(7).get("sinusoidal");
   const bits = (t: tf.Tensor) => new Uint32Array((t.dataSync() as Float32Array).slice().buffer);
@@ -271,7 +271,8 @@ Deno.test("SinusoidalRows: kept rows are sinusoidal()'s bits, for repeats, fresh
         { length: n },
         () => trial % 3 === 2 ? 4 * draws.uniform() - 2 : draws.int(T) / (T - 1),
       );
-      if (trial === 0) values.set([0, -0, -0, 0, 1, -1].slice(0, n));
+      // NaN rows too: the kept rows are copied as float64 pairs, which must keep every bit
+      if (trial === 0) values.set([0, -0, -0, 0, 1, -1, NaN, Infinity, -Infinity].slice(0, n));
       const s = tf.tensor2d(values, [n, 1]);
       const direct = sinusoidal(s, frequencies, maxFrequency);
       for (const [m, memo] of memos.entries()) {

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { Network } from "../nn/network.ts";
-import type { Feature } from "../nn/spec.ts";
+import type { Feature, NetworkSpec } from "../nn/spec.ts";
 import { ddpmNoisePredictor } from "../nn/architectures.ts";
 import { epsFromMixture, epsFromNetwork, epsFromScoreNetwork, type EpsModel } from "../models.ts";
 import type { Weights } from "../nn/weights.ts";
@@ -246,11 +246,7 @@ export async function trainEpsNet(
   o: EpsNetOptions = {},
 ): Promise<EpsNet> {
   const dim = o.dim ?? 2;
-  const spec = ddpmNoisePredictor({ T: c.chain.T, ...c.model }, dim, o.timeEmbedding);
-  const net = new Network(
-    { ...spec, features: [...spec.features, ...(o.features ?? [])] },
-    env.streams.get("init"),
-  );
+  const net = new Network(epsNetSpec(c, o), env.streams.get("init"));
   const schedule = o.schedule ?? chainSchedule(c.chain);
   try {
     const trained = await trainDdpm({
@@ -300,6 +296,36 @@ export async function trainEpsNet(
     net.dispose();
     throw e;
   }
+}
+
+/** The network {@link trainEpsNet} trains for `c` and `o` (seed 004's, with `o`'s features). */
+function epsNetSpec(
+  c: { chain: ChainConfig; model: EpsNetConfig },
+  o: EpsNetOptions,
+): NetworkSpec {
+  const spec = ddpmNoisePredictor({ T: c.chain.T, ...c.model }, o.dim ?? 2, o.timeEmbedding);
+  return { ...spec, features: [...spec.features, ...(o.features ?? [])] };
+}
+
+/** What a sampler needs of a trained noise predictor: its network, chain and output. */
+export type EpsNetwork = Pick<EpsNet, "net" | "schedule" | "output" | "dispose">;
+
+/**
+ * The network {@link trainEpsNet} trains for `c` and `o`, holding `weights` (kept from a training
+ * in another part of the run): it predicts with the trained network's bits.
+ */
+export function loadEpsNet(
+  c: { chain: ChainConfig; model: EpsNetConfig },
+  o: EpsNetOptions,
+  weights: Float32Array,
+): EpsNetwork {
+  const net = new Network(epsNetSpec(c, o), weights);
+  return {
+    net,
+    schedule: o.schedule ?? chainSchedule(c.chain),
+    output: o.output ?? "eps",
+    dispose: () => net.dispose(),
+  };
 }
 
 /** Options of {@link trainDdpm}. */
@@ -357,7 +383,7 @@ export function trainDdpm(o: TrainDdpmOptions): Promise<Trained> {
 
 /** A trained chain network with weights `w` (and fixed extra inputs) as an epsilon predictor. */
 export function epsModelOf(
-  model: EpsNet,
+  model: EpsNetwork,
   w: Weights,
   extra: Record<string, tf.Tensor2D> = {},
 ): EpsModel {
@@ -372,7 +398,7 @@ export function epsModelOf(
  */
 export async function sampleAncestral(
   env: RunEnv,
-  model: EpsNet,
+  model: EpsNetwork,
   c: AncestralConfig,
   o: { dim?: number; keep?: number[] } = {},
 ): Promise<SamplerResult> {

@@ -9,11 +9,22 @@
  * average of its weights, another reverse-step variance) read one training of the seed's recipe:
  * its weights or their average. `longer` trains on its own although its first steps are the
  * seed's (the rate is constant): read off the seed's training it would make that training the
- * plan's longest unit, so the prefix is computed twice to keep units short.
+ * plan's longest unit, so the prefix is computed twice to keep units short. For the same reason
+ * each training's reads (sampling and judging its variants) are a part of their own after it
+ * (`readsPart`), fed the kept weights (`KeptTraining`).
  */
 import { epochsAtSameSteps, type EpochsConfig, type Snapshot, stepsOf } from "./train.ts";
-import type { ChainConfig, EpsNetConfig, EpsNetOptions, TrainingFacts } from "./ddpm.ts";
+import {
+  type ChainConfig,
+  type EpsNetConfig,
+  type EpsNetOptions,
+  loadEpsNet,
+  sampleAncestral,
+  trainEpsNet,
+  type TrainingFacts,
+} from "./ddpm.ts";
 import type { DdpmVariance } from "../samplers/ddpm.ts";
+import type { RunEnv } from "../runtime/env.ts";
 
 /** The changes to the seed's recipe, in the ablation's order (each one field of {@link ImprovedRecipe}). */
 export const CHANGES = ["ema", "cosine", "longer", "posterior", "sinusoidal", "data"] as const;
@@ -145,4 +156,68 @@ export function weightsOf(read: VariantRead, snapshots: Snapshot[]): Float32Arra
 /** What a read's network is, from its training's facts: its steps, and whether it is an average. */
 export function factsOf(read: VariantRead, training: TrainingFacts): TrainingFacts {
   return { ...training, steps: read.step, ema: read.average && training.ema };
+}
+
+/** The part that samples the reads of the training part `training` (after it, on any worker). */
+export function readsPart(training: string): string {
+  return `${training} reads`;
+}
+
+/** What a training part keeps for its reads part: plain data, as parts' outputs are. */
+export interface KeptTraining {
+  snapshots: Snapshot[];
+  lossByEpoch: number[];
+  facts: TrainingFacts;
+}
+
+/** Train `t` on `x` and keep what its reads need (the part `t.part`). */
+export async function trainForReads(
+  env: RunEnv,
+  x: Float32Array,
+  t: AblationTraining,
+): Promise<KeptTraining> {
+  const model = await trainEpsNet(env, x, t, t.options);
+  try {
+    return { snapshots: model.snapshots, lossByEpoch: model.lossByEpoch, facts: model.facts };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** One variant's samples, its epochs' losses and what its training did. */
+export interface ReadSamples {
+  variant: VariantName;
+  x: Float32Array;
+  lossByEpoch: number[];
+  facts: TrainingFacts;
+}
+
+/**
+ * The samples of each read of `t` (the part `readsPart(t.part)`): `sample.samples` ancestral
+ * samples of the kept weights the read names, with its variance. Sampling draws per-sample
+ * streams, so a read's samples are the same bytes in this part as in the training's.
+ */
+export async function sampleReads(
+  env: RunEnv,
+  t: AblationTraining,
+  kept: KeptTraining,
+  sample: { samples: number; sampleBatch: number },
+): Promise<ReadSamples[]> {
+  const model = loadEpsNet(t, t.options, kept.snapshots[0].params);
+  try {
+    const out: ReadSamples[] = [];
+    for (const read of t.reads) {
+      model.net.params.write(weightsOf(read, kept.snapshots));
+      const { x } = await sampleAncestral(env, model, { ...sample, variance: read.variance });
+      out.push({
+        variant: read.variant,
+        x,
+        lossByEpoch: kept.lossByEpoch.slice(0, read.epochs),
+        facts: factsOf(read, kept.facts),
+      });
+    }
+    return out;
+  } finally {
+    model.dispose();
+  }
 }
