@@ -8,7 +8,14 @@ import assert from "node:assert/strict";
 import { ddpmRing8Improved } from "../experiments/ddpm_ring8_improved.ts";
 import type { VariantPart } from "../experiments/ddpm_ring8_improved.page.ts";
 import type { PartOutput } from "../core/harness/experiment.ts";
-import { CHANGES } from "../core/recipes/ddpm_ablation.ts";
+import {
+  ablationTrainings,
+  CHANGES,
+  sampleReads,
+  trainForReads,
+  weightsOf,
+} from "../core/recipes/ddpm_ablation.ts";
+import { sampleAncestral, trainEpsNet } from "../core/recipes/ddpm.ts";
 import { validateConfig } from "../core/spec/rules.ts";
 import { derive } from "../core/spec/section.ts";
 import { createProgress } from "../core/harness/progress.ts";
@@ -61,6 +68,44 @@ Deno.test("ddpm-ring8-improved: each variant's changes reach its training, and n
     if (has("longer")) assert.ok(f.steps > seedSteps, `${what}: longer`);
     else if (has("data")) assert.ok(f.steps >= seedSteps, `${what}: the same steps (whole epochs)`);
     else assert.equal(f.steps, seedSteps, `${what}: the seed's steps`);
+  }
+});
+
+Deno.test("ddpm-ring8-improved: a reads part, fed the kept weights, samples the bytes the trained network samples in place", async () => {
+  await backend();
+  const e = ddpmRing8Improved;
+  const config = derive(e.profiles.quick, {
+    data: { trainSize: 512 },
+    train: { epochs: 3 },
+    improved: { epochs: 5, trainSize: 1024 },
+    ablation: { variants: ["seed", "ema", "posterior", "improved"] },
+    sample: { samples: 40, sampleBatch: 16 },
+  });
+  validateConfig(e.name, e.schema, e.checks ?? [], config);
+  const x = DATASETS.ring8.sample(1024, new Streams(3).get("data")).x;
+  for (const t of ablationTrainings(config)) {
+    const rows = x.subarray(0, 2 * t.trainSize);
+    const kept = await trainForReads(env(5), rows, t);
+    const apart = await sampleReads(env(5), t, kept, config.sample);
+    const model = await trainEpsNet(env(5), rows, t, t.options);
+    try {
+      assert.equal(apart.length, t.reads.length);
+      for (const [i, read] of t.reads.entries()) {
+        model.net.params.write(weightsOf(read, model.snapshots));
+        const inPlace = await sampleAncestral(env(5), model, {
+          ...config.sample,
+          variance: read.variance,
+        });
+        assert.equal(apart[i].variant, read.variant);
+        assert.deepEqual(
+          new Uint8Array(apart[i].x.buffer),
+          new Uint8Array(inPlace.x.buffer),
+          `${t.part}: ${read.variant}`,
+        );
+      }
+    } finally {
+      model.dispose();
+    }
   }
 });
 
