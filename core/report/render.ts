@@ -10,14 +10,24 @@ import type { Spec } from "./charts.ts";
 /**
  * Vega names clip paths from a counter that lives as long as the process (`clip54` after 53 earlier
  * clips), so the same chart would differ with the charts drawn before it. Renumber them per SVG,
- * in order of appearance: the SVG then depends on the spec alone.
+ * in order of appearance: the SVG then depends on the spec alone. A name is `clip<digits>` after
+ * `id="` or `url(#`; the scan jumps from one "clip" to the next (a regular expression that
+ * starts with the two leads tries every position of a quick profile's 41 MB of SVG: ~10x slower).
  */
-function numberClipsFromOne(svg: string): string {
+export function numberClipsFromOne(svg: string): string {
   const ids = new Map<string, number>();
-  return svg.replace(/(id="|url\(#)clip(\d+)/g, (_, lead: string, n: string) => {
+  let out = "", from = 0;
+  for (let at = svg.indexOf("clip"); at >= 0; at = svg.indexOf("clip", at + 4)) {
+    if (!svg.startsWith('id="', at - 4) && !svg.startsWith("url(#", at - 5)) continue;
+    let end = at + 4;
+    while (end < svg.length && svg.charCodeAt(end) >= 48 && svg.charCodeAt(end) <= 57) end++;
+    if (end === at + 4) continue;
+    const n = svg.slice(at + 4, end);
     if (!ids.has(n)) ids.set(n, ids.size + 1);
-    return `${lead}clip${ids.get(n)}`;
-  });
+    out += svg.slice(from, at + 4) + ids.get(n);
+    from = end;
+  }
+  return out + svg.slice(from);
 }
 
 /** Render a Vega-Lite spec to an SVG string. Throws with the chart's title when the spec is invalid. */
