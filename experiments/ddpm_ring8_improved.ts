@@ -144,7 +144,8 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
         : loadData({ ...c.data, trainSize: t.trainSize }, env.streams.child("larger")).x;
       return { trained: await trainForReads(sub, x, t) };
     }
-    // the judge (its reference's pair sums: 0.42 s the first time in a worker) only where samples are judged
+    // The judge only where samples are judged: its reference's pair sums cost 0.42 s the first
+    // time in a worker.
     const judge = new QualityJudge(data.dataset, c.quality);
     const judged = (x: Float32Array) => ({ x, quality: judge.figures(x).quality });
     if (part === "oracle") {

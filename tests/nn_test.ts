@@ -271,7 +271,7 @@ Deno.test("SinusoidalRows: kept rows are sinusoidal()'s bits, for repeats, fresh
         { length: n },
         () => trial % 3 === 2 ? 4 * draws.uniform() - 2 : draws.int(T) / (T - 1),
       );
-      // NaN rows too: the kept rows are copied as float64 pairs, which must keep every bit
+      // NaN and the infinities too: a kept row must have every bit of a fresh one
       if (trial === 0) values.set([0, -0, -0, 0, 1, -1, NaN, Infinity, -Infinity].slice(0, n));
       const s = tf.tensor2d(values, [n, 1]);
       const direct = sinusoidal(s, frequencies, maxFrequency);

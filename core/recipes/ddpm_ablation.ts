@@ -91,7 +91,7 @@ export interface AblationTraining {
 const SEED_READS: readonly VariantName[] = ["seed", "ema", "posterior"];
 
 /** The part whose training a variant reads. */
-export function trainingOf(v: VariantName): string {
+function trainingOf(v: VariantName): string {
   return SEED_READS.includes(v) ? "seed" : v;
 }
 
