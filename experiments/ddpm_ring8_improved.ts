@@ -14,12 +14,14 @@ import {
 } from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import {
+  ablationNeeds,
+  ablationParts,
   ablationTrainings,
   CHANGES,
   type ImprovedRecipe,
   type KeptTraining,
-  readsPart,
   sampleReads,
+  stretchOf,
   trainForReads,
   type VariantName,
 } from "../core/recipes/ddpm_ablation.ts";
@@ -128,21 +130,22 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
     },
   },
 
-  parts: (c) => [...ablationTrainings(c).flatMap((t) => [t.part, readsPart(t.part)]), "oracle"],
-  partNeeds: (c) =>
-    Object.fromEntries(ablationTrainings(c).map((t) => [readsPart(t.part), [t.part]])),
+  parts: (c) => [...ablationParts(ablationTrainings(c)), "oracle"],
+  partNeeds: (c) => ablationNeeds(ablationTrainings(c)),
 
   async runPart(env, part): Promise<ImprovedPart> {
     const c = env.config;
     const data = loadData(c.data, env.streams);
     // common random numbers: every training and sampler of the ablation draws the same streams
     const sub = { ...env, streams: env.streams.child("variants") };
-    const t = ablationTrainings(c).find((t) => t.part === part);
-    if (t) {
+    const stretch = stretchOf(ablationTrainings(c), part);
+    const kept = (s: string) => (env.parts![s] as { trained: KeptTraining }).trained;
+    if (stretch && !stretch.reads) {
+      const { t, s } = stretch;
       const x = t.trainSize === c.data.trainSize
         ? data.x
         : loadData({ ...c.data, trainSize: t.trainSize }, env.streams.child("larger")).x;
-      return { trained: await trainForReads(sub, x, t) };
+      return { trained: await trainForReads(sub, x, t, s, s.after ? kept(s.after) : undefined) };
     }
     // The judge only where samples are judged: its reference's pair sums cost 0.42 s the first
     // time in a worker.
@@ -152,10 +155,9 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
       const sampler = { ...c.sample, variance: c.improved.variance };
       return { oracle: judged(ddpm.sampleExact(sub, data.dataset.mixture!, c.chain, sampler).x) };
     }
-    const read = ablationTrainings(c).find((t) => readsPart(t.part) === part)!;
-    const { trained } = env.parts![read.part] as { trained: KeptTraining };
+    const { t, s } = stretch!;
     const out: Partial<Record<VariantName, VariantPart>> = {};
-    for (const r of await sampleReads(sub, read, trained, c.sample)) {
+    for (const r of await sampleReads(sub, t, s.reads, kept(s.part), c.sample)) {
       out[r.variant] = { ...judged(r.x), lossByEpoch: r.lossByEpoch, facts: r.facts };
     }
     return out;
@@ -164,7 +166,8 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
   run({ config: c, streams, parts }) {
     const data = loadData(c.data, streams);
     const judge = new QualityJudge(data.dataset, c.quality);
-    const reads = [...ablationTrainings(c).map((t) => readsPart(t.part)), "oracle"];
+    const ts = ablationTrainings(c);
+    const reads = [...ablationParts(ts).filter((p) => stretchOf(ts, p)?.reads), "oracle"];
     const p = Object.assign({}, ...reads.map((r) => parts![r])) as Record<string, VariantPart>;
     const main = p.improved ?? p[c.ablation.variants[c.ablation.variants.length - 1]];
     const { quality, perMode } = judge.measure(main.x);

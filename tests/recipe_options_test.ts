@@ -11,7 +11,10 @@ import type { PartOutput } from "../core/harness/experiment.ts";
 import {
   ablationTrainings,
   CHANGES,
+  factsOf,
+  type KeptTraining,
   sampleReads,
+  segmentEnds,
   trainForReads,
   weightsOf,
 } from "../core/recipes/ddpm_ablation.ts";
@@ -71,41 +74,75 @@ Deno.test("ddpm-ring8-improved: each variant's changes reach its training, and n
   }
 });
 
-Deno.test("ddpm-ring8-improved: a reads part, fed the kept weights, samples the bytes the trained network samples in place", async () => {
+Deno.test("ddpm-ring8-improved: trained in stretches of a few steps, each read is the bytes of the whole training sampled in place", async () => {
   await backend();
   const e = ddpmRing8Improved;
   const config = derive(e.profiles.quick, {
     data: { trainSize: 512 },
     train: { epochs: 3 },
     improved: { epochs: 5, trainSize: 1024 },
-    ablation: { variants: ["seed", "ema", "posterior", "improved"] },
+    ablation: { variants: ["seed", "ema", "posterior", "longer", "improved"] },
     sample: { samples: 40, sampleBatch: 16 },
   });
   validateConfig(e.name, e.schema, e.checks ?? [], config);
   const x = DATASETS.ring8.sample(1024, new Streams(3).get("data")).x;
-  for (const t of ablationTrainings(config)) {
+  // at most 4 steps a stretch: the seed's training (reads after 6 and 10 steps) in three
+  // stretches, the improved one (12 steps of 4 per epoch) in three
+  const trainings = ablationTrainings(config, 4);
+  const ends = trainings.map((t) => t.segments.map((s) => s.until));
+  assert.deepEqual(ends, [[4, 6, 10], [4, 8, 12]]);
+  for (const t of trainings) {
     const rows = x.subarray(0, 2 * t.trainSize);
-    const kept = await trainForReads(env(5), rows, t);
-    const apart = await sampleReads(env(5), t, kept, config.sample);
-    const model = await trainEpsNet(env(5), rows, t, t.options);
+    const whole = await trainEpsNet(env(5), rows, t, t.options);
+    let before: KeptTraining | undefined;
     try {
-      assert.equal(apart.length, t.reads.length);
-      for (const [i, read] of t.reads.entries()) {
-        model.net.params.write(weightsOf(read, model.snapshots));
-        const inPlace = await sampleAncestral(env(5), model, {
-          ...config.sample,
-          variance: read.variance,
-        });
-        assert.equal(apart[i].variant, read.variant);
-        assert.deepEqual(
-          new Uint8Array(apart[i].x.buffer),
-          new Uint8Array(inPlace.x.buffer),
-          `${t.part}: ${read.variant}`,
-        );
+      for (const s of t.segments) {
+        const kept: KeptTraining = await trainForReads(env(5), rows, t, s, before);
+        before = kept;
+        const apart = await sampleReads(env(5), t, s.reads, kept, config.sample);
+        assert.equal(apart.length, s.reads.length);
+        for (const [i, read] of s.reads.entries()) {
+          whole.net.params.write(weightsOf(read, whole.snapshots));
+          const inPlace = await sampleAncestral(env(5), whole, {
+            ...config.sample,
+            variance: read.variance,
+          });
+          const what = `${s.part}: ${read.variant}`;
+          assert.equal(apart[i].variant, read.variant);
+          assert.deepEqual(
+            new Uint8Array(apart[i].x.buffer),
+            new Uint8Array(inPlace.x.buffer),
+            what,
+          );
+          assert.deepEqual(apart[i].lossByEpoch, whole.lossByEpoch.slice(0, read.epochs), what);
+          assert.deepEqual(apart[i].facts, factsOf(read, whole.facts), what);
+        }
       }
     } finally {
-      model.dispose();
+      whole.dispose();
     }
+  }
+});
+
+Deno.test("a training's stretches end at its reads and at whole epochs, none much longer than the bound", () => {
+  // the full profile's seed training: the seed's reads after 19,000 steps, longer's after 114,000
+  assert.deepEqual(segmentEnds([19_000, 114_000], 60_000, 19), [19_000, 66_500, 114_000]);
+  assert.deepEqual(segmentEnds([114_075], 60_000, 195), [57_135, 114_075]);
+  assert.deepEqual(segmentEnds([10], 60_000, 2), [10]);
+  const cases: [number[], number, number][] = [[[7, 100], 9, 3], [[5, 6, 50], 10, 1], [
+    [99],
+    13,
+    9,
+  ]];
+  for (const [cuts, max, perEpoch] of cases) {
+    const ends = segmentEnds(cuts, max, perEpoch);
+    for (const c of cuts) assert.ok(ends.includes(c), `${ends} ends at the cut ${c}`);
+    ends.forEach((end, k) => {
+      const from = k ? ends[k - 1] : 0;
+      const cut = [0, ...cuts].filter((c) => c <= from).pop()!;
+      assert.ok(end > from && end - from <= max + perEpoch, `${ends}: stretch ${k}`);
+      assert.ok(cuts.includes(end) || (end - cut) % perEpoch === 0, `${ends}: ${end} at an epoch`);
+    });
   }
 });
 

@@ -14,7 +14,7 @@ import { Network } from "../core/nn/network.ts";
 import { ddpmNoisePredictor } from "../core/nn/architectures.ts";
 import { linearBetaSchedule } from "../core/noise/schedules.ts";
 import { trainDdpm } from "../core/recipes/ddpm.ts";
-import type { Trained } from "../core/recipes/train.ts";
+import type { Trained, TrainingSegment, TrainingState } from "../core/recipes/train.ts";
 import { createProgress } from "../core/harness/progress.ts";
 import { DATASETS } from "../core/data/datasets.ts";
 import { Stream, Streams } from "../core/runtime/random.ts";
@@ -173,7 +173,13 @@ function firstCheckpoint(every: number, saved: Map<string, Record<string, unknow
  */
 async function trainSmall(
   seed: number,
-  o: { epochs: number; ema?: number; snapshotSteps?: number[]; checkpoints?: Checkpoints },
+  o: {
+    epochs: number;
+    ema?: number;
+    snapshotSteps?: number[];
+    checkpoints?: Checkpoints;
+    segment?: TrainingSegment;
+  },
 ): Promise<{ trained: Trained; weights: Float32Array; average?: Float32Array }> {
   const data = DATASETS.ring8.sample(640, new Streams(1).get("data"));
   const spec = ddpmNoisePredictor({ T: 20, timeEmbedDim: 4, hidden: [16, 16] });
@@ -293,4 +299,54 @@ Deno.test("snapshots: a longer run's weights and average after k steps are the k
       /a snapshot at step .*; allowed: 1\.\.50/,
     );
   }
+});
+
+Deno.test("segments: a training in stretches, each continuing the last one's state (one interrupted and resumed from its own checkpoint), is the whole training bit for bit; a stretch past the end is refused", async () => {
+  await backend();
+  const o = { epochs: 4, ema: 0.99, snapshotSteps: [7, 40] };
+  const whole = await trainSmall(4, o);
+  for (const ends of [[7, 23, 40], [1, 39, 40], [40]]) {
+    let from: TrainingState | undefined;
+    let last: Awaited<ReturnType<typeof trainSmall>> | undefined;
+    for (const until of ends) {
+      // the middle stretch is interrupted after its first checkpoint, then resumed from it
+      const saved = new Map<string, Record<string, unknown>>();
+      const interrupted = until === ends[1];
+      if (interrupted) {
+        await trainSmall(4, {
+          ...o,
+          segment: { from, until },
+          checkpoints: firstCheckpoint(1, saved),
+        });
+      }
+      last = await trainSmall(4, {
+        ...o,
+        segment: { from, until },
+        ...(interrupted ? { checkpoints: firstCheckpoint(1000, saved) } : {}),
+      });
+      assert.equal(last.trained.losses.length, until, `${ends}: the losses so far`);
+      assert.deepEqual(last.trained.losses, whole.trained.losses.subarray(0, until), `${ends}`);
+      from = last.trained.state;
+      assert.equal(from?.step, until);
+    }
+    const what = `stretches ending ${ends}`;
+    assert.deepEqual(last!.weights, whole.weights, what);
+    assert.deepEqual(last!.average, whole.average, what);
+    assert.deepEqual(last!.trained.snapshots, whole.trained.snapshots, what);
+    for (
+      const check of [
+        "firstStep",
+        "adamMomentsOff",
+        "emaFirstUpdateOff",
+        "firstEpochDistinct",
+        "loaderReplayOff",
+      ] as const
+    ) {
+      assert.equal(last!.trained[check], whole.trained[check], `${what}: ${check}`);
+    }
+  }
+  await assert.rejects(
+    trainSmall(4, { ...o, segment: { until: 41 } }),
+    /until step 41; allowed: 1\.\.40/,
+  );
 });

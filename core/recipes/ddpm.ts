@@ -38,6 +38,8 @@ import {
   type Snapshot,
   stepsOf,
   type Trained,
+  type TrainingSegment,
+  type TrainingState,
   trainOnData,
 } from "./train.ts";
 import { blockMeans, summary } from "../metrics/statistics.ts";
@@ -193,6 +195,8 @@ export interface EpsNet {
   facts: TrainingFacts;
   /** The weights (and their average) after each of `EpsNetOptions.snapshotSteps`. */
   snapshots: Snapshot[];
+  /** After a stretch of the training (`segment`): its whole state, for the next stretch. */
+  state?: TrainingState;
   dispose(): void;
 }
 
@@ -237,13 +241,15 @@ export interface EpsNetOptions {
 
 /**
  * Seed 004's noise predictor (with any extra conditioning features) initialised from the `init`
- * stream and trained on `x` by the DDPM objective for the chain, model and train sections.
+ * stream and trained on `x` by the DDPM objective for the chain, model and train sections; with
+ * `segment`, only that stretch of the training (the network after its last step).
  */
 export async function trainEpsNet(
   env: RunEnv,
   x: Float32Array,
   c: { chain: ChainConfig; model: EpsNetConfig; train: EpochsConfig },
   o: EpsNetOptions = {},
+  segment?: TrainingSegment,
 ): Promise<EpsNet> {
   const dim = o.dim ?? 2;
   const net = new Network(epsNetSpec(c, o), env.streams.get("init"));
@@ -262,6 +268,7 @@ export async function trainEpsNet(
       features: o.featureValues,
       output: o.output,
       snapshotSteps: o.snapshotSteps,
+      segment,
       ...env,
     });
     if (trained.ema) {
@@ -289,6 +296,7 @@ export async function trainEpsNet(
         timeFeature: net.spec.features.find((f) => f.name === "t")?.kind ?? "none",
       },
       snapshots: trained.snapshots,
+      state: trained.state,
       dispose: () => net.dispose(),
     };
     return out;
@@ -352,6 +360,8 @@ export interface TrainDdpmOptions {
   output?: ChainOutput;
   /** Steps after which to keep the weights and their average. */
   snapshotSteps?: number[];
+  /** Only this stretch of the training (`TrainOnDataOptions.segment`). */
+  segment?: TrainingSegment;
 }
 
 /** Train with Adam on shuffled epochs; returns the loss of every step. */
@@ -370,6 +380,7 @@ export function trainDdpm(o: TrainDdpmOptions): Promise<Trained> {
     },
     ema: o.ema,
     snapshotSteps: o.snapshotSteps,
+    segment: o.segment,
     streams: o.streams,
     progress: o.progress,
     checkpoints: o.checkpoints,

@@ -6,14 +6,21 @@
  * named streams, so a variant differs from the seed's by its change and not by its draws (each
  * variant's law is what it would be with streams of its own; only the dependence between variants
  * changes, and with it the noise in their differences). Variants whose training is the seed's (an
- * average of its weights, another reverse-step variance) read one training of the seed's recipe:
- * its weights or their average. `longer` trains on its own although its first steps are the
- * seed's (the rate is constant): read off the seed's training it would make that training the
- * plan's longest unit, so the prefix is computed twice to keep units short. For the same reason
- * each training's reads (sampling and judging its variants) are a part of their own after it
+ * average of its weights, another reverse-step variance, more epochs at the seed's constant rate)
+ * read one training of the seed's recipe: its weights or their average, after the seed's steps or
+ * after all of them. A training runs in stretches of at most {@link MAX_SEGMENT_STEPS} steps, cut
+ * at its reads' steps, each a part of the run that continues the previous one's state
+ * (`TrainingSegment`: the bits of one whole training), so that no unit of work is long; each
+ * stretch's reads (sampling and judging its variants) are a part of their own after it
  * (`readsPart`), fed the kept weights (`KeptTraining`).
  */
-import { epochsAtSameSteps, type EpochsConfig, type Snapshot, stepsOf } from "./train.ts";
+import {
+  epochsAtSameSteps,
+  type EpochsConfig,
+  type Snapshot,
+  stepsOf,
+  type TrainingState,
+} from "./train.ts";
 import {
   type ChainConfig,
   type EpsNetConfig,
@@ -73,9 +80,28 @@ export interface VariantRead {
   variance: DdpmVariance;
 }
 
-/** One training of the ablation (a part of the run) and the variants read off it. */
+/**
+ * The most steps one part trains: a step of the seed's network at batch 256 takes ~0.55-0.7 ms on
+ * the 2-vCPU machines measured (NOTES.md), so a stretch is ~33-42 s, under a minute with room for
+ * a slower host.
+ */
+export const MAX_SEGMENT_STEPS = 60_000;
+
+/** A stretch of a training, one part of the run, and the variants read at its last step. */
+export interface AblationSegment {
+  /** The part's name: the training's, or `<training> to <until>` when it has several stretches. */
+  part: string;
+  /** The part of the stretch before it, whose state it continues (absent for the first). */
+  after?: string;
+  /** The step it ends after. */
+  until: number;
+  /** The reads at step `until`. */
+  reads: VariantRead[];
+}
+
+/** One training of the ablation, its stretches (parts of the run) and the variants read off it. */
 export interface AblationTraining {
-  /** The part's name: `seed` for the seed's recipe, else the variant's. */
+  /** The training's name: `seed` for the seed's recipe, else the variant's. */
   part: string;
   /** Training points (`data.trainSize`, or the larger set of the `data` change). */
   trainSize: number;
@@ -85,10 +111,12 @@ export interface AblationTraining {
   /** Options of `trainEpsNet`, with a snapshot after each read's step. */
   options: EpsNetOptions;
   reads: VariantRead[];
+  /** Its stretches in order, the last ending after its last step. */
+  segments: AblationSegment[];
 }
 
 /** Variants read off the training of the seed's recipe. */
-const SEED_READS: readonly VariantName[] = ["seed", "ema", "posterior"];
+const SEED_READS: readonly VariantName[] = ["seed", "ema", "posterior", "longer"];
 
 /** The part whose training a variant reads. */
 function trainingOf(v: VariantName): string {
@@ -100,8 +128,34 @@ function changesOf(v: VariantName): readonly Change[] {
   return v === "seed" ? [] : v === "improved" ? CHANGES : [v];
 }
 
-/** The trainings of `c.ablation.variants`, in the order their parts first appear. */
-export function ablationTrainings(c: AblationConfig): AblationTraining[] {
+/**
+ * The ends of the stretches of a training cut after each of `cuts` (ascending; the last is its
+ * last step) and into stretches of at most about `max` steps, each end at a whole epoch of
+ * `perEpoch` steps past the cut before it.
+ */
+export function segmentEnds(cuts: number[], max: number, perEpoch: number): number[] {
+  const ends: number[] = [];
+  let from = 0;
+  for (const cut of cuts) {
+    const pieces = Math.ceil((cut - from) / max);
+    for (let k = 1; k < pieces; k++) {
+      const end = from + perEpoch * Math.round(((cut - from) / perEpoch) * k / pieces);
+      if (end > (ends[ends.length - 1] ?? 0) && end < cut) ends.push(end);
+    }
+    ends.push(cut);
+    from = cut;
+  }
+  return ends;
+}
+
+/**
+ * The trainings of `c.ablation.variants`, in the order their parts first appear, each in stretches
+ * of at most about `maxSteps` steps.
+ */
+export function ablationTrainings(
+  c: AblationConfig,
+  maxSteps = MAX_SEGMENT_STEPS,
+): AblationTraining[] {
   const i = c.improved;
   const parts = [...new Set(c.ablation.variants.map(trainingOf))];
   return parts.map((part) => {
@@ -124,8 +178,18 @@ export function ablationTrainings(c: AblationConfig): AblationTraining[] {
         variance: own.includes("posterior") ? i.variance : "beta",
       };
     });
-    // as long as its reads (the seed's training: all three after the seed's epochs)
+    // as long as its reads (the seed's training: the seed's epochs, or longer's)
     const train = { ...c.train, epochs: Math.max(...variantReads.map((r) => r.epochs)) };
+    const steps = [...new Set(variantReads.map((r) => r.step))].sort((a, b) => a - b);
+    const perEpoch = stepsOf({ kind: "epochs", ...train, epochs: 1 }, trainSize);
+    const ends = segmentEnds(steps, maxSteps, perEpoch);
+    const name = (until: number) => ends.length === 1 ? part : `${part} to ${until}`;
+    const segments = ends.map((until, k): AblationSegment => ({
+      part: name(until),
+      ...(k > 0 ? { after: name(ends[k - 1]) } : {}),
+      until,
+      reads: variantReads.filter((r) => r.step === until),
+    }));
     return {
       part,
       trainSize,
@@ -136,9 +200,10 @@ export function ablationTrainings(c: AblationConfig): AblationTraining[] {
         ema: has("ema") && i.ema > 0 ? i.ema : undefined,
         cosineDecay: has("cosine") && i.cosineDecay,
         timeEmbedding: has("sinusoidal") ? i.timeEmbedding : "learned",
-        snapshotSteps: [...new Set(variantReads.map((r) => r.step))],
+        snapshotSteps: steps,
       },
       reads: variantReads,
+      segments,
     };
   });
 }
@@ -158,27 +223,77 @@ export function factsOf(read: VariantRead, training: TrainingFacts): TrainingFac
   return { ...training, steps: read.step, ema: read.average && training.ema };
 }
 
-/** The part that samples the reads of the training part `training` (after it, on any worker). */
-export function readsPart(training: string): string {
-  return `${training} reads`;
+/** The part that samples the reads of the stretch `segment` (after it, on any worker). */
+export function readsPart(segment: string): string {
+  return `${segment} reads`;
 }
 
-/** What a training part keeps for its reads part: plain data, as parts' outputs are. */
+/** The parts of `trainings`: each stretch in order, then its reads part when it has reads. */
+export function ablationParts(trainings: AblationTraining[]): string[] {
+  return trainings.flatMap((t) =>
+    t.segments.flatMap((s) => s.reads.length ? [s.part, readsPart(s.part)] : [s.part])
+  );
+}
+
+/** What each part of `trainings` needs: a stretch the one before it, a reads part its stretch. */
+export function ablationNeeds(trainings: AblationTraining[]): Record<string, string[]> {
+  const needs: Record<string, string[]> = {};
+  for (const s of trainings.flatMap((t) => t.segments)) {
+    if (s.after) needs[s.part] = [s.after];
+    if (s.reads.length) needs[readsPart(s.part)] = [s.part];
+  }
+  return needs;
+}
+
+/** The stretch `part` trains or reads (`reads`), and its training; undefined for other parts. */
+export function stretchOf(
+  trainings: AblationTraining[],
+  part: string,
+): { t: AblationTraining; s: AblationSegment; reads: boolean } | undefined {
+  for (const t of trainings) {
+    for (const s of t.segments) {
+      if (s.part === part) return { t, s, reads: false };
+      if (s.reads.length && readsPart(s.part) === part) return { t, s, reads: true };
+    }
+  }
+  return undefined;
+}
+
+/** What a stretch of a training keeps for its reads and the next stretch: plain data. */
 export interface KeptTraining {
   snapshots: Snapshot[];
   lossByEpoch: number[];
   facts: TrainingFacts;
+  /** The whole state after the stretch, when another stretch continues it. */
+  state?: TrainingState;
 }
 
-/** Train `t` on `x` and keep what its reads need (the part `t.part`). */
+/**
+ * Train the stretch `s` of `t` on `x` (the part `s.part`), continuing `before` (the previous
+ * stretch's part output), and keep what its reads and the next stretch need.
+ */
 export async function trainForReads(
   env: RunEnv,
   x: Float32Array,
   t: AblationTraining,
+  s: AblationSegment = t.segments[0],
+  before?: KeptTraining,
 ): Promise<KeptTraining> {
-  const model = await trainEpsNet(env, x, t, t.options);
+  if ((s.after === undefined) !== (before === undefined)) {
+    throw new Error(
+      `ablation: ${s.part} continues ${s.after ?? "nothing"}; given ${before ? "a state" : "none"}`,
+    );
+  }
+  const last = s === t.segments[t.segments.length - 1];
+  const segment = t.segments.length > 1 ? { from: before?.state, until: s.until } : undefined;
+  const model = await trainEpsNet(env, x, t, t.options, segment);
   try {
-    return { snapshots: model.snapshots, lossByEpoch: model.lossByEpoch, facts: model.facts };
+    return {
+      snapshots: model.snapshots,
+      lossByEpoch: model.lossByEpoch,
+      facts: model.facts,
+      ...(last ? {} : { state: model.state }),
+    };
   } finally {
     model.dispose();
   }
@@ -193,20 +308,22 @@ export interface ReadSamples {
 }
 
 /**
- * The samples of each read of `t` (the part `readsPart(t.part)`): `sample.samples` ancestral
- * samples of the kept weights the read names, with its variance. Sampling draws per-sample
- * streams, so a read's samples are the same bytes in this part as in the training's.
+ * The samples of each of `reads` of `t` (the part `readsPart` of their stretch): `sample.samples`
+ * ancestral samples of the kept weights the read names, with its variance. Sampling draws
+ * per-sample streams, so a read's samples are the same bytes in this part as in the training's.
  */
 export async function sampleReads(
   env: RunEnv,
   t: AblationTraining,
+  reads: VariantRead[],
   kept: KeptTraining,
   sample: { samples: number; sampleBatch: number },
 ): Promise<ReadSamples[]> {
-  const model = loadEpsNet(t, t.options, kept.snapshots[0].params);
+  if (!reads.length) return [];
+  const model = loadEpsNet(t, t.options, weightsOf(reads[0], kept.snapshots));
   try {
     const out: ReadSamples[] = [];
-    for (const read of t.reads) {
+    for (const read of reads) {
       model.net.params.write(weightsOf(read, kept.snapshots));
       const { x } = await sampleAncestral(env, model, { ...sample, variance: read.variance });
       out.push({

@@ -124,6 +124,12 @@ export interface TrainOnDataOptions {
    * prefix when the rate does not decay). Returned in `Trained.snapshots`, saved in checkpoints.
    */
   snapshotSteps?: number[];
+  /**
+   * Train only a stretch of the steps (a part of a run, so that no unit of work is long): from
+   * the state an earlier stretch returned, or the start, to step `until`. The steps, draws and
+   * bits are those of the whole training (a stretch resumes as a checkpoint does).
+   */
+  segment?: TrainingSegment;
   /** Suffix of the progress phase name ("train <label>"). */
   label?: string;
   /** How the gradient is taken: "fused" (default) or "autodiff" (losses that differentiate the
@@ -131,9 +137,17 @@ export interface TrainOnDataOptions {
   gradient?: GradientMode;
 }
 
+/** A stretch of one training: from an earlier stretch's state (absent: the start) to a step. */
+export interface TrainingSegment {
+  /** The state the previous stretch returned (`Trained.state`). */
+  from?: TrainingState;
+  /** The step the stretch ends after (1 .. the training's steps). */
+  until: number;
+}
+
 /** What training returns. */
 export interface Trained {
-  /** Loss of every step. */
+  /** Loss of every step (with a `segment`: up to its last step). */
   losses: Float32Array;
   /** Steps per epoch ("epochs" batching) or 1. */
   batchesPerEpoch: number;
@@ -172,6 +186,8 @@ export interface Trained {
    * decay, about (pi / steps)^2 / 4 after a cosine decay.
    */
   lrLastRatio: number;
+  /** With a `segment`: the whole state after its last step, for the next stretch (plain data). */
+  state?: TrainingState;
 }
 
 /** The weights after `step` optimizer steps, and their average when an EMA runs. */
@@ -283,8 +299,15 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   const ema = o.ema !== undefined ? new Ema(o.net.params, o.ema) : undefined;
   const losses = new Float32Array(steps);
   const track: Trained["track"] = [];
+  const until = o.segment?.until ?? steps;
+  if (!Number.isInteger(until) || until < 1 || until > steps) {
+    throw new RangeError(`trainOnData: a segment until step ${until}; allowed: 1..${steps}`);
+  }
   const slot = (o.checkpoints ?? NO_CHECKPOINTS).slot(o.label ?? "train");
-  const saved = slot?.load();
+  // this stretch's own checkpoint (an interrupted run), else the state the last stretch left
+  const own = slot?.load() as TrainingState | null | undefined;
+  const from = o.segment?.from;
+  const saved = own && own.step <= until && own.step >= (from?.step ?? 0) ? own : from;
   let startStep = 0;
   let firstStep = NaN;
   let emaOff = NaN;
@@ -292,7 +315,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   let firstEpochDistinct = NaN;
   let loaderOff = NaN;
   if (saved) {
-    const s = saved as unknown as SavedTraining;
+    const s = saved;
     o.net.params.write(decodeFloats(s.params));
     optimizer.load({ step: s.adam.step, m: decodeFloats(s.adam.m), v: decodeFloats(s.adam.v) });
     if (ema && s.ema) ema.write(decodeFloats(s.ema.avg), s.ema.updates);
@@ -314,7 +337,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       });
     }
     startStep = s.step;
-    firstStep = s.firstStep;
+    firstStep = s.firstStep ?? NaN;
     emaOff = s.emaFirstUpdateOff ?? NaN;
     momentsOff = s.adamMomentsOff ?? NaN;
     firstEpochDistinct = s.firstEpochDistinct ?? NaN;
@@ -337,45 +360,46 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     return loaderOff;
   };
   const initial = startStep === 0 ? o.net.params.read().slice() : undefined;
-  const save = (step: number) =>
-    slot!.save(
-      {
-        step,
-        params: encodeFloats(o.net.params.read()),
-        adam: (() => {
-          const a = optimizer.state();
-          return { step: a.step, m: encodeFloats(a.m), v: encodeFloats(a.v) };
-        })(),
-        ema: ema ? { avg: encodeFloats(ema.read()), updates: ema.updates } : null,
-        streams: o.streams.states(),
-        loader: (() => {
-          const l = loader?.state();
-          return l ? { epoch: l.epoch, perm: l.perm ? encodeInts(l.perm) : null } : null;
-        })(),
-        losses: encodeFloats(losses.subarray(0, step)),
-        track,
-        snapshots: snapshots.map((k) => ({
-          step: k.step,
-          params: encodeFloats(k.params),
-          ema: k.ema ? encodeFloats(k.ema) : null,
-        })),
-        firstStep,
-        emaFirstUpdateOff: emaOff,
-        adamMomentsOff: momentsOff,
-        firstEpochDistinct: distinct(),
-        loaderReplayOff: replayed(),
-      } satisfies SavedTraining as unknown as Record<string, unknown>,
-    );
-  const phase = o.progress.phase(o.label ? `train ${o.label}` : "train", steps);
+  const stateAt = (step: number): TrainingState => ({
+    step,
+    params: encodeFloats(o.net.params.read()),
+    adam: (() => {
+      const a = optimizer.state();
+      return { step: a.step, m: encodeFloats(a.m), v: encodeFloats(a.v) };
+    })(),
+    ema: ema ? { avg: encodeFloats(ema.read()), updates: ema.updates } : null,
+    streams: o.streams.states(),
+    loader: (() => {
+      const l = loader?.state();
+      return l ? { epoch: l.epoch, perm: l.perm ? encodeInts(l.perm) : null } : null;
+    })(),
+    losses: encodeFloats(losses.subarray(0, step)),
+    track,
+    snapshots: snapshots.map((k) => ({
+      step: k.step,
+      params: encodeFloats(k.params),
+      ema: k.ema ? encodeFloats(k.ema) : null,
+    })),
+    firstStep,
+    emaFirstUpdateOff: emaOff,
+    adamMomentsOff: momentsOff,
+    firstEpochDistinct: distinct(),
+    loaderReplayOff: replayed(),
+  });
+  const phase = o.progress.phase(o.label ? `train ${o.label}` : "train", until);
   if (startStep > 0) {
-    phase.note(`resumed from the checkpoint at step ${startStep}`);
+    phase.note(
+      saved === from
+        ? `continues the training from step ${startStep}`
+        : `resumed from the checkpoint at step ${startStep}`,
+    );
     await phase.tick(startStep);
   }
   try {
     await fit({
       params: o.net.params,
       optimizer,
-      steps,
+      steps: until,
       startStep,
       losses,
       gradient: o.gradient,
@@ -400,12 +424,14 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
         if (o.track && o.every && (done % o.every === 0 || done === steps)) {
           track.push({ step: done, ...o.track(done) });
         }
-        if (slot && (done % slot.every === 0 || done === steps)) await save(done);
+        if (slot && (done % slot.every === 0 || done === until)) {
+          await slot.save(stateAt(done) as unknown as Record<string, unknown>);
+        }
         await phase.tick(1, `loss ${loss.toPrecision(4)}`);
       },
     });
     return {
-      losses,
+      losses: until < steps ? losses.subarray(0, until) : losses,
       batchesPerEpoch,
       ema,
       track,
@@ -415,7 +441,8 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
       adamMomentsOff: momentsOff,
       firstEpochDistinct: distinct(),
       loaderReplayOff: replayed(),
-      lrLastRatio: learningRate(optimizer.options, steps) / optimizer.options.lr,
+      lrLastRatio: learningRate(optimizer.options, until) / optimizer.options.lr,
+      ...(o.segment ? { state: stateAt(until) } : {}),
     };
   } catch (e) {
     ema?.dispose();
@@ -426,8 +453,11 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   }
 }
 
-/** A training run's checkpoint. */
-interface SavedTraining {
+/**
+ * A training's whole state after a step, as plain data (floats as base64): what a checkpoint saves
+ * and a {@link TrainingSegment} continues from.
+ */
+export interface TrainingState {
   step: number;
   params: string;
   adam: { step: number; m: string; v: string };
