@@ -301,7 +301,7 @@ Deno.test("snapshots: a longer run's weights and average after k steps are the k
   }
 });
 
-Deno.test("segments: a training in stretches, each continuing the last one's state (one interrupted and resumed from its own checkpoint), is the whole training bit for bit; a stretch past the end is refused", async () => {
+Deno.test("segments: a training in stretches, each continuing the last one's state (one interrupted and resumed from its own checkpoint), is the whole training bit for bit; a stretch past the end or not after its state is refused", async () => {
   await backend();
   const o = { epochs: 4, ema: 0.99, snapshotSteps: [7, 40] };
   const whole = await trainSmall(4, o);
@@ -348,5 +348,10 @@ Deno.test("segments: a training in stretches, each continuing the last one's sta
   await assert.rejects(
     trainSmall(4, { ...o, segment: { until: 41 } }),
     /until step 41; allowed: 1\.\.40/,
+  );
+  const after23 = (await trainSmall(4, { ...o, segment: { until: 23 } })).trained.state!;
+  await assert.rejects(
+    trainSmall(4, { ...o, segment: { from: after23, until: 23 } }),
+    /from step 23 until step 23; allowed: a state of an earlier step/,
   );
 });

@@ -303,10 +303,15 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
   if (!Number.isInteger(until) || until < 1 || until > steps) {
     throw new RangeError(`trainOnData: a segment until step ${until}; allowed: 1..${steps}`);
   }
+  const from = o.segment?.from;
+  if (from && !(from.step < until && from.losses !== undefined)) {
+    throw new RangeError(
+      `trainOnData: a segment from step ${from.step} until step ${until}; allowed: a state of an earlier step`,
+    );
+  }
   const slot = (o.checkpoints ?? NO_CHECKPOINTS).slot(o.label ?? "train");
   // this stretch's own checkpoint (an interrupted run), else the state the last stretch left
   const own = slot?.load() as TrainingState | null | undefined;
-  const from = o.segment?.from;
   const saved = own && own.step <= until && own.step >= (from?.step ?? 0) ? own : from;
   let startStep = 0;
   let firstStep = NaN;
