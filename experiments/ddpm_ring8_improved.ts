@@ -21,7 +21,7 @@ import {
   type ImprovedRecipe,
   type KeptTraining,
   sampleReads,
-  stretchOf,
+  segmentOf,
   trainForReads,
   type VariantName,
 } from "../core/recipes/ddpm_ablation.ts";
@@ -138,10 +138,10 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
     const data = loadData(c.data, env.streams);
     // common random numbers: every training and sampler of the ablation draws the same streams
     const sub = { ...env, streams: env.streams.child("variants") };
-    const stretch = stretchOf(ablationTrainings(c), part);
+    const segment = segmentOf(ablationTrainings(c), part);
     const kept = (s: string) => (env.parts![s] as { trained: KeptTraining }).trained;
-    if (stretch && !stretch.reads) {
-      const { t, s } = stretch;
+    if (segment && !segment.reads) {
+      const { t, s } = segment;
       const x = t.trainSize === c.data.trainSize
         ? data.x
         : loadData({ ...c.data, trainSize: t.trainSize }, env.streams.child("larger")).x;
@@ -155,7 +155,7 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
       const sampler = { ...c.sample, variance: c.improved.variance };
       return { oracle: judged(ddpm.sampleExact(sub, data.dataset.mixture!, c.chain, sampler).x) };
     }
-    const { t, s } = stretch!;
+    const { t, s } = segment!;
     const out: Partial<Record<VariantName, VariantPart>> = {};
     for (const r of await sampleReads(sub, t, s.reads, kept(s.part), c.sample)) {
       out[r.variant] = { ...judged(r.x), lossByEpoch: r.lossByEpoch, facts: r.facts };
@@ -167,7 +167,7 @@ export const ddpmRing8Improved: Experiment<DdpmImprovedConfig> = {
     const data = loadData(c.data, streams);
     const judge = new QualityJudge(data.dataset, c.quality);
     const ts = ablationTrainings(c);
-    const reads = [...ablationParts(ts).filter((p) => stretchOf(ts, p)?.reads), "oracle"];
+    const reads = [...ablationParts(ts).filter((p) => segmentOf(ts, p)?.reads), "oracle"];
     const p = Object.assign({}, ...reads.map((r) => parts![r])) as Record<string, VariantPart>;
     const main = p.improved ?? p[c.ablation.variants[c.ablation.variants.length - 1]];
     const { quality, perMode } = judge.measure(main.x);

@@ -246,7 +246,7 @@ export function ablationNeeds(trainings: AblationTraining[]): Record<string, str
 }
 
 /** The stretch `part` trains or reads (`reads`), and its training; undefined for other parts. */
-export function stretchOf(
+export function segmentOf(
   trainings: AblationTraining[],
   part: string,
 ): { t: AblationTraining; s: AblationSegment; reads: boolean } | undefined {
@@ -276,7 +276,7 @@ export async function trainForReads(
   env: RunEnv,
   x: Float32Array,
   t: AblationTraining,
-  s: AblationSegment = t.segments[0],
+  s: AblationSegment,
   before?: KeptTraining,
 ): Promise<KeptTraining> {
   if ((s.after === undefined) !== (before === undefined)) {

@@ -304,7 +304,7 @@ export async function trainOnData(o: TrainOnDataOptions): Promise<Trained> {
     throw new RangeError(`trainOnData: a segment until step ${until}; allowed: 1..${steps}`);
   }
   const from = o.segment?.from;
-  if (from && !(from.step < until && from.losses !== undefined)) {
+  if (from && !(from.step < until)) {
     throw new RangeError(
       `trainOnData: a segment from step ${from.step} until step ${until}; allowed: a state of an earlier step`,
     );
