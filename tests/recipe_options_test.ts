@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { ddpmRing8Improved } from "../experiments/ddpm_ring8_improved.ts";
+import { scoreFields } from "../experiments/score_fields.ts";
 import type { VariantPart } from "../experiments/ddpm_ring8_improved.page.ts";
 import type { PartOutput } from "../core/harness/experiment.ts";
 import {
@@ -163,4 +164,23 @@ Deno.test("the score SDE's train.ema reaches its training: the first update is a
     averaged.dispose();
     plain.dispose();
   }
+});
+
+Deno.test("score-fields: train.weightDecay reaches its optimizer (AdamW's decoupled decay moves the learned field; none at 0)", async () => {
+  await backend();
+  const e = scoreFields;
+  const field = async (weightDecay: number) => {
+    const config = derive(e.profiles.quick, {
+      data: { trainSize: 512 },
+      sigmas: [0.5],
+      train: { epochs: 2, fisherEvery: 2, weightDecay, lr: 0.01 },
+      measure: { fisherPoints: 64, grid: 4 },
+    });
+    validateConfig(e.name, e.schema, e.checks ?? [], config);
+    const run = { ...env(0), config, profile: "quick" as const, seed: 0, parts: {} };
+    return ((await e.runPart!(run, "0.5")) as { learned: Float32Array }).learned;
+  };
+  const [none, again, decayed] = [await field(0), await field(0), await field(0.5)];
+  assert.deepEqual(again, none, "the same config, the same field");
+  assert.notDeepEqual(decayed, none, "a decay of 0.5 moves the field");
 });
