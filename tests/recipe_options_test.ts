@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { ddpmRing8Improved } from "../experiments/ddpm_ring8_improved.ts";
 import { scoreFields } from "../experiments/score_fields.ts";
+import { ncsnThreeClustersImproved } from "../experiments/ncsn_three_clusters_improved.ts";
 import type { VariantPart } from "../experiments/ddpm_ring8_improved.page.ts";
 import type { PartOutput } from "../core/harness/experiment.ts";
 import {
@@ -183,4 +184,18 @@ Deno.test("score-fields: train.weightDecay reaches its optimizer (AdamW's decoup
   const [none, again, decayed] = [await field(0), await field(0), await field(0.5)];
   assert.deepEqual(again, none, "the same config, the same field");
   assert.notDeepEqual(decayed, none, "a decay of 0.5 moves the field");
+});
+
+Deno.test("ncsn-three-clusters-improved: train.ema reaches the sampled network (its saved weights are the average, not the last iterate that ema 0 saves)", async () => {
+  await backend();
+  const e = ncsnThreeClustersImproved;
+  const saved = async (ema: number) => {
+    const config = derive(e.profiles.quick, { train: { steps: 20, batchSize: 64, ema } });
+    validateConfig(e.name, e.schema, e.checks ?? [], config);
+    const run = { ...env(0), config, profile: "quick" as const, seed: 0, parts: {} };
+    return ((await e.runPart!(run, "train")) as { weights: Float32Array }).weights;
+  };
+  const [last, again, averaged] = [await saved(0), await saved(0), await saved(0.9)];
+  assert.deepEqual(again, last, "the same config, the same weights");
+  assert.notDeepEqual(averaged, last, "an average of the weights is not the last iterate");
 });
