@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { ddpmRing8Improved } from "../experiments/ddpm_ring8_improved.ts";
 import { scoreFields } from "../experiments/score_fields.ts";
+import { scoreMatchingObjectives } from "../experiments/score_matching_objectives.ts";
 import { ncsnThreeClustersImproved } from "../experiments/ncsn_three_clusters_improved.ts";
 import type { VariantPart } from "../experiments/ddpm_ring8_improved.page.ts";
 import type { PartOutput } from "../core/harness/experiment.ts";
@@ -161,6 +162,8 @@ Deno.test("the score SDE's train.ema reaches its training: the first update is a
   try {
     assert.equal(averaged.emaFirstUpdateOff, 0);
     assert.ok(Number.isNaN(plain.emaFirstUpdateOff), "no average at ema 0");
+    // the same streams give the same last iterate: the network sampled must hold the average
+    assert.notDeepEqual(averaged.net.params.read(), plain.net.params.read(), "the average is held");
   } finally {
     averaged.dispose();
     plain.dispose();
@@ -198,4 +201,45 @@ Deno.test("ncsn-three-clusters-improved: train.ema reaches the sampled network (
   const [last, again, averaged] = [await saved(0), await saved(0), await saved(0.9)];
   assert.deepEqual(again, last, "the same config, the same weights");
   assert.notDeepEqual(averaged, last, "an average of the weights is not the last iterate");
+});
+
+Deno.test("a DDPM noise predictor trained with an EMA holds the average, not its last iterate (the guidance nets sample it)", async () => {
+  await backend();
+  const x = DATASETS.ring8.sample(512, new Streams(1).get("data")).x;
+  const c = {
+    chain: { T: 20, betaStart: 1e-4, betaEnd: 0.02 },
+    model: { timeEmbedDim: 4, hidden: [16, 16] },
+    train: { batchSize: 128, epochs: 2, lr: 1e-3 },
+  };
+  const model = await trainEpsNet(env(4), x, c, { ema: 0.9, snapshotSteps: [8] });
+  try {
+    const [last] = model.snapshots;
+    assert.deepEqual(model.net.params.read(), last.ema, "the network holds the average");
+    assert.notDeepEqual(model.net.params.read(), last.params, "not the last iterate");
+  } finally {
+    model.dispose();
+  }
+});
+
+Deno.test("score-matching-objectives: objectives.projection reaches sliced score matching (Rademacher and Gaussian projections train different fields)", async () => {
+  await backend();
+  const e = scoreMatchingObjectives;
+  const field = async (projection: "rademacher" | "gaussian") => {
+    const config = derive(e.profiles.quick, {
+      data: { datasets: ["ring8"], trainSize: 512 },
+      objectives: { names: ["sliced"], projection },
+      train: { epochs: 1, fisherEvery: 1 },
+      measure: { fisherPoints: 64, grid: 4 },
+    });
+    validateConfig(e.name, e.schema, e.checks ?? [], config);
+    const run = { ...env(0), config, profile: "quick" as const, seed: 0, parts: {} };
+    return ((await e.runPart!(run, "ring8/sliced")) as { field: Float32Array }).field;
+  };
+  const [rademacher, again, gaussian] = [
+    await field("rademacher"),
+    await field("rademacher"),
+    await field("gaussian"),
+  ];
+  assert.deepEqual(again, rademacher, "the same config, the same field");
+  assert.notDeepEqual(gaussian, rademacher, "another projection law, another field");
 });
