@@ -10,7 +10,7 @@ import { scoreFields } from "../experiments/score_fields.ts";
 import { scoreMatchingObjectives } from "../experiments/score_matching_objectives.ts";
 import { ncsnThreeClustersImproved } from "../experiments/ncsn_three_clusters_improved.ts";
 import type { VariantPart } from "../experiments/ddpm_ring8_improved.page.ts";
-import type { PartOutput } from "../core/harness/experiment.ts";
+import type { Experiment, PartOutput } from "../core/harness/experiment.ts";
 import {
   ablationTrainings,
   CHANGES,
@@ -23,7 +23,7 @@ import {
 } from "../core/recipes/ddpm_ablation.ts";
 import { sampleAncestral, trainEpsNet } from "../core/recipes/ddpm.ts";
 import { validateConfig } from "../core/spec/rules.ts";
-import { derive } from "../core/spec/section.ts";
+import { derive, type Patch } from "../core/spec/section.ts";
 import { createProgress } from "../core/harness/progress.ts";
 import { NO_CHECKPOINTS } from "../core/runtime/checkpoints.ts";
 import { Streams } from "../core/runtime/random.ts";
@@ -36,6 +36,13 @@ const env = (seed: number) => ({
   progress: createProgress("test", "silent"),
   checkpoints: NO_CHECKPOINTS,
 });
+
+/** Part `part` of `e`'s quick profile patched by `patch` (validated as a user's config), seed 0. */
+async function quickPart<C>(e: Experiment<C>, patch: Patch<C>, part: string): Promise<PartOutput> {
+  const config = derive(e.profiles.quick, patch);
+  validateConfig(e.name, e.schema, e.checks ?? [], config);
+  return await e.runPart!({ ...env(0), config, profile: "quick", seed: 0, parts: {} }, part);
+}
 
 Deno.test("ddpm-ring8-improved: each variant's changes reach its training, and no other change does", async () => {
   await backend();
@@ -172,17 +179,14 @@ Deno.test("the score SDE's train.ema reaches its training: the first update is a
 
 Deno.test("score-fields: train.weightDecay reaches its optimizer (AdamW's decoupled decay moves the learned field; none at 0)", async () => {
   await backend();
-  const e = scoreFields;
   const field = async (weightDecay: number) => {
-    const config = derive(e.profiles.quick, {
+    const out = await quickPart(scoreFields, {
       data: { trainSize: 512 },
       sigmas: [0.5],
       train: { epochs: 2, fisherEvery: 2, weightDecay, lr: 0.01 },
       measure: { fisherPoints: 64, grid: 4 },
-    });
-    validateConfig(e.name, e.schema, e.checks ?? [], config);
-    const run = { ...env(0), config, profile: "quick" as const, seed: 0, parts: {} };
-    return ((await e.runPart!(run, "0.5")) as { learned: Float32Array }).learned;
+    }, "0.5");
+    return (out as { learned: Float32Array }).learned;
   };
   const [none, again, decayed] = [await field(0), await field(0), await field(0.5)];
   assert.deepEqual(again, none, "the same config, the same field");
@@ -191,12 +195,10 @@ Deno.test("score-fields: train.weightDecay reaches its optimizer (AdamW's decoup
 
 Deno.test("ncsn-three-clusters-improved: train.ema reaches the sampled network (its saved weights are the average, not the last iterate that ema 0 saves)", async () => {
   await backend();
-  const e = ncsnThreeClustersImproved;
   const saved = async (ema: number) => {
-    const config = derive(e.profiles.quick, { train: { steps: 20, batchSize: 64, ema } });
-    validateConfig(e.name, e.schema, e.checks ?? [], config);
-    const run = { ...env(0), config, profile: "quick" as const, seed: 0, parts: {} };
-    return ((await e.runPart!(run, "train")) as { weights: Float32Array }).weights;
+    const patch = { train: { steps: 20, batchSize: 64, ema } };
+    const out = await quickPart(ncsnThreeClustersImproved, patch, "train");
+    return (out as { weights: Float32Array }).weights;
   };
   const [last, again, averaged] = [await saved(0), await saved(0), await saved(0.9)];
   assert.deepEqual(again, last, "the same config, the same weights");
@@ -223,17 +225,14 @@ Deno.test("a DDPM noise predictor trained with an EMA holds the average, not its
 
 Deno.test("score-matching-objectives: objectives.projection reaches sliced score matching (Rademacher and Gaussian projections train different fields)", async () => {
   await backend();
-  const e = scoreMatchingObjectives;
   const field = async (projection: "rademacher" | "gaussian") => {
-    const config = derive(e.profiles.quick, {
+    const out = await quickPart(scoreMatchingObjectives, {
       data: { datasets: ["ring8"], trainSize: 512 },
       objectives: { names: ["sliced"], projection },
       train: { epochs: 1, fisherEvery: 1 },
       measure: { fisherPoints: 64, grid: 4 },
-    });
-    validateConfig(e.name, e.schema, e.checks ?? [], config);
-    const run = { ...env(0), config, profile: "quick" as const, seed: 0, parts: {} };
-    return ((await e.runPart!(run, "ring8/sliced")) as { field: Float32Array }).field;
+    }, "ring8/sliced");
+    return (out as { field: Float32Array }).field;
   };
   const [rademacher, again, gaussian] = [
     await field("rademacher"),
