@@ -12,11 +12,11 @@ const TITLES = {
   dataLinear: "straight line in data space",
 };
 
-/** The charts and notes of a run (`reference`: draws of the true law, the background). */
+/** The charts and notes of a run (`background`: draws of the true law). */
 export function latentInterpolationPage(
   c: Shown,
   r: Interpolation,
-  reference: Float32Array,
+  background: Float32Array,
 ): { charts: Chart[]; notes: string[] } {
   const shownPairs = 12, perPath = c.interpolate.points;
   const rows = METHODS.flatMap((m) =>
@@ -35,7 +35,7 @@ export function latentInterpolationPage(
         panelOrder: METHODS.map((m) => TITLES[m]),
         panelTitle: "path",
         window: dataWindow(c.data.dataset),
-        background: pointRows(reference, {}, 800),
+        background: pointRows(background, {}, background.length / 2),
       }),
     }],
     notes: [

@@ -5,42 +5,37 @@
  */
 import type { Experiment } from "../core/harness/experiment.ts";
 import { assemble, derive } from "../core/spec/section.ts";
-import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
+import { rules } from "../core/spec/rules.ts";
+import { type LawConfig, lawOf, lawSection } from "../core/recipes/data.ts";
 import { VP_SDE, type VpSdeConfig } from "../core/recipes/sde.ts";
 import * as interp from "../core/recipes/interpolation.ts";
-import { QUALITY } from "../core/recipes/quality.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { scoreFromMixtureAtTime } from "../core/models.ts";
 import { vpSde } from "../core/noise/sde.ts";
-import {
-  DEFAULT_QUALITY,
-  QualityJudge,
-  type QualityOptions,
-  QUICK_QUALITY,
-} from "../core/metrics/quality.ts";
 import { samplesCsv } from "../core/report/csv.ts";
 import { latentInterpolationPage } from "./latent_interpolation.page.ts";
 
 /** The config of `latent-interpolation`. */
 export interface LatentInterpolationConfig {
-  data: DataConfig<"ring8" | "three_clusters" | "grid25">;
+  data: LawConfig<"ring8" | "three_clusters" | "grid25">;
   sde: VpSdeConfig;
   interpolate: interp.InterpolationConfig;
-  quality: QualityOptions;
+  /** Draws of the true law shown behind the paths. */
+  figures: { background: number };
 }
 
 const full: LatentInterpolationConfig = {
-  data: { dataset: "ring8", trainSize: 1000 },
+  data: { dataset: "ring8" },
   sde: { betaMin: 0.1, betaMax: 20 },
   interpolate: { pairs: 200, points: 11, rtol: 1e-5, tMin: 1e-3 },
-  quality: DEFAULT_QUALITY,
+  figures: { background: 800 },
 };
 
 const { schema, checks } = assemble<LatentInterpolationConfig>({
-  data: dataSection(["ring8", "three_clusters", "grid25"] as const),
+  data: lawSection(["ring8", "three_clusters", "grid25"] as const),
   sde: VP_SDE,
   interpolate: interp.INTERPOLATION,
-  quality: QUALITY,
+  figures: { schema: { background: rules.int(0, 20_000) } },
 });
 
 /** The experiment `latent-interpolation`. */
@@ -58,7 +53,6 @@ export const latentInterpolation: Experiment<LatentInterpolationConfig> = {
     full,
     quick: derive(full, {
       interpolate: { pairs: 40, rtol: 1e-4 },
-      quality: QUICK_QUALITY,
     }),
   },
   schema,
@@ -81,17 +75,17 @@ export const latentInterpolation: Experiment<LatentInterpolationConfig> = {
 
   run(env) {
     const c = env.config;
-    const data = loadData(c.data, env.streams);
-    const oracle = new MixtureOracle(data.dataset.mixture!);
+    const dataset = lawOf(c.data);
+    const oracle = new MixtureOracle(dataset.mixture!);
     try {
       const sde = vpSde(c.sde.betaMin, c.sde.betaMax);
       const score = scoreFromMixtureAtTime(oracle, sde);
-      const r = interp.interpolate(env.streams, sde, score, data.dataset, c.interpolate);
-      const judge = new QualityJudge(data.dataset, c.quality);
+      const r = interp.interpolate(env.streams, sde, score, dataset, c.interpolate);
+      const background = dataset.sample(c.figures.background, env.streams.get("background")).x;
       return Promise.resolve({
-        metrics: interp.interpolationFigures(r, judge, c.interpolate),
+        metrics: interp.interpolationFigures(r, dataset.mixture!, c.interpolate),
         files: [{ name: "samples.csv", content: samplesCsv(r.paths.slerp) }],
-        ...latentInterpolationPage(c, r, judge.reference),
+        ...latentInterpolationPage(c, r, background),
       });
     } finally {
       oracle.dispose();

@@ -10,7 +10,7 @@ import { assemble, derive } from "../core/spec/section.ts";
 import { MixtureOracle } from "../core/data/mixtures.ts";
 import { veSde } from "../core/noise/sde.ts";
 import { scoreFromMixtureAtTime } from "../core/models.ts";
-import { type DataConfig, dataSection, loadData } from "../core/recipes/data.ts";
+import { type LawConfig, lawOf, lawSection } from "../core/recipes/data.ts";
 import * as sweep from "../core/recipes/sde_samplers.ts";
 import { vePriorCost } from "../core/recipes/nll_check.ts";
 import { QUALITY, qualityMetricsOf } from "../core/recipes/quality.ts";
@@ -25,7 +25,7 @@ import { veSdePage } from "./ve_sde.page.ts";
 
 /** The config of `ve-sde`. */
 export interface VeSdeConfig {
-  data: DataConfig<"ring8" | "three_clusters" | "grid25">;
+  data: LawConfig<"ring8" | "three_clusters" | "grid25">;
   /** sigma(t) = sigmaMin (sigmaMax / sigmaMin)^t. */
   sde: { sigmaMin: number; sigmaMax: number };
   sweep: sweep.SweepConfig;
@@ -35,7 +35,7 @@ export interface VeSdeConfig {
 }
 
 const full: VeSdeConfig = {
-  data: { dataset: "ring8", trainSize: 5000 },
+  data: { dataset: "ring8" },
   sde: { sigmaMin: 0.01, sigmaMax: 10 },
   sweep: {
     samplers: ["em", "pc", "euler", "heun", "rk4", "adaptive"],
@@ -50,7 +50,7 @@ const full: VeSdeConfig = {
 };
 
 const { schema, checks } = assemble<VeSdeConfig>({
-  data: dataSection(["ring8", "three_clusters", "grid25"] as const),
+  data: lawSection(["ring8", "three_clusters", "grid25"] as const),
   sde: { schema: { sigmaMin: rules.positive(10), sigmaMax: rules.positive(1000) } },
   sweep: sweep.SWEEP,
   nll: {
@@ -113,18 +113,18 @@ export const veSdeExperiment: Experiment<VeSdeConfig> = {
 
   async run(env) {
     const c = env.config, sw = c.sweep;
-    const data = loadData(c.data, env.streams);
-    const mixture = data.dataset.mixture!;
+    const dataset = lawOf(c.data);
+    const mixture = dataset.mixture!;
     const sde = veSde(c.sde.sigmaMin, c.sde.sigmaMax);
     const oracle = new MixtureOracle(mixture);
-    const judge = new QualityJudge(data.dataset, c.quality);
+    const judge = new QualityJudge(dataset, c.quality);
     try {
       const score = scoreFromMixtureAtTime(oracle, sde);
       const samplers = await sweep.samplerSweep(env, sde, [["exact", score]], judge, mixture, sw);
       const last = sw.nfes[sw.nfes.length - 1];
       const main = samplers.samples.find((s) => s.sampler === "em" && s.budget === last)!.x;
       const { quality, perMode } = judge.measure(main);
-      const test = data.dataset.sample(c.nll.points, env.streams.get("test")).x;
+      const test = dataset.sample(c.nll.points, env.streams.get("test")).x;
       const phase = env.progress.phase("nll", c.nll.priorSigmas.length * 2);
       const priors = await vePriorCost(
         mixture,

@@ -28,6 +28,24 @@ export function dataSection<N extends DatasetRef>(
   };
 }
 
+/** The data section of a run that trains nothing: only which known law (its exact score is used). */
+export interface LawConfig<N extends DatasetRef = DatasetRef> {
+  dataset: N;
+}
+
+/**
+ * The data section over the built-in laws `names`, for runs with no training set (a `trainSize`
+ * there would be a field that changes nothing).
+ */
+export function lawSection<N extends DatasetRef>(names: readonly N[]): Section<LawConfig<N>> {
+  return { schema: { dataset: rules.dataset(names, false) } };
+}
+
+/** The law of `c`. */
+export function lawOf(c: LawConfig): Dataset {
+  return resolveDataset(c.dataset, PROJECT_ROOT);
+}
+
 /** The training set of a run. */
 export interface TrainingData {
   dataset: Dataset;

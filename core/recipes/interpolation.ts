@@ -7,8 +7,9 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/dataset.ts";
-import { mixtureLogDensity } from "../data/mixtures.ts";
-import type { QualityJudge } from "../metrics/quality.ts";
+import { type GaussianMixture, mixtureLogDensity } from "../data/mixtures.ts";
+import { modeCoverage } from "../metrics/modes.ts";
+import { finiteRows } from "../metrics/points.ts";
 import { mean } from "../metrics/statistics.ts";
 import type { ScoreFn } from "../models.ts";
 import type { Sde } from "../noise/sde.ts";
@@ -122,24 +123,29 @@ export function interpolate(
   };
 }
 
-/** Each method's interior points (ends left out) judged against the true law. */
+/**
+ * Each method's interior points (ends left out) judged against the true law `m`: the fraction
+ * within 3 std of a mode (a non-finite point counts as outside) and their mean log-density.
+ */
 export function interpolationFigures(
   r: Interpolation,
-  judge: QualityJudge,
+  m: GaussianMixture,
   c: InterpolationConfig,
 ): Record<string, number> {
   const out: Record<string, number> = { roundTripError: r.roundTripError };
-  for (const m of METHODS) {
+  for (const method of METHODS) {
     const inner: number[] = [];
     for (let p = 0; p < c.pairs; p++) {
       for (let k = 1; k < c.points - 1; k++) {
         const i = p * c.points + k;
-        inner.push(r.paths[m][2 * i], r.paths[m][2 * i + 1]);
+        inner.push(r.paths[method][2 * i], r.paths[method][2 * i + 1]);
       }
     }
     const x = Float32Array.from(inner);
-    out[`hqFraction_${m}`] = judge.figures(x).quality.highQualityFraction!;
-    out[`meanLogDensity_${m}`] = mean(mixtureLogDensity(judge.dataset.mixture!, x));
+    const finite = finiteRows(x, 2);
+    const hq = modeCoverage(finite, m.means, m.std, m.weights).perMode.reduce((a, b) => a + b, 0);
+    out[`hqFraction_${method}`] = hq / (x.length / 2);
+    out[`meanLogDensity_${method}`] = mean(mixtureLogDensity(m, x));
   }
   return out;
 }
