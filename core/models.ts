@@ -38,7 +38,12 @@ export function epsFromNetwork(
 ): EpsModel {
   return (x, t) =>
     tf.tidy(() =>
-      net.apply(w, x, { ...extra, t: chainTimeInput(net, T, typeof t === "number" ? [t] : t) })
+      net.apply(
+        w,
+        x,
+        { ...extra, t: chainTimeInput(net, T, typeof t === "number" ? [t] : t) },
+        typeof t === "number" ? ["t"] : [],
+      )
     );
 }
 
@@ -131,7 +136,13 @@ export type NoisyClassifier = (x: tf.Tensor2D, t: number | Int32Array) => tf.Ten
 
 /** A classifier network with a learned time embedding named "t" as a {@link NoisyClassifier}. */
 export function classifierFromNetwork(net: Network, w: Weights, T: number): NoisyClassifier {
-  return (x, t) => net.apply(w, x, { t: oneHot(typeof t === "number" ? [t] : t, T) });
+  return (x, t) =>
+    net.apply(
+      w,
+      x,
+      { t: oneHot(typeof t === "number" ? [t] : t, T) },
+      typeof t === "number" ? ["t"] : [],
+    );
 }
 
 /**
@@ -184,7 +195,12 @@ export function sigmaScoreFromNetwork(net: Network, w: Weights): ScoreFn {
   return (x, sigma) =>
     tf.tidy(() => {
       const s = typeof sigma === "number" ? tf.tensor2d([[sigma]]) : sigma;
-      return net.apply(w, x, { logSigma: logSigmaInput(s) });
+      return net.apply(
+        w,
+        x,
+        { logSigma: logSigmaInput(s) },
+        typeof sigma === "number" ? ["logSigma"] : [],
+      );
     });
 }
 
@@ -193,7 +209,7 @@ export function rawSigmaScoreFromNetwork(net: Network, w: Weights): ScoreFn {
   return (x, sigma) =>
     tf.tidy(() => {
       const s = typeof sigma === "number" ? tf.tensor2d([[sigma]]) : sigma;
-      return net.apply(w, x, { sigma: s });
+      return net.apply(w, x, { sigma: s }, typeof sigma === "number" ? ["sigma"] : []);
     });
 }
 
@@ -227,7 +243,7 @@ export function scoreFromEpsNetworkAtTime(
     tf.tidy(() => {
       if (typeof t !== "number") throw new Error("scoreFromEpsNetworkAtTime: one time per call");
       return tf.div(
-        net.apply(w, x, { ...extra, t: tf.tensor2d([[t]]) }),
+        net.apply(w, x, { ...extra, t: tf.tensor2d([[t]]) }, ["t"]),
         -sde.std(t),
       ) as tf.Tensor2D;
     });
@@ -249,7 +265,7 @@ export function scoreFromDdpmNetworkAtTime(net: Network, w: Weights, T: number, 
       const row = new Float32Array(T);
       row[lo] = 1 - frac;
       if (lo + 1 < T) row[lo + 1] = frac;
-      const eps = net.apply(w, x, { t: tf.tensor2d(row, [1, T]) });
+      const eps = net.apply(w, x, { t: tf.tensor2d(row, [1, T]) }, ["t"]);
       return tf.div(eps, -sde.std(t)) as tf.Tensor2D;
     });
 }

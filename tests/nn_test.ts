@@ -603,6 +603,39 @@ function ddpmNoisePredictorForTest(): NetworkSpec {
   };
 }
 
+Deno.test("a shared t gives a sample the same bits in a batch of one row as in any other batch (found by test:fields: one row used to sum (b + x W) + t W)", async () => {
+  await backend();
+  const s = new Streams(13).get("one-row");
+  const bits = (t: tf.Tensor) => new Uint32Array((t.dataSync() as Float32Array).slice().buffer);
+  // a time embedding alone, and beside per-row inputs (a label, a radius through its own MLP)
+  for (
+    const [spec, T] of [[ddpmNoisePredictorForTest(), 50], [labelledSpec([40, 36]), 7]] as const
+  ) {
+    const net = new Network(spec, s);
+    const w = net.params.fused();
+    const n = 5;
+    const x = tf.tensor2d(s.normals(n * 2), [n, 2]);
+    const extra: Record<string, tf.Tensor2D> = spec.features.length > 1
+      ? { label: tf.tensor2d(s.normals(n * 3), [n, 3]), radius: tf.tensor2d(s.normals(n), [n, 1]) }
+      : {};
+    await noLeak(() =>
+      tf.tidy(() => {
+        for (const t of [0, 3, T - 1]) {
+          const whole = bits(epsFromNetwork(net, w, T, extra)(x, t));
+          for (let i = 0; i < n; i++) {
+            const rowOf = (v: tf.Tensor2D) => tf.slice(v, [i, 0], [1, v.shape[1]]);
+            const mine = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, rowOf(v)]));
+            const one = epsFromNetwork(net, w, T, mine)(rowOf(x), t);
+            assert.deepEqual(bits(one), whole.slice(2 * i, 2 * i + 2), `row ${i}, t ${t}`);
+          }
+        }
+      })
+    );
+    tf.dispose([w, x, ...Object.values(extra)]);
+    net.dispose();
+  }
+});
+
 Deno.test("fused network op: a second-order gradient and a feature computed from the weights are refused", async () => {
   await backend();
   const net = new Network(scoreNet2d([8, 8]), new Streams(1).get("init"));

@@ -247,6 +247,7 @@ function run(
   x: tf.Tensor2D,
   features: tf.Tensor2D[],
   train: boolean,
+  sharedNames: readonly string[],
 ): ForwardRun {
   const k = kernels();
   const flatPtr = ptr(flat);
@@ -255,7 +256,9 @@ function run(
     const input = features[i];
     const m = input.shape[0];
     checkFeatureRows(f, m, n);
-    const rows = m === n;
+    // One row per row of x, unless the caller shares it with the whole batch: at one row the two
+    // coincide, and a shared input must take the shared path there too (batch-size invariance).
+    const rows = m === n && !sharedNames.includes(f.name);
     const run: FeatureRun = { f, rows, groups: rows ? 0 : m, input, value: input, layers: [] };
     switch (f.kind) {
       case "input":
@@ -366,10 +369,11 @@ export function fusedForward(
   flat: tf.Tensor1D,
   x: tf.Tensor2D,
   features: Record<string, tf.Tensor2D>,
+  shared: readonly string[] = [],
 ): tf.Tensor2D {
   const e = engine();
   const recording = e.isTapeOn();
-  const { l, r, intermediates } = forwardRun(spec, flat, x, features, recording);
+  const { l, r, intermediates } = forwardRun(spec, flat, x, features, recording, shared);
   if (!recording) {
     tf.dispose([...intermediates]);
     return r.out as tf.Tensor2D;
@@ -421,7 +425,7 @@ export function recordedForward(
   if (engine().isTapeOn()) {
     throw new Error("recordedForward is for a step without tfjs's tape: use fusedForward");
   }
-  const { l, r } = forwardRun(spec, flat, x, features, true);
+  const { l, r } = forwardRun(spec, flat, x, features, true, []);
   return {
     out: r.out as tf.Tensor2D,
     weightGradient: (dy) => backward(spec, l, flat, r, dy, "flat") as tf.Tensor1D,
@@ -438,6 +442,7 @@ function forwardRun(
   x: tf.Tensor2D,
   features: Record<string, tf.Tensor2D>,
   record: boolean,
+  shared: readonly string[],
 ): { l: Layout; r: ForwardRun; intermediates: Set<tf.Tensor> } {
   const l = layoutOf(spec);
   if (flat.shape[0] !== l.size) {
@@ -459,7 +464,7 @@ function forwardRun(
   e.state.kernelDepth++;
   let r: ForwardRun;
   try {
-    r = run(spec, l, flat, x, feats, record);
+    r = run(spec, l, flat, x, feats, record, shared);
   } finally {
     e.state.kernelDepth--;
   }

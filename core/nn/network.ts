@@ -14,15 +14,19 @@ import type { Stream } from "../runtime/random.ts";
 /**
  * The network's output for x [N, inputDim] and its features (each [N, width] or a shared [1, width]),
  * with named views (`params.views()`: autodiff) or the fused op's weights (`params.fused()`).
+ * `shared` names the features given as one row for the whole batch (a sampler's t): they are
+ * summed as shared rows even when x has one row, where a row of its own would look the same, so a
+ * sample's bits do not depend on the size of its batch.
  */
 export function forward(
   spec: NetworkSpec,
   w: Weights,
   x: tf.Tensor2D,
   features: Record<string, tf.Tensor2D> = {},
+  shared: readonly string[] = [],
 ): tf.Tensor2D {
   return w.kind === "flat"
-    ? fusedForward(spec, w.flat, x, features)
+    ? fusedForward(spec, w.flat, x, features, shared)
     : forwardAutodiff(spec, w.tensors, x, features);
 }
 
@@ -36,8 +40,13 @@ export class Network {
   }
 
   /** {@link forward} with the given weights (views of `params`, or tensors a gradient is taken against). */
-  apply(w: Weights, x: tf.Tensor2D, features: Record<string, tf.Tensor2D> = {}): tf.Tensor2D {
-    return forward(this.spec, w, x, features);
+  apply(
+    w: Weights,
+    x: tf.Tensor2D,
+    features: Record<string, tf.Tensor2D> = {},
+    shared: readonly string[] = [],
+  ): tf.Tensor2D {
+    return forward(this.spec, w, x, features, shared);
   }
 
   /**
