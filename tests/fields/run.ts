@@ -201,21 +201,46 @@ export async function checkFields(
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      only: { type: "string" },
-      field: { type: "string" },
-      workers: { type: "string", default: "2" },
-    },
-  });
+  const usage = (message: string): never => {
+    console.error(
+      `test:fields: ${message}\nusage: deno task test:fields [--only a,b] [--field path] [--workers N]`,
+    );
+    Deno.exit(2);
+  };
+  let values: { only?: string; field?: string; workers: string } = { workers: "2" };
+  try {
+    values = parseArgs({
+      args: Deno.args,
+      options: {
+        only: { type: "string" },
+        field: { type: "string" },
+        workers: { type: "string", default: "2" },
+      },
+    }).values as typeof values;
+  } catch (e) {
+    usage((e as Error).message);
+  }
   const names = values.only?.split(",");
   const unknown = names?.filter((n) => !EXPERIMENTS.some((e) => e.name === n)) ?? [];
   if (unknown.length) {
-    console.error(`--only: unknown ${unknown.join(", ")}`);
-    Deno.exit(2);
+    usage(
+      `--only: unknown ${unknown.join(", ")}; known: ${EXPERIMENTS.map((e) => e.name).join(", ")}`,
+    );
+  }
+  if (!/^\d+$/.test(values.workers) || Number(values.workers) > 64) {
+    usage(`--workers: got ${JSON.stringify(values.workers)}; allowed: an integer in [0, 64]`);
   }
   const experiments = names ? EXPERIMENTS.filter((e) => names.includes(e.name)) : EXPERIMENTS;
+  const paths = new Set(
+    experiments.flatMap((e) => fieldsOf(e.schema, e.profiles.quick)).map((f) => f.path),
+  );
+  if (values.field !== undefined && !paths.has(values.field)) {
+    usage(
+      `--field: got ${
+        JSON.stringify(values.field)
+      }; allowed: a field of the selected experiments (${[...paths].join(", ")})`,
+    );
+  }
   const outDir = join(PROJECT_ROOT, "reports", "fields");
   confine({ read: [PROJECT_ROOT], write: [join(PROJECT_ROOT, "reports")], shown: PROJECT_ROOT });
   const start = performance.now();
