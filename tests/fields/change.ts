@@ -23,6 +23,12 @@ export function fieldsOf(schema: Schema<unknown>, config: unknown, prefix = ""):
   return out;
 }
 
+/** Does the rule allow one value only? (a data set the experiment is written for: a constant) */
+export function isFixed(rule: Rule): boolean {
+  return (rule.type === "enum" && rule.values.length === 1) ||
+    (rule.type === "dataset" && rule.builtin.length === 1 && !rule.csv);
+}
+
 /** Does `v` keep to the range of an int or number rule? (the config's checks come later) */
 function inRange(rule: Rule, v: number): boolean {
   if (rule.type !== "int" && rule.type !== "number") return false;

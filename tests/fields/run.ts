@@ -31,7 +31,7 @@ import { ConfigError } from "../../core/spec/rules.ts";
 import { PROJECT_ROOT } from "../../core/runtime/root.ts";
 import { confine } from "../../core/runtime/sandbox.ts";
 import { writeJsonAtomic } from "../../core/runtime/io.ts";
-import { changesOf, type Field, fieldsOf } from "./change.ts";
+import { changesOf, type Field, fieldsOf, isFixed } from "./change.ts";
 import { type Expectation, expectationOf } from "./expect.ts";
 
 /** One field's check: the change tried and what moved. */
@@ -72,13 +72,6 @@ async function acceptedChange(
     }
   }
   return null;
-}
-
-/** Does the field's rule allow one value only? (a data set the experiment is written for) */
-function isFixed(f: Field): boolean {
-  const r = f.rule;
-  return (r.type === "enum" && r.values.length === 1) ||
-    (r.type === "dataset" && r.builtin.length === 1 && !r.csv);
 }
 
 /** The metrics whose values differ (or that one run lacks), sorted. */
@@ -157,7 +150,7 @@ export async function checkFields(
         from: f.value,
         ok: false,
       };
-      if (isFixed(f)) {
+      if (isFixed(f.rule)) {
         pending.push({
           outcome: { ...outcome, expect: "fixed", why: "its rule allows one value", ok: true },
           base: contexts.get(key)!,
