@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { rules } from "../core/spec/rules.ts";
 import { changesOf, fieldsOf, isFixed } from "./fields/change.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
+import { footprintProblem, type FootprintsFile, movedList } from "./fields/footprint.ts";
+import { holdFootprints } from "./fields/run.ts";
 
 Deno.test("fieldsOf finds every leaf of a config, in schema order, with its rule", () => {
   const schema = {
@@ -37,4 +39,48 @@ Deno.test("every field of every experiment's quick config has a rule and a chang
       if (!isFixed(f.rule)) assert.ok(changesOf(f.rule, f.value).length > 0, `${e.name}.${f.path}`);
     }
   }
+});
+
+Deno.test("a footprint that lost or gained an output, or another change, is named; equal is none", () => {
+  const rec = { to: 8, moved: ["metric mmd2", "metric nll", "samples.csv"] };
+  assert.equal(footprintProblem(rec, { to: 8, moved: [...rec.moved] }), null);
+  const lost = footprintProblem(rec, { to: 8, moved: ["metric nll"] })!;
+  assert.match(lost, /no longer moves metric mmd2, samples\.csv/);
+  assert.doesNotMatch(lost, /now also/);
+  assert.match(
+    footprintProblem(rec, { to: 8, moved: [...rec.moved, "metric finalLoss"] })!,
+    /^now also moves metric finalLoss/,
+  );
+  assert.match(
+    footprintProblem(rec, { to: 4, moved: rec.moved })!,
+    /change tried is now 4, recorded 8/,
+  );
+  assert.match(footprintProblem(undefined, rec)!, /no recorded footprint/);
+  assert.deepEqual(
+    movedList({ samples: true, metrics: ["nll", "mmd2"], outputs: ["details", "chart loss"] }),
+    ["chart loss", "details", "metric mmd2", "metric nll", "samples.csv"],
+  );
+});
+
+Deno.test("holdFootprints fails a field whose footprint moved and names stale records", () => {
+  const base = { experiment: "e", expect: "numbers" as const, from: 1, to: 2, ok: true };
+  const file: FootprintsFile = {
+    format: 1,
+    note: "",
+    footprints: {
+      "e a": { to: 2, moved: ["metric m", "samples.csv"] },
+      "e b": { to: 2, moved: ["metric m"] },
+      "e gone": { to: 2, moved: ["metric m"] },
+    },
+  };
+  const outcomes = [
+    { ...base, field: "a", footprint: { to: 2, moved: ["metric m"] } },
+    { ...base, field: "b", footprint: { to: 2, moved: ["metric m"] } },
+    { ...base, field: "c", expect: "fixed" as const, ok: true },
+  ];
+  const held = holdFootprints(outcomes, file, true);
+  assert.deepEqual(held.outcomes.map((o) => o.ok), [false, true, true]);
+  assert.match(held.outcomes[0].problem!, /no longer moves samples\.csv/);
+  assert.deepEqual(held.stale, ["e gone"]);
+  assert.deepEqual(holdFootprints(outcomes, file, false).stale, []);
 });

@@ -18,6 +18,9 @@
  * - `invariant` (how work is cut into batches): nothing changes, bit for bit.
  * A field read only when another field says so is checked with that field set (`with`). A field
  * with no change that its rules and checks accept fails, as does a run that fails.
+ * Then each field's footprint (everything its change moved) is held to the one recorded in
+ * fixtures/footprints.json (`footprint.ts`): an option lost by one of two readers, or still
+ * reaching a check but no longer the samples, moves less than it did. `--update` records them.
  * Results: reports/fields.json and a table; exit 1 when any field fails.
  */
 import { parseArgs } from "node:util";
@@ -33,6 +36,17 @@ import { confine } from "../../core/runtime/sandbox.ts";
 import { writeJsonAtomic } from "../../core/runtime/io.ts";
 import { changesOf, type Field, fieldsOf, isFixed } from "./change.ts";
 import { type Expectation, expectationOf } from "./expect.ts";
+import {
+  type Footprint,
+  footprintKey,
+  footprintProblem,
+  type FootprintsFile,
+  movedList,
+  staleKeys,
+} from "./footprint.ts";
+
+/** The recorded footprints (the file is refused when it is not this format). */
+const FOOTPRINTS = join(PROJECT_ROOT, "fixtures", "footprints.json");
 
 /** One field's check: the change tried and what moved. */
 interface Outcome {
@@ -49,6 +63,8 @@ interface Outcome {
   samples?: boolean;
   /** Other outputs (files, charts' data, details) that changed. */
   outputs?: string[];
+  /** The change and everything it moved, held to the recorded one. */
+  footprint?: Footprint;
   ok: boolean;
   problem?: string;
 }
@@ -89,7 +105,12 @@ function judge(o: Outcome, base: RunSummary, changed: RunSummary): Outcome {
   const samples = base.samplesSha256 !== changed.samplesSha256;
   const outputs = changedOutputs(base.outputsSha256 ?? {}, changed.outputsSha256 ?? {});
   const numbers = metrics.length > 0 || samples;
-  const moved = { metrics, samples, outputs };
+  const moved = {
+    metrics,
+    samples,
+    outputs,
+    footprint: { to: o.to, moved: movedList({ samples, metrics, outputs }) },
+  };
   switch (o.expect) {
     case "numbers":
       return numbers ? { ...o, ...moved, ok: true } : {
@@ -193,6 +214,58 @@ export async function checkFields(
   );
 }
 
+/**
+ * Hold each outcome's footprint to `file`'s: a difference fails the field (its problem added to
+ * any it has). `all`: every field was checked, so a recorded field no outcome has is stale.
+ */
+export function holdFootprints(
+  outcomes: Outcome[],
+  file: FootprintsFile,
+  all: boolean,
+): { outcomes: Outcome[]; stale: string[] } {
+  const held = outcomes.map((o) => {
+    if (!o.footprint) return o;
+    const problem = footprintProblem(
+      file.footprints[footprintKey(o.experiment, o.field)],
+      o.footprint,
+    );
+    if (!problem) return o;
+    return { ...o, ok: false, problem: o.problem ? `${o.problem}; ${problem}` : problem };
+  });
+  const checked = new Set(outcomes.map((o) => footprintKey(o.experiment, o.field)));
+  return { outcomes: held, stale: all ? staleKeys(file, checked) : [] };
+}
+
+/** The recorded footprints; an empty record when the file does not exist yet. */
+async function readFootprints(): Promise<FootprintsFile> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(FOOTPRINTS);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { format: 1, note: "", footprints: {} };
+    throw e;
+  }
+  const file = JSON.parse(text) as FootprintsFile;
+  if (file.format !== 1 || typeof file.footprints !== "object" || file.footprints === null) {
+    throw new Error(`${FOOTPRINTS}: not a footprints file of format 1`);
+  }
+  return file;
+}
+
+/** `file` with the footprints of `outcomes` that met their expectation recorded (others kept). */
+function recorded(file: FootprintsFile, outcomes: Outcome[], all: boolean): FootprintsFile {
+  const footprints: Record<string, Footprint> = all ? {} : { ...file.footprints };
+  for (const o of outcomes) {
+    if (o.footprint && o.ok) footprints[footprintKey(o.experiment, o.field)] = o.footprint;
+  }
+  return {
+    format: 1,
+    note: "What each config field's change moves in its quick run (deno task test:fields holds " +
+      "it; deno task test:fields-update records it). A field that loses an output lost a reader.",
+    footprints: Object.fromEntries(Object.entries(footprints).sort(([a], [b]) => a < b ? -1 : 1)),
+  };
+}
+
 if (import.meta.main) {
   const usage = (message: string): never => {
     console.error(
@@ -200,7 +273,10 @@ if (import.meta.main) {
     );
     Deno.exit(2);
   };
-  let values: { only?: string; field?: string; workers: string } = { workers: "2" };
+  let values: { only?: string; field?: string; workers: string; update: boolean } = {
+    workers: "2",
+    update: false,
+  };
   try {
     values = parseArgs({
       args: Deno.args,
@@ -208,6 +284,7 @@ if (import.meta.main) {
         only: { type: "string" },
         field: { type: "string" },
         workers: { type: "string", default: "2" },
+        update: { type: "boolean", default: false },
       },
     }).values as typeof values;
   } catch (e) {
@@ -235,14 +312,34 @@ if (import.meta.main) {
     );
   }
   const outDir = join(PROJECT_ROOT, "reports", "fields");
-  confine({ read: [PROJECT_ROOT], write: [join(PROJECT_ROOT, "reports")], shown: PROJECT_ROOT });
+  confine({
+    read: [PROJECT_ROOT],
+    write: [
+      join(PROJECT_ROOT, "reports"),
+      ...(values.update ? [join(PROJECT_ROOT, "fixtures")] : []),
+    ],
+    shown: PROJECT_ROOT,
+  });
+  const file = await readFootprints();
   const start = performance.now();
-  const outcomes = await checkFields(experiments, {
+  const checked = await checkFields(experiments, {
     workers: Number(values.workers),
     only: values.field,
     outDir,
   });
   terminateWorkers();
+  const all = !names && values.field === undefined;
+  const { outcomes, stale } = values.update
+    ? { outcomes: checked, stale: [] }
+    : holdFootprints(checked, file, all);
+  if (values.update) {
+    await writeJsonAtomic(FOOTPRINTS, recorded(file, checked, all));
+    console.log(
+      `recorded the footprints of ${
+        checked.filter((o) => o.footprint && o.ok).length
+      } fields in ${FOOTPRINTS}`,
+    );
+  }
   const seconds = (performance.now() - start) / 1000;
   for (const r of outcomes) {
     const moved = [
@@ -256,16 +353,22 @@ if (import.meta.main) {
       } -> ${JSON.stringify(r.to)}: ${r.problem ?? `moved ${moved.length}`}`.slice(0, 220),
     );
   }
+  for (const k of stale) {
+    console.log(
+      `FAIL ${k}: a recorded footprint of no field (renew with deno task test:fields-update)`,
+    );
+  }
   const failed = outcomes.filter((r) => !r.ok);
   await writeJsonAtomic(join(PROJECT_ROOT, "reports", "fields.json"), {
     seconds,
     fields: outcomes.length,
     failed: failed.length,
+    stale,
     outcomes,
   });
   console.log(
-    `\n${outcomes.length - failed.length}/${outcomes.length} fields reach what they are for ` +
-      `(${seconds.toFixed(0)} s)`,
+    `\n${outcomes.length - failed.length}/${outcomes.length} fields reach what they are for, ` +
+      `each footprint as recorded (${seconds.toFixed(0)} s)`,
   );
-  Deno.exit(failed.length ? 1 : 0);
+  Deno.exit(failed.length || stale.length ? 1 : 0);
 }

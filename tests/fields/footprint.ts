@@ -1,0 +1,71 @@
+/**
+ * A field's footprint: everything its change moved, as recorded in `fixtures/footprints.json`.
+ *
+ * "Something moved" cannot see an option lost by one of its two readers (the other still moves a
+ * metric), nor one that still reaches a check but no longer the samples. Its footprint can: the
+ * set of outputs the change moves is a function of the code (the runs are bit-exact), so a reader
+ * that loses the option drops its outputs from the set, and a reader that newly takes it (a sampler
+ * option reaching the training) adds some. `deno task test:fields` holds each field's footprint to
+ * the recorded one, exactly; `deno task test:fields-update` records them anew (a change to review
+ * like a golden's: the diff names the outputs each field gained or lost).
+ * Pure functions here; the file is read and written by run.ts.
+ */
+
+/** What one field's change moved: samples.csv, metrics and other outputs, one sorted list. */
+export interface Footprint {
+  /** The change tried (the footprint of another change would be another). */
+  to: unknown;
+  moved: string[];
+}
+
+/** The file: one footprint per `<experiment> <field>` of every field with a change. */
+export interface FootprintsFile {
+  format: 1;
+  note: string;
+  footprints: Record<string, Footprint>;
+}
+
+/** The key of a field in the file. */
+export function footprintKey(experiment: string, field: string): string {
+  return `${experiment} ${field}`;
+}
+
+/** The moved list of a run pair: `samples.csv`, `metric <name>` and the other outputs' names. */
+export function movedList(moved: { samples: boolean; metrics: string[]; outputs: string[] }) {
+  return [
+    ...(moved.samples ? ["samples.csv"] : []),
+    ...moved.metrics.map((m) => `metric ${m}`),
+    ...moved.outputs,
+  ].sort();
+}
+
+/**
+ * How `now` differs from `recorded`, in words, or null when they agree: a recorded output that no
+ * longer moves (a reader lost the field), one that newly moves (the field reaches more than it
+ * did), or another change tried.
+ */
+export function footprintProblem(recorded: Footprint | undefined, now: Footprint): string | null {
+  if (!recorded) {
+    return "no recorded footprint (a new field?): record it with deno task test:fields-update";
+  }
+  if (JSON.stringify(recorded.to) !== JSON.stringify(now.to)) {
+    return `the change tried is now ${JSON.stringify(now.to)}, recorded ${
+      JSON.stringify(recorded.to)
+    }`;
+  }
+  const before = new Set(recorded.moved), after = new Set(now.moved);
+  const lost = recorded.moved.filter((m) => !after.has(m));
+  const gained = now.moved.filter((m) => !before.has(m));
+  if (!lost.length && !gained.length) return null;
+  const list = (xs: string[]) =>
+    xs.length > 6 ? `${xs.slice(0, 6).join(", ")} and ${xs.length - 6} more` : xs.join(", ");
+  return [
+    lost.length ? `no longer moves ${list(lost)}` : "",
+    gained.length ? `now also moves ${list(gained)}` : "",
+  ].filter((s) => s).join("; ") + " (against fixtures/footprints.json)";
+}
+
+/** The recorded footprints no field of `checked` has any more (when every field was checked). */
+export function staleKeys(file: FootprintsFile, checked: Set<string>): string[] {
+  return Object.keys(file.footprints).filter((k) => !checked.has(k)).sort();
+}
