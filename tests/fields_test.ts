@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { rules } from "../core/spec/rules.ts";
 import { changesOf, fieldsOf, isFixed } from "./fields/change.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
-import { footprintProblem, type FootprintsFile, movedList } from "./fields/footprint.ts";
+import { footprintProblem, type FootprintsFile, movedList, runBitsOf } from "./fields/footprint.ts";
 import { holdFootprints } from "./fields/run.ts";
 
 Deno.test("fieldsOf finds every leaf of a config, in schema order, with its rule", () => {
@@ -41,24 +41,47 @@ Deno.test("every field of every experiment's quick config has a rule and a chang
   }
 });
 
+const BITS = runBitsOf({ metrics: { mmd2: 0.5, nll: NaN }, samplesSha256: "s", outputsSha256: {} });
+
 Deno.test("a footprint that lost or gained an output, or another change, is named; equal is none", () => {
-  const rec = { to: 8, moved: ["metric mmd2", "metric nll", "samples.csv"] };
-  assert.equal(footprintProblem(rec, { to: 8, moved: [...rec.moved] }), null);
-  const lost = footprintProblem(rec, { to: 8, moved: ["metric nll"] })!;
+  const rec = { to: 8, moved: ["metric mmd2", "metric nll", "samples.csv"], run: BITS };
+  assert.equal(footprintProblem(rec, { ...rec, moved: [...rec.moved] }), null);
+  const lost = footprintProblem(rec, { ...rec, moved: ["metric nll"] })!;
   assert.match(lost, /no longer moves metric mmd2, samples\.csv/);
   assert.doesNotMatch(lost, /now also/);
   assert.match(
-    footprintProblem(rec, { to: 8, moved: [...rec.moved, "metric finalLoss"] })!,
+    footprintProblem(rec, { ...rec, moved: [...rec.moved, "metric finalLoss"] })!,
     /^now also moves metric finalLoss/,
   );
-  assert.match(
-    footprintProblem(rec, { to: 4, moved: rec.moved })!,
-    /change tried is now 4, recorded 8/,
-  );
+  assert.match(footprintProblem(rec, { ...rec, to: 4 })!, /change tried is now 4, recorded 8/);
   assert.match(footprintProblem(undefined, rec)!, /no recorded footprint/);
   assert.deepEqual(
     movedList({ samples: true, metrics: ["nll", "mmd2"], outputs: ["details", "chart loss"] }),
     ["chart loss", "details", "metric mmd2", "metric nll", "samples.csv"],
+  );
+});
+
+Deno.test("the same outputs moved but the changed run's bits differ: named, each metric with both values", () => {
+  const rec = { to: 8, moved: ["metric mmd2"], run: BITS };
+  assert.deepEqual(BITS.metrics, { mmd2: 0.5, nll: "NaN" });
+  const bits = (m: Record<string, number>, samples: string, outputs: Record<string, string>) =>
+    runBitsOf({ metrics: m, samplesSha256: samples, outputsSha256: outputs });
+  assert.equal(
+    footprintProblem(rec, { ...rec, run: bits({ nll: NaN, mmd2: 0.5 }, "s", {}) }),
+    null,
+  );
+  assert.match(
+    footprintProblem(rec, { ...rec, run: bits({ mmd2: 0.5000001, nll: NaN }, "s", {}) })!,
+    /bits differ from the recorded ones: metric mmd2 0\.5 -> 0\.5000001 \(/,
+  );
+  assert.match(
+    footprintProblem(rec, { ...rec, run: bits({ mmd2: 0.5, nll: 1 }, "t", { "chart a": "x" }) })!,
+    /metric nll NaN -> 1, samples\.csv, other outputs/,
+  );
+  // the outputs' digest does not depend on the order they were listed in
+  assert.equal(
+    bits({}, "s", { a: "1", b: "2" }).outputs,
+    runBitsOf({ metrics: {}, samplesSha256: "s", outputsSha256: { b: "2", a: "1" } }).outputs,
   );
 });
 
@@ -68,14 +91,14 @@ Deno.test("holdFootprints fails a field whose footprint moved and names stale re
     format: 1,
     note: "",
     footprints: {
-      "e a": { to: 2, moved: ["metric m", "samples.csv"] },
-      "e b": { to: 2, moved: ["metric m"] },
-      "e gone": { to: 2, moved: ["metric m"] },
+      "e a": { to: 2, moved: ["metric m", "samples.csv"], run: BITS },
+      "e b": { to: 2, moved: ["metric m"], run: BITS },
+      "e gone": { to: 2, moved: ["metric m"], run: BITS },
     },
   };
   const outcomes = [
-    { ...base, field: "a", footprint: { to: 2, moved: ["metric m"] } },
-    { ...base, field: "b", footprint: { to: 2, moved: ["metric m"] } },
+    { ...base, field: "a", footprint: { to: 2, moved: ["metric m"], run: BITS } },
+    { ...base, field: "b", footprint: { to: 2, moved: ["metric m"], run: BITS } },
     { ...base, field: "c", expect: "fixed" as const, ok: true },
   ];
   const held = holdFootprints(outcomes, file, true);

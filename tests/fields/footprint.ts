@@ -1,21 +1,57 @@
 /**
- * A field's footprint: everything its change moved, as recorded in `fixtures/footprints.json`.
+ * A field's footprint: everything its change moved, and the changed run's own bits, as recorded in
+ * `fixtures/footprints.json`.
  *
  * "Something moved" cannot see an option lost by one of its two readers (the other still moves a
  * metric), nor one that still reaches a check but no longer the samples. Its footprint can: the
  * set of outputs the change moves is a function of the code (the runs are bit-exact), so a reader
  * that loses the option drops its outputs from the set, and a reader that newly takes it (a sampler
- * option reaching the training) adds some. `deno task test:fields` holds each field's footprint to
- * the recorded one, exactly; `deno task test:fields-update` records them anew (a change to review
- * like a golden's: the diff names the outputs each field gained or lost).
+ * option reaching the training) adds some. The changed run's bits (its metrics, the sha256 of
+ * samples.csv and of the other outputs) are a golden of a configuration no golden holds: an option
+ * that reaches the run but acts wrongly away from its quick value (a formula that reads the option
+ * in one place and its quick value in another) changes them. `deno task test:fields` holds each
+ * field's footprint to the recorded one, exactly; `deno task test:fields-update` records them anew
+ * (a change to review like a golden's: the diff names what each field's run gained, lost or moved).
  * Pure functions here; the file is read and written by run.ts.
  */
+import { createHash } from "node:crypto";
+
+/** A run's bits: its metrics (non-finite ones as strings), samples.csv's and the outputs' sha256. */
+export interface RunBits {
+  metrics: Record<string, number | string>;
+  samples: string | null;
+  /** sha256 of the sorted (output, sha256) pairs of every other output. */
+  outputs: string;
+}
+
+/** The bits of a run from its summary's metrics and digests. */
+export function runBitsOf(
+  r: {
+    metrics: Record<string, number>;
+    samplesSha256?: string | null;
+    outputsSha256?: Record<string, string>;
+  },
+): RunBits {
+  const entries = Object.entries(r.outputsSha256 ?? {}).sort(([a], [b]) => a < b ? -1 : 1);
+  return {
+    metrics: Object.fromEntries(
+      Object.keys(r.metrics).sort().map((k) => {
+        const v = r.metrics[k];
+        return [k, Number.isFinite(v) ? v : String(v)];
+      }),
+    ),
+    samples: r.samplesSha256 ?? null,
+    outputs: createHash("sha256").update(JSON.stringify(entries)).digest("hex"),
+  };
+}
 
 /** What one field's change moved: samples.csv, metrics and other outputs, one sorted list. */
 export interface Footprint {
   /** The change tried (the footprint of another change would be another). */
   to: unknown;
   moved: string[];
+  /** The changed run's bits. */
+  run: RunBits;
 }
 
 /** The file: one footprint per `<experiment> <field>` of every field with a change. */
@@ -56,13 +92,32 @@ export function footprintProblem(recorded: Footprint | undefined, now: Footprint
   const before = new Set(recorded.moved), after = new Set(now.moved);
   const lost = recorded.moved.filter((m) => !after.has(m));
   const gained = now.moved.filter((m) => !before.has(m));
-  if (!lost.length && !gained.length) return null;
   const list = (xs: string[]) =>
     xs.length > 6 ? `${xs.slice(0, 6).join(", ")} and ${xs.length - 6} more` : xs.join(", ");
+  if (lost.length || gained.length) {
+    return [
+      lost.length ? `no longer moves ${list(lost)}` : "",
+      gained.length ? `now also moves ${list(gained)}` : "",
+    ].filter((s) => s).join("; ") + " (against fixtures/footprints.json)";
+  }
+  const differs = bitsDiffer(recorded.run, now.run);
+  return differs.length
+    ? `its changed run's bits differ from the recorded ones: ${
+      list(differs)
+    } (against fixtures/footprints.json)`
+    : null;
+}
+
+/** What differs between two runs' bits, in words (a metric with both values). */
+function bitsDiffer(a: RunBits | undefined, b: RunBits): string[] {
+  if (!a) return ["no recorded bits"];
+  const names = [...new Set([...Object.keys(a.metrics), ...Object.keys(b.metrics)])].sort();
   return [
-    lost.length ? `no longer moves ${list(lost)}` : "",
-    gained.length ? `now also moves ${list(gained)}` : "",
-  ].filter((s) => s).join("; ") + " (against fixtures/footprints.json)";
+    ...names.filter((k) => String(a.metrics[k]) !== String(b.metrics[k]))
+      .map((k) => `metric ${k} ${a.metrics[k] ?? "(none)"} -> ${b.metrics[k] ?? "(none)"}`),
+    ...(a.samples !== b.samples ? ["samples.csv"] : []),
+    ...(a.outputs !== b.outputs ? ["other outputs"] : []),
+  ];
 }
 
 /** The recorded footprints no field of `checked` has any more (when every field was checked). */

@@ -18,9 +18,10 @@
  * - `invariant` (how work is cut into batches): nothing changes, bit for bit.
  * A field read only when another field says so is checked with that field set (`with`). A field
  * with no change that its rules and checks accept fails, as does a run that fails.
- * Then each field's footprint (everything its change moved) is held to the one recorded in
- * fixtures/footprints.json (`footprint.ts`): an option lost by one of two readers, or still
- * reaching a check but no longer the samples, moves less than it did. `--update` records them.
+ * Then each field's footprint (everything its change moved, and the changed run's bits) is held to
+ * the one recorded in fixtures/footprints.json (`footprint.ts`): an option lost by one of two
+ * readers, or still reaching a check but no longer the samples, moves less than it did; one that
+ * acts wrongly away from its quick value changes the changed run's bits. `--update` records them.
  * Results: reports/fields.json and a table; exit 1 when any field fails.
  */
 import { parseArgs } from "node:util";
@@ -42,6 +43,7 @@ import {
   footprintProblem,
   type FootprintsFile,
   movedList,
+  runBitsOf,
   staleKeys,
 } from "./footprint.ts";
 
@@ -109,7 +111,11 @@ function judge(o: Outcome, base: RunSummary, changed: RunSummary): Outcome {
     metrics,
     samples,
     outputs,
-    footprint: { to: o.to, moved: movedList({ samples, metrics, outputs }) },
+    footprint: {
+      to: o.to,
+      moved: movedList({ samples, metrics, outputs }),
+      run: runBitsOf(changed),
+    },
   };
   switch (o.expect) {
     case "numbers":
@@ -260,8 +266,9 @@ function recorded(file: FootprintsFile, outcomes: Outcome[], all: boolean): Foot
   }
   return {
     format: 1,
-    note: "What each config field's change moves in its quick run (deno task test:fields holds " +
-      "it; deno task test:fields-update records it). A field that loses an output lost a reader.",
+    note: "What each config field's change moves in its quick run, and that run's bits (deno " +
+      "task test:fields holds them; deno task test:fields-update records them). A field that " +
+      "loses an output lost a reader; a changed run's bits are a golden of its configuration.",
     footprints: Object.fromEntries(Object.entries(footprints).sort(([a], [b]) => a < b ? -1 : 1)),
   };
 }
