@@ -1,9 +1,18 @@
-/** The field check's pure half (tests/fields/change.ts): every leaf found, each change allowed. */
+/**
+ * The field check's pure halves: every leaf found, each change allowed (tests/fields/change.ts);
+ * footprints compared, held and read (tests/fields/footprint.ts, run.ts).
+ */
 import assert from "node:assert/strict";
 import { rules } from "../core/spec/rules.ts";
 import { changesOf, fieldsOf, isFixed } from "./fields/change.ts";
 import { EXPERIMENTS } from "../experiments/mod.ts";
-import { footprintProblem, type FootprintsFile, movedList, runBitsOf } from "./fields/footprint.ts";
+import {
+  footprintProblem,
+  type FootprintsFile,
+  movedList,
+  parseFootprints,
+  runBitsOf,
+} from "./fields/footprint.ts";
 import { holdFootprints } from "./fields/run.ts";
 
 Deno.test("fieldsOf finds every leaf of a config, in schema order, with its rule", () => {
@@ -106,4 +115,24 @@ Deno.test("holdFootprints fails a field whose footprint moved and names stale re
   assert.match(held.outcomes[0].problem!, /no longer moves samples\.csv/);
   assert.deepEqual(held.stale, ["e gone"]);
   assert.deepEqual(holdFootprints(outcomes, file, false).stale, []);
+});
+
+Deno.test("a footprints file of another shape is refused with its first bad entry named", () => {
+  const good = { format: 1, note: "", footprints: { "e a": { to: 2, moved: ["x"], run: BITS } } };
+  assert.deepEqual(parseFootprints(JSON.stringify(good)), good);
+  assert.match(parseFootprints("{") as string, /^not JSON/);
+  assert.match(
+    parseFootprints(JSON.stringify({ format: 2, footprints: {} })) as string,
+    /format 1/,
+  );
+  const bad = (f: unknown) =>
+    parseFootprints(JSON.stringify({ ...good, footprints: { "e b": f } }));
+  assert.match(bad({ to: 2, moved: "x", run: BITS }) as string, /footprint "e b"/);
+  assert.match(bad({ moved: ["x"], run: BITS }) as string, /footprint "e b"/);
+  assert.match(bad({ to: 2, moved: ["x"] }) as string, /footprint "e b"/);
+  assert.match(bad({ to: 2, moved: ["x"], run: { ...BITS, outputs: 3 } }) as string, /"e b"/);
+  assert.match(
+    bad({ to: 2, moved: ["x"], run: { ...BITS, metrics: { m: null } } }) as string,
+    /"e b"/,
+  );
 });

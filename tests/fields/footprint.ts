@@ -120,6 +120,34 @@ function bitsDiffer(a: RunBits | undefined, b: RunBits): string[] {
   ];
 }
 
+/**
+ * `text` read as a footprints file, or the reason it is not one (the first bad entry named): a
+ * record edited by hand into another shape must not pass as "no difference".
+ */
+export function parseFootprints(text: string): FootprintsFile | string {
+  let file: FootprintsFile;
+  try {
+    file = JSON.parse(text);
+  } catch (e) {
+    return `not JSON (${(e as Error).message})`;
+  }
+  if (file?.format !== 1 || typeof file.footprints !== "object" || file.footprints === null) {
+    return "not a footprints file of format 1 (fields format, note, footprints)";
+  }
+  const isStrings = (x: unknown) => Array.isArray(x) && x.every((m) => typeof m === "string");
+  for (const [key, f] of Object.entries(file.footprints)) {
+    const run = f?.run;
+    const ok = f && "to" in f && isStrings(f.moved) && run && typeof run.metrics === "object" &&
+      run.metrics !== null &&
+      Object.values(run.metrics).every((v) => typeof v === "number" || typeof v === "string") &&
+      (run.samples === null || typeof run.samples === "string") && typeof run.outputs === "string";
+    if (!ok) {
+      return `footprint "${key}": allowed: { to, moved: [names], run: { metrics, samples, outputs } }`;
+    }
+  }
+  return file;
+}
+
 /** The recorded footprints no field of `checked` has any more (when every field was checked). */
 export function staleKeys(file: FootprintsFile, checked: Set<string>): string[] {
   return Object.keys(file.footprints).filter((k) => !checked.has(k)).sort();

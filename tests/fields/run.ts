@@ -43,11 +43,12 @@ import {
   footprintProblem,
   type FootprintsFile,
   movedList,
+  parseFootprints,
   runBitsOf,
   staleKeys,
 } from "./footprint.ts";
 
-/** The recorded footprints (the file is refused when it is not this format). */
+/** The recorded footprints (`footprint.ts`). */
 const FOOTPRINTS = join(PROJECT_ROOT, "fixtures", "footprints.json");
 
 /** One field's check: the change tried and what moved. */
@@ -242,7 +243,10 @@ export function holdFootprints(
   return { outcomes: held, stale: all ? staleKeys(file, checked) : [] };
 }
 
-/** The recorded footprints; an empty record when the file does not exist yet. */
+/**
+ * The recorded footprints (an empty record when the file does not exist yet: every field then
+ * fails as unrecorded); a file that is not a footprints file exits 2, naming it and why.
+ */
 async function readFootprints(): Promise<FootprintsFile> {
   let text: string;
   try {
@@ -251,9 +255,12 @@ async function readFootprints(): Promise<FootprintsFile> {
     if (e instanceof Deno.errors.NotFound) return { format: 1, note: "", footprints: {} };
     throw e;
   }
-  const file = JSON.parse(text) as FootprintsFile;
-  if (file.format !== 1 || typeof file.footprints !== "object" || file.footprints === null) {
-    throw new Error(`${FOOTPRINTS}: not a footprints file of format 1`);
+  const file = parseFootprints(text);
+  if (typeof file === "string") {
+    console.error(
+      `test:fields: ${FOOTPRINTS}: ${file}; renew it with deno task test:fields-update`,
+    );
+    Deno.exit(2);
   }
   return file;
 }
@@ -375,7 +382,8 @@ if (import.meta.main) {
   });
   console.log(
     `\n${outcomes.length - failed.length}/${outcomes.length} fields reach what they are for, ` +
-      `each footprint as recorded (${seconds.toFixed(0)} s)`,
+      (values.update ? "footprints recorded" : "each footprint as recorded") +
+      ` (${seconds.toFixed(0)} s)`,
   );
   Deno.exit(failed.length || stale.length ? 1 : 0);
 }
