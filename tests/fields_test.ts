@@ -50,7 +50,11 @@ Deno.test("every field of every experiment's quick config has a rule and a chang
   }
 });
 
-const BITS = runBitsOf({ metrics: { mmd2: 0.5, nll: NaN }, samplesSha256: "s", outputsSha256: {} });
+const BITS = await runBitsOf({
+  metrics: { mmd2: 0.5, nll: NaN },
+  samplesSha256: "s",
+  outputsSha256: {},
+});
 
 Deno.test("a footprint that lost or gained an output, or another change, is named; equal is none", () => {
   const rec = { to: 8, moved: ["metric mmd2", "metric nll", "samples.csv"], run: BITS };
@@ -70,27 +74,31 @@ Deno.test("a footprint that lost or gained an output, or another change, is name
   );
 });
 
-Deno.test("the same outputs moved but the changed run's bits differ: named, each metric with both values", () => {
+Deno.test("the same outputs moved but the changed run's bits differ: named, each metric with both values", async () => {
   const rec = { to: 8, moved: ["metric mmd2"], run: BITS };
   assert.deepEqual(BITS.metrics, { mmd2: 0.5, nll: "NaN" });
   const bits = (m: Record<string, number>, samples: string, outputs: Record<string, string>) =>
     runBitsOf({ metrics: m, samplesSha256: samples, outputsSha256: outputs });
   assert.equal(
-    footprintProblem(rec, { ...rec, run: bits({ nll: NaN, mmd2: 0.5 }, "s", {}) }),
+    footprintProblem(rec, { ...rec, run: await bits({ nll: NaN, mmd2: 0.5 }, "s", {}) }),
     null,
   );
   assert.match(
-    footprintProblem(rec, { ...rec, run: bits({ mmd2: 0.5000001, nll: NaN }, "s", {}) })!,
+    footprintProblem(rec, { ...rec, run: await bits({ mmd2: 0.5000001, nll: NaN }, "s", {}) })!,
     /bits differ from the recorded ones: metric mmd2 0\.5 -> 0\.5000001 \(/,
   );
   assert.match(
-    footprintProblem(rec, { ...rec, run: bits({ mmd2: 0.5, nll: 1 }, "t", { "chart a": "x" }) })!,
+    footprintProblem(rec, {
+      ...rec,
+      run: await bits({ mmd2: 0.5, nll: 1 }, "t", { "chart a": "x" }),
+    })!,
     /metric nll NaN -> 1, samples\.csv, other outputs/,
   );
   // the outputs' digest does not depend on the order they were listed in
   assert.equal(
-    bits({}, "s", { a: "1", b: "2" }).outputs,
-    runBitsOf({ metrics: {}, samplesSha256: "s", outputsSha256: { b: "2", a: "1" } }).outputs,
+    (await bits({}, "s", { a: "1", b: "2" })).outputs,
+    (await runBitsOf({ metrics: {}, samplesSha256: "s", outputsSha256: { b: "2", a: "1" } }))
+      .outputs,
   );
 });
 

@@ -14,7 +14,7 @@
  * (a change to review like a golden's: the diff names what each field's run gained, lost or moved).
  * Pure functions here; the file is read and written by run.ts.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "../../core/runtime/io.ts";
 
 /** A run's bits: its metrics (non-finite ones as strings), samples.csv's and the outputs' sha256. */
 export interface RunBits {
@@ -25,13 +25,13 @@ export interface RunBits {
 }
 
 /** The bits of a run from its summary's metrics and digests. */
-export function runBitsOf(
+export async function runBitsOf(
   r: {
     metrics: Record<string, number>;
     samplesSha256?: string | null;
     outputsSha256?: Record<string, string>;
   },
-): RunBits {
+): Promise<RunBits> {
   const entries = Object.entries(r.outputsSha256 ?? {}).sort(([a], [b]) => a < b ? -1 : 1);
   return {
     metrics: Object.fromEntries(
@@ -41,7 +41,7 @@ export function runBitsOf(
       }),
     ),
     samples: r.samplesSha256 ?? null,
-    outputs: createHash("sha256").update(JSON.stringify(entries)).digest("hex"),
+    outputs: await sha256(JSON.stringify(entries)),
   };
 }
 
@@ -109,8 +109,7 @@ export function footprintProblem(recorded: Footprint | undefined, now: Footprint
 }
 
 /** What differs between two runs' bits, in words (a metric with both values). */
-function bitsDiffer(a: RunBits | undefined, b: RunBits): string[] {
-  if (!a) return ["no recorded bits"];
+function bitsDiffer(a: RunBits, b: RunBits): string[] {
   const names = [...new Set([...Object.keys(a.metrics), ...Object.keys(b.metrics)])].sort();
   return [
     ...names.filter((k) => String(a.metrics[k]) !== String(b.metrics[k]))

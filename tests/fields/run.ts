@@ -100,7 +100,7 @@ function changedMetrics(a: Record<string, number>, b: Record<string, number>): s
 }
 
 /** Hold what moved between `base` and `changed` to the field's expectation. */
-function judge(o: Outcome, base: RunSummary, changed: RunSummary): Outcome {
+async function judge(o: Outcome, base: RunSummary, changed: RunSummary): Promise<Outcome> {
   if (base.error || changed.error) {
     return { ...o, ok: false, problem: `run failed: ${changed.error ?? base.error}` };
   }
@@ -115,7 +115,7 @@ function judge(o: Outcome, base: RunSummary, changed: RunSummary): Outcome {
     footprint: {
       to: o.to,
       moved: movedList({ samples, metrics, outputs }),
-      run: runBitsOf(changed),
+      run: await runBitsOf(changed),
     },
   };
   switch (o.expect) {
@@ -216,8 +216,10 @@ export async function checkFields(
   );
   const byFolder = new Map(summaries.map((s) => [s.folder, s]));
   const summaryOf = (i: number) => byFolder.get(plans[i].folder)!;
-  return pending.map(({ outcome, base, changed }) =>
-    changed === undefined ? outcome : judge(outcome, summaryOf(base), summaryOf(changed))
+  return await Promise.all(
+    pending.map(({ outcome, base, changed }) =>
+      changed === undefined ? outcome : judge(outcome, summaryOf(base), summaryOf(changed))
+    ),
   );
 }
 
